@@ -1,0 +1,1 @@
+"""Where workbooks live: a folder of .xlsx files (local) or Google Drive (google)."""

@@ -1,0 +1,1 @@
+"""Pure layout functions: campaign data in, WorkbookSpec out, no I/O."""

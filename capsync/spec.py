@@ -1,0 +1,205 @@
+"""WorkbookSpec: a backend-neutral description of a workbook.
+
+Layout functions (``capsync.layout``) build specs without any I/O; backends
+only render them (XlsxWriter for local files, one batchUpdate for Google) and
+read values back. Keeping the spec small and declarative is what lets both
+backends pass the same tests.
+
+Formula safety rests on one rule: only :class:`Formula` values are ever
+written as formulas. Every ``str`` is written as literal text, whatever it
+starts with, so text typed by a structure can never run in anyone's sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula that capsync itself generated (e.g. ``=AVERAGE(B2:B9)``)."""
+
+    text: str
+
+    def __post_init__(self) -> None:
+        if not self.text.startswith("="):
+            raise ValueError("a Formula starts with '='")
+
+
+Value = str | int | float | bool | dt.date | dt.datetime | Formula | None
+
+
+class Style(StrEnum):
+    """Named cell styles; each backend maps them to its own formats."""
+
+    TITLE = "title"  # large bold heading
+    HEADER = "header"  # bold, filled, wrapped, bordered: column headers
+    LOCKED = "locked"  # read-only text, wrapped, grey fill (IDs, descriptions)
+    TEXT = "text"  # plain wrapped text, read-only
+    INPUT = "input"  # a cell people fill: unlocked, light yellow, wrapped
+    INPUT_DATE = "input_date"  # an unlocked date cell (dd/mm/yyyy)
+    DATE = "date"  # a read-only date (dd/mm/yyyy)
+    SCORE = "score"  # a read-only number with one decimal
+    PERCENT = "percent"  # a read-only share, 0 %
+    INTEGER = "integer"
+    WARNING = "warning"  # red text on pink: overdue, late, divergent
+    GOOD = "good"  # green fill: eligible, done
+    NOTE = "note"  # small italic grey text
+
+
+@dataclass(frozen=True)
+class CellRange:
+    """A rectangle of cells, 0-based and inclusive; ``sheet`` None means the sheet holding it."""
+
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+    sheet: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.last_row < self.first_row or self.last_col < self.first_col:
+            raise ValueError(f"empty range {self}")
+
+    def a1(self) -> str:
+        """The range in A1 notation, sheet-qualified when ``sheet`` is set."""
+        first = cell_a1(self.first_row, self.first_col)
+        last = cell_a1(self.last_row, self.last_col)
+        text = first if first == last else f"{first}:{last}"
+        if self.sheet is None:
+            return text
+        quoted = self.sheet.replace("'", "''")
+        return f"'{quoted}'!{text}"
+
+
+def column_letter(col: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def cell_a1(row: int, col: int) -> str:
+    return f"{column_letter(col)}{row + 1}"
+
+
+@dataclass(frozen=True)
+class ListValidation:
+    """A drop-down: the cells of ``target`` accept one of ``choices``."""
+
+    target: CellRange
+    choices: tuple[str, ...]
+    message: str = ""  # shown when a person types something else
+    strict: bool = False  # False: warn but accept, so that a typed « 3 » is never refused
+
+
+@dataclass(frozen=True)
+class DateValidation:
+    target: CellRange
+    message: str = ""
+
+
+class ConditionalKind(StrEnum):
+    COLOR_SCALE = "color_scale"  # red (low) → yellow → green (high)
+    TEXT_EQUALS = "text_equals"  # cells whose text equals ``text`` take ``style``
+
+
+@dataclass(frozen=True)
+class ConditionalFormat:
+    target: CellRange
+    kind: ConditionalKind
+    minimum: float = 0.0
+    maximum: float = 4.0
+    text: str = ""
+    style: Style = Style.WARNING
+
+
+class ChartKind(StrEnum):
+    COLUMN = "column"
+    BAR = "bar"
+    LINE = "line"
+    RADAR = "radar"
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: CellRange
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native chart; its ranges are sheet-qualified."""
+
+    kind: ChartKind
+    title: str
+    categories: CellRange
+    series: tuple[Series, ...]
+    anchor_row: int
+    anchor_col: int
+    y_min: float | None = 0.0
+    y_max: float | None = 4.0
+    width: int = 720
+    height: int = 360
+
+
+@dataclass
+class SheetSpec:
+    """One sheet. ``rows[r][c]`` is the value of the cell at row r, column c (0-based)."""
+
+    name: str
+    rows: list[list[Value]] = field(default_factory=list)
+    column_widths: list[float] = field(default_factory=list)  # in characters
+    column_styles: list[Style | None] = field(default_factory=list)  # below the header rows
+    header_rows: int = 0  # rows styled HEADER (and repeated when printing)
+    cell_styles: dict[tuple[int, int], Style] = field(default_factory=dict)
+    row_styles: dict[int, Style] = field(default_factory=dict)
+    hidden_rows: tuple[int, ...] = ()
+    freeze_rows: int = 0
+    freeze_cols: int = 0
+    notes: dict[tuple[int, int], str] = field(default_factory=dict)
+    merges: list[CellRange] = field(default_factory=list)
+    validations: list[ListValidation | DateValidation] = field(default_factory=list)
+    conditional_formats: list[ConditionalFormat] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    protected: bool = False  # when True only cells styled INPUT/INPUT_DATE are editable
+    hidden: bool = False
+    landscape: bool = True
+    fit_width: bool = True
+    tab_color: str | None = None
+
+    def style_at(self, row: int, col: int) -> Style | None:
+        """The style a backend must apply: cell, then row, then header, then column."""
+        if (row, col) in self.cell_styles:
+            return self.cell_styles[(row, col)]
+        if row in self.row_styles:
+            return self.row_styles[row]
+        if row < self.header_rows:
+            return Style.HEADER
+        if col < len(self.column_styles):
+            return self.column_styles[col]
+        return None
+
+    @property
+    def width(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+
+@dataclass
+class WorkbookSpec:
+    """A whole workbook; ``metadata`` is its hidden identity (see :mod:`capsync.identity`)."""
+
+    title: str
+    sheets: list[SheetSpec]
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def sheet(self, name: str) -> SheetSpec:
+        return next(s for s in self.sheets if s.name == name)
+
+
+EDITABLE_STYLES = frozenset({Style.INPUT, Style.INPUT_DATE})
