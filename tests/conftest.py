@@ -1,0 +1,1 @@
+pytest_plugins = ["tests.google_api.fixtures"]

@@ -1,0 +1,256 @@
+"""Drive v3: files, permissions and changes.
+
+Default answers carry only the fields Drive v3 returns when `fields` is absent
+(kind, id, name, mimeType for a file); a `fields` mask selects from the full resource.
+Spreadsheet files are the same objects the Sheets side edits, so a Sheets write moves
+the file's modifiedTime and version, and shows up in the changes feed.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+from typing import Any
+
+from . import sheets
+from .drive_query import QueryError, parse_query
+from .errors import ApiError, bad_request
+from .fields import apply_mask, parse_mask
+from .sheets_values import read_range
+from .state import SPREADSHEET_MIME, DriveFile, State, rfc3339
+
+ROLES = ("reader", "commenter", "writer", "fileOrganizer", "organizer", "owner")
+TYPES = ("user", "group", "domain", "anyone")
+_FILE_DEFAULT = "kind,id,name,mimeType"
+_PERMISSION_DEFAULT = "kind,id,type,role"
+
+
+def _masked(item: dict[str, Any], params: dict[str, Any], default: str) -> dict[str, Any]:
+    return apply_mask(item, parse_mask(params.get("fields") or default))
+
+
+def create(state: State, params: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """files.create: a spreadsheet (backed by a real Sheets spreadsheet), folder or file."""
+    name = body.get("name") or "Untitled"
+    mime = body.get("mimeType") or "application/octet-stream"
+    parents = body.get("parents") or ["root"]
+    for parent in parents:
+        if parent != "root":
+            state.file(parent)
+    if mime == SPREADSHEET_MIME:
+        _, entry = sheets.create_book(state, name, parents=parents)
+    else:
+        moment = state.now()
+        entry = DriveFile(state.new_file_id(), name, mime, moment, moment, parents=parents,
+                          owner=state.user_email)
+        state.files[entry.id] = entry
+        state.touch(entry.id)
+    return _masked(entry.to_json(), params, _FILE_DEFAULT)
+
+
+def get(state: State, file_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    """files.get (metadata only)."""
+    return _masked(state.file(file_id).to_json(), params, _FILE_DEFAULT)
+
+
+def update(state: State, file_id: str, params: dict[str, Any],
+           body: dict[str, Any]) -> dict[str, Any]:
+    """files.update: rename, trash/untrash, move with addParents/removeParents."""
+    entry = state.file(file_id)
+    if body.get("name"):
+        entry.name = body["name"]
+        if file_id in state.books:
+            state.books[file_id].properties["title"] = body["name"]
+    if "trashed" in body:
+        entry.trashed = bool(body["trashed"])
+    for parent in _split(params.get("addParents")):
+        if parent != "root":
+            state.file(parent)
+        if parent not in entry.parents:
+            entry.parents.append(parent)
+    removed = _split(params.get("removeParents"))
+    entry.parents = [p for p in entry.parents if p not in removed]
+    state.touch(file_id)
+    return _masked(entry.to_json(), params, _FILE_DEFAULT)
+
+
+def _split(value: Any) -> list[str]:
+    return [part for part in str(value or "").split(",") if part]
+
+
+def delete(state: State, file_id: str) -> None:
+    """files.delete: gone for good (no trash), spreadsheet content included."""
+    state.file(file_id)
+    del state.files[file_id]
+    state.books.pop(file_id, None)
+    state.touch(file_id, removed=True)
+
+
+def copy_file(state: State, file_id: str, params: dict[str, Any],
+              body: dict[str, Any]) -> dict[str, Any]:
+    """files.copy: spreadsheets are copied with their content, named "Copy of ..."."""
+    source = state.file(file_id)
+    name = body.get("name") or f"Copy of {source.name}"
+    parents = body.get("parents") or list(source.parents)
+    if source.mime_type == SPREADSHEET_MIME:
+        book, entry = sheets.create_book(state, name, parents=parents)
+        original = state.books[file_id]
+        book.sheets = copy.deepcopy(original.sheets)
+        book.named_ranges = copy.deepcopy(original.named_ranges)
+        book.properties = {**copy.deepcopy(original.properties), "title": name}
+    else:
+        moment = state.now()
+        entry = DriveFile(state.new_file_id(), name, source.mime_type, moment, moment,
+                          parents=parents, owner=state.user_email)
+        state.files[entry.id] = entry
+        state.touch(entry.id)
+    return _masked(entry.to_json(), params, _FILE_DEFAULT)
+
+
+def list_files(state: State, params: dict[str, Any]) -> dict[str, Any]:
+    """files.list: `q` filter, newest-modified first, pageSize/pageToken paging."""
+    try:
+        predicate = parse_query(params.get("q") or "trashed = false or trashed = true")
+    except QueryError as exc:
+        raise ApiError(400, "Invalid Value", drive_reason="invalid", location="q") from exc
+    everything = [f.to_json() for f in state.files.values() if not f.foreign]
+    if "trashed" not in (params.get("q") or ""):
+        everything = [f for f in everything if not f["trashed"]]
+    matches = sorted((f for f in everything if predicate(f)),
+                     key=lambda f: f["modifiedTime"], reverse=True)
+    size = min(int(params.get("pageSize") or 100), 1000)
+    start = int(params.get("pageToken") or 0)
+    page = matches[start:start + size]
+    mask = parse_mask(params.get("fields") or "kind,incompleteSearch,nextPageToken,files")
+    files_mask = mask.get("files") or parse_mask(_FILE_DEFAULT)
+    out: dict[str, Any] = {"kind": "drive#fileList"}
+    if start + size < len(matches):
+        out["nextPageToken"] = str(start + size)
+    out["incompleteSearch"] = False
+    out["files"] = [apply_mask(f, files_mask) for f in page]
+    return apply_mask(out, {k: None for k in mask})
+
+
+def export(state: State, file_id: str, params: dict[str, Any]) -> tuple[str, bytes]:
+    """files.export of a spreadsheet as text/csv (first sheet, formatted values)."""
+    entry = state.file(file_id)
+    mime = params.get("mimeType")
+    if entry.mime_type != SPREADSHEET_MIME or mime not in ("text/csv",
+                                                            "text/tab-separated-values"):
+        raise bad_request("Export only supports Docs Editors files.")
+    book = state.books[file_id]
+    rows = read_range(book, book.sheets[0].title, {}).get("values", [])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="," if mime == "text/csv" else "\t",
+                        lineterminator="\r\n")
+    writer.writerows(rows)
+    return mime, buffer.getvalue().rstrip("\r\n").encode()
+
+
+def list_comments(state: State, file_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    """comments.list: the double keeps no comments, so the list is always empty."""
+    state.file(file_id)
+    return {"comments": []}
+
+
+def create_permission(state: State, file_id: str, params: dict[str, Any],
+                      body: dict[str, Any]) -> dict[str, Any]:
+    """permissions.create with Google's role/type rules."""
+    entry = state.file(file_id)
+    role, kind = body.get("role"), body.get("type")
+    if not role:
+        raise ApiError(400, "The permission role field is required.", drive_reason="required",
+                       location="permission.role")
+    if not kind:
+        raise ApiError(400, "The permission type field is required.", drive_reason="required",
+                       location="permission.type")
+    if role not in ROLES or kind not in TYPES:
+        raise ApiError(400, "Invalid Value", drive_reason="invalid", location="permission")
+    if kind in ("user", "group") and not body.get("emailAddress"):
+        raise ApiError(400, "The permission emailAddress field is required.",
+                       drive_reason="required", location="permission.emailAddress")
+    if kind == "domain" and not body.get("domain"):
+        raise ApiError(400, "The permission domain field is required.",
+                       drive_reason="required", location="permission.domain")
+    if role == "owner" and str(params.get("transferOwnership", "")).lower() != "true":
+        raise ApiError(403, "The transferOwnership parameter must be enabled when the "
+                       "permission role is 'owner'.", drive_reason="forbidden")
+    permission: dict[str, Any] = {"kind": "drive#permission", "type": kind, "role": role}
+    if kind == "anyone":
+        permission["id"] = "anyoneWithLink"
+        permission["allowFileDiscovery"] = bool(body.get("allowFileDiscovery", False))
+    elif kind == "domain":
+        permission["id"] = str(state.new_int_id())
+        permission["domain"] = body["domain"]
+        permission["allowFileDiscovery"] = bool(body.get("allowFileDiscovery", False))
+    else:
+        permission["id"] = str(state.new_int_id())
+        permission["emailAddress"] = body["emailAddress"]
+    entry.permissions = [p for p in entry.permissions if p["id"] != permission["id"]]
+    entry.permissions.append(permission)
+    if role == "owner":
+        entry.owner = body["emailAddress"]
+    state.touch(file_id)
+    return _masked(permission, params, _PERMISSION_DEFAULT)
+
+
+def list_permissions(state: State, file_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    """permissions.list: the owner first, then every grant."""
+    entry = state.file(file_id)
+    owner = {"kind": "drive#permission", "id": "owner", "type": "user", "role": "owner",
+             "emailAddress": entry.owner}
+    items = [owner, *copy.deepcopy(entry.permissions)]
+    mask = parse_mask(params.get("fields") or "kind,permissions")
+    out = {"kind": "drive#permissionList",
+           "permissions": [apply_mask(p, mask.get("permissions")) for p in items]}
+    return apply_mask(out, {k: None for k in mask})
+
+
+def delete_permission(state: State, file_id: str, permission_id: str) -> None:
+    """permissions.delete; unknown ids answer Drive's 404."""
+    entry = state.file(file_id)
+    kept = [p for p in entry.permissions if p["id"] != permission_id]
+    if len(kept) == len(entry.permissions):
+        raise ApiError(404, f"Permission not found: {permission_id}.", drive_reason="notFound",
+                       location="permissionId")
+    entry.permissions = kept
+    state.touch(file_id)
+
+
+def start_page_token(state: State) -> dict[str, Any]:
+    """changes.getStartPageToken: the position after the latest change."""
+    return {"kind": "drive#startPageToken", "startPageToken": str(len(state.changes) + 1)}
+
+
+def list_changes(state: State, params: dict[str, Any]) -> dict[str, Any]:
+    """changes.list: one entry per file changed since the token (its latest change)."""
+    token = params.get("pageToken")
+    if not token or not str(token).isdigit() or int(token) < 1:
+        raise ApiError(400, "Invalid Value", drive_reason="invalid", location="pageToken")
+    start = int(token) - 1
+    size = int(params.get("pageSize") or 100)
+    window = state.changes[start:start + size]
+    latest: dict[str, dict[str, Any]] = {}
+    for change in window:
+        latest.pop(change["fileId"], None)
+        latest[change["fileId"]] = change
+    items = []
+    for change in latest.values():
+        entry = state.files.get(change["fileId"])
+        item: dict[str, Any] = {"kind": "drive#change", "changeType": "file",
+                                "time": rfc3339(change["time"]), "removed": entry is None,
+                                "fileId": change["fileId"]}
+        if entry is not None:
+            item["file"] = apply_mask(entry.to_json(), parse_mask(_FILE_DEFAULT))
+        items.append(item)
+    out: dict[str, Any] = {"kind": "drive#changeList"}
+    if start + size < len(state.changes):
+        out["nextPageToken"] = str(start + size + 1)
+    else:
+        out["newStartPageToken"] = str(len(state.changes) + 1)
+    out["changes"] = items
+    if params.get("fields"):
+        out = apply_mask(out, parse_mask(params["fields"]))
+    return out
+
