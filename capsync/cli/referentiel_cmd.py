@@ -1,0 +1,85 @@
+"""``capsync referentiel …``: commands about the référentiel file itself."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..referentiel_export import (
+    ExportFormat,
+    default_filename,
+    export_bytes,
+    export_referentiel,
+)
+from ..validation import load_referentiel, referentiel_path
+from .common import CliState, handles_user_errors, pass_state
+
+
+@click.group()
+def referentiel() -> None:
+    """Work with the référentiel file (export it for reading in a spreadsheet).
+
+    \b
+    Example:
+        capsync referentiel export --format xlsx
+    """
+
+
+@referentiel.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in ExportFormat]),
+    default=ExportFormat.XLSX.value,
+    show_default=True,
+    help="csv (UTF-8 with BOM, ';' separated, for French Excel), json or xlsx.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="File to write ('-' for stdout, csv/json only). Default: <id>-<version>.<format>.",
+)
+@click.option(
+    "--referentiel",
+    "ref_file",
+    type=click.Path(dir_okay=False),
+    help="Référentiel YAML to export. Default: the one named by the configuration.",
+)
+@pass_state
+@handles_user_errors
+def export(state: CliState, fmt: str, output: str | None, ref_file: str | None) -> None:
+    """Export the référentiel flat: one row per criterion, French headers.
+
+    Columns: chapter, objective, criterion, title, question, structure types,
+    weight, mandatory for the label, ISO 26000, services, then one column per
+    level (« Niveau 0 - Non engagé » …). Only the référentiel is read, so a
+    mistake elsewhere in the configuration does not block the export.
+
+    \b
+    Example:
+        capsync referentiel export --format csv --output referentiel.csv
+        capsync referentiel export --format xlsx
+        capsync referentiel export --format json --output - | jq length
+    """
+    source = Path(ref_file) if ref_file else referentiel_path(Path(state.config_path))
+    ref = load_referentiel(source)
+    kind = ExportFormat(fmt)
+    if output == "-":
+        if kind is ExportFormat.XLSX:
+            raise click.UsageError("--output - (stdout) works for csv and json only.")
+        sys.stdout.buffer.write(export_bytes(ref, kind))
+        sys.stdout.flush()
+        return
+    path = Path(output) if output else Path(default_filename(ref, kind))
+    try:
+        export_referentiel(ref, kind, path)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+    if not state.quiet:
+        click.echo(f"{path}: {len(ref.criteria)} criteria ({kind.value}).")
+
+
+commands = [referentiel]
