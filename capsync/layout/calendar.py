@@ -1,0 +1,178 @@
+"""The collectif's calendrier as a sheet: every phase by date, and where the cohort stands.
+
+Délégué·e·s and structures open ``calendrier.xlsx`` to know what comes next;
+the helpers below (phase status, next phase, chapter in progress, regroupement
+dates) are also what the dashboard uses to flag late chapters, so the two
+documents never disagree. ``today`` is always passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..backends.base import Kind
+from ..config import Collective, Phase
+from ..identity import Identity
+from ..spec import (
+    CellRange,
+    ConditionalFormat,
+    ConditionalKind,
+    SheetSpec,
+    Style,
+    Value,
+    WorkbookSpec,
+)
+from ..vocabulary import PhaseKind
+
+CALENDAR_SHEET = "Calendrier"
+LAYOUT_VERSION = 1
+
+STATUS_PAST = "passé"
+STATUS_TODAY = "aujourd'hui"
+STATUS_UPCOMING = "à venir"
+TENTATIVE = "à confirmer"
+NO_CHAPTER = "aucun"
+
+HEADERS: tuple[tuple[str, float], ...] = (
+    ("Date", 12),
+    ("Heure", 8),
+    ("Phase", 46),
+    ("Modalité", 14),
+    ("Lieu", 24),
+    ("Notes", 40),
+    ("Statut", 12),
+    ("Date à confirmer", 16),
+)
+TABLE_HEADER_ROW = 5  # rows 0–4: title, next phase, days left, chapter in progress, blank
+
+
+def phase_status(phase: Phase, today: dt.date) -> str:
+    """« passé », « aujourd'hui » or « à venir », by the phase's date only."""
+    if phase.date < today:
+        return STATUS_PAST
+    if phase.date == today:
+        return STATUS_TODAY
+    return STATUS_UPCOMING
+
+
+def next_phase(collective: Collective, today: dt.date) -> Phase | None:
+    """The first phase dated today or later (a phase held today is still « next »)."""
+    return next((p for p in collective.phases() if p.date >= today), None)
+
+
+def regroupement_dates(collective: Collective) -> dict[str, dt.date]:
+    """Chapter ID → date of its regroupement (the latest one if a chapter has several)."""
+    dates: dict[str, dt.date] = {}
+    for phase in collective.phases():
+        if phase.kind == PhaseKind.REGROUPEMENT and phase.chapter:
+            dates[phase.chapter] = phase.date
+    return dates
+
+
+def chapter_in_progress(collective: Collective, today: dt.date) -> str | None:
+    """The chapter of the latest visio lecture already started whose regroupement is not past.
+
+    A chapter with no regroupement in the calendar stays in progress once its
+    visio lecture has started; None when no chapter is in progress.
+    """
+    regroupements = regroupement_dates(collective)
+    started = [
+        p
+        for p in collective.phases()
+        if p.kind == PhaseKind.VISIO_LECTURE and p.chapter and p.date <= today
+    ]
+    for phase in reversed(started):
+        assert phase.chapter is not None
+        meeting = regroupements.get(phase.chapter)
+        if meeting is None or meeting >= today:
+            return phase.chapter
+    return None
+
+
+def days_left_text(days: int) -> str:
+    """« aujourd'hui », « demain », « dans 12 jours »."""
+    if days == 0:
+        return "aujourd'hui"
+    if days == 1:
+        return "demain"
+    return f"dans {days} jours"
+
+
+def _summary_rows(collective: Collective, today: dt.date) -> list[list[Value]]:
+    upcoming = next_phase(collective, today)
+    if upcoming is None:
+        next_text, days_text = "aucune (le calendrier est terminé)", "—"
+    else:
+        tentative = f" ({TENTATIVE})" if upcoming.tentative else ""
+        next_text = f"{upcoming.title} — {upcoming.date:%d/%m/%Y}{tentative}"
+        days_text = days_left_text((upcoming.date - today).days)
+    chapter = chapter_in_progress(collective, today)
+    return [
+        [f"Calendrier — {collective.name}", None, None, None, None, None, f"au {today:%d/%m/%Y}"],
+        ["Prochaine étape", None, next_text],
+        ["Jours restants", None, days_text],
+        ["Chapitre en cours", None, f"chapitre {chapter}" if chapter else NO_CHAPTER],
+        [],
+    ]
+
+
+def _phase_row(phase: Phase, today: dt.date) -> list[Value]:
+    return [
+        phase.date,
+        phase.time.strftime("%H:%M") if phase.time else "",
+        phase.title,
+        phase.modality.label if phase.modality else "",
+        phase.place or "",
+        phase.notes or "",
+        phase_status(phase, today),
+        TENTATIVE if phase.tentative else "",
+    ]
+
+
+def calendar_spec(collective: Collective, today: dt.date) -> WorkbookSpec:
+    """The read-only ``calendrier.xlsx`` of a collectif, as of ``today``."""
+    rows = _summary_rows(collective, today)
+    rows.append([header for header, _ in HEADERS])
+    phases = collective.phases()
+    rows.extend(_phase_row(p, today) for p in phases)
+
+    cell_styles: dict[tuple[int, int], Style] = {(0, 6): Style.NOTE}
+    for r in (1, 2, 3):
+        cell_styles[(r, 0)] = Style.HEADER
+    row_styles = {0: Style.TITLE, TABLE_HEADER_ROW: Style.HEADER}
+    first, last = TABLE_HEADER_ROW + 1, TABLE_HEADER_ROW + len(phases)
+    for offset, phase in enumerate(phases):
+        row = first + offset
+        if phase_status(phase, today) == STATUS_PAST:
+            cell_styles[(row, 6)] = Style.NOTE
+        if phase.tentative:
+            cell_styles[(row, 7)] = Style.WARNING
+    formats = []
+    if phases:
+        formats.append(
+            ConditionalFormat(
+                target=CellRange(first, 6, last, 6),
+                kind=ConditionalKind.TEXT_EQUALS,
+                text=STATUS_TODAY,
+                style=Style.GOOD,
+            )
+        )
+    sheet = SheetSpec(
+        name=CALENDAR_SHEET,
+        rows=rows,
+        column_widths=[width for _, width in HEADERS],
+        column_styles=[Style.DATE, *([Style.TEXT] * (len(HEADERS) - 1))],
+        cell_styles=cell_styles,
+        row_styles=row_styles,
+        freeze_rows=TABLE_HEADER_ROW + 1,
+        merges=[CellRange(r, 2, r, 5) for r in (1, 2, 3)],
+        conditional_formats=formats,
+        protected=True,
+        tab_color="#2E75B6",
+    )
+    identity = Identity(
+        kind=Kind.CALENDAR.value, collective=collective.id, layout_version=LAYOUT_VERSION
+    )
+    return WorkbookSpec(
+        title=f"Calendrier — {collective.name}", sheets=[sheet], metadata=identity.as_metadata()
+    )

@@ -1,0 +1,294 @@
+"""The délégué·e·s' dashboard of a collectif (``<data>/<collectif>/tableau-de-bord.xlsx``).
+
+Pure: :class:`DashboardInputs` in, :class:`~capsync.spec.WorkbookSpec` out.
+Every sheet is sync-owned and protected; the sync rewrites the whole workbook
+when its content changes, so nothing here is ever typed by a person. Text that
+*came* from a person (actions, comments, anomaly values, names) is copied as a
+plain ``str`` through :func:`~capsync.layout.tables.person_text`, never a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .. import scoring
+from ..backends.base import Kind
+from ..config import Collective, Settings
+from ..identity import Identity
+from ..referentiel import Referentiel
+from ..spec import (
+    CellRange,
+    Chart,
+    ChartKind,
+    ConditionalFormat,
+    ConditionalKind,
+    Series,
+    SheetSpec,
+    Style,
+    Value,
+    WorkbookSpec,
+)
+from .calendar import regroupement_dates
+from .dashboard_sheets import (
+    actions_sheet,
+    anomalies_sheet,
+    criteria_sheet,
+    gaps_sheet,
+    history_sheet,
+    progress_sheet,
+)
+from .tables import FIRST_ROW, HEADER_ROW, NOTE_ROW, TITLE_ROW, as_datetime, number, short_chapter
+
+LAYOUT_VERSION = 1
+
+SYNTHESIS_SHEET = "Synthèse"
+ELIGIBLE = "Éligible"
+NOT_ELIGIBLE = "Non éligible"
+NOT_ASSESSED = "Pas encore de réponse"
+COLLECTIVE_MEAN = "Moyenne du collectif"
+
+
+def _empty(*columns: str) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+
+
+@dataclass(frozen=True, eq=False)
+class DashboardInputs:
+    """Everything the dashboard shows, gathered by the sync; nothing is read here.
+
+    - ``scores``: :func:`capsync.scoring.score_collective` of the collectif's current answers.
+    - ``answers``: the store's current answers (collective, structure, criterion,
+      column, kind, level, recorded_at); only used for the lowest and highest
+      respondent levels shown next to a divergence.
+    - ``actions``, ``anomalies``, ``texts``: the store's frames for this collectif
+      (see :mod:`capsync.store`); texts give the justification and the
+      tiers / pair comment next to a gap.
+    - ``last_change``: structure ID → when its grid last changed.
+    - ``history``: one row per (date, structure, chapter) with columns ``date``
+      (a date), ``structure``, ``chapter`` (chapter ID, "" for the overall score)
+      and ``score`` (float): the scores computed by successive syncs.
+    - ``today``: the day the dashboard is written for (flags « en retard »).
+    """
+
+    collective: Collective
+    referentiel: Referentiel
+    settings: Settings
+    scores: scoring.Scores
+    today: dt.date
+    answers: pd.DataFrame = field(
+        default_factory=lambda: _empty("structure", "criterion", "column", "kind", "level")
+    )
+    actions: pd.DataFrame = field(
+        default_factory=lambda: _empty(
+            "structure", "criterion", "action", "responsable", "echeance", "statut", "commentaire"
+        )
+    )
+    anomalies: pd.DataFrame = field(
+        default_factory=lambda: _empty(
+            "structure", "source", "sheet", "cell", "value", "message", "found_at"
+        )
+    )
+    texts: pd.DataFrame = field(
+        default_factory=lambda: _empty("structure", "criterion", "column", "text")
+    )
+    last_change: Mapping[str, dt.datetime] = field(default_factory=dict)
+    history: pd.DataFrame = field(
+        default_factory=lambda: _empty("date", "structure", "chapter", "score")
+    )
+
+    def structure_names(self) -> dict[str, str]:
+        return {s.id: s.name for s in self.collective.structures}
+
+
+def _lookup(frame: pd.DataFrame, *keys: str) -> dict[Any, dict[str, Any]]:
+    """Rows of ``frame`` by the value(s) of ``keys`` (a tuple when several)."""
+    if frame.empty:
+        return {}
+    found: dict[Any, dict[str, Any]] = {}
+    for row in frame.to_dict("records"):
+        key = row[keys[0]] if len(keys) == 1 else tuple(row[k] for k in keys)
+        found[key] = row
+    return found
+
+
+def label_text(row: Mapping[str, Any] | None) -> tuple[str, str]:
+    """(« Éligible » / « Non éligible » / « Pas encore de réponse », reasons joined by « ; »)."""
+    if row is None:
+        return NOT_ASSESSED, ""
+    reasons = row.get("reasons")
+    text = " ; ".join(str(r) for r in reasons) if isinstance(reasons, list | tuple) else ""
+    return (ELIGIBLE if bool(row.get("eligible")) else NOT_ELIGIBLE), text
+
+
+def collective_chapter_means(inputs: DashboardInputs) -> dict[str, float | None]:
+    """Chapter ID → mean score of the collectif's structures that answered it."""
+    chapters = inputs.scores.chapters
+    ids = {s.id for s in inputs.collective.structures}
+    means: dict[str, float | None] = {}
+    for chapter in inputs.referentiel.chapters:
+        if chapters.empty:
+            means[chapter.id] = None
+            continue
+        rows = chapters[(chapters["chapter"] == chapter.id) & chapters["structure"].isin(ids)]
+        means[chapter.id] = number(rows["score"].mean()) if not rows.empty else None
+    return means
+
+
+def synthesis_sheet(inputs: DashboardInputs) -> SheetSpec:
+    """Structures × chapters: score, completion, overall, labellisation, last update; charts."""
+    ref = inputs.referentiel
+    chapters = _lookup(inputs.scores.chapters, "structure", "chapter")
+    overall = _lookup(inputs.scores.overall, "structure")
+    labels = _lookup(inputs.scores.label, "structure")
+    headers: list[Value] = ["Structure", "Type"]
+    widths = [34.0, 8.0]
+    styles: list[Style | None] = [Style.TEXT, Style.TEXT]
+    for chapter in ref.chapters:
+        headers += [f"Ch. {chapter.id} — score", f"Ch. {chapter.id} — complétude"]
+        widths += [11.0, 12.0]
+        styles += [Style.SCORE, Style.PERCENT]
+    headers += ["Score global", "Labellisation", "Motifs", "Dernière mise à jour"]
+    widths += [10.0, 14.0, 48.0, 14.0]
+    styles += [Style.SCORE, Style.TEXT, Style.TEXT, Style.DATE]
+    label_col = 2 + 2 * len(ref.chapters) + 1
+    rows: list[list[Value]] = [
+        [f"Tableau de bord — {inputs.collective.name}"],
+        [
+            f"Mis à jour le {inputs.today:%d/%m/%Y}. Scores de 0 à 4 (une décimale) ; "
+            "complétude = part des critères applicables renseignés."
+        ],
+        headers,
+    ]
+    cell_styles: dict[tuple[int, int], Style] = {}
+    for structure in inputs.collective.structures:
+        row: list[Value] = [structure.name, structure.type.value]
+        for chapter in ref.chapters:
+            found = chapters.get((structure.id, chapter.id), {})
+            row += [number(found.get("score")), number(found.get("completion"))]
+        label, reasons = label_text(labels.get(structure.id))
+        row += [number(overall.get(structure.id, {}).get("overall")), label, reasons]
+        row.append(as_datetime(inputs.last_change.get(structure.id)))
+        r = len(rows)
+        cell_styles[(r, label_col)] = {ELIGIBLE: Style.GOOD, NOT_ELIGIBLE: Style.WARNING}.get(
+            label, Style.NOTE
+        )
+        rows.append(row)
+    first, last = FIRST_ROW, len(rows) - 1
+    n = len(inputs.collective.structures)
+
+    # The collectif's mean per chapter, a small table the second chart reads.
+    means = collective_chapter_means(inputs)
+    rows.append([])
+    mean_header = len(rows)
+    rows.append(["Chapitre", "Intitulé", "Moyenne du collectif"])
+    for chapter in ref.chapters:
+        rows.append([short_chapter(chapter.id), chapter.title, means[chapter.id]])
+    for r in range(mean_header + 1, len(rows)):
+        cell_styles[(r, 1)] = Style.TEXT
+        cell_styles[(r, 2)] = Style.SCORE
+    row_styles = {
+        TITLE_ROW: Style.TITLE,
+        NOTE_ROW: Style.NOTE,
+        HEADER_ROW: Style.HEADER,
+        mean_header: Style.HEADER,
+    }
+
+    sheet = SheetSpec(
+        name=SYNTHESIS_SHEET,
+        rows=rows,
+        column_widths=widths,
+        column_styles=styles,
+        cell_styles=cell_styles,
+        row_styles=row_styles,
+        freeze_rows=FIRST_ROW,
+        freeze_cols=1,
+        protected=True,
+        tab_color="#2E75B6",
+    )
+    score_cols = [2 + 2 * i for i in range(len(ref.chapters))] + [label_col - 1]
+    if n:
+        for col in score_cols:
+            sheet.conditional_formats.append(
+                ConditionalFormat(
+                    target=CellRange(first, col, last, col),
+                    kind=ConditionalKind.COLOR_SCALE,
+                    minimum=0.0,
+                    maximum=float(ref.scale.max_value),
+                )
+            )
+    chart_row = len(rows) + 1
+    y_max = float(ref.scale.max_value)
+    if n:
+        sheet.charts.append(
+            Chart(
+                kind=ChartKind.COLUMN,
+                title="Scores par structure et par chapitre",
+                categories=CellRange(first, 0, last, 0, sheet=SYNTHESIS_SHEET),
+                series=tuple(
+                    Series(
+                        name=short_chapter(chapter.id),
+                        values=CellRange(first, 2 + 2 * i, last, 2 + 2 * i, SYNTHESIS_SHEET),
+                    )
+                    for i, chapter in enumerate(ref.chapters)
+                ),
+                anchor_row=chart_row,
+                anchor_col=0,
+                y_min=0.0,
+                y_max=y_max,
+                width=900,
+            )
+        )
+    mean_first, mean_last = mean_header + 1, mean_header + len(ref.chapters)
+    sheet.charts.append(
+        Chart(
+            kind=ChartKind.COLUMN,
+            title="Moyenne du collectif par chapitre",
+            categories=CellRange(mean_first, 0, mean_last, 0, sheet=SYNTHESIS_SHEET),
+            series=(
+                Series(COLLECTIVE_MEAN, CellRange(mean_first, 2, mean_last, 2, SYNTHESIS_SHEET)),
+            ),
+            anchor_row=chart_row + 20,
+            anchor_col=0,
+            y_min=0.0,
+            y_max=y_max,
+        )
+    )
+    return sheet
+
+
+def dashboard_spec(inputs: DashboardInputs) -> WorkbookSpec:
+    """The whole read-only dashboard workbook of ``inputs.collective``."""
+    names = inputs.structure_names()
+    sheets = [
+        synthesis_sheet(inputs),
+        progress_sheet(
+            inputs.collective,
+            inputs.referentiel,
+            inputs.scores.chapters,
+            regroupement_dates(inputs.collective),
+            inputs.settings.late_days,
+            inputs.today,
+        ),
+        criteria_sheet(inputs.referentiel, inputs.scores.criteria),
+        gaps_sheet(inputs.referentiel, inputs.scores.criteria, inputs.answers, inputs.texts, names),
+        actions_sheet(inputs.referentiel, inputs.actions, names, inputs.today),
+        history_sheet(inputs.referentiel, inputs.history, names),
+        anomalies_sheet(inputs.anomalies, names),
+    ]
+    identity = Identity(
+        kind=Kind.DASHBOARD.value,
+        collective=inputs.collective.id,
+        referentiel_id=inputs.referentiel.id,
+        referentiel_version=inputs.referentiel.version,
+        layout_version=LAYOUT_VERSION,
+    )
+    return WorkbookSpec(
+        title=f"Tableau de bord — {inputs.collective.name}",
+        sheets=sheets,
+        metadata=identity.as_metadata(),
+    )

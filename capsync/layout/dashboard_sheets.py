@@ -1,0 +1,468 @@
+"""The dashboard's detail sheets: Avancement, Critères, Écarts, Plans de progrès, Historique,
+Anomalies. Each is a pure function of the frames it shows (see :mod:`.dashboard`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from .. import scoring
+from ..config import Collective
+from ..layout.grid_schema import COL_JUSTIFICATION, COL_REVIEW_COMMENT, RESPONDENT_PREFIX
+from ..referentiel import Referentiel
+from ..spec import CellRange, ConditionalFormat, ConditionalKind, SheetSpec, Style, Value
+from .tables import (
+    FIRST_ROW,
+    Column,
+    as_date,
+    as_datetime,
+    chapter_label,
+    frame_rows,
+    integer,
+    missing,
+    number,
+    person_text,
+    table_sheet,
+)
+
+PROGRESS_SHEET = "Avancement"
+CRITERIA_SHEET = "Critères"
+GAPS_SHEET = "Écarts"
+ACTIONS_SHEET = "Plans de progrès"
+HISTORY_SHEET = "Historique"
+ANOMALIES_SHEET = "Anomalies"
+
+LATE = "en retard"
+COMPLETE = "complet"
+IN_PROGRESS = "en cours"
+NOT_STARTED = "non commencé"
+NOT_APPLICABLE = "sans objet"
+TO_DISCUSS = "à discuter"
+BETWEEN_RESPONDENTS = "entre répondant·e·s"
+BETWEEN_SELF_AND_REVIEW = "auto-évaluation / tiers ou pair"
+CLOSED_STATUSES = frozenset({"fait", "abandonné"})
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", text).strip().casefold()
+
+
+def action_is_late(echeance: Any, statut: Any, today: dt.date) -> bool:
+    """An action is late when its échéance is past and it is neither « fait » nor « abandonné »."""
+    deadline = as_date(echeance)
+    return (
+        deadline is not None
+        and deadline < today
+        and _fold(person_text(statut)) not in {_fold(s) for s in CLOSED_STATUSES}
+    )
+
+
+def chapter_status(
+    completion: float | None,
+    answered: int,
+    regroupement: dt.date | None,
+    late_days: int,
+    today: dt.date,
+    applicable: int | None = None,
+) -> str:
+    """« complet », « en retard » (regroupement in fewer than ``late_days`` days or past,
+    and not complete), « en cours », « non commencé », or « sans objet » when no criterion
+    of the chapter applies to the structure."""
+    if applicable == 0:
+        return NOT_APPLICABLE
+    if completion is not None and completion >= 1.0:
+        return COMPLETE
+    if regroupement is not None and (regroupement - today).days < late_days:
+        return LATE
+    return IN_PROGRESS if answered > 0 else NOT_STARTED
+
+
+def progress_sheet(
+    collective: Collective,
+    referentiel: Referentiel,
+    chapters: pd.DataFrame,
+    regroupements: Mapping[str, dt.date],
+    late_days: int,
+    today: dt.date,
+) -> SheetSpec:
+    """Completion per structure and chapter against the regroupement dates."""
+    found = {(r["structure"], r["chapter"]): r for r in frame_rows(chapters)}
+    columns = [
+        Column("Structure", 34),
+        Column("Chapitre", 40),
+        Column("Regroupement", 14, Style.DATE),
+        Column("Jours avant le regroupement", 14, Style.INTEGER),
+        Column("Critères renseignés", 12, Style.INTEGER),
+        Column("Critères applicables", 12, Style.INTEGER),
+        Column("Complétude", 12, Style.PERCENT),
+        Column("État", 14),
+    ]
+    rows: list[list[Value]] = []
+    for structure in collective.structures:
+        for chapter in referentiel.chapters:
+            row = found.get((structure.id, chapter.id), {})
+            completion = number(row.get("completion"))
+            answered = integer(row.get("answered")) or 0
+            meeting = regroupements.get(chapter.id)
+            applicable = integer(row.get("applicable"))
+            status = chapter_status(completion, answered, meeting, late_days, today, applicable)
+            rows.append(
+                [
+                    structure.name,
+                    chapter_label(chapter),
+                    meeting,
+                    None if meeting is None else (meeting - today).days,
+                    answered,
+                    applicable,
+                    completion,
+                    status,
+                ]
+            )
+    note = (
+        f"Au {today:%d/%m/%Y}. Un chapitre incomplet est « {LATE} » quand son regroupement "
+        f"est dans moins de {late_days} jours ou déjà passé."
+    )
+    sheet = table_sheet(
+        PROGRESS_SHEET,
+        f"Avancement — {collective.name}",
+        note,
+        columns,
+        rows,
+        empty_message="Aucune structure dans ce collectif.",
+    )
+    for offset, row in enumerate(rows):
+        style = {LATE: Style.WARNING, COMPLETE: Style.GOOD}.get(str(row[7]))
+        if style:
+            sheet.cell_styles[(FIRST_ROW + offset, 7)] = style
+    return sheet
+
+
+def criteria_sheet(referentiel: Referentiel, criteria: pd.DataFrame) -> SheetSpec:
+    """Per criterion: the collectif's mean, answers per level and the share of weak structures,
+    common weak points first (the next regroupement's agenda)."""
+    stats = scoring.criterion_statistics(criteria, referentiel)
+    weak = referentiel.scoring.weak_level
+    levels = referentiel.scale.levels
+    columns = [
+        Column("ID", 8),
+        Column("Chapitre", 9),
+        Column("Objectif", 9),
+        Column("Critère", 40),
+        Column("Moyenne du collectif", 12, Style.SCORE),
+        Column("Structures ayant répondu", 12, Style.INTEGER),
+        *(Column(f"{lv.value} - {lv.label}", 11, Style.INTEGER) for lv in levels),
+        Column(f"Part des structures sous le niveau {weak}", 14, Style.PERCENT),
+    ]
+    records = frame_rows(stats)
+    records.sort(
+        key=lambda r: (
+            -(number(r.get("share_weak")) or -1.0),
+            number(r.get("mean")) if number(r.get("mean")) is not None else 99.0,
+            list(referentiel.criteria).index(r["criterion"])
+            if r["criterion"] in referentiel.criteria
+            else 0,
+        )
+    )
+    rows: list[list[Value]] = [
+        [
+            str(r["criterion"]),
+            str(r["chapter"]),
+            str(r["objective"]),
+            str(r["title"]),
+            number(r.get("mean")),
+            integer(r.get("n_answered")),
+            *(integer(r.get(f"level_{lv.value}")) for lv in levels),
+            number(r.get("share_weak")),
+        ]
+        for r in records
+    ]
+    note = (
+        f"Les critères où le plus de structures sont sous le niveau {weak} viennent en premier : "
+        "de quoi préparer l'ordre du jour du prochain regroupement."
+    )
+    sheet = table_sheet(
+        CRITERIA_SHEET,
+        "Critères — résultats du collectif",
+        note,
+        columns,
+        rows,
+        empty_message="Aucune réponse pour le moment.",
+    )
+    sheet.freeze_cols = 1
+    if rows:
+        sheet.conditional_formats.append(
+            ConditionalFormat(
+                CellRange(FIRST_ROW, 4, FIRST_ROW + len(rows) - 1, 4),
+                ConditionalKind.COLOR_SCALE,
+                maximum=float(referentiel.scale.max_value),
+            )
+        )
+    return sheet
+
+
+def respondent_range(answers: pd.DataFrame) -> dict[tuple[str, str], tuple[float, float]]:
+    """(structure, criterion) → (lowest, highest) level given by the respondents."""
+    if answers.empty:
+        return {}
+    frame = answers[
+        answers["column"].astype(str).str.startswith(RESPONDENT_PREFIX)
+        & (answers["kind"].astype(str) == "level")
+        & answers["level"].notna()
+    ]
+    if frame.empty:
+        return {}
+    grouped = frame.groupby(["structure", "criterion"])["level"].agg(["min", "max"])
+    return {(s, c): (float(lo), float(hi)) for (s, c), lo, hi in grouped.itertuples(name=None)}
+
+
+def latest_texts(texts: pd.DataFrame) -> dict[tuple[str, str, str], str]:
+    """(structure, criterion, column) → the most recent text recorded there."""
+    records = frame_rows(texts)
+    if records and "recorded_at" in records[0]:
+        records.sort(key=lambda r: as_datetime(r["recorded_at"]) or dt.datetime.min)
+    return {
+        (str(r["structure"]), str(r["criterion"]), str(r["column"])): person_text(r["text"])
+        for r in records
+    }
+
+
+def gap_rows(
+    referentiel: Referentiel,
+    criteria: pd.DataFrame,
+    answers: pd.DataFrame,
+    texts: pd.DataFrame,
+) -> list[dict[str, Any]]:
+    """Divergences between respondents ≥ the threshold, then self vs review gaps, per structure.
+
+    Each dict: structure, criterion, title, kind, retained, low, high, review,
+    gap, action (« à discuter » or ""), justification, review_comment.
+    """
+    spans = respondent_range(answers)
+    said = latest_texts(texts)
+    threshold = referentiel.scoring.divergence_threshold
+    found: list[dict[str, Any]] = []
+    for r in frame_rows(criteria):
+        key = (str(r["structure"]), str(r["criterion"]))
+        common = {
+            "structure": key[0],
+            "criterion": key[1],
+            "title": referentiel.criteria[key[1]].title if key[1] in referentiel.criteria else "",
+            "retained": number(r.get("retained")),
+            "justification": said.get((*key, COL_JUSTIFICATION), ""),
+            "review_comment": said.get((*key, COL_REVIEW_COMMENT), ""),
+        }
+        if bool(r.get("to_discuss")) and not missing(r.get("divergence")):
+            low, high = spans.get(key, (None, None))
+            found.append(
+                common
+                | {"kind": BETWEEN_RESPONDENTS, "low": low, "high": high, "review": None}
+                | {"gap": number(r["divergence"]), "action": TO_DISCUSS}
+            )
+        gap = number(r.get("review_gap"))
+        if gap is not None and gap != 0:
+            found.append(
+                common
+                | {"kind": BETWEEN_SELF_AND_REVIEW, "low": None, "high": None}
+                | {"review": number(r.get("review")), "gap": gap}
+                | {"action": TO_DISCUSS if abs(gap) >= threshold else ""}
+            )
+    return found
+
+
+def gaps_sheet(
+    referentiel: Referentiel,
+    criteria: pd.DataFrame,
+    answers: pd.DataFrame,
+    texts: pd.DataFrame,
+    names: Mapping[str, str],
+) -> SheetSpec:
+    """Divergences « à discuter » (with the lowest and highest levels) and self vs review gaps."""
+    columns = [
+        Column("Structure", 30),
+        Column("Critère", 8),
+        Column("Intitulé", 34),
+        Column("Écart entre", 22),
+        Column("Niveau retenu", 10, Style.SCORE),
+        Column("Niveau le plus bas", 10, Style.INTEGER),
+        Column("Niveau le plus haut", 10, Style.INTEGER),
+        Column("Niveau tiers / pair", 10, Style.INTEGER),
+        Column("Écart", 8, Style.SCORE),
+        Column("Suite", 12),
+        Column("Justification", 40),
+        Column("Commentaire tiers / pair", 40),
+    ]
+    rows: list[list[Value]] = [
+        [
+            names.get(g["structure"], g["structure"]),
+            g["criterion"],
+            g["title"],
+            g["kind"],
+            g["retained"],
+            integer(g["low"]),
+            integer(g["high"]),
+            integer(g["review"]),
+            g["gap"],
+            g["action"],
+            g["justification"],
+            g["review_comment"],
+        ]
+        for g in gap_rows(referentiel, criteria, answers, texts)
+    ]
+    threshold = referentiel.scoring.divergence_threshold
+    sheet = table_sheet(
+        GAPS_SHEET,
+        "Écarts à discuter",
+        f"« {TO_DISCUSS} » : des répondant·e·s ont donné des niveaux distants d'au moins "
+        f"{threshold}, ou le niveau retenu s'écarte d'au moins {threshold} de celui du tiers "
+        "ou du pair.",
+        columns,
+        rows,
+        empty_message="Aucun écart pour le moment.",
+    )
+    for offset, row in enumerate(rows):
+        if row[9] == TO_DISCUSS:
+            sheet.cell_styles[(FIRST_ROW + offset, 9)] = Style.WARNING
+    return sheet
+
+
+def actions_sheet(
+    referentiel: Referentiel, actions: pd.DataFrame, names: Mapping[str, str], today: dt.date
+) -> SheetSpec:
+    """Every structure's plan de progrès; overdue actions flagged « en retard »."""
+    order = {sid: i for i, sid in enumerate(names)}
+    records = frame_rows(actions)
+    records.sort(
+        key=lambda r: (
+            order.get(str(r.get("structure")), len(order)),
+            as_date(r.get("echeance")) or dt.date.max,
+        )
+    )
+    columns = [
+        Column("Structure", 30),
+        Column("Critère", 8),
+        Column("Intitulé du critère", 30),
+        Column("Action", 48),
+        Column("Responsable", 20),
+        Column("Échéance", 12, Style.DATE),
+        Column("Statut", 12),
+        Column("Commentaire", 36),
+        Column("Retard", 10),
+    ]
+    rows: list[list[Value]] = []
+    for r in records:
+        criterion = person_text(r.get("criterion"))
+        known = referentiel.criteria.get(criterion)
+        late = action_is_late(r.get("echeance"), r.get("statut"), today)
+        structure = str(r.get("structure"))
+        rows.append(
+            [
+                names.get(structure, structure),
+                criterion,
+                known.title if known else "",
+                person_text(r.get("action")),
+                person_text(r.get("responsable")),
+                as_date(r.get("echeance")),
+                person_text(r.get("statut")),
+                person_text(r.get("commentaire")),
+                LATE if late else "",
+            ]
+        )
+    sheet = table_sheet(
+        ACTIONS_SHEET,
+        "Plans de progrès du collectif",
+        f"Au {today:%d/%m/%Y}. Une action est « {LATE} » quand son échéance est passée et "
+        "qu'elle n'est ni « fait » ni « abandonné ».",
+        columns,
+        rows,
+        empty_message="Aucune action saisie pour le moment.",
+    )
+    for offset, row in enumerate(rows):
+        if row[8] == LATE:
+            sheet.cell_styles[(FIRST_ROW + offset, 8)] = Style.WARNING
+    return sheet
+
+
+def history_sheet(
+    referentiel: Referentiel, history: pd.DataFrame, names: Mapping[str, str]
+) -> SheetSpec:
+    """Scores by date: one row per (date, structure) whose scores changed since that
+    structure's previous row (daily snapshots would repeat the same line for months);
+    a structure with no score at all is left out."""
+    table: dict[tuple[dt.date, str], dict[str, float | None]] = {}
+    for r in frame_rows(history):
+        day = as_date(r.get("date"))
+        if day is None:
+            continue
+        chapter = person_text(r.get("chapter"))
+        table.setdefault((day, str(r["structure"])), {})[chapter] = number(r.get("score"))
+    order = {sid: i for i, sid in enumerate(names)}
+    ids = [ch.id for ch in referentiel.chapters] + [""]
+    previous: dict[str, list[float | None]] = {}
+    rows: list[list[Value]] = []
+    for day, sid in sorted(table, key=lambda k: (k[0], order.get(k[1], len(order)), k[1])):
+        values = [table[(day, sid)].get(c) for c in ids]
+        if all(v is None for v in values) or previous.get(sid) == values:
+            continue
+        previous[sid] = values
+        rows.append([day, names.get(sid, sid), *values])
+    columns = [
+        Column("Date", 12, Style.DATE),
+        Column("Structure", 34),
+        *(Column(f"Chapitre {ch.id}", 11, Style.SCORE) for ch in referentiel.chapters),
+        Column("Score global", 11, Style.SCORE),
+    ]
+    return table_sheet(
+        HISTORY_SHEET,
+        "Historique des scores",
+        "Une ligne par structure à chaque date où ses scores ont changé.",
+        columns,
+        rows,
+        empty_message="Pas encore d'historique.",
+    )
+
+
+def anomalies_sheet(anomalies: pd.DataFrame, names: Mapping[str, str]) -> SheetSpec:
+    """What the last pulls could not read, with the sheet and cell to fix."""
+    order = {sid: i for i, sid in enumerate(names)}
+    records = frame_rows(anomalies)
+    records.sort(
+        key=lambda r: (
+            order.get(str(r.get("structure")), len(order)),
+            person_text(r.get("sheet")),
+            person_text(r.get("cell")),
+        )
+    )
+    columns = [
+        Column("Structure", 30),
+        Column("Fichier", 24),
+        Column("Onglet", 16),
+        Column("Cellule", 8),
+        Column("Valeur saisie", 24),
+        Column("Problème", 60),
+        Column("Constaté le", 12, Style.DATE),
+    ]
+    rows: list[list[Value]] = [
+        [
+            names.get(str(r.get("structure")), person_text(r.get("structure"))),
+            person_text(r.get("source")),
+            person_text(r.get("sheet")),
+            person_text(r.get("cell")),
+            person_text(r.get("value")),
+            person_text(r.get("message")),
+            as_datetime(r.get("found_at")),
+        ]
+        for r in records
+    ]
+    return table_sheet(
+        ANOMALIES_SHEET,
+        "Anomalies à corriger dans les grilles",
+        "Chaque ligne indique l'onglet et la cellule à corriger ; la valeur saisie est "
+        "conservée telle quelle.",
+        columns,
+        rows,
+        empty_message="Aucune anomalie : toutes les grilles ont été lues sans problème.",
+    )

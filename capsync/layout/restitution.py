@@ -1,0 +1,256 @@
+"""A structure's restitution workbook (``<data>/<collectif>/restitutions/<structure-id>.xlsx``).
+
+For the meeting where the tiers or the pair reads the results back with the
+structure: scores per chapter next to the collectif's mean with a radar chart,
+strengths and weak points, divergences, the offre de services of its weakest
+objectives, its plan de progrès and its labellisation status. The content is a
+:class:`~capsync.layout.restitution_data.RestitutionData` (also rendered to PDF
+by :mod:`capsync.restitution_pdf`); this module only lays it out.
+"""
+
+from __future__ import annotations
+
+from ..backends.base import Kind
+from ..identity import Identity
+from ..spec import CellRange, Chart, ChartKind, Series, SheetSpec, Style, Value, WorkbookSpec
+from .dashboard import ELIGIBLE, NOT_ASSESSED, NOT_ELIGIBLE
+from .dashboard_sheets import TO_DISCUSS
+from .restitution_data import LATE, RestitutionData, build_restitution
+from .tables import FIRST_ROW, Column, short_chapter, table_sheet
+
+__all__ = ["RestitutionData", "build_restitution", "restitution_spec"]
+
+LAYOUT_VERSION = 1
+SUMMARY_SHEET = "Restitution"
+CRITERIA_SHEET = "Points forts et faibles"
+GAPS_SHEET = "Écarts à discuter"
+SERVICES_SHEET = "Offre de services"
+PLAN_SHEET = "Plan de progrès"
+
+
+def _summary_sheet(data: RestitutionData) -> SheetSpec:
+    rows: list[list[Value]] = [
+        [f"Restitution — {data.structure_name}"],
+        [f"{data.collective_name} · {data.structure_type} · {data.referentiel}"],
+        [f"Au {data.today:%d/%m/%Y}"],
+        ["Chapitre", "Intitulé", "Score de la structure", "Moyenne du collectif", "Complétude"],
+    ]
+    header = 3
+    for line in data.chapters:
+        rows.append(
+            [
+                short_chapter(line.chapter),
+                line.title,
+                line.score,
+                line.collective_mean,
+                line.completion,
+            ]
+        )
+    first, last = header + 1, header + len(data.chapters)
+    rows.append(["Score global", "", data.overall, data.collective_overall, None])
+    rows.append([])
+    label_row = len(rows)
+    rows.append(["Labellisation", data.label])
+    reasons = data.label_reasons or (
+        ["Tous les critères de la labellisation sont atteints."] if data.label == ELIGIBLE else []
+    )
+    for reason in reasons:
+        rows.append(["", reason])
+    label_style = {ELIGIBLE: Style.GOOD, NOT_ELIGIBLE: Style.WARNING, NOT_ASSESSED: Style.NOTE}
+    cell_styles = {
+        (label_row, 0): Style.HEADER,
+        (label_row, 1): label_style.get(data.label, Style.TEXT),
+        (last + 1, 0): Style.HEADER,
+    }
+    sheet = SheetSpec(
+        name=SUMMARY_SHEET,
+        rows=rows,
+        column_widths=[14, 52, 14, 14, 12],
+        column_styles=[Style.TEXT, Style.TEXT, Style.SCORE, Style.SCORE, Style.PERCENT],
+        row_styles={0: Style.TITLE, 1: Style.NOTE, 2: Style.NOTE, header: Style.HEADER},
+        cell_styles=cell_styles,
+        protected=True,
+        tab_color="#2E75B6",
+    )
+    sheet.charts.append(
+        Chart(
+            kind=ChartKind.RADAR,
+            title="Scores par chapitre : structure et moyenne du collectif",
+            categories=CellRange(first, 0, last, 0, sheet=SUMMARY_SHEET),
+            series=(
+                Series(data.structure_name, CellRange(first, 2, last, 2, sheet=SUMMARY_SHEET)),
+                Series("Moyenne du collectif", CellRange(first, 3, last, 3, SUMMARY_SHEET)),
+            ),
+            anchor_row=len(rows) + 1,
+            anchor_col=0,
+            width=640,
+            height=420,
+        )
+    )
+    return sheet
+
+
+def _criteria_sheet(data: RestitutionData) -> SheetSpec:
+    columns = [
+        Column("", 14),
+        Column("Critère", 8),
+        Column("Chapitre", 9),
+        Column("Intitulé", 48),
+        Column("Niveau retenu", 11, Style.SCORE),
+        Column("Moyenne du collectif", 11, Style.SCORE),
+        Column("Obligatoire pour le label", 12),
+    ]
+    rows: list[list[Value]] = []
+    for heading, lines in (("Point fort", data.strengths), ("Point faible", data.weak_points)):
+        for c in lines:
+            rows.append(
+                [
+                    heading,
+                    c.criterion,
+                    c.chapter,
+                    c.title,
+                    c.retained,
+                    c.collective_mean,
+                    "oui" if c.mandatory else "",
+                ]
+            )
+    sheet = table_sheet(
+        CRITERIA_SHEET,
+        "Points forts et points faibles",
+        f"Points forts : niveaux retenus au-dessus de {data.weak_level} ; points faibles : "
+        f"sous le niveau {data.weak_level}, les plus bas d'abord.",
+        columns,
+        rows,
+        empty_message="Aucun critère renseigné pour le moment.",
+    )
+    for offset, row in enumerate(rows):
+        sheet.cell_styles[(FIRST_ROW + offset, 0)] = (
+            Style.GOOD if row[0] == "Point fort" else Style.WARNING
+        )
+    return sheet
+
+
+def _gaps_sheet(data: RestitutionData) -> SheetSpec:
+    columns = [
+        Column("Critère", 8),
+        Column("Intitulé", 34),
+        Column("Écart entre", 22),
+        Column("Niveau retenu", 10, Style.SCORE),
+        Column("Niveau le plus bas", 10, Style.INTEGER),
+        Column("Niveau le plus haut", 10, Style.INTEGER),
+        Column("Niveau tiers / pair", 10, Style.INTEGER),
+        Column("Écart", 8, Style.SCORE),
+        Column("Suite", 12),
+        Column("Justification", 40),
+        Column("Commentaire tiers / pair", 40),
+    ]
+    rows: list[list[Value]] = [
+        [
+            g.criterion,
+            g.title,
+            g.kind,
+            g.retained,
+            g.low,
+            g.high,
+            g.review,
+            g.gap,
+            g.action,
+            g.justification,
+            g.review_comment,
+        ]
+        for g in data.gaps
+    ]
+    sheet = table_sheet(
+        GAPS_SHEET,
+        "Écarts à discuter",
+        "Divergences entre répondant·e·s et écarts avec la revue.",
+        columns,
+        rows,
+        empty_message="Aucun écart à discuter.",
+    )
+    for offset, row in enumerate(rows):
+        if row[8] == TO_DISCUSS:
+            sheet.cell_styles[(FIRST_ROW + offset, 8)] = Style.WARNING
+    return sheet
+
+
+def _services_sheet(data: RestitutionData) -> SheetSpec:
+    columns = [
+        Column("Objectif", 9),
+        Column("Intitulé de l'objectif", 36),
+        Column("Niveau moyen", 10, Style.SCORE),
+        Column("Ressource", 40),
+        Column("Description", 60),
+        Column("Lien", 48),
+    ]
+    rows: list[list[Value]] = [
+        [s.objective, s.objective_title, s.objective_mean, s.title, s.description, s.url]
+        for s in data.services
+    ]
+    return table_sheet(
+        SERVICES_SHEET,
+        "Offre de services du réseau",
+        f"Les ressources liées aux objectifs où la structure est sous le niveau {data.weak_level}.",
+        columns,
+        rows,
+        empty_message="Aucun objectif sous le niveau attendu : pas de ressource à suggérer.",
+    )
+
+
+def _plan_sheet(data: RestitutionData) -> SheetSpec:
+    columns = [
+        Column("Critère", 8),
+        Column("Action", 48),
+        Column("Responsable", 20),
+        Column("Échéance", 12, Style.DATE),
+        Column("Statut", 12),
+        Column("Commentaire", 36),
+        Column("Retard", 10),
+    ]
+    rows: list[list[Value]] = [
+        [
+            a.criterion,
+            a.action,
+            a.responsable,
+            a.echeance,
+            a.statut,
+            a.commentaire,
+            LATE if a.late else "",
+        ]
+        for a in data.actions
+    ]
+    sheet = table_sheet(
+        PLAN_SHEET,
+        "Plan de progrès",
+        f"Au {data.today:%d/%m/%Y}.",
+        columns,
+        rows,
+        empty_message="Aucune action saisie pour le moment.",
+    )
+    for offset, row in enumerate(rows):
+        if row[6] == LATE:
+            sheet.cell_styles[(FIRST_ROW + offset, 6)] = Style.WARNING
+    return sheet
+
+
+def restitution_spec(data: RestitutionData) -> WorkbookSpec:
+    """The read-only restitution workbook of one structure."""
+    identity = Identity(
+        kind=Kind.RESTITUTION.value,
+        collective=data.collective_id,
+        structure=data.structure_id,
+        referentiel_id=data.referentiel_id,
+        referentiel_version=data.referentiel_version,
+        layout_version=LAYOUT_VERSION,
+    )
+    return WorkbookSpec(
+        title=f"Restitution — {data.structure_name}",
+        sheets=[
+            _summary_sheet(data),
+            _criteria_sheet(data),
+            _gaps_sheet(data),
+            _services_sheet(data),
+            _plan_sheet(data),
+        ],
+        metadata=identity.as_metadata(),
+    )

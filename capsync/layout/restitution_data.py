@@ -1,0 +1,288 @@
+"""What a structure's restitution says, built once and rendered twice.
+
+:func:`build_restitution` gathers the scores, strengths and weak points,
+divergences, offre de services and plan de progrès of one structure into a pure
+:class:`RestitutionData`; :mod:`capsync.layout.restitution` renders it as a
+workbook and :mod:`capsync.restitution_pdf` as a PDF, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .. import scoring
+from ..config import Collective
+from ..referentiel import Referentiel
+from .dashboard import label_text
+from .dashboard_sheets import action_is_late, gap_rows
+from .tables import as_date, frame_rows, number, person_text
+
+MAX_STRENGTHS = 5
+MAX_WEAK_POINTS = 8
+MAX_WEAK_OBJECTIVES = 3
+LATE = "en retard"
+
+
+@dataclass(frozen=True)
+class ChapterLine:
+    chapter: str
+    title: str
+    score: float | None
+    collective_mean: float | None
+    completion: float | None
+
+
+@dataclass(frozen=True)
+class CriterionLine:
+    criterion: str
+    chapter: str
+    title: str
+    retained: float | None
+    collective_mean: float | None
+    mandatory: bool = False
+
+
+@dataclass(frozen=True)
+class GapLine:
+    criterion: str
+    title: str
+    kind: str  # « entre répondant·e·s » or « auto-évaluation / tiers ou pair »
+    retained: float | None
+    low: float | None
+    high: float | None
+    review: float | None
+    gap: float | None
+    action: str  # « à discuter » or ""
+    justification: str
+    review_comment: str
+
+
+@dataclass(frozen=True)
+class ServiceLine:
+    objective: str
+    objective_title: str
+    objective_mean: float | None
+    service: str
+    title: str
+    description: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    criterion: str
+    action: str
+    responsable: str
+    echeance: dt.date | None
+    statut: str
+    commentaire: str
+    late: bool
+
+
+@dataclass(frozen=True)
+class RestitutionData:
+    """Everything a restitution shows, ready to render (workbook or PDF)."""
+
+    collective_id: str
+    collective_name: str
+    structure_id: str
+    structure_name: str
+    structure_type: str
+    referentiel: str  # « CAP RSE — version 1.0 »
+    referentiel_id: str
+    referentiel_version: str
+    today: dt.date
+    chapters: list[ChapterLine]
+    overall: float | None
+    collective_overall: float | None
+    label: str  # « Éligible », « Non éligible », « Pas encore de réponse »
+    label_reasons: list[str] = field(default_factory=list)
+    strengths: list[CriterionLine] = field(default_factory=list)
+    weak_points: list[CriterionLine] = field(default_factory=list)
+    gaps: list[GapLine] = field(default_factory=list)
+    services: list[ServiceLine] = field(default_factory=list)
+    actions: list[ActionLine] = field(default_factory=list)
+    weak_level: int = 2
+
+
+def _criterion_lines(
+    referentiel: Referentiel, mine: pd.DataFrame, means: dict[str, float | None]
+) -> list[CriterionLine]:
+    lines = []
+    for r in frame_rows(mine[mine["answered"]] if not mine.empty else mine):
+        cid = str(r["criterion"])
+        lines.append(
+            CriterionLine(
+                criterion=cid,
+                chapter=str(r["chapter"]),
+                title=referentiel.criteria[cid].title,
+                retained=number(r["retained"]),
+                collective_mean=means.get(cid),
+                mandatory=bool(r["mandatory"]),
+            )
+        )
+    return lines
+
+
+def weakest_objectives(
+    referentiel: Referentiel, mine: pd.DataFrame, weak_level: int
+) -> list[tuple[str, float]]:
+    """(objective ID, mean retained level) of the structure's objectives below ``weak_level``,
+    weakest first, at most :data:`MAX_WEAK_OBJECTIVES`."""
+    if mine.empty:
+        return []
+    answered = mine[mine["answered"]]
+    means = answered.groupby("objective", sort=False)["retained"].mean()
+    order = {o.id: i for ch in referentiel.chapters for i, o in enumerate(ch.objectives)}
+    ranked = sorted(
+        ((str(o), float(m)) for o, m in means.items() if m < weak_level),
+        key=lambda item: (item[1], order.get(item[0], 0)),
+    )
+    return ranked[:MAX_WEAK_OBJECTIVES]
+
+
+def _services(referentiel: Referentiel, mine: pd.DataFrame, weak_level: int) -> list[ServiceLine]:
+    """The offre de services of the weakest objectives (objective's, then its weak criteria's)."""
+    objectives = {o.id: o for ch in referentiel.chapters for o in ch.objectives}
+    lines: list[ServiceLine] = []
+    for objective_id, mean in weakest_objectives(referentiel, mine, weak_level):
+        objective = objectives[objective_id]
+        weak_criteria = set(
+            mine[
+                (mine["objective"] == objective_id)
+                & mine["answered"]
+                & (mine["retained"] < weak_level)
+            ]["criterion"]
+        )
+        ids = list(objective.services)
+        for criterion in objective.criteria:
+            if criterion.id in weak_criteria:
+                ids += [s for s in criterion.services if s not in ids]
+        for service_id in ids:
+            service = referentiel.services.get(service_id)
+            if service is None:
+                continue
+            lines.append(
+                ServiceLine(
+                    objective=objective_id,
+                    objective_title=objective.title,
+                    objective_mean=mean,
+                    service=service.id,
+                    title=service.title,
+                    description=service.description,
+                    url=str(service.url) if service.url else "",
+                )
+            )
+    return lines
+
+
+def _of(frame: pd.DataFrame | None, structure_id: str) -> pd.DataFrame:
+    """The rows of one structure (an empty frame for None)."""
+    if frame is None or frame.empty:
+        return pd.DataFrame()
+    return frame[frame["structure"] == structure_id]
+
+
+def build_restitution(
+    collective: Collective,
+    referentiel: Referentiel,
+    structure_id: str,
+    scores: scoring.Scores,
+    *,
+    today: dt.date,
+    actions: pd.DataFrame | None = None,
+    answers: pd.DataFrame | None = None,
+    texts: pd.DataFrame | None = None,
+) -> RestitutionData:
+    """The restitution of one structure of ``collective``, from the collectif's scores."""
+    structure = collective.structure(structure_id)
+    weak = referentiel.scoring.weak_level
+    criteria = scores.criteria
+    mine = criteria[criteria["structure"] == structure_id] if not criteria.empty else criteria
+    stats = scoring.criterion_statistics(criteria, referentiel)
+    means = {str(r["criterion"]): number(r["mean"]) for r in frame_rows(stats)}
+
+    chapter_rows = {
+        str(r["chapter"]): r for r in frame_rows(scores.chapters) if r["structure"] == structure_id
+    }
+    collective_ids = {s.id for s in collective.structures}
+    chapters_all = scores.chapters[scores.chapters["structure"].isin(collective_ids)]
+    chapter_lines = []
+    for chapter in referentiel.chapters:
+        row = chapter_rows.get(chapter.id, {})
+        scores_of = chapters_all[chapters_all["chapter"] == chapter.id]["score"]
+        chapter_lines.append(
+            ChapterLine(
+                chapter=chapter.id,
+                title=chapter.title,
+                score=number(row.get("score")),
+                collective_mean=number(scores_of.mean()) if not scores_of.empty else None,
+                completion=number(row.get("completion")),
+            )
+        )
+    overall_rows = {str(r["structure"]): r for r in frame_rows(scores.overall)}
+    overall_all = [number(overall_rows[s]["overall"]) for s in collective_ids if s in overall_rows]
+    present = [v for v in overall_all if v is not None]
+    label_row = next((r for r in frame_rows(scores.label) if r["structure"] == structure_id), None)
+    label, _ = label_text(label_row)
+    reasons = [str(x) for x in (label_row or {}).get("reasons", [])] if label_row else []
+
+    answered = _criterion_lines(referentiel, mine, means)
+    strengths = sorted(
+        (c for c in answered if c.retained is not None and c.retained > weak),
+        key=lambda c: -(c.retained or 0),
+    )[:MAX_STRENGTHS]
+    weak_points = sorted(
+        (c for c in answered if c.retained is not None and c.retained < weak),
+        key=lambda c: (c.retained, not c.mandatory),
+    )[:MAX_WEAK_POINTS]
+    gaps = [
+        GapLine(**{k: v for k, v in g.items() if k != "structure"})
+        for g in gap_rows(
+            referentiel,
+            mine,
+            _of(answers, structure_id),
+            _of(texts, structure_id),
+        )
+    ]
+    plan = []
+    for r in frame_rows(actions):
+        if str(r.get("structure")) != structure_id:
+            continue
+        plan.append(
+            ActionLine(
+                criterion=person_text(r.get("criterion")),
+                action=person_text(r.get("action")),
+                responsable=person_text(r.get("responsable")),
+                echeance=as_date(r.get("echeance")),
+                statut=person_text(r.get("statut")),
+                commentaire=person_text(r.get("commentaire")),
+                late=action_is_late(r.get("echeance"), r.get("statut"), today),
+            )
+        )
+    plan.sort(key=lambda a: a.echeance or dt.date.max)
+    return RestitutionData(
+        collective_id=collective.id,
+        collective_name=collective.name,
+        structure_id=structure.id,
+        structure_name=structure.name,
+        structure_type=structure.type.label,
+        referentiel=f"{referentiel.title} — version {referentiel.version}",
+        referentiel_id=referentiel.id,
+        referentiel_version=referentiel.version,
+        today=today,
+        chapters=chapter_lines,
+        overall=number(overall_rows.get(structure_id, {}).get("overall")),
+        collective_overall=sum(present) / len(present) if present else None,
+        label=label,
+        label_reasons=reasons,
+        strengths=strengths,
+        weak_points=weak_points,
+        gaps=gaps,
+        services=_services(referentiel, mine, weak) if not mine.empty else [],
+        actions=plan,
+        weak_level=weak,
+    )

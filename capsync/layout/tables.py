@@ -1,0 +1,144 @@
+"""Small helpers shared by the délégué·e·s' read-only workbooks (dashboard, restitution).
+
+The one rule that matters here: anything a person typed becomes a plain ``str``
+(:func:`person_text`), never a :class:`~capsync.spec.Formula`, so that
+« =IMPORTXML(...) », « +33 6… » or « @SUM(...) » shows exactly as typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from ..referentiel import Chapter
+from ..spec import SheetSpec, Style, Value
+
+PARIS = ZoneInfo("Europe/Paris")
+TITLE_ROW = 0
+NOTE_ROW = 1
+HEADER_ROW = 2
+FIRST_ROW = 3
+
+
+def missing(value: Any) -> bool:
+    """None, NaN, NaT and pandas' NA alike."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def person_text(value: Any) -> str:
+    """What a person typed, as literal text ("" when empty); never a formula."""
+    if missing(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def number(value: Any) -> float | None:
+    """A score or share as a float; None when missing (an empty cell, not 0)."""
+    if missing(value):
+        return None
+    result = float(value)
+    return None if math.isnan(result) else result
+
+
+def integer(value: Any) -> int | None:
+    found = number(value)
+    return None if found is None else round(found)
+
+
+def as_date(value: Any) -> dt.date | None:
+    """A date from a date, datetime or pandas Timestamp; None for NaT/None."""
+    if missing(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return None
+
+
+def as_datetime(value: Any) -> dt.datetime | None:
+    """A naive datetime in Paris time (spreadsheets have no time zones); None for NaT/None."""
+    if missing(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        return value.astimezone(PARIS).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    return None
+
+
+def chapter_label(chapter: Chapter) -> str:
+    """« 1 — Projet associatif et gouvernance »."""
+    return f"{chapter.id} — {chapter.title}"
+
+
+def short_chapter(chapter_id: str) -> str:
+    return f"Chapitre {chapter_id}"
+
+
+def level_text(value: Any) -> str:
+    """A level as « 2 »; « — » when there is none."""
+    found = integer(value)
+    return "—" if found is None else str(found)
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float
+    style: Style | None = Style.TEXT
+
+
+def table_sheet(
+    name: str,
+    title: str,
+    note: str,
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[Value]],
+    *,
+    empty_message: str,
+) -> SheetSpec:
+    """A protected sheet: title, a note, one header row, then ``rows`` (from :data:`FIRST_ROW`).
+
+    An empty table shows ``empty_message`` instead of nothing, so a reader knows
+    the sheet is up to date rather than broken.
+    """
+    body: list[list[Value]] = [[title], [note], [c.header for c in columns]]
+    body.extend(list(r) for r in rows)
+    row_styles = {TITLE_ROW: Style.TITLE, NOTE_ROW: Style.NOTE, HEADER_ROW: Style.HEADER}
+    if not rows:
+        body.append([empty_message])
+        row_styles[FIRST_ROW] = Style.NOTE
+    return SheetSpec(
+        name=name,
+        rows=body,
+        column_widths=[c.width for c in columns],
+        column_styles=[c.style for c in columns],
+        row_styles=row_styles,
+        freeze_rows=FIRST_ROW,
+        protected=True,
+    )
+
+
+def frame_rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """A frame's rows as dicts (an empty list for None or an empty frame)."""
+    if frame is None or frame.empty:
+        return []
+    return frame.to_dict("records")

@@ -1,0 +1,95 @@
+"""The .ics export: importable (parsed back with icalendar), stable UIDs, Paris times."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+
+from capsync.calendar_ics import calendar_ics
+from capsync.validation import load_campaign
+from tests import layout_campaign as lc
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = dt.datetime(2025, 4, 1, 8, 30, tzinfo=dt.UTC)
+
+
+def _events(data: bytes) -> dict[str, object]:
+    calendar = Calendar.from_ical(data)
+    return {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+
+
+def test_one_event_per_phase_with_stable_uids():
+    events = _events(calendar_ics(lc.collective(), now=NOW))
+    assert sorted(events) == sorted(
+        [
+            "test-collectif-webinaire--2025-01-10@capsync",
+            "test-collectif-lancement--2025-02-04@capsync",
+            "test-collectif-visio_lecture-1-2025-03-04@capsync",
+            "test-collectif-regroupement-1-2025-04-10@capsync",
+            "test-collectif-visio_lecture-2-2025-05-06@capsync",
+            "test-collectif-regroupement-2-2025-06-20@capsync",
+            "test-collectif-cloture--2025-07-01@capsync",
+        ]
+    )
+
+
+def test_timed_phase_is_in_paris_time():
+    data = calendar_ics(lc.collective(), now=NOW)
+    event = _events(data)["test-collectif-visio_lecture-2-2025-05-06@capsync"]
+    start = event["DTSTART"]
+    assert start.params["TZID"] == "Europe/Paris"
+    assert start.dt.replace(tzinfo=None) == dt.datetime(2025, 5, 6, 15, 30)
+    assert start.dt.utcoffset() == dt.timedelta(hours=2)  # summer time
+    assert event["DTEND"].dt - start.dt == dt.timedelta(hours=2)
+    assert str(event["SUMMARY"]) == (
+        "CAP RSE Nouvelle-Aquitaine — Visio lecture / inter-session auto-évaluation — chapitre 2"
+    )
+    assert str(event["DESCRIPTION"]) == "Collectif de test\nModalité : Visio"
+    assert event["DTSTAMP"].dt == NOW
+    assert b"BEGIN:VTIMEZONE" in data
+    assert b"TZID:Europe/Paris" in data
+
+
+def test_phase_without_time_is_all_day_with_place_and_notes():
+    events = _events(calendar_ics(lc.collective(), now=NOW))
+    launch = events["test-collectif-lancement--2025-02-04@capsync"]
+    assert launch["DTSTART"].dt == dt.date(2025, 2, 4)
+    assert not isinstance(launch["DTSTART"].dt, dt.datetime)
+    assert launch["DTEND"].dt == dt.date(2025, 2, 5)
+    assert str(launch["LOCATION"]) == "Bordeaux"
+    assert str(launch["DESCRIPTION"]) == (
+        "Collectif de test\nModalité : En présentiel\nJournée de cadrage"
+    )
+    assert str(launch["STATUS"]) == "CONFIRMED"
+
+
+def test_tentative_phase_says_so():
+    events = _events(calendar_ics(lc.collective(), now=NOW))
+    closing = events["test-collectif-cloture--2025-07-01@capsync"]
+    assert str(closing["STATUS"]) == "TENTATIVE"
+    assert str(closing["SUMMARY"]) == (
+        "CAP RSE Nouvelle-Aquitaine — Clôture, évaluation finale et labellisation "
+        "(date à confirmer)"
+    )
+    assert "Date à confirmer." in str(closing["DESCRIPTION"])
+
+
+def test_same_calendar_same_bytes():
+    assert calendar_ics(lc.collective(), now=NOW) == calendar_ics(lc.collective(), now=NOW)
+
+
+def test_naive_now_is_read_as_utc():
+    naive = calendar_ics(lc.collective(), now=NOW.replace(tzinfo=None))
+    assert naive == calendar_ics(lc.collective(), now=NOW)
+
+
+@pytest.mark.parametrize("collective_id", ["nouvelle-aquitaine", "occitanie"])
+def test_example_calendars_parse_back(collective_id):
+    campaign = load_campaign(ROOT / "config" / "capsync.yaml")
+    collective = campaign.config.collective(collective_id)
+    events = _events(calendar_ics(collective, now=NOW))
+    assert len(events) == len(collective.calendar)
+    assert all(str(uid).endswith("@capsync") for uid in events)

@@ -1,0 +1,371 @@
+"""The délégué·e·s' dashboard: hand-worked numbers, « en retard » flags, formula-safe texts."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from capsync import scoring
+from capsync.backends.xlsx_render import render_xlsx
+from capsync.layout.dashboard import DashboardInputs, dashboard_spec
+from capsync.layout.dashboard_sheets import chapter_status
+from capsync.layout.tables import FIRST_ROW
+from capsync.spec import ChartKind, ConditionalKind, Formula, Style, WorkbookSpec
+from tests import layout_campaign as lc
+
+SHEETS = [
+    "Synthèse",
+    "Avancement",
+    "Critères",
+    "Écarts",
+    "Plans de progrès",
+    "Historique",
+    "Anomalies",
+]
+
+
+def _data(spec: WorkbookSpec, sheet: str) -> list[list]:
+    return spec.sheet(sheet).rows[FIRST_ROW:]
+
+
+def _row(spec: WorkbookSpec, sheet: str, first: str) -> list:
+    return next(r for r in _data(spec, sheet) if r and r[0] == first)
+
+
+def test_sheets_are_protected_and_carry_the_dashboard_identity():
+    spec = dashboard_spec(lc.inputs())
+    assert [s.name for s in spec.sheets] == SHEETS
+    assert all(s.protected for s in spec.sheets)
+    assert spec.metadata["kind"] == "tableau-de-bord"
+    assert spec.metadata["collective"] == "test-collectif"
+
+
+def test_synthesis_shows_scores_completion_label_and_last_update():
+    spec = dashboard_spec(lc.inputs())
+    sheet = spec.sheet("Synthèse")
+    assert sheet.rows[2] == [
+        "Structure",
+        "Type",
+        "Ch. 1 — score",
+        "Ch. 1 — complétude",
+        "Ch. 2 — score",
+        "Ch. 2 — complétude",
+        "Score global",
+        "Labellisation",
+        "Motifs",
+        "Dernière mise à jour",
+    ]
+    alpha = _row(spec, "Synthèse", "Alpha Insertion")
+    assert alpha[2:7] == pytest.approx([8 / 3, 1.0, 1.0, 1.0, 11 / 6])
+    assert alpha[7:] == [
+        "Non éligible",
+        "Chapitre 2 : score 1,0 inférieur au minimum de 2,0",
+        dt.datetime(2025, 3, 30, 9, 0),
+    ]
+    beta = _row(spec, "Synthèse", "@Bêta Services")
+    assert beta[2:6] == pytest.approx([1.5, 2 / 3, None, 0.0], nan_ok=True)
+    assert beta[8] == (
+        "Chapitre 1 incomplet (2/3 critères renseignés) ; "
+        "Chapitre 1 : score 1,5 inférieur au minimum de 2,0 ; "
+        "Chapitre 2 incomplet (0/2 critères renseignés) ; "
+        "Critère obligatoire 1.1.1 au niveau 1 (minimum 2)"
+    )
+    assert beta[9] is None  # never pulled
+    delta_index = FIRST_ROW + 3
+    assert sheet.rows[delta_index][7] == "Éligible"
+    assert sheet.style_at(delta_index, 7) == Style.GOOD
+    assert sheet.style_at(FIRST_ROW, 7) == Style.WARNING
+    assert sheet.style_at(FIRST_ROW, 2) == Style.SCORE
+    assert sheet.style_at(FIRST_ROW, 3) == Style.PERCENT
+    scales = [f for f in sheet.conditional_formats if f.kind == ConditionalKind.COLOR_SCALE]
+    assert [(f.target.first_col, f.minimum, f.maximum) for f in scales] == [
+        (2, 0.0, 4.0),
+        (4, 0.0, 4.0),
+        (6, 0.0, 4.0),
+    ]
+    assert all((f.target.first_row, f.target.last_row) == (3, 6) for f in scales)
+
+
+def test_synthesis_charts_read_scores_and_the_collective_mean():
+    sheet = dashboard_spec(lc.inputs()).sheet("Synthèse")
+    by_structure, mean = sheet.charts
+    assert by_structure.kind == ChartKind.COLUMN
+    assert by_structure.categories.a1() == "'Synthèse'!A4:A7"
+    assert [(s.name, s.values.a1()) for s in by_structure.series] == [
+        ("Chapitre 1", "'Synthèse'!C4:C7"),
+        ("Chapitre 2", "'Synthèse'!E4:E7"),
+    ]
+    cats = mean.categories
+    values = [sheet.rows[r][2] for r in range(cats.first_row, cats.last_row + 1)]
+    labels = [sheet.rows[r][0] for r in range(cats.first_row, cats.last_row + 1)]
+    assert labels == ["Chapitre 1", "Chapitre 2"]
+    assert values == pytest.approx([(8 / 3 + 1.5 + 3) / 3, 2.0])
+    assert mean.series[0].values.first_col == 2
+    assert mean.title == "Moyenne du collectif par chapitre"
+
+
+def test_progress_flags_incomplete_chapters_close_to_their_regroupement():
+    spec = dashboard_spec(lc.inputs())
+    rows = [(r[0], r[1], r[2], r[3], r[7]) for r in _data(spec, "Avancement")]
+    ch1, ch2 = dt.date(2025, 4, 10), dt.date(2025, 6, 20)
+    assert rows == [
+        ("Alpha Insertion", "1 — Gouvernance", ch1, 9, "complet"),
+        ("Alpha Insertion", "2 — Parcours", ch2, 80, "complet"),
+        ("@Bêta Services", "1 — Gouvernance", ch1, 9, "en retard"),
+        ("@Bêta Services", "2 — Parcours", ch2, 80, "non commencé"),
+        ("Gamma Emploi", "1 — Gouvernance", ch1, 9, "en retard"),
+        ("Gamma Emploi", "2 — Parcours", ch2, 80, "non commencé"),
+        ("Delta Solidaire", "1 — Gouvernance", ch1, 9, "complet"),
+        ("Delta Solidaire", "2 — Parcours", ch2, 80, "complet"),
+    ]
+    sheet = spec.sheet("Avancement")
+    assert sheet.style_at(FIRST_ROW + 2, 7) == Style.WARNING
+    assert sheet.rows[1][0] == (
+        "Au 01/04/2025. Un chapitre incomplet est « en retard » quand son regroupement "
+        "est dans moins de 14 jours ou déjà passé."
+    )
+
+
+@pytest.mark.parametrize(
+    ("today", "beta_ch1", "beta_ch2"),
+    [
+        (dt.date(2025, 3, 27), "en cours", "non commencé"),  # 14 days before: not yet late
+        (dt.date(2025, 3, 28), "en retard", "non commencé"),  # 13 days before
+        (dt.date(2025, 6, 7), "en retard", "en retard"),  # ch1 past, ch2 in 13 days
+    ],
+)
+def test_late_days_boundary(today, beta_ch1, beta_ch2):
+    spec = dashboard_spec(lc.inputs(today))
+    beta = [r[7] for r in _data(spec, "Avancement") if r[0] == "@Bêta Services"]
+    assert beta == [beta_ch1, beta_ch2]
+
+
+def test_criteria_put_common_weak_points_first():
+    rows = _data(dashboard_spec(lc.inputs()), "Critères")
+    assert [r[0] for r in rows] == ["2.1.1", "1.1.2", "1.1.1", "2.1.2", "1.2.1"]
+    assert rows[0] == ["2.1.1", "2", "2.1", "Diagnostic", 1.5, 2, 1, 0, 0, 1, 0, 0.5]
+    assert rows[2][4] == pytest.approx(7 / 3)
+    assert rows[2][6:11] == [0, 1, 0, 2, 0]
+
+
+def test_gaps_list_divergences_with_min_max_and_review_gaps():
+    rows = _data(dashboard_spec(lc.inputs()), "Écarts")
+    assert rows == [
+        [
+            "Alpha Insertion",
+            "1.1.1",
+            "Projet formalisé",
+            "auto-évaluation / tiers ou pair",
+            3.0,
+            None,
+            None,
+            1,
+            2.0,
+            "à discuter",
+            "-Projet voté en AG",
+            "Preuves à compléter",
+        ],
+        [
+            "Alpha Insertion",
+            "1.1.2",
+            "Projet partagé",
+            "entre répondant·e·s",
+            1.0,
+            0,
+            3,
+            None,
+            3.0,
+            "à discuter",
+            "",
+            "",
+        ],
+    ]
+
+
+def test_overdue_actions_are_flagged_late():
+    rows = _data(dashboard_spec(lc.inputs()), "Plans de progrès")
+    flags = {(r[0], r[3]): r[8] for r in rows}
+    assert flags == {
+        ("Alpha Insertion", "Former la CIP"): "",  # past but « fait »
+        ("Alpha Insertion", lc.EVIL_ACTION): "en retard",  # past and « en cours »
+        ("@Bêta Services", "Écrire le projet"): "",  # not due yet
+        ("@Bêta Services", "Renouveler le CA"): "",  # no échéance
+        ("Delta Solidaire", "Bilan annuel"): "",  # past but « Abandonné »
+    }
+    late = next(r for r in rows if r[8] == "en retard")
+    assert late[1:8] == [
+        "1.1.2",
+        "Projet partagé",
+        lc.EVIL_ACTION,
+        lc.PHONE,
+        dt.date(2025, 3, 15),
+        "en cours",
+        lc.AT_COMMENT,
+    ]
+
+
+def test_history_has_a_row_per_structure_and_date_its_scores_changed():
+    spec = dashboard_spec(lc.inputs())
+    assert spec.sheet("Historique").rows[2] == [
+        "Date",
+        "Structure",
+        "Chapitre 1",
+        "Chapitre 2",
+        "Score global",
+    ]
+    rows = _data(spec, "Historique")
+    assert rows[0] == [dt.date(2025, 3, 1), "Alpha Insertion", 2.0, None, 2.0]
+    assert rows[1][:2] == [dt.date(2025, 3, 30), "Alpha Insertion"]
+    assert rows[1][2:] == pytest.approx([8 / 3, 1.0, 11 / 6])
+    assert len(rows) == 2  # 31/03 repeats 30/03; gamma has no score
+
+
+def test_anomalies_name_the_sheet_and_cell_to_fix():
+    rows = _data(dashboard_spec(lc.inputs()), "Anomalies")
+    assert rows == [
+        [
+            "@Bêta Services",
+            "beta.xlsx",
+            "Chapitre 1",
+            "H5",
+            "=1+1",
+            "« =1+1 » n'est pas un niveau : choisissez un niveau dans la liste.",
+            dt.datetime(2025, 3, 31, 8, 0),
+        ]
+    ]
+
+
+def test_empty_tables_say_so():
+    inputs = dataclasses.replace(
+        lc.inputs(),
+        actions=lc.actions().iloc[0:0],
+        anomalies=lc.anomalies().iloc[0:0],
+        history=pd.DataFrame(columns=["date", "structure", "chapter", "score"]),
+    )
+    spec = dashboard_spec(inputs)
+    assert _data(spec, "Anomalies") == [
+        ["Aucune anomalie : toutes les grilles ont été lues sans problème."]
+    ]
+    assert _data(spec, "Plans de progrès") == [["Aucune action saisie pour le moment."]]
+    assert _data(spec, "Historique") == [["Pas encore d'historique."]]
+
+
+def test_a_collective_without_any_answer_still_builds():
+    answers = lc.answers().iloc[0:0]
+    scores = scoring.score_collective(answers, lc.referentiel(), lc.collective().structures)
+    inputs = DashboardInputs(
+        collective=lc.collective(),
+        referentiel=lc.referentiel(),
+        settings=lc.inputs().settings,
+        scores=scores,
+        today=lc.TODAY,
+    )
+    spec = dashboard_spec(inputs)
+    assert _row(spec, "Synthèse", "Gamma Emploi")[2] is None
+    assert _data(spec, "Écarts") == [["Aucun écart pour le moment."]]
+    assert [r[11] for r in _data(spec, "Critères")] == [None] * 5
+
+
+def _walk(spec: WorkbookSpec):
+    for sheet in spec.sheets:
+        for r, row in enumerate(sheet.rows):
+            for c, value in enumerate(row):
+                yield sheet.name, r, c, value
+
+
+def test_person_texts_are_plain_strings_never_formulas():
+    spec = dashboard_spec(lc.inputs())
+    assert not [v for *_, v in _walk(spec) if isinstance(v, Formula)]
+    typed = {
+        lc.EVIL_ACTION,
+        lc.PHONE,
+        lc.AT_COMMENT,
+        "=1+1",
+        "@Bêta Services",
+        "-Projet voté en AG",
+    }
+    found = {v for *_, v in _walk(spec) if v in typed}
+    assert found == typed
+    assert all(type(v) is str for v in found)
+
+
+def test_rendered_dashboard_keeps_person_texts_as_text(tmp_path: Path):
+    path = tmp_path / "tableau-de-bord.xlsx"
+    render_xlsx(dashboard_spec(lc.inputs()), path)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[: len(SHEETS)] == SHEETS
+    plans = book["Plans de progrès"]
+    late_row = next(
+        row for row in plans.iter_rows(min_row=FIRST_ROW + 1) if row[3].value == lc.EVIL_ACTION
+    )
+    assert [(c.value, c.data_type) for c in (late_row[3], late_row[4], late_row[7])] == [
+        (lc.EVIL_ACTION, "s"),
+        (lc.PHONE, "s"),
+        (lc.AT_COMMENT, "s"),
+    ]
+    assert late_row[8].value == "en retard"
+    anomaly = book["Anomalies"].cell(row=FIRST_ROW + 1, column=5)
+    assert (anomaly.value, anomaly.data_type) == ("=1+1", "s")
+    name = book["Synthèse"].cell(row=FIRST_ROW + 2, column=1)
+    assert (name.value, name.data_type) == ("@Bêta Services", "s")
+    assert all(book[s].protection.sheet for s in SHEETS)
+    assert len(book["Synthèse"]._charts) == 2
+    assert book["Synthèse"].cell(row=FIRST_ROW + 1, column=3).number_format == "0.0"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_libreoffice_opens_the_dashboard_and_keeps_texts_literal(tmp_path: Path):
+    source = tmp_path / "tableau-de-bord.xlsx"
+    render_xlsx(dashboard_spec(lc.inputs()), source)
+    out = tmp_path / "out"
+    profile = (tmp_path / "profile").as_uri()
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    book = openpyxl.load_workbook(out / source.name)
+    values = [c.value for row in book["Plans de progrès"].iter_rows() for c in row]
+    assert lc.EVIL_ACTION in values
+    assert lc.PHONE in values
+    assert "en retard" in values
+    assert book["Synthèse"].cell(row=FIRST_ROW + 2, column=1).value == "@Bêta Services"
+
+
+@pytest.mark.parametrize(
+    ("completion", "answered", "applicable", "expected"),
+    [
+        (1.0, 3, 3, "complet"),
+        (2 / 3, 2, 3, "en retard"),
+        (0.0, 0, 3, "en retard"),
+        (None, 0, 0, "sans objet"),  # no criterion of the chapter applies to this type
+    ],
+)
+def test_chapter_status_near_the_regroupement(completion, answered, applicable, expected):
+    meeting = dt.date(2025, 4, 10)
+    assert chapter_status(completion, answered, meeting, 14, lc.TODAY, applicable) == expected
+
+
+def test_time_zone_aware_last_update_is_shown_in_paris_time(tmp_path: Path):
+    utc = dt.datetime(2025, 3, 30, 7, 0, tzinfo=dt.UTC)
+    inputs = dataclasses.replace(lc.inputs(), last_change={"alpha": utc})
+    spec = dashboard_spec(inputs)
+    assert _row(spec, "Synthèse", "Alpha Insertion")[9] == dt.datetime(2025, 3, 30, 9, 0)
+    render_xlsx(spec, tmp_path / "tableau-de-bord.xlsx")  # Excel has no time zones

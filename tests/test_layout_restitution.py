@@ -1,0 +1,178 @@
+"""A structure's restitution: its content (hand-worked) and the workbook that shows it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from capsync import scoring
+from capsync.backends.xlsx_render import render_xlsx
+from capsync.layout.restitution import build_restitution, restitution_spec
+from capsync.layout.tables import FIRST_ROW
+from capsync.spec import ChartKind, Formula
+from capsync.validation import load_campaign
+from tests import layout_campaign as lc
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _data(structure: str = "alpha"):
+    return build_restitution(
+        lc.collective(),
+        lc.referentiel(),
+        structure,
+        lc.scores(),
+        today=lc.TODAY,
+        actions=lc.actions(),
+        answers=lc.answers(),
+        texts=lc.texts(),
+    )
+
+
+def test_scores_next_to_the_collective_mean():
+    data = _data()
+    assert [(c.chapter, c.title) for c in data.chapters] == [
+        ("1", "Gouvernance"),
+        ("2", "Parcours"),
+    ]
+    assert [c.score for c in data.chapters] == pytest.approx([8 / 3, 1.0])
+    assert [c.collective_mean for c in data.chapters] == pytest.approx([(8 / 3 + 1.5 + 3) / 3, 2.0])
+    assert data.overall == pytest.approx(11 / 6)
+    assert data.collective_overall == pytest.approx((11 / 6 + 1.5 + 3) / 3)
+    assert (data.label, data.label_reasons) == (
+        "Non éligible",
+        ["Chapitre 2 : score 1,0 inférieur au minimum de 2,0"],
+    )
+
+
+def test_strengths_and_weak_points():
+    data = _data()
+    assert [(c.criterion, c.retained) for c in data.strengths] == [("1.2.1", 4.0), ("1.1.1", 3.0)]
+    assert [(c.criterion, c.retained) for c in data.weak_points] == [("2.1.1", 0.0), ("1.1.2", 1.0)]
+    assert data.weak_points[0].collective_mean == pytest.approx(1.5)
+
+
+def test_services_follow_the_weakest_objectives():
+    services = _data().services
+    assert [(s.objective, s.service, s.url) for s in services] == [
+        ("2.1", "boite-parcours", "https://exemple.org/boite-parcours"),
+        ("2.1", "formation-cip", "https://exemple.org/formation-cip"),
+    ]
+    assert services[0].objective_title == "Accompagnement"
+    assert services[0].objective_mean == pytest.approx(1.0)
+
+
+def test_gaps_and_plan():
+    data = _data()
+    assert [(g.criterion, g.kind, g.low, g.high, g.action) for g in data.gaps] == [
+        ("1.1.1", "auto-évaluation / tiers ou pair", None, None, "à discuter"),
+        ("1.1.2", "entre répondant·e·s", 0.0, 3.0, "à discuter"),
+    ]
+    assert data.gaps[0].review_comment == "Preuves à compléter"
+    assert [(a.action, a.late) for a in data.actions] == [
+        ("Former la CIP", False),
+        (lc.EVIL_ACTION, True),
+    ]
+
+
+def test_a_structure_without_answers():
+    data = _data("gamma")
+    assert data.strengths == data.weak_points == data.gaps == data.services == []
+    assert [c.score for c in data.chapters] == [None, None]
+    assert data.label == "Non éligible"
+    sheets = {s.name: s for s in restitution_spec(data).sheets}
+    assert sheets["Points forts et faibles"].rows[FIRST_ROW] == [
+        "Aucun critère renseigné pour le moment."
+    ]
+    assert sheets["Offre de services"].rows[FIRST_ROW] == [
+        "Aucun objectif sous le niveau attendu : pas de ressource à suggérer."
+    ]
+
+
+def test_spec_sheets_radar_and_identity():
+    spec = restitution_spec(_data())
+    assert [s.name for s in spec.sheets] == [
+        "Restitution",
+        "Points forts et faibles",
+        "Écarts à discuter",
+        "Offre de services",
+        "Plan de progrès",
+    ]
+    assert all(s.protected for s in spec.sheets)
+    assert spec.metadata["kind"] == "restitution"
+    assert spec.metadata["structure"] == "alpha"
+    summary = spec.sheet("Restitution")
+    assert summary.rows[0] == ["Restitution — Alpha Insertion"]
+    assert summary.rows[3] == [
+        "Chapitre",
+        "Intitulé",
+        "Score de la structure",
+        "Moyenne du collectif",
+        "Complétude",
+    ]
+    assert summary.rows[4][:2] == ["Chapitre 1", "Gouvernance"]
+    (radar,) = summary.charts
+    assert radar.kind == ChartKind.RADAR
+    assert radar.categories.a1() == "'Restitution'!A5:A6"
+    assert [(s.name, s.values.a1()) for s in radar.series] == [
+        ("Alpha Insertion", "'Restitution'!C5:C6"),
+        ("Moyenne du collectif", "'Restitution'!D5:D6"),
+    ]
+    label = next(r for r in summary.rows if r and r[0] == "Labellisation")
+    assert label == ["Labellisation", "Non éligible"]
+    services = spec.sheet("Offre de services").rows[FIRST_ROW]
+    assert services == [
+        "2.1",
+        "Accompagnement",
+        1.0,
+        "Boîte à outils du parcours",
+        "Modèles prêts à adapter.",
+        "https://exemple.org/boite-parcours",
+    ]
+
+
+def test_plan_texts_are_plain_strings():
+    spec = restitution_spec(_data())
+    values = [v for s in spec.sheets for row in s.rows for v in row]
+    assert not [v for v in values if isinstance(v, Formula)]
+    late = next(r for r in spec.sheet("Plan de progrès").rows[FIRST_ROW:] if r[1] == lc.EVIL_ACTION)
+    assert late == [
+        "1.1.2",
+        lc.EVIL_ACTION,
+        lc.PHONE,
+        dt.date(2025, 3, 15),
+        "en cours",
+        lc.AT_COMMENT,
+        "en retard",
+    ]
+    assert all(type(v) is str for v in late[:3])
+
+
+def test_rendered_restitution_reads_back(tmp_path: Path):
+    path = tmp_path / "alpha.xlsx"
+    render_xlsx(restitution_spec(_data()), path)
+    book = openpyxl.load_workbook(path)
+    (chart,) = book["Restitution"]._charts
+    assert chart.tagname == "radarChart"
+    plan = book["Plan de progrès"]
+    cells = [c for row in plan.iter_rows() for c in row if c.value == lc.EVIL_ACTION]
+    assert [(c.data_type) for c in cells] == ["s"]
+    assert book["Restitution"].protection.sheet
+
+
+def test_every_example_structure_builds_without_answers():
+    campaign = load_campaign(ROOT / "config" / "capsync.yaml")
+    for collective in campaign.config.collectives:
+        answers = pd.DataFrame(columns=list(scoring.ANSWER_COLUMNS))
+        scores = scoring.score_collective(answers, campaign.referentiel, collective.structures)
+        for structure in collective.structures:
+            data = build_restitution(
+                collective, campaign.referentiel, structure.id, scores, today=lc.TODAY
+            )
+            spec = restitution_spec(data)
+            assert spec.sheet("Restitution").rows[0] == [f"Restitution — {structure.name}"]
+            assert len(data.chapters) == len(campaign.referentiel.chapters)
