@@ -293,12 +293,8 @@ def _referentiel_problems(source: YamlSource, ref: dict[str, Any]) -> Iterator[P
                 loc: PathKey = (*oloc, "criteria", ki)
                 cid = _text(crit.get("id"))
                 criterion_ids.append(((*loc, "id"), cid))
-                if cid and oid and not _prefixed(cid, oid):
-                    message = (
-                        f"l'identifiant « {cid} » devrait commencer par "
-                        f"l'identifiant de son objectif « {oid} »."
-                    )
-                    yield _at(source, (*loc, "id"), message)
+                # A criterion's ID is its identity across versions (answers move by it),
+                # so a criterion moved to another objective keeps it: no prefix check.
                 levels = crit.get("levels")
                 if isinstance(levels, dict):
                     by_value = {_text(k): text for k, text in levels.items()}

@@ -1,0 +1,196 @@
+"""The local backend: a folder of .xlsx files that people open in Excel or LibreOffice.
+
+Layout of the data folder, one sub-folder per collectif::
+
+    <data>/<collectif>/grilles/<structure-id>.xlsx
+    <data>/<collectif>/tableau-de-bord.xlsx
+    <data>/<collectif>/restitutions/<structure-id>.xlsx
+    <data>/<collectif>/calendrier.xlsx
+    <data>/<collectif>/sauvegardes/<name>-AAAAMMJJ-HHMMSS.xlsx
+
+Every write renders to a temporary file in the target's folder, fsyncs it and
+renames it into place, so a crash leaves the old file or the new one, never a
+half-written one. A file a person has open (Excel's ``~$name.xlsx``,
+LibreOffice's ``.~lock.name.xlsx#``) is never replaced: :class:`FileLocked`
+is raised and the next run tries again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from ..errors import BackendError, FileLocked
+from ..spec import WorkbookSpec
+from .base import Kind, RawWorkbook, WorkbookRef
+from .xlsx_read import read_workbook
+from .xlsx_render import render_xlsx_bytes
+
+log = logging.getLogger("capsync")
+
+GRIDS_DIR = "grilles"
+RESTITUTIONS_DIR = "restitutions"
+BACKUPS_DIR = "sauvegardes"
+TEMP_PREFIX = ".capsync-"
+TEMP_SUFFIX = ".tmp"
+_SINGLE_FILES = {Kind.DASHBOARD: "tableau-de-bord.xlsx", Kind.CALENDAR: "calendrier.xlsx"}
+_FOLDERS = {Kind.GRID: GRIDS_DIR, Kind.RESTITUTION: RESTITUTIONS_DIR}
+
+
+def lock_files(path: Path) -> list[Path]:
+    """The lock files Excel and LibreOffice leave next to ``path`` while it is open.
+
+    Excel names its owner file ``~$`` + the name, replacing the first two
+    characters of long names; both spellings are checked.
+    """
+    name = path.name
+    candidates = [f"~${name}", f".~lock.{name}#"]
+    if len(name) > 2:
+        candidates.append(f"~${name[2:]}")
+    return [path.with_name(c) for c in candidates]
+
+
+def is_workbook_name(name: str) -> bool:
+    """A real workbook, not a lock file, a temporary file or a hidden file."""
+    return (
+        name.lower().endswith(".xlsx")
+        and not name.startswith(("~$", ".~lock.", "."))
+        and not name.endswith(TEMP_SUFFIX)
+    )
+
+
+def locked_message(path: Path) -> str:
+    return (
+        f"Le fichier {path} est ouvert dans un tableur (Excel ou LibreOffice) : "
+        "il n'a pas été modifié et sera repris au prochain passage."
+    )
+
+
+class LocalBackend:
+    """Workbooks as .xlsx files under one data folder."""
+
+    name = "local"
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir)
+
+    # -- where things are -------------------------------------------------
+    def folder(self, collective: str, kind: Kind) -> Path:
+        base = self.data_dir / collective
+        return base / _FOLDERS[kind] if kind in _FOLDERS else base
+
+    def path(self, ref: WorkbookRef) -> Path:
+        if ref.kind in _SINGLE_FILES:
+            return self.data_dir / ref.collective / _SINGLE_FILES[ref.kind]
+        if not ref.name:
+            raise BackendError(f"Nom de classeur manquant pour {ref}.")
+        return self.folder(ref.collective, ref.kind) / f"{ref.name}.xlsx"
+
+    def location(self, ref: WorkbookRef) -> str:
+        return str(self.path(ref))
+
+    def exists(self, ref: WorkbookRef) -> bool:
+        return self.path(ref).is_file()
+
+    def is_locked(self, ref: WorkbookRef) -> bool:
+        """Whether a spreadsheet program has the workbook open (its lock file is there)."""
+        return any(p.exists() for p in lock_files(self.path(ref)))
+
+    # -- reading ------------------------------------------------------------
+    def read(self, ref: WorkbookRef) -> RawWorkbook:
+        return read_workbook(self.path(ref))
+
+    def versions(self, collective: str, kind: Kind) -> dict[WorkbookRef, str]:
+        folder = self.folder(collective, kind)
+        wanted = _SINGLE_FILES.get(kind)
+        found: dict[WorkbookRef, str] = {}
+        try:
+            entries = list(os.scandir(folder))
+        except FileNotFoundError:
+            return found
+        for entry in entries:
+            if not is_workbook_name(entry.name) or (wanted and entry.name != wanted):
+                continue
+            try:
+                if not entry.is_file():
+                    continue
+                stat = entry.stat()
+            except FileNotFoundError:  # replaced or removed while listing
+                continue
+            name = "" if wanted else entry.name[: -len(".xlsx")]
+            found[WorkbookRef(collective, kind, name)] = f"{stat.st_size}:{stat.st_mtime_ns}"
+        return found
+
+    # -- writing ------------------------------------------------------------
+    def write(self, ref: WorkbookRef, spec: WorkbookSpec) -> None:
+        self.write_bytes(ref, render_xlsx_bytes(spec))
+
+    def write_bytes(self, ref: WorkbookRef, content: bytes) -> None:
+        """Put ``content`` in place of the workbook atomically, unless a person has it open."""
+        target = self.path(ref)
+        if self.is_locked(ref):
+            raise FileLocked(locked_message(target))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(target, content)
+        log.debug("wrote %s (%d bytes)", target, len(content))
+
+    def write_file(self, ref: WorkbookRef, extension: str, content: bytes) -> None:
+        """A companion file of a workbook (the calendar's .ics, a restitution's .pdf)."""
+        target = self.path(ref).with_suffix(f".{extension}")
+        if any(lock.exists() for lock in lock_files(target)):
+            raise FileLocked(locked_message(target))
+        _atomic_write(target, content)
+
+    def backup(self, ref: WorkbookRef, stamp: dt.datetime) -> str:
+        source = self.path(ref)
+        if not source.is_file():
+            raise BackendError(f"Impossible de sauvegarder {source} : le fichier n'existe pas.")
+        folder = self.data_dir / ref.collective / BACKUPS_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        base = f"{source.stem}-{stamp:%Y%m%d-%H%M%S}"
+        target = folder / f"{base}.xlsx"
+        n = 2
+        while target.exists():
+            target = folder / f"{base}-{n}.xlsx"
+            n += 1
+        _atomic_write(target, source.read_bytes())
+        shutil.copystat(source, target)
+        log.info("backup of %s kept as %s", source, target)
+        return str(target)
+
+
+def _atomic_write(target: Path, content: bytes) -> None:
+    """Write to a temporary file beside ``target``, fsync, then rename it over ``target``."""
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        try:
+            os.replace(tmp, target)
+        except PermissionError as exc:  # Windows: the file is open in Excel
+            raise FileLocked(locked_message(target)) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(target.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # not possible on every platform
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,158 @@
+"""``capsync sync``, ``daemon``, ``status`` and ``demo``: the admins' running commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from ..backends.factory import open_backend
+from ..daemon import Daemon, parse_interval
+from ..demo import run_demo
+from ..locking import campaign_lock
+from ..status import RunStatus, iso, read_status
+from ..store import Store
+from ..sync import run_cycle, state_path
+from ..sync_state import SyncState
+from ..validation import Campaign, load_campaign
+from .common import CliState, handles_user_errors, pass_state
+from .progress import progress_bar
+
+
+def _cycle(
+    campaign: Campaign, *, quiet: bool, collective: str | None = None, force: bool = False
+) -> RunStatus:
+    backend = open_backend(campaign)
+    with (
+        Store.open(campaign.data_dir) as store,
+        SyncState(state_path(campaign.data_dir)) as state,
+        progress_bar(quiet) as report,
+    ):
+        result = run_cycle(
+            campaign,
+            backend,
+            store,
+            state,
+            now=dt.datetime.now(),
+            collective=collective,
+            force=force,
+            progress=report,
+        )
+    lines = [result.summary()]
+    if result.pull:
+        lines += result.pull.messages
+    for outcome in result.collectives:
+        lines += outcome.locked
+        if outcome.error:
+            lines.append(f"Collectif {outcome.collective} : {outcome.error}")
+    return RunStatus(
+        started_at=iso(result.started_at),
+        finished_at=iso(result.finished_at),
+        ok=result.ok,
+        summary="\n".join(lines),
+        errors=result.errors,
+    )
+
+
+@click.command()
+@click.option("--collective", help="Only this collectif.")
+@click.option("--force", is_flag=True, help="Rewrite every output even if its content is the same.")
+@pass_state
+@handles_user_errors
+def sync(state: CliState, collective: str | None, force: bool) -> None:
+    """Run one cycle: pull changed grids, score, rewrite outputs whose content changed.
+
+    \b
+    Example:
+        capsync sync
+        capsync --quiet sync --collective occitanie   # from cron
+    """
+    campaign = state.campaign()
+    with campaign_lock(campaign.data_dir):
+        result = _cycle(campaign, quiet=state.quiet, collective=collective, force=force)
+    click.echo(result.summary)
+    if not result.ok:
+        raise SystemExit(1)
+
+
+@click.command()
+@click.option(
+    "--every", default="15m", show_default=True, help="Interval between cycles: 30s, 15m, 1h..."
+)
+@click.option("--max-cycles", type=int, default=None, help="Stop after this many cycles.")
+@pass_state
+@handles_user_errors
+def daemon(state: CliState, every: str, max_cycles: int | None) -> None:
+    """Run sync cycles on a schedule until SIGTERM or SIGINT (the cycle in progress finishes).
+
+    The configuration is read again at every cycle, so edits take effect
+    without a restart; `capsync status` shows the last run.
+
+    \b
+    Example:
+        capsync daemon --every 15m
+    """
+    seconds = parse_interval(every)
+    campaign = state.campaign()
+
+    def cycle() -> RunStatus:
+        fresh = load_campaign(Path(state.config_path))
+        return _cycle(fresh, quiet=True)
+
+    Daemon(cycle, every=seconds, data_dir=campaign.data_dir, max_cycles=max_cycles).run()
+
+
+@click.command()
+@pass_state
+@handles_user_errors
+def status(state: CliState) -> None:
+    """Print the daemon's last run, next run and errors.
+
+    \b
+    Example:
+        capsync status
+    """
+    campaign = state.campaign()
+    found = read_status(campaign.data_dir)
+    if found is None:
+        click.echo("Aucun cycle n'a encore été lancé par le démon.")
+        return
+    click.echo(f"État : {found.state}" + (f" (pid {found.pid})" if found.pid else ""))
+    if found.every_seconds:
+        click.echo(f"Intervalle : {found.every_seconds} s ; cycles effectués : {found.cycles}")
+    if found.last_run:
+        run = found.last_run
+        click.echo(
+            f"Dernier cycle : {run.started_at} → {run.finished_at} "
+            f"({'réussi' if run.ok else 'avec erreurs'})"
+        )
+        click.echo(run.summary)
+        for name, message in run.errors.items():
+            click.echo(f"  {name} : {message}")
+    if found.next_run:
+        click.echo(f"Prochain cycle : {found.next_run}")
+
+
+@click.command()
+@pass_state
+@handles_user_errors
+def demo(state: CliState) -> None:
+    """Fill the example grids with plausible answers so that dashboards show something.
+
+    Only grids in which nobody has typed anything are filled: a real answer is
+    never overwritten. Run `capsync generate` first, `capsync sync` after.
+
+    \b
+    Example:
+        capsync generate && capsync demo && capsync sync
+    """
+    campaign = state.campaign()
+    with campaign_lock(campaign.data_dir):
+        report = run_demo(campaign, open_backend(campaign), today=dt.date.today())
+    click.echo(f"{len(report.filled)} grilles remplies avec des réponses de démonstration.")
+    for message in report.skipped:
+        click.echo(message)
+
+
+commands = [sync, daemon, status, demo]

@@ -1,0 +1,245 @@
+"""One sync cycle: pull what changed → store → score → rewrite what changed.
+
+The cycle is the daemon's unit of work and ``capsync sync`` runs exactly one.
+It is organised so that the common case — nothing changed — costs one
+listing of each collectif's grids and a few SQLite lookups: each collectif's
+inputs (grid versions, configuration, référentiel, today's date) are
+fingerprinted, and an unchanged fingerprint skips scoring and every output.
+When something changed, each output is rebuilt as a spec and rewritten only
+if its content hash moved. A failing collectif is reported and the others go
+on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import scoring
+from .backends.base import Backend, Kind, WorkbookRef
+from .calendar_ics import calendar_ics
+from .config import Collective
+from .errors import FileLocked
+from .layout.calendar import calendar_spec
+from .layout.dashboard import DashboardInputs, dashboard_spec
+from .layout.restitution import restitution_spec
+from .layout.restitution_data import build_restitution
+from .pull import PullReport, pull
+from .restitution_pdf import restitution_pdf_bytes
+from .spec import WorkbookSpec
+from .store import Store
+from .sync_state import SyncState, content_hash
+from .validation import Campaign
+
+log = logging.getLogger("capsync")
+
+Progress = Callable[[str, int, int], None]  # (what, done, total)
+
+
+@dataclass
+class CollectiveOutcome:
+    collective: str
+    skipped: bool = False  # nothing changed since the last cycle
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    locked: list[str] = field(default_factory=list)  # French messages
+    error: str | None = None
+
+
+@dataclass
+class CycleReport:
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    pull: PullReport | None = None
+    collectives: list[CollectiveOutcome] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.error is None for c in self.collectives)
+
+    @property
+    def errors(self) -> dict[str, str]:
+        return {c.collective: c.error for c in self.collectives if c.error}
+
+    def summary(self) -> str:
+        """The French summary ``capsync sync`` prints and the status file keeps."""
+        written = sum(len(c.written) for c in self.collectives)
+        skipped = sum(1 for c in self.collectives if c.skipped)
+        parts = [_pull_summary(self.pull) if self.pull else "aucune grille lue"]
+        plural = "s" if written > 1 else ""
+        parts.append(f"{written} fichier{plural} de sortie réécrit{plural}")
+        if skipped:
+            parts.append(f"{skipped} collectif{'s' if skipped > 1 else ''} sans changement")
+        errors = len(self.errors)
+        if errors:
+            parts.append(f"{errors} collectif{'s' if errors > 1 else ''} en erreur")
+        return " ; ".join(parts) + "."
+
+
+def _pull_summary(report: PullReport) -> str:
+    return (
+        f"{report.read} grille(s) lue(s) sur {report.listed} : {report.added} réponse(s) "
+        f"ajoutée(s), {report.changed} modifiée(s), {report.removed} effacée(s), "
+        f"{len(report.anomalies)} anomalie(s)"
+    )
+
+
+def _fingerprint(campaign: Campaign, collective: Collective, store: Store, today: dt.date) -> str:
+    return content_hash(
+        sorted(store.source_state(collective.id).items()),
+        collective,
+        campaign.referentiel,
+        campaign.config.settings,
+        today,
+    )
+
+
+class _Writer:
+    """Writes an output only when its content hash moved; remembers the hash once written."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        state: SyncState,
+        outcome: CollectiveOutcome,
+        now: dt.datetime,
+        force: bool,
+    ):
+        self.backend, self.state, self.outcome = backend, state, outcome
+        self.now, self.force = now, force
+
+    def _put(self, key: str, digest: str, write: Callable[[], None], where: str) -> None:
+        if not self.force and self.state.hash_of(key) == digest:
+            self.outcome.unchanged += 1
+            return
+        try:
+            write()
+        except FileLocked as exc:
+            self.outcome.locked.append(str(exc))
+            return
+        self.state.remember(key, digest, self.now)
+        self.outcome.written.append(where)
+
+    def spec(self, ref: WorkbookRef, spec: WorkbookSpec) -> None:
+        self._put(
+            str(ref),
+            content_hash(spec),
+            lambda: self.backend.write(ref, spec),
+            self.backend.location(ref),
+        )
+
+    def file(
+        self, ref: WorkbookRef, extension: str, content: Callable[[], bytes], digest: str
+    ) -> None:
+        key = f"{ref}.{extension}"
+        self._put(
+            key,
+            digest,
+            lambda: self.backend.write_file(ref, extension, content()),
+            f"{self.backend.location(ref)} (.{extension})",
+        )
+
+
+def refresh_collective(
+    campaign: Campaign,
+    collective: Collective,
+    backend: Backend,
+    store: Store,
+    state: SyncState,
+    *,
+    now: dt.datetime,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> CollectiveOutcome:
+    """Score one collectif and rewrite its outputs whose content changed."""
+    outcome = CollectiveOutcome(collective.id)
+    today = now.date()
+    fingerprint = _fingerprint(campaign, collective, store, today)
+    key = f"fingerprint:{collective.id}"
+    if not force and state.hash_of(key) == fingerprint:
+        outcome.skipped = True
+        return outcome
+    ref = campaign.referentiel
+    answers = store.current_answers(collective.id)
+    scores = scoring.score_collective(answers, ref, collective.structures)
+    state.record_scores(today, collective.id, scores.chapters, scores.overall)
+    actions = store.current_actions(collective.id)
+    texts = store.current_texts(collective.id)
+    writer = _Writer(backend, state, outcome, now, force)
+    inputs = DashboardInputs(
+        collective=collective,
+        referentiel=ref,
+        settings=campaign.config.settings,
+        scores=scores,
+        today=today,
+        answers=answers,
+        actions=actions,
+        anomalies=store.current_anomalies(collective.id),
+        texts=texts,
+        last_change=store.last_change(collective.id),
+        history=state.score_history(collective.id),
+    )
+    writer.spec(WorkbookRef(collective.id, Kind.DASHBOARD), dashboard_spec(inputs))
+    calendar_ref = WorkbookRef(collective.id, Kind.CALENDAR)
+    writer.spec(calendar_ref, calendar_spec(collective, today))
+    ics_digest = content_hash(collective.id, collective.calendar)
+    writer.file(calendar_ref, "ics", lambda: calendar_ics(collective, now=now), ics_digest)
+    total = len(collective.structures)
+    for done, structure in enumerate(collective.structures, start=1):
+        data = build_restitution(
+            collective,
+            ref,
+            structure.id,
+            scores,
+            today=today,
+            actions=actions,
+            answers=answers,
+            texts=texts,
+        )
+        spec = restitution_spec(data)
+        restitution_ref = WorkbookRef(collective.id, Kind.RESTITUTION, structure.id)
+        writer.spec(restitution_ref, spec)
+        writer.file(
+            restitution_ref, "pdf", lambda d=data: restitution_pdf_bytes(d), content_hash(data)
+        )
+        if progress:
+            progress(collective.id, done, total)
+    if not outcome.locked:  # a locked output must be retried next cycle
+        state.remember(key, fingerprint, now)
+    return outcome
+
+
+def run_cycle(
+    campaign: Campaign,
+    backend: Backend,
+    store: Store,
+    state: SyncState,
+    *,
+    now: dt.datetime,
+    collective: str | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> CycleReport:
+    """Pull, then refresh every collectif; an error in one never stops the others."""
+    report = CycleReport(started_at=now)
+    report.pull = pull(campaign, backend, store, collective=collective, now=now)
+    for coll in campaign.config.collectives:
+        if collective and coll.id != collective:
+            continue
+        try:
+            outcome = refresh_collective(
+                campaign, coll, backend, store, state, now=now, force=force, progress=progress
+            )
+        except Exception as exc:  # one collectif's failure must not stop the others
+            log.exception("collective %s failed", coll.id)
+            outcome = CollectiveOutcome(coll.id, error=f"{type(exc).__name__} : {exc}")
+        report.collectives.append(outcome)
+    report.finished_at = dt.datetime.now()
+    return report
+
+
+def state_path(data_dir: Path) -> Path:
+    return data_dir / "capsync.sqlite"

@@ -1,0 +1,86 @@
+"""``capsync generate``: missing grids are created, existing ones never touched."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from capsync.backends.base import Kind, WorkbookRef
+from capsync.backends.local import LocalBackend
+from capsync.cli import main
+from capsync.generate import Status, generate
+from capsync.upgrade import read_identity
+from tests.grid_campaign import write_campaign
+
+NOW = dt.datetime(2025, 9, 1, 10, 0, 0)
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_generate_creates_missing_grids_and_a_second_run_touches_nothing(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path)
+    summary = generate(campaign, now=NOW)
+    assert summary.lines() == ["2 grilles : 2 créée(s), 0 déjà présente(s)."]
+    grids = tmp_path / "data" / "test-na" / "grilles"
+    assert sorted(p.name for p in grids.iterdir()) == ["aci-une.xlsx", "ai-deux.xlsx"]
+    backend = LocalBackend(campaign.data_dir)
+    identity = read_identity(backend.read(WorkbookRef("test-na", Kind.GRID, "ai-deux")))
+    assert identity is not None and identity.structure == "ai-deux"
+    before = _mtimes(tmp_path / "data")
+    again = generate(campaign, now=NOW)
+    assert again.lines() == ["2 grilles : 0 créée(s), 2 déjà présente(s)."]
+    assert again.written == 0
+    upgraded = generate(campaign, upgrade=True, now=NOW)
+    assert [r.status for r in upgraded.results] == [Status.UP_TO_DATE, Status.UP_TO_DATE]
+    assert _mtimes(tmp_path / "data") == before
+
+
+def test_a_locked_grid_is_skipped_then_done_at_the_next_run(tmp_path: Path) -> None:
+    write_campaign(tmp_path)
+    grids = tmp_path / "data" / "test-na" / "grilles"
+    grids.mkdir(parents=True)
+    lock = grids / ".~lock.ai-deux.xlsx#"
+    lock.write_text("verrou LibreOffice")
+    runner = CliRunner()
+    args = ["--config", str(tmp_path / "capsync.yaml"), "generate"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "2 grilles : 1 créée(s), 0 déjà présente(s), 1 non traitée(s).",
+        f"  Le fichier {grids / 'ai-deux.xlsx'} est ouvert dans un tableur (Excel ou LibreOffice) "
+        ": il n'a pas été modifié et sera repris au prochain passage.",
+    ]
+    assert sorted(p.name for p in grids.glob("*.xlsx")) == ["aci-une.xlsx"]
+    lock.unlink()
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0
+    assert result.output.splitlines() == ["2 grilles : 1 créée(s), 1 déjà présente(s)."]
+    assert sorted(p.name for p in grids.glob("*.xlsx")) == ["aci-une.xlsx", "ai-deux.xlsx"]
+
+
+def test_selection_by_collective_and_structure(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path)
+    summary = generate(campaign, collective="test-na", structure="ai-deux", now=NOW)
+    assert [r.ref.name for r in summary.results] == ["ai-deux"]
+    runner = CliRunner()
+    result = runner.invoke(
+        main, ["--config", str(tmp_path / "capsync.yaml"), "generate", "--collective", "bretagne"]
+    )
+    assert result.exit_code == 1
+    assert "Collectif « bretagne » inconnu (collectifs : test-na)." in result.output
+
+
+def test_many_grids_are_built_in_worker_processes(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path)
+    seen: list[tuple[int, int]] = []
+    summary = generate(campaign, now=NOW, workers=2, progress=lambda d, t: seen.append((d, t)))
+    assert summary.written == 2
+    assert seen == [(0, 2), (1, 2), (2, 2)]
+    assert LocalBackend(campaign.data_dir).versions("test-na", Kind.GRID).keys() == {
+        WorkbookRef("test-na", Kind.GRID, "aci-une"),
+        WorkbookRef("test-na", Kind.GRID, "ai-deux"),
+    }

@@ -1,0 +1,190 @@
+"""The grid layout: what a structure sees in its workbook, asserted on the spec."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from capsync.identity import identity_from_rows, identity_rows
+from capsync.layout.grid import Carried, grid_spec
+from capsync.layout.grid_schema import (
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    KEY_ROW,
+    LAYOUT_VERSION,
+    PLAN_ROWS,
+    PLAN_STATUSES,
+    TITLE_ROW,
+)
+from capsync.spec import CellRange, DateValidation, ListValidation, Style
+from capsync.validation import load_campaign
+from tests.grid_campaign import write_campaign
+
+CHOICES = (
+    "0 - Non engagé",
+    "1 - Émergent",
+    "2 - Structuré",
+    "3 - Maîtrisé",
+    "4 - Exemplaire",
+    "Non applicable",
+    "Ne sait pas",
+)
+
+
+def _spec(tmp_path: Path, structure_id: str = "aci-une", carried: Carried | None = None):
+    campaign = write_campaign(tmp_path)
+    coll = campaign.config.collectives[0]
+    return grid_spec(
+        campaign.referentiel, coll, coll.structure(structure_id), campaign.config.settings, carried
+    )
+
+
+def test_sheets_and_identity(tmp_path: Path) -> None:
+    spec = _spec(tmp_path)
+    assert [s.name for s in spec.sheets] == [
+        "Mode d'emploi",
+        "Chapitre 1",
+        "Chapitre 2",
+        "Plan de progrès",
+    ]
+    identity = identity_from_rows(identity_rows(spec.metadata))
+    assert identity is not None
+    assert (identity.kind, identity.collective, identity.structure) == (
+        "grille",
+        "test-na",
+        "aci-une",
+    )
+    assert (identity.referentiel_id, identity.referentiel_version) == ("cap-rse-test", "1")
+    assert identity.layout_version == LAYOUT_VERSION
+    assert identity.respondents == ("r:sophie-marchand", "r:karim-benali", "r:elodie-roux")
+
+
+def test_chapter_sheet_rows_keys_and_headers(tmp_path: Path) -> None:
+    sheet = _spec(tmp_path).sheet("Chapitre 1")
+    assert sheet.rows[TITLE_ROW] == ["Chapitre 1 — Gouvernance"]
+    assert sheet.rows[KEY_ROW] == [
+        "id", "objectif", "critere", "question", "niveaux",
+        "r:sophie-marchand", "r:karim-benali", "r:elodie-roux",
+        "retenu", "justification", "niveau_revue", "commentaire_revue",
+    ]  # fmt: skip
+    assert sheet.rows[HEADER_ROW] == [
+        "ID", "Objectif", "Critère", "Question", "Niveaux de maturité pour ce critère",
+        "Sophie Marchand (Direction)", "Karim Benali (Salarié·e permanent·e)",
+        "Élodie Roux (Administrateur·rice)",
+        "Niveau retenu", "Justification / preuves", "Niveau tiers / pair",
+        "Commentaire tiers / pair",
+    ]  # fmt: skip
+    assert KEY_ROW in sheet.hidden_rows
+    # 1.1.3 applies to AI and ETTI only: an ACI does not see it.
+    assert [row[0] for row in sheet.rows[FIRST_DATA_ROW:]] == ["1.1.1", "1.1.2", "1.2.1"]
+    first = sheet.rows[FIRST_DATA_ROW]
+    assert first[1:4] == [
+        "1.1 — Projet associatif",
+        "Projet formalisé",
+        "Question du critère 1.1.1 ?",
+    ]
+    assert first[4].splitlines()[0] == (
+        "0 - Non engagé : Description du niveau 0 pour ce critère. (1.1.1)"
+    )
+    assert len(first[4].splitlines()) == 5
+    assert first[5:] == [None] * 7
+
+
+def test_ai_grid_has_the_ai_criterion_and_anonymous_respondents(tmp_path: Path) -> None:
+    sheet = _spec(tmp_path, "ai-deux").sheet("Chapitre 1")
+    assert [row[0] for row in sheet.rows[FIRST_DATA_ROW:]] == ["1.1.1", "1.1.2", "1.1.3", "1.2.1"]
+    assert sheet.rows[HEADER_ROW][5:13] == [f"Répondant·e {i}" for i in range(1, 9)]
+    assert sheet.rows[KEY_ROW][5:13] == [f"r:{i}" for i in range(1, 9)]
+    # the structure may write a person's name over « Répondant·e N »
+    assert sheet.style_at(HEADER_ROW, 5) == Style.INPUT
+    assert sheet.style_at(HEADER_ROW, 0) == Style.HEADER
+
+
+def test_level_drop_downs_styles_and_protection(tmp_path: Path) -> None:
+    sheet = _spec(tmp_path).sheet("Chapitre 1")
+    last = FIRST_DATA_ROW + 2
+    lists = [v for v in sheet.validations if isinstance(v, ListValidation)]
+    # respondents and « Niveau retenu » are adjacent: one range; then « Niveau tiers / pair »
+    assert [v.target for v in lists] == [
+        CellRange(FIRST_DATA_ROW, 5, last, 8),
+        CellRange(FIRST_DATA_ROW, 10, last, 10),
+    ]
+    assert all(v.choices == CHOICES and not v.strict for v in lists)
+    assert sheet.protected
+    assert sheet.style_at(FIRST_DATA_ROW, 0) == Style.LOCKED  # the ID cannot be edited
+    assert {sheet.style_at(FIRST_DATA_ROW, c) for c in range(5, 12)} == {Style.INPUT}
+    assert (sheet.freeze_rows, sheet.freeze_cols) == (FIRST_DATA_ROW, 1)
+    assert sheet.landscape and sheet.fit_width and sheet.header_rows == FIRST_DATA_ROW
+
+
+def test_plan_sheet(tmp_path: Path) -> None:
+    sheet = _spec(tmp_path).sheet("Plan de progrès")
+    assert sheet.rows[HEADER_ROW] == [
+        "Critère", "Action", "Responsable", "Échéance", "Statut", "Commentaire",
+    ]  # fmt: skip
+    assert len(sheet.rows) == FIRST_DATA_ROW + PLAN_ROWS
+    last = FIRST_DATA_ROW + PLAN_ROWS - 1
+    criteria, deadline, status = sheet.validations
+    assert isinstance(criteria, ListValidation) and isinstance(status, ListValidation)
+    assert criteria.choices == ("1.1.1", "1.1.2", "1.2.1", "2.1.1", "2.1.2")
+    assert status.choices == PLAN_STATUSES
+    assert isinstance(deadline, DateValidation)
+    assert deadline.target == CellRange(FIRST_DATA_ROW, 3, last, 3)
+    assert sheet.style_at(FIRST_DATA_ROW, 3) == Style.INPUT_DATE
+    assert sheet.style_at(last, 1) == Style.INPUT
+
+
+def test_guide_explains_levels_calendar_and_help(tmp_path: Path) -> None:
+    guide = _spec(tmp_path).sheet("Mode d'emploi")
+    lines = {row[0]: row[1] if len(row) > 1 else None for row in guide.rows if row}
+    assert lines["Structure"] == "ACI Une (Atelier et chantier d'insertion)"
+    assert lines["3 - Maîtrisé"] == (
+        "La démarche est appliquée, évaluée et améliorée régulièrement."
+    )
+    assert lines["Chapitre 1 — Gouvernance"] == (
+        "Visio lecture : 08/04/2025 à 15h30\nRegroupement : 11/06/2025"
+    )
+    assert lines["Chapitre 2 — Parcours"] == (
+        "Visio lecture : 01/07/2025 (à confirmer)\nRegroupement : date à venir"
+    )
+    assert lines["Clôture, évaluation finale et labellisation"] == "01/07/2026 (à confirmer)"
+    assert lines["Xavier Delmas (Animateur·rice)"] == "xavier@example.org"
+    assert lines["Contact"] == "Délégation COORACE de test"
+    assert "Niveau retenu" in lines["Le groupe"]
+
+
+def test_carried_values_land_in_their_cells(tmp_path: Path) -> None:
+    carried = Carried(
+        answers={("1.2.1", "r:karim-benali"): 3.0, ("2.1.2", "justification"): "=voir CR"},
+        plan_rows=[["1.1.1", "Réécrire le projet", "CA", dt.date(2026, 6, 30), "en cours", None]]
+        * (PLAN_ROWS + 2),
+        archive_rows=[["Chapitre 9", "F4", "9.9.9", "ancien", 2.0, dt.date(2025, 1, 2)]],
+    )
+    spec = _spec(tmp_path, carried=carried)
+    assert spec.sheet("Chapitre 1").rows[FIRST_DATA_ROW + 2][6] == 3.0
+    assert spec.sheet("Chapitre 2").rows[FIRST_DATA_ROW + 1][9] == "=voir CR"
+    plan = spec.sheet("Plan de progrès")
+    assert len(plan.rows) == FIRST_DATA_ROW + PLAN_ROWS + 2  # the sheet grows
+    archives = spec.sheet("Archives")
+    assert archives.rows[HEADER_ROW] == [
+        "Feuille d'origine", "Cellule d'origine", "ID critère", "Intitulé / colonne", "Valeur",
+        "Archivé le",
+    ]  # fmt: skip
+    assert archives.rows[FIRST_DATA_ROW][2] == "9.9.9"
+
+
+def test_example_campaign_builds_every_grid() -> None:
+    root = Path(__file__).resolve().parents[1]
+    campaign = load_campaign(root / "config" / "capsync.yaml")
+    for coll in campaign.config.collectives:
+        for structure in coll.structures:
+            spec = grid_spec(campaign.referentiel, coll, structure, campaign.config.settings)
+            applicable = campaign.referentiel.criteria_for(structure.type)
+            ids = [
+                row[0]
+                for sheet in spec.sheets
+                if sheet.name.startswith("Chapitre")
+                for row in sheet.rows[FIRST_DATA_ROW:]
+            ]
+            assert ids == [c.id for c in applicable]
+            assert all(len(s.name) <= 31 for s in spec.sheets)

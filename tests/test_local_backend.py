@@ -1,0 +1,155 @@
+"""The local backend: file places, atomic writes, lock files, listing, backups, reading."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from capsync.backends.base import Kind, WorkbookRef
+from capsync.backends.local import LocalBackend
+from capsync.backends.xlsx_read import read_workbook
+from capsync.errors import BackendError, FileLocked
+from capsync.spec import SheetSpec, WorkbookSpec
+
+GRID = WorkbookRef("na", Kind.GRID, "aci-une")
+
+
+def _spec(text: str = "bonjour") -> WorkbookSpec:
+    return WorkbookSpec("t", [SheetSpec("Feuille", rows=[[text, 3, None, 2.5]])])
+
+
+def test_paths_of_each_kind(tmp_path: Path) -> None:
+    backend = LocalBackend(tmp_path)
+    assert backend.path(GRID) == tmp_path / "na" / "grilles" / "aci-une.xlsx"
+    assert (
+        backend.path(WorkbookRef("na", Kind.DASHBOARD)) == tmp_path / "na" / "tableau-de-bord.xlsx"
+    )
+    assert backend.path(WorkbookRef("na", Kind.RESTITUTION, "x")) == (
+        tmp_path / "na" / "restitutions" / "x.xlsx"
+    )
+    assert backend.path(WorkbookRef("na", Kind.CALENDAR)) == tmp_path / "na" / "calendrier.xlsx"
+    assert backend.location(GRID) == str(tmp_path / "na" / "grilles" / "aci-une.xlsx")
+
+
+def test_write_then_read_back(tmp_path: Path) -> None:
+    backend = LocalBackend(tmp_path)
+    assert not backend.exists(GRID)
+    backend.write(GRID, _spec())
+    assert backend.exists(GRID)
+    assert backend.read(GRID) == {"Feuille": [["bonjour", 3.0, None, 2.5]]}
+    assert os.listdir(backend.path(GRID).parent) == ["aci-une.xlsx"]  # no temporary file left
+
+
+@pytest.mark.parametrize("lock_name", [".~lock.aci-une.xlsx#", "~$aci-une.xlsx", "~$i-une.xlsx"])
+def test_a_file_open_in_a_spreadsheet_is_left_alone(tmp_path: Path, lock_name: str) -> None:
+    backend = LocalBackend(tmp_path)
+    backend.write(GRID, _spec("avant"))
+    before = backend.path(GRID).read_bytes()
+    (backend.path(GRID).parent / lock_name).write_text("verrou")
+    with pytest.raises(FileLocked) as caught:
+        backend.write(GRID, _spec("après"))
+    assert str(caught.value) == (
+        f"Le fichier {backend.path(GRID)} est ouvert dans un tableur (Excel ou LibreOffice) : "
+        "il n'a pas été modifié et sera repris au prochain passage."
+    )
+    assert backend.path(GRID).read_bytes() == before
+
+
+def test_versions_lists_workbooks_only_and_changes_with_content(tmp_path: Path) -> None:
+    backend = LocalBackend(tmp_path)
+    assert backend.versions("na", Kind.GRID) == {}
+    backend.write(GRID, _spec())
+    other = WorkbookRef("na", Kind.GRID, "ai-deux")
+    backend.write(other, _spec())
+    folder = backend.path(GRID).parent
+    for junk in (".~lock.autre.xlsx#", "~$autre.xlsx", ".capsync-x.tmp", "notes.txt"):
+        (folder / junk).write_text("x")
+    first = backend.versions("na", Kind.GRID)
+    assert set(first) == {GRID, other}
+    stat = backend.path(GRID).stat()
+    assert first[GRID] == f"{stat.st_size}:{stat.st_mtime_ns}"
+    time.sleep(0.01)
+    backend.write(GRID, _spec("changé, plus long"))
+    second = backend.versions("na", Kind.GRID)
+    assert second[GRID] != first[GRID] and second[other] == first[other]
+    backend.write(WorkbookRef("na", Kind.DASHBOARD), _spec())
+    assert list(backend.versions("na", Kind.DASHBOARD)) == [WorkbookRef("na", Kind.DASHBOARD)]
+
+
+def test_backup_keeps_a_dated_copy(tmp_path: Path) -> None:
+    backend = LocalBackend(tmp_path)
+    backend.write(GRID, _spec())
+    stamp = dt.datetime(2025, 6, 11, 15, 30, 5)
+    first = backend.backup(GRID, stamp)
+    second = backend.backup(GRID, stamp)
+    assert first == str(tmp_path / "na" / "sauvegardes" / "aci-une-20250611-153005.xlsx")
+    assert second == str(tmp_path / "na" / "sauvegardes" / "aci-une-20250611-153005-2.xlsx")
+    assert Path(first).read_bytes() == backend.path(GRID).read_bytes()
+
+
+def test_unreadable_files_raise_a_french_message(tmp_path: Path) -> None:
+    text = tmp_path / "pas-un-classeur.xlsx"
+    text.write_text("bonjour")
+    with pytest.raises(BackendError) as caught:
+        read_workbook(text)
+    assert str(caught.value) == (
+        f"Le fichier {text} n'est pas un classeur Excel lisible (.xlsx) : "
+        "il est peut-être abîmé ou d'un autre format (ValueError)."
+    )
+    backend = LocalBackend(tmp_path)
+    backend.write(GRID, _spec())
+    broken = tmp_path / "tronque.xlsx"
+    broken.write_bytes(backend.path(GRID).read_bytes()[:900])
+    with pytest.raises(BackendError, match="n'est pas un classeur Excel lisible"):
+        read_workbook(broken)
+    with pytest.raises(BackendError) as missing:
+        read_workbook(tmp_path / "absent.xlsx")
+    assert str(missing.value) == f"Le classeur {tmp_path / 'absent.xlsx'} est introuvable."
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from capsync.backends.base import Kind, WorkbookRef
+from capsync.backends.local import LocalBackend
+from capsync.spec import SheetSpec, WorkbookSpec
+
+backend = LocalBackend(Path(sys.argv[1]))
+ref = WorkbookRef("na", Kind.GRID, "aci-une")
+rows = [[f"cellule {r}-{c}" for c in range(30)] for r in range(1500)]
+n = 0
+print("ready", flush=True)
+while True:
+    n += 1
+    rows[0][0] = f"version {n}"
+    backend.write(ref, WorkbookSpec("big", [SheetSpec("Grande", rows=rows)]))
+"""
+
+
+def test_a_killed_writer_never_leaves_a_broken_grid(tmp_path: Path) -> None:
+    backend = LocalBackend(tmp_path)
+    backend.write(GRID, _spec("initial"))
+    rng = random.Random(1234)
+    deadline = time.monotonic() + 10
+    for _ in range(5):
+        if time.monotonic() > deadline:
+            break
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True
+        )
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.05, 0.8))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        proc.stdout.close()
+        raw = read_workbook(backend.path(GRID))  # opens: old or new content, never half
+        assert list(raw) in (["Feuille"], ["Grande"])
+        assert set(backend.versions("na", Kind.GRID)) == {GRID}

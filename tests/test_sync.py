@@ -1,0 +1,192 @@
+"""End to end on the local backend: generate → fill → sync → read the outputs back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import icalendar
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from capsync.cli import main
+from capsync.locking import campaign_lock
+from capsync.scoring import score_collective
+from capsync.store import Store
+from capsync.validation import load_campaign
+
+from .example_campaign import copy_example
+
+
+def run(config: Path, *args: str) -> str:
+    result = CliRunner().invoke(main, ["--config", str(config), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example campaign after generate, demo and one sync."""
+    config = copy_example(tmp_path_factory.mktemp("campaign"))
+    run(config, "generate")
+    run(config, "demo")
+    run(config, "sync")
+    return config
+
+
+def outputs(data: Path) -> dict[Path, int]:
+    return {
+        p: p.stat().st_mtime_ns
+        for p in data.rglob("*")
+        if p.suffix in (".xlsx", ".pdf", ".ics") and "grilles" not in p.parts
+    }
+
+
+def test_sync_writes_dashboards_restitutions_and_calendars(synced: Path) -> None:
+    data = synced.parent.parent / "data"
+    for collective, structures in (("nouvelle-aquitaine", 7), ("occitanie", 7)):
+        folder = data / collective
+        assert (folder / "tableau-de-bord.xlsx").is_file()
+        assert (folder / "calendrier.xlsx").is_file()
+        assert len(list((folder / "restitutions").glob("*.xlsx"))) == structures
+        pdfs = list((folder / "restitutions").glob("*.pdf"))
+        assert len(pdfs) == structures
+        assert all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
+        calendar = icalendar.Calendar.from_ical((folder / "calendrier.ics").read_bytes())
+        assert len(calendar.walk("VEVENT")) == 13
+
+
+def test_dashboard_scores_are_the_scores_of_the_stored_answers(synced: Path) -> None:
+    campaign = load_campaign(synced)
+    collective = campaign.config.collective("occitanie")
+    with Store.open(campaign.data_dir) as store:
+        scores = score_collective(
+            store.current_answers("occitanie"), campaign.referentiel, collective.structures
+        )
+    expected = {
+        r.structure: r.overall for r in scores.overall.itertuples() if r.overall == r.overall
+    }
+    assert expected, "the demo should have produced answers"
+    book = openpyxl.load_workbook(campaign.data_dir / "occitanie" / "tableau-de-bord.xlsx")
+    sheet = book["Synthèse"]
+    names = {s.name: s.id for s in collective.structures}
+    found = {}
+    rows = list(sheet.iter_rows(values_only=True))
+    header = next(r for r in rows if r and "Score global" in [str(v) for v in r])
+    col = list(header).index("Score global")
+    for row in rows:
+        if row and row[0] in names and isinstance(row[col], int | float):
+            found[names[row[0]]] = row[col]
+    assert found.keys() == expected.keys()
+    for structure, overall in expected.items():
+        assert found[structure] == pytest.approx(overall, abs=0.05)
+
+
+def test_a_second_sync_with_nothing_changed_rewrites_nothing(synced: Path) -> None:
+    data = synced.parent.parent / "data"
+    before = outputs(data)
+    output = run(synced, "sync")
+    assert "0 fichier de sortie réécrit" in output
+    assert outputs(data) == before
+
+
+def test_a_changed_grid_rewrites_the_outputs_that_depend_on_it(synced: Path) -> None:
+    data = synced.parent.parent / "data"
+    grid = data / "occitanie" / "grilles" / "ailes-revel.xlsx"
+    book = openpyxl.load_workbook(grid)
+    sheet = book["Chapitre 1"]
+    rows = list(sheet.iter_rows(values_only=True))
+    keys = list(rows[1])
+    sheet.cell(4, keys.index("retenu") + 1).value = "4 - Exemplaire"
+    book.save(grid)
+    before = outputs(data)
+    output = run(synced, "sync")
+    after = outputs(data)
+    changed = {p for p in after if after[p] != before.get(p)}
+    assert data / "occitanie" / "tableau-de-bord.xlsx" in changed
+    assert data / "occitanie" / "restitutions" / "ailes-revel.xlsx" in changed
+    assert not any("nouvelle-aquitaine" in p.parts for p in changed)
+    assert "1 grille(s) lue(s)" in output
+
+
+def test_a_command_waits_for_no_one_while_the_lock_is_held(synced: Path) -> None:
+    campaign = load_campaign(synced)
+    with campaign_lock(campaign.data_dir):
+        result = CliRunner().invoke(main, ["--config", str(synced), "sync"])
+    assert result.exit_code == 1
+    assert "Une autre commande capsync" in result.output
+
+
+def test_person_text_never_becomes_a_formula_in_the_dashboard(tmp_path: Path) -> None:
+    config = copy_example(tmp_path)
+    run(config, "generate", "--collective", "occitanie", "--structure", "ailes-revel")
+    grid = tmp_path / "data" / "occitanie" / "grilles" / "ailes-revel.xlsx"
+    book = openpyxl.load_workbook(grid)
+    plan = book["Plan de progrès"]
+    keys = [c.value for c in plan[2]]
+    typed = ['=IMPORTXML("http://x";"//a")', "+33 6 12 34 56 78", "@SUM(A1:A3)"]
+    for offset, text in enumerate(typed):
+        row = 4 + offset
+        for key, value in (("action", text), ("responsable", text), ("statut", "à faire")):
+            cell = plan.cell(row, keys.index(key) + 1)
+            cell.value = value
+            cell.data_type = "s"  # what a person gets when Excel keeps the text as typed
+    book.save(grid)
+    run(config, "sync", "--collective", "occitanie")
+    dashboard = openpyxl.load_workbook(tmp_path / "data" / "occitanie" / "tableau-de-bord.xlsx")
+    cells = [
+        c for row in dashboard["Plans de progrès"].iter_rows() for c in row if c.value in typed
+    ]
+    assert {c.value for c in cells} == set(typed)
+    assert all(c.data_type == "s" for c in cells)
+
+
+@pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"
+)
+def test_libreoffice_opens_every_output(synced: Path, tmp_path: Path) -> None:
+    data = synced.parent.parent / "data" / "occitanie"
+    files = [
+        data / "tableau-de-bord.xlsx",
+        data / "calendrier.xlsx",
+        *sorted((data / "restitutions").glob("*.xlsx"))[:2],
+    ]
+    profile = tmp_path / "profile"
+    result = subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "ods",
+            "--outdir",
+            str(tmp_path),
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    for file in files:
+        converted = tmp_path / f"{file.stem}.ods"
+        assert converted.is_file() and converted.stat().st_size > 0, result.stdout
+
+
+def test_demo_never_touches_a_grid_with_answers(synced: Path) -> None:
+    data = synced.parent.parent / "data"
+    before = {p: p.stat().st_mtime_ns for p in data.rglob("grilles/*.xlsx")}
+    output = run(synced, "demo")
+    assert output.startswith("0 grilles remplies")
+    assert {p: p.stat().st_mtime_ns for p in data.rglob("grilles/*.xlsx")} == before
+
+
+def test_sync_dates_are_today(synced: Path) -> None:
+    campaign = load_campaign(synced)
+    with Store.open(campaign.data_dir) as store:
+        changes = store.last_change("occitanie")
+    assert changes and all(when.date() <= dt.date.today() for when in changes.values())

@@ -1,0 +1,237 @@
+"""``generate --upgrade``: a new référentiel and new respondents, and not one typed value lost."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from capsync.backends.base import Kind, WorkbookRef, raw_cell
+from capsync.backends.local import LocalBackend
+from capsync.backends.xlsx_read import read_workbook
+from capsync.generate import Status, generate
+from capsync.grid_locate import locate_chapter_sheet, locate_plan_sheet
+from capsync.layout.grid_schema import FIRST_DATA_ROW, HEADER_ROW, KEY_ROW
+from capsync.referentiel import Referentiel
+from capsync.upgrade import read_identity
+from capsync.validation import Campaign
+from tests.grid_campaign import config, criterion, referentiel_v1, write_campaign
+
+NOW = dt.datetime(2025, 9, 1, 10, 0, 0)
+LATER = dt.datetime(2025, 10, 2, 11, 30, 0)
+ACI = WorkbookRef("test-na", Kind.GRID, "aci-une")
+AI = WorkbookRef("test-na", Kind.GRID, "ai-deux")
+INPUT_KEYS = ("retenu", "justification", "niveau_revue", "commentaire_revue")
+
+
+def referentiel_v2() -> dict[str, Any]:
+    """Adds 1.1.4, removes 1.1.2, renames 1.1.1, reorders objectives, moves 2.1.2 to chapter 1,
+    and 2.1.1 now applies to AI only."""
+    ref = referentiel_v1()
+    ref["version"] = "2"
+    gov = ref["chapters"][0]["objectives"]
+    projet, instances = gov
+    projet["criteria"] = [
+        criterion("1.1.4", "Nouveau critère"),
+        criterion("1.1.1", "Projet associatif écrit (nouveau titre)"),
+        projet["criteria"][2],
+    ]
+    moved = copy.deepcopy(ref["chapters"][1]["objectives"][0]["criteria"][1])
+    instances["criteria"] = [moved, *instances["criteria"]]
+    ref["chapters"][0]["objectives"] = [instances, projet]
+    ref["chapters"][1]["objectives"][0]["criteria"] = [
+        criterion("2.1.1", "Accueil des candidat·e·s", ["AI"])
+    ]
+    return ref
+
+
+def _campaign(tmp_path: Path, ref: dict[str, Any], cfg: dict[str, Any] | None = None) -> Campaign:
+    """The campaign with référentiel ``ref``, which moves a criterion to another chapter under
+    the same ID: the YAML checks refuse such an ID, but a grid must survive it anyway."""
+    return dataclasses.replace(
+        write_campaign(tmp_path, None, cfg), referentiel=Referentiel.model_validate(ref)
+    )
+
+
+def _fill(path: Path) -> Counter[Any]:
+    """Type values in every input cell, and some of the structure's own; return them."""
+    typed: Counter[Any] = Counter()
+    wb = openpyxl.load_workbook(path)
+    n = 0
+    for ws in wb.worksheets:
+        if not ws.title.startswith("Chapitre"):
+            continue
+        keys = [c.value for c in ws[KEY_ROW + 1]]
+        for r in range(FIRST_DATA_ROW + 1, ws.max_row + 1):
+            cid = ws.cell(r, 1).value
+            for c, key in enumerate(keys, start=1):
+                if key and (key.startswith("r:") or key in INPUT_KEYS):
+                    n += 1
+                    value: Any = float(n % 5) if n % 3 == 0 else f"{key} {cid} #{n}"
+                    if n == 7:
+                        value = '=IMPORTXML("http://x", "//a")'
+                    ws.cell(r, c).value = value
+                    if n == 7:  # text typed as text ('=…), not a formula
+                        ws.cell(r, c).data_type = "s"
+                    typed[value] += 1
+        extra = ws.max_column + 1  # a column the structure added
+        ws.cell(HEADER_ROW + 1, extra).value = f"Notes internes {ws.title}"
+        ws.cell(FIRST_DATA_ROW + 1, extra).value = f"note {ws.title}"
+        typed.update([f"Notes internes {ws.title}", f"note {ws.title}"])
+        free = ws.max_row + 2  # a row without ID
+        ws.cell(free, 3).value = f"ligne libre {ws.title}"
+        typed[f"ligne libre {ws.title}"] += 1
+        # re-sort: swap the first two criterion rows
+        a, b = FIRST_DATA_ROW + 1, FIRST_DATA_ROW + 2
+        for c in range(1, ws.max_column + 1):
+            first, second = ws.cell(a, c), ws.cell(b, c)
+            values = (first.value, first.data_type, second.value, second.data_type)
+            first.value, first.data_type, second.value, second.data_type = values[2:] + values[:2]
+    plan = wb["Plan de progrès"]
+    rows = [
+        ["1.1.2", "Réécrire le projet", "CA", dt.date(2026, 6, 30), "en cours", "urgent"],
+        ["2.1.1", "Livret", "CIP", None, "à faire", None],
+    ]
+    for i, row in enumerate(rows):
+        for c, value in enumerate(row, start=1):
+            plan.cell(FIRST_DATA_ROW + 1 + i, c).value = value
+            if value is not None:
+                typed[value] += 1
+    wb.save(path)
+    return typed
+
+
+def _found(raw: dict[str, list[list[Any]]], respondents: tuple[str, ...]) -> Counter[Any]:
+    """Every person-typed value of an upgraded grid: input cells, plan, Archives."""
+    found: Counter[Any] = Counter()
+    for name, rows in raw.items():
+        if name.startswith("Chapitre"):
+            located = locate_chapter_sheet(name, rows)
+            assert located is not None and not located.extra_columns
+            for r in located.rows.values():
+                for key, c in located.columns.items():
+                    value = raw_cell(raw, name, r, c)
+                    if (key.startswith("r:") or key in INPUT_KEYS) and value is not None:
+                        found[value] += 1
+        elif name == "Plan de progrès":
+            located = locate_plan_sheet(name, rows)
+            assert located is not None
+            found.update(v for r in located.data_rows for v in rows[r] if v is not None)
+        elif name == "Archives":
+            found.update(row[4] for row in rows[FIRST_DATA_ROW:])
+    return found
+
+
+def test_upgrade_keeps_every_typed_value(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path)
+    generate(campaign, now=NOW)
+    backend = LocalBackend(campaign.data_dir)
+    typed = _fill(backend.path(ACI))
+    wb = openpyxl.load_workbook(backend.path(AI))
+    wb["Chapitre 1"].cell(HEADER_ROW + 1, 6).value = "Paulette Durand"
+    wb["Chapitre 1"].cell(FIRST_DATA_ROW + 1, 6).value = "3 - Maîtrisé"
+    wb.save(backend.path(AI))
+
+    cfg = config(
+        [
+            {"name": "Sophie Marchand", "role": "direction"},
+            {"name": "Élodie Roux", "role": "administrateur"},
+            {"name": "Lucie Martin", "role": "permanent"},
+        ]
+    )
+    campaign = _campaign(tmp_path, referentiel_v2(), cfg)
+    summary = generate(campaign, upgrade=True, now=LATER)
+    assert [r.status for r in summary.results] == [Status.UPGRADED, Status.UPGRADED]
+
+    raw = backend.read(ACI)
+    identity = read_identity(raw)
+    assert identity is not None and identity.referentiel_version == "2"
+    assert identity.respondents == ("r:sophie-marchand", "r:elodie-roux", "r:lucie-martin")
+    assert _found(raw, identity.respondents) == typed
+
+    # placed by criterion ID and key, whatever the order or chapter
+    ch1 = locate_chapter_sheet("Chapitre 1", raw["Chapitre 1"])
+    assert ch1 is not None
+    assert list(ch1.rows) == ["2.1.2", "1.2.1", "1.1.4", "1.1.1"]
+    old = read_workbook(
+        backend.path(ACI).parent.parent / "sauvegardes" / "aci-une-20251002-113000.xlsx"
+    )
+    old_ch2 = locate_chapter_sheet("Chapitre 2", old["Chapitre 2"])
+    assert old_ch2 is not None
+    for key in ("r:sophie-marchand", "justification"):
+        before = old["Chapitre 2"][old_ch2.rows["2.1.2"]][old_ch2.columns[key]]
+        assert raw["Chapitre 1"][ch1.rows["2.1.2"]][ch1.columns[key]] == before
+    assert raw["Chapitre 1"][ch1.rows["1.1.1"]][2] == "Projet associatif écrit (nouveau titre)"
+    assert all(
+        raw_cell(raw, "Chapitre 1", ch1.rows["1.1.4"], c) is None
+        for k, c in ch1.columns.items()
+        if k.startswith("r:") or k in INPUT_KEYS
+    )
+    archives = raw["Archives"][FIRST_DATA_ROW:]
+    karim = [row for row in archives if str(row[4]).startswith("r:karim-benali")]
+    assert {row[2] for row in karim} == {"1.1.1", "1.2.1", "2.1.1"}
+    assert all(row[3].endswith(" — Karim Benali (Salarié·e permanent·e)") for row in karim)
+    assert {row[5] for row in archives} == {dt.date(2025, 10, 2)}
+    assert '=IMPORTXML("http://x", "//a")' in typed
+
+    report = next(r.report for r in summary.results if r.ref == ACI)
+    assert report is not None
+    assert report.backup.endswith("sauvegardes/aci-une-20251002-113000.xlsx")
+    assert Path(report.backup).is_file()
+    assert "réponses déplacées" in report.text()
+    assert (
+        summary.lines()[0] == "2 grilles examinées : 2 mise(s) à jour, 0 déjà à jour, 0 créée(s)."
+    )
+
+    # the anonymous header the AI structure typed is kept, with its answer
+    ai = backend.read(AI)
+    assert ai["Chapitre 1"][HEADER_ROW][5] == "Paulette Durand"
+    ai_ch1 = locate_chapter_sheet("Chapitre 1", ai["Chapitre 1"])
+    assert ai_ch1 is not None
+    assert ai["Chapitre 1"][ai_ch1.rows["1.1.1"]][ai_ch1.columns["r:1"]] == "3 - Maîtrisé"
+
+    # a second upgrade touches nothing
+    files = {p: p.stat().st_mtime_ns for p in campaign.data_dir.rglob("*.xlsx")}
+    again = generate(campaign, upgrade=True, now=LATER + dt.timedelta(hours=1))
+    assert [r.status for r in again.results] == [Status.UP_TO_DATE, Status.UP_TO_DATE]
+    assert {p: p.stat().st_mtime_ns for p in campaign.data_dir.rglob("*.xlsx")} == files
+
+
+def test_archives_survive_a_second_upgrade(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path)
+    generate(campaign, now=NOW)
+    backend = LocalBackend(campaign.data_dir)
+    typed = _fill(backend.path(ACI))
+    campaign = _campaign(tmp_path, referentiel_v2())
+    generate(campaign, upgrade=True, now=NOW)
+    ref3 = referentiel_v1()
+    ref3["version"] = "3"
+    campaign = write_campaign(tmp_path, ref3)
+    generate(campaign, upgrade=True, now=LATER)
+    raw = backend.read(ACI)
+    identity = read_identity(raw)
+    assert identity is not None
+    assert _found(raw, identity.respondents) == typed
+    assert len(list((campaign.data_dir / "test-na" / "sauvegardes").glob("aci-une-*.xlsx"))) == 2
+
+
+def test_a_locked_grid_is_not_upgraded(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path)
+    generate(campaign, now=NOW)
+    backend = LocalBackend(campaign.data_dir)
+    lock = backend.path(ACI).with_name("~$aci-une.xlsx")
+    lock.write_text("verrou Excel")
+    before = backend.path(ACI).read_bytes()
+    campaign = _campaign(tmp_path, referentiel_v2())
+    summary = generate(campaign, upgrade=True, now=LATER)
+    assert [r.status for r in summary.results] == [Status.LOCKED, Status.UPGRADED]
+    assert backend.path(ACI).read_bytes() == before
+    assert not list((campaign.data_dir / "test-na" / "sauvegardes").glob("aci-une-*"))
+    lock.unlink()
+    summary = generate(campaign, upgrade=True, now=LATER)
+    assert [r.status for r in summary.results] == [Status.UPGRADED, Status.UP_TO_DATE]

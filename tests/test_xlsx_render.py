@@ -1,0 +1,203 @@
+"""The XlsxWriter renderer: every spec feature reaches the .xlsx file, and text stays text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from capsync.backends.xlsx_read import read_workbook
+from capsync.backends.xlsx_render import render_xlsx
+from capsync.identity import IDENTITY_SHEET
+from capsync.layout.grid import grid_spec
+from capsync.spec import (
+    CellRange,
+    Chart,
+    ChartKind,
+    ConditionalFormat,
+    ConditionalKind,
+    DateValidation,
+    Formula,
+    ListValidation,
+    Series,
+    SheetSpec,
+    Style,
+    WorkbookSpec,
+)
+from tests.grid_campaign import write_campaign
+
+DANGEROUS = ['=IMPORTXML("http://x", "//a")', "+33 6 12 34 56 78", "@SUM(A1)", "-2+3", "=1+1"]
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
+    spec = WorkbookSpec(
+        "t",
+        [
+            SheetSpec(
+                "Données",
+                rows=[[*DANGEROUS, Formula("=SUM(1,2)")]],
+                merges=[CellRange(1, 0, 1, 2)],
+            )
+        ],
+    )
+    spec.sheets[0].rows.append(['=HYPERLINK("http://x")'])  # the top-left cell of a merge
+    path = tmp_path / "t.xlsx"
+    render_xlsx(spec, path)
+    ws = openpyxl.load_workbook(path)["Données"]  # not data_only: formulas would show as such
+    assert [ws.cell(1, c + 1).value for c in range(5)] == DANGEROUS
+    assert all(ws.cell(1, c + 1).data_type == "s" for c in range(5))
+    assert ws.cell(1, 6).value == "=SUM(1,2)" and ws.cell(1, 6).data_type == "f"
+    assert ws.cell(2, 1).value == '=HYPERLINK("http://x")' and ws.cell(2, 1).data_type == "s"
+
+
+def _everything() -> WorkbookSpec:
+    data = SheetSpec(
+        "Scores",
+        rows=[
+            ["Structure", "Score", "Part", "Date", "Nombre", "Éligible", "Statut"],
+            ["A", 2.456, 0.5, dt.date(2025, 4, 8), 3, True, "en retard"],
+            ["B", 3.0, 1.0, dt.datetime(2025, 6, 11, 15, 30), 7, False, "à jour"],
+            [None, Formula("=AVERAGE(B2:B3)")],
+        ],
+        column_widths=[20, 10, 10, 12, 8, 8, 12],
+        column_styles=[Style.TEXT, Style.SCORE, Style.PERCENT, Style.DATE, Style.INTEGER],
+        header_rows=1,
+        cell_styles={(1, 6): Style.WARNING, (2, 6): Style.GOOD, (1, 0): Style.INPUT},
+        row_styles={3: Style.NOTE},
+        hidden_rows=(2,),
+        freeze_rows=1,
+        freeze_cols=1,
+        notes={(0, 1): "Moyenne des niveaux retenus"},
+        merges=[CellRange(4, 0, 4, 3)],
+        validations=[
+            ListValidation(CellRange(1, 6, 2, 6), ("en retard", "à jour"), "Choisissez"),
+            DateValidation(CellRange(1, 3, 2, 3), "Une date"),
+        ],
+        conditional_formats=[
+            ConditionalFormat(CellRange(1, 1, 2, 1), ConditionalKind.COLOR_SCALE),
+            ConditionalFormat(CellRange(1, 6, 2, 6), ConditionalKind.TEXT_EQUALS, text="en retard"),
+        ],
+        charts=[
+            Chart(
+                kind,
+                f"Graphique {kind.value}",
+                CellRange(1, 0, 2, 0, sheet="Scores"),
+                (Series("Score", CellRange(1, 1, 2, 1, sheet="Scores")),),
+                anchor_row=6 + 20 * i,
+                anchor_col=0,
+            )
+            for i, kind in enumerate(ChartKind)
+        ],
+        protected=True,
+        tab_color="#1F4E79",
+    )
+    data.rows.append(["Titre fusionné"])
+    hidden = SheetSpec("Caché", rows=[["x"]], hidden=True, landscape=False, fit_width=False)
+    return WorkbookSpec("Tout", [data, hidden], metadata={"kind": "test", "collective": "c"})
+
+
+def test_every_spec_feature_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "all.xlsx"
+    render_xlsx(_everything(), path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Scores"]
+    assert ws.freeze_panes == "B2"
+    assert ws.column_dimensions["A"].width == pytest.approx(20, abs=1)
+    assert ws["B2"].number_format == "0.0" and ws["C2"].number_format == "0 %"
+    assert ws["D2"].number_format == "dd/mm/yyyy" and ws["D2"].value == dt.datetime(2025, 4, 8)
+    assert ws["E2"].number_format == "0" and ws["F2"].value is True
+    assert ws["A1"].font.b  # header row
+    assert ws["A4"].font.i  # NOTE row style
+    assert ws["G2"].fill.fgColor.rgb.endswith("FFC7CE")  # WARNING
+    assert ws.row_dimensions[3].hidden
+    assert ws["B1"].comment.text == "Moyenne des niveaux retenus"
+    assert [str(m) for m in ws.merged_cells.ranges] == ["A5:D5"]
+    assert ws["A5"].value == "Titre fusionné"
+    kinds = sorted(d.type for d in ws.data_validations.dataValidation)
+    assert kinds == ["date", "list"]
+    listed = next(d for d in ws.data_validations.dataValidation if d.type == "list")
+    assert listed.formula1 == '"en retard,à jour"' and listed.errorStyle == "warning"
+    rules = [r.type for cf in ws.conditional_formatting for r in cf.rules]
+    assert sorted(rules) == ["cellIs", "colorScale"]
+    assert len(ws._charts) == 4
+    assert ws.protection.sheet
+    assert not ws["A2"].protection.locked and ws["B2"].protection.locked
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
+    assert ws.print_title_rows == "$1:$1"
+    assert ws.sheet_properties.tabColor.rgb.endswith("1F4E79")
+    assert wb["Caché"].sheet_state == "hidden"
+    assert wb[IDENTITY_SHEET].sheet_state == "hidden"
+    assert read_workbook(path)[IDENTITY_SHEET] == [
+        ["clé", "valeur"],
+        ["kind", "test"],
+        ["collective", "c"],
+    ]
+
+
+def test_long_drop_down_goes_to_a_hidden_list_sheet(tmp_path: Path) -> None:
+    choices = tuple(f"Choix numéro {i}, long" for i in range(40))
+    spec = WorkbookSpec(
+        "l",
+        [
+            SheetSpec(
+                "S", rows=[[None]], validations=[ListValidation(CellRange(0, 0, 9, 0), choices)]
+            )
+        ],
+    )
+    render_xlsx(spec, tmp_path / "l.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "l.xlsx")
+    (validation,) = wb["S"].data_validations.dataValidation
+    assert validation.formula1 == "'_listes'!$A$1:$A$40"
+    assert wb["_listes"].sheet_state == "hidden"
+    assert [wb["_listes"].cell(r + 1, 1).value for r in range(40)] == list(choices)
+
+
+@pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"
+)
+def test_grid_survives_a_libreoffice_round_trip(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path / "campaign")
+    coll = campaign.config.collectives[0]
+    spec = grid_spec(
+        campaign.referentiel, coll, coll.structure("aci-une"), campaign.config.settings
+    )
+    source = tmp_path / "aci-une.xlsx"
+    render_xlsx(spec, source)
+    out = tmp_path / "lo"
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    wb = openpyxl.load_workbook(out / "aci-une.xlsx")
+    ws = wb["Chapitre 1"]
+    assert ws.protection.sheet
+    assert ws["A4"].value == "1.1.1" and ws["A4"].protection.locked
+    assert not ws["F4"].protection.locked and not ws["L6"].protection.locked
+    lists = {
+        str(d.sqref): d.formula1 for d in ws.data_validations.dataValidation if d.type == "list"
+    }
+    expected = (
+        '"0 - Non engagé,1 - Émergent,2 - Structuré,3 - Maîtrisé,4 - Exemplaire,'
+        'Non applicable,Ne sait pas"'
+    )
+    assert lists == {"F4:I6": expected, "K4:K6": expected}
+    plan = wb["Plan de progrès"]
+    assert plan.protection.sheet and not plan["D4"].protection.locked
+    assert {d.type for d in plan.data_validations.dataValidation} == {"list", "date"}
+    assert wb[IDENTITY_SHEET].sheet_state == "hidden"
