@@ -1,0 +1,104 @@
+"""The daemon: cycles on a schedule, survives failures, stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from python_calamine import CalamineWorkbook
+
+from capsync.cli import main
+from capsync.daemon import Daemon, parse_interval
+from capsync.errors import CapsyncError
+from capsync.status import RunStatus, read_status
+
+from .example_campaign import copy_example
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("15m", 900), ("30s", 30), ("1h", 3600), ("45", 45)])
+def test_intervals(text: str, seconds: int) -> None:
+    assert parse_interval(text) == seconds
+
+
+def test_a_bad_interval_says_how_to_write_it() -> None:
+    with pytest.raises(CapsyncError, match="Intervalle « quinze » invalide : écrivez par exemple"):
+        parse_interval("quinze")
+
+
+def test_a_failing_cycle_is_recorded_and_the_daemon_goes_on(tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    def cycle() -> RunStatus:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("disque plein")
+        return RunStatus(summary="tout va bien")
+
+    first = Daemon(cycle, every=1, data_dir=tmp_path, max_cycles=1)
+    assert first.run() == 0
+    status = read_status(tmp_path)
+    assert status is not None and status.last_run is not None
+    assert not status.last_run.ok
+    assert status.last_run.summary == "Le cycle a échoué : disque plein"
+    second = Daemon(cycle, every=1, data_dir=tmp_path, max_cycles=2)
+    assert second.run() == 0
+    status = read_status(tmp_path)
+    assert status.state == "arrêté" and status.cycles == 2
+    assert status.last_run.ok and status.last_run.summary == "tout va bien"
+    assert len(calls) == 3
+
+
+def _status(data: Path) -> dict:
+    try:
+        return json.loads((data / "statut.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def test_sigterm_in_the_middle_of_a_cycle_finishes_it_and_exits_0(tmp_path: Path) -> None:
+    config = copy_example(tmp_path)
+    runner = CliRunner()
+    for command in ("generate", "demo"):
+        assert runner.invoke(main, ["--config", str(config), command]).exit_code == 0
+    data = tmp_path / "data"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "capsync", "--config", str(config), "daemon", "--every", "1s"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _status(data).get("state") != "cycle en cours":
+            assert daemon.poll() is None, daemon.communicate()
+            assert time.monotonic() < deadline, "the first cycle never started"
+            time.sleep(0.02)
+        daemon.send_signal(signal.SIGTERM)
+        _, err = daemon.communicate(timeout=120)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert daemon.returncode == 0, err
+    status = _status(data)
+    assert status["state"] == "arrêté"
+    assert status["cycles"] == 1
+    assert status["last_run"]["ok"] is True and status["last_run"]["finished_at"]
+    assert status["next_run"] == ""
+    leftovers = [p for p in data.rglob("*") if "tmp" in p.name]
+    assert leftovers == []
+    outputs = [*data.glob("*/tableau-de-bord.xlsx"), *data.glob("*/restitutions/*.xlsx")]
+    assert len(outputs) == 2 + 14
+    for path in outputs:
+        assert CalamineWorkbook.from_path(str(path)).sheet_names
+    shown = runner.invoke(main, ["--config", str(config), "status"])
+    assert "État : arrêté" in shown.output
+    assert "Dernier cycle" in shown.output
