@@ -2,40 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import click
 
-from ..generate import Progress, Status, generate
+from ..backends.factory import open_backend
+from ..generate import Status, generate
+from ..locking import campaign_lock
 from .common import CliState, handles_user_errors, pass_state
-
-PROGRESS_MIN = 20  # grids; fewer are done before a bar would be read
-
-
-@contextmanager
-def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
-    if not enabled:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("Grilles", total=None)
-
-        def update(done: int, total: int) -> None:
-            if total < PROGRESS_MIN:
-                return
-            bar.update(task, completed=done, total=total)
-
-        yield update
+from .progress import progress_bar
 
 
 @click.command()
@@ -64,10 +37,14 @@ def generate_command(
         capsync generate --upgrade
     """
     campaign = state.campaign()
-    show_bar = not state.quiet and sys.stderr.isatty()
-    with _progress_bar(show_bar) as progress:
+    with campaign_lock(campaign.data_dir), progress_bar(state.quiet) as report:
         summary = generate(
-            campaign, collective=collective, structure=structure, upgrade=upgrade, progress=progress
+            campaign,
+            open_backend(campaign),
+            collective=collective,
+            structure=structure,
+            upgrade=upgrade,
+            progress=(lambda done, total: report("Grilles", done, total)) if report else None,
         )
     lines = summary.lines()
     problems = summary.of(Status.LOCKED) + summary.of(Status.FAILED)
