@@ -33,7 +33,7 @@ class EndpointAdapter(HTTPAdapter):
         url = request.url or ""
         for host in GOOGLE_HOSTS:
             if url.startswith(host):
-                request.url = self.endpoint + url[len(host):]
+                request.url = self.endpoint + url[len(host) :]
                 break
         return super().send(request, *args, **kwargs)
 
@@ -60,5 +60,11 @@ def drive_service(credentials: Credentials, endpoint: str | None = None) -> Any:
 
     `api_endpoint` replaces Drive's whole base URL, so the service path is appended."""
     options = {"api_endpoint": f"{endpoint.rstrip('/')}/drive/v3/"} if endpoint else None
-    return build("drive", "v3", credentials=credentials, client_options=options,
-                 static_discovery=True, cache_discovery=False)
+    return build(
+        "drive",
+        "v3",
+        credentials=credentials,
+        client_options=options,
+        static_discovery=True,
+        cache_discovery=False,
+    )

@@ -22,8 +22,7 @@ CASSETTES = sorted((RECORDINGS / "cassettes").glob("*.json"))
 OUT_OF_SCOPE = {
     "ClientTest.test_openall": "lists and opens the ~50 spreadsheets that already existed in "
     "the recording account; that account's contents cannot be reproduced",
-    "ClientTest.test_open_all_has_metadata": "same pre-existing account contents as "
-    "test_openall",
+    "ClientTest.test_open_all_has_metadata": "same pre-existing account contents as test_openall",
     "ClientTest.test_import_csv": "Drive v2 media upload with conversion; capsync never "
     "imports CSV through Drive",
     "WorksheetTest.test_auto_resize_columns": "Google measures rendered text in its fonts to "
@@ -50,8 +49,9 @@ def _outcome(path: Path, replayer: tuple[GoogleApiServer, requests.Session]) -> 
 
 
 @pytest.mark.parametrize("path", CASSETTES, ids=[p.stem for p in CASSETTES])
-def test_cassette_matches_google(path: Path, replayer: tuple[GoogleApiServer,
-                                                              requests.Session]) -> None:
+def test_cassette_matches_google(
+    path: Path, replayer: tuple[GoogleApiServer, requests.Session]
+) -> None:
     outcome = _outcome(path, replayer)
     if path.stem in OUT_OF_SCOPE:
         pytest.skip(f"out of scope: {OUT_OF_SCOPE[path.stem]}")

@@ -44,12 +44,20 @@ def session() -> Iterator[requests.Session]:
 
 def test_create_and_read_back_raw_vs_user_entered(gc: gspread.Client) -> None:
     ws = gc.create("Budget").sheet1
-    ws.update([["=1+1", "2020-01-01", "1,234.5", "TRUE"]], "A1",
-              value_input_option=gspread.utils.ValueInputOption.raw)
-    ws.update([["=1+1", "2020-01-01", "1,234.5", "TRUE"]], "A2",
-              value_input_option=gspread.utils.ValueInputOption.user_entered)
-    assert ws.get("A1:D2") == [["=1+1", "2020-01-01", "1,234.5", "TRUE"],
-                               ["2", "2020-01-01", "1,234.5", "TRUE"]]
+    ws.update(
+        [["=1+1", "2020-01-01", "1,234.5", "TRUE"]],
+        "A1",
+        value_input_option=gspread.utils.ValueInputOption.raw,
+    )
+    ws.update(
+        [["=1+1", "2020-01-01", "1,234.5", "TRUE"]],
+        "A2",
+        value_input_option=gspread.utils.ValueInputOption.user_entered,
+    )
+    assert ws.get("A1:D2") == [
+        ["=1+1", "2020-01-01", "1,234.5", "TRUE"],
+        ["2", "2020-01-01", "1,234.5", "TRUE"],
+    ]
     unformatted = ws.get("A1:D2", value_render_option="UNFORMATTED_VALUE")
     assert unformatted == [["=1+1", "2020-01-01", "1,234.5", "TRUE"], [2, 43831, 1234.5, True]]
     assert ws.get("A2", value_render_option="FORMULA") == [["=1+1"]]
@@ -57,26 +65,63 @@ def test_create_and_read_back_raw_vs_user_entered(gc: gspread.Client) -> None:
 
 def test_batch_update_requests_change_metadata(gc: gspread.Client) -> None:
     book = gc.create("Layout")
-    book.batch_update({"requests": [
-        {"addSheet": {"properties": {"title": "Data", "gridProperties": {"rowCount": 10,
-                                                                         "columnCount": 5}}}},
-        {"updateSpreadsheetProperties": {"properties": {"title": "Renamed"},
-                                         "fields": "title"}},
-    ]})
+    book.batch_update(
+        {
+            "requests": [
+                {
+                    "addSheet": {
+                        "properties": {
+                            "title": "Data",
+                            "gridProperties": {"rowCount": 10, "columnCount": 5},
+                        }
+                    }
+                },
+                {
+                    "updateSpreadsheetProperties": {
+                        "properties": {"title": "Renamed"},
+                        "fields": "title",
+                    }
+                },
+            ]
+        }
+    )
     data = book.worksheet("Data")
     data.merge_cells("A1:B2")
     data.add_protected_range("A1:A2")
-    book.batch_update({"requests": [{"addConditionalFormatRule": {"index": 0, "rule": {
-        "ranges": [{"sheetId": data.id, "startRowIndex": 0, "endRowIndex": 5}],
-        "booleanRule": {"condition": {"type": "NUMBER_GREATER",
-                                      "values": [{"userEnteredValue": "5"}]},
-                        "format": {"backgroundColor": {"red": 1}}}}}}]})
+    book.batch_update(
+        {
+            "requests": [
+                {
+                    "addConditionalFormatRule": {
+                        "index": 0,
+                        "rule": {
+                            "ranges": [{"sheetId": data.id, "startRowIndex": 0, "endRowIndex": 5}],
+                            "booleanRule": {
+                                "condition": {
+                                    "type": "NUMBER_GREATER",
+                                    "values": [{"userEnteredValue": "5"}],
+                                },
+                                "format": {"backgroundColor": {"red": 1}},
+                            },
+                        },
+                    }
+                }
+            ]
+        }
+    )
     meta = gc.open_by_key(book.id).fetch_sheet_metadata()
     sheet = meta["sheets"][1]
     assert meta["properties"]["title"] == "Renamed"
     assert sheet["properties"]["gridProperties"] == {"rowCount": 10, "columnCount": 5}
-    assert sheet["merges"] == [{"sheetId": data.id, "startRowIndex": 0, "endRowIndex": 2,
-                                "startColumnIndex": 0, "endColumnIndex": 2}]
+    assert sheet["merges"] == [
+        {
+            "sheetId": data.id,
+            "startRowIndex": 0,
+            "endRowIndex": 2,
+            "startColumnIndex": 0,
+            "endColumnIndex": 2,
+        }
+    ]
     assert len(sheet["protectedRanges"]) == 1
     assert sheet["conditionalFormats"][0]["booleanRule"]["condition"]["type"] == "NUMBER_GREATER"
 
@@ -84,24 +129,32 @@ def test_batch_update_requests_change_metadata(gc: gspread.Client) -> None:
 def test_failed_batch_update_changes_nothing(gc: gspread.Client) -> None:
     book = gc.create("Atomic")
     with pytest.raises(gspread.exceptions.APIError) as err:
-        book.batch_update({"requests": [
-            {"addSheet": {"properties": {"title": "New"}}},
-            {"deleteSheet": {"sheetId": 12345}},
-        ]})
+        book.batch_update(
+            {
+                "requests": [
+                    {"addSheet": {"properties": {"title": "New"}}},
+                    {"deleteSheet": {"sheetId": 12345}},
+                ]
+            }
+        )
     assert err.value.response.json()["error"]["status"] == "INVALID_ARGUMENT"
     assert "requests[1].deleteSheet" in err.value.response.json()["error"]["message"]
     assert [ws.title for ws in book.worksheets()] == ["Sheet1"]
 
 
-def test_drive_list_modified_after_and_paging(google_api: GoogleApi, gc: gspread.Client,
-                                              drive: Any) -> None:
+def test_drive_list_modified_after_and_paging(
+    google_api: GoogleApi, gc: gspread.Client, drive: Any
+) -> None:
     old = gc.create("old")
     google_api.clock.advance(3600)
     boundary = drive.files().get(fileId=old.id, fields="modifiedTime").execute()["modifiedTime"]
     google_api.clock.advance(60)
     new = gc.create("new")
-    found = drive.files().list(q=f"modifiedTime > '{boundary}' and trashed = false",
-                               fields="files(id,name)").execute()["files"]
+    found = (
+        drive.files()
+        .list(q=f"modifiedTime > '{boundary}' and trashed = false", fields="files(id,name)")
+        .execute()["files"]
+    )
     assert found == [{"id": new.id, "name": "new"}]
     first = drive.files().list(pageSize=1).execute()
     second = drive.files().list(pageSize=1, pageToken=first["nextPageToken"]).execute()
@@ -110,11 +163,23 @@ def test_drive_list_modified_after_and_paging(google_api: GoogleApi, gc: gspread
 
 
 def test_folders_parents_and_trash(drive: Any) -> None:
-    folder = drive.files().create(body={"name": "Capsync", "mimeType":
-                                        "application/vnd.google-apps.folder"}).execute()
-    sheet = drive.files().create(body={"name": "In folder", "parents": [folder["id"]],
-                                       "mimeType": "application/vnd.google-apps.spreadsheet"},
-                                 fields="id,parents").execute()
+    folder = (
+        drive.files()
+        .create(body={"name": "Capsync", "mimeType": "application/vnd.google-apps.folder"})
+        .execute()
+    )
+    sheet = (
+        drive.files()
+        .create(
+            body={
+                "name": "In folder",
+                "parents": [folder["id"]],
+                "mimeType": "application/vnd.google-apps.spreadsheet",
+            },
+            fields="id,parents",
+        )
+        .execute()
+    )
     assert sheet["parents"] == [folder["id"]]
     inside = drive.files().list(q=f"'{folder['id']}' in parents").execute()["files"]
     assert [f["id"] for f in inside] == [sheet["id"]]
@@ -143,28 +208,36 @@ def test_changes_feed_sees_sheets_writes(gc: gspread.Client, drive: Any) -> None
 
 def test_permissions(gc: gspread.Client, drive: Any) -> None:
     book = gc.create("Shared")
-    made = drive.permissions().create(fileId=book.id, body={
-        "type": "user", "role": "writer", "emailAddress": "ana@example.com"}).execute()
+    made = (
+        drive.permissions()
+        .create(
+            fileId=book.id,
+            body={"type": "user", "role": "writer", "emailAddress": "ana@example.com"},
+        )
+        .execute()
+    )
     assert made["role"] == "writer" and made["type"] == "user"
-    drive.permissions().create(fileId=book.id, body={"type": "anyone",
-                                                      "role": "reader"}).execute()
-    listed = drive.permissions().list(fileId=book.id,
-                                      fields="permissions(id,role,type)").execute()
+    drive.permissions().create(fileId=book.id, body={"type": "anyone", "role": "reader"}).execute()
+    listed = drive.permissions().list(fileId=book.id, fields="permissions(id,role,type)").execute()
     assert sorted(p["role"] for p in listed["permissions"]) == ["owner", "reader", "writer"]
     with pytest.raises(HttpError) as err:
-        drive.permissions().create(fileId=book.id, body={
-            "type": "user", "role": "owner", "emailAddress": "b@example.com"}).execute()
+        drive.permissions().create(
+            fileId=book.id, body={"type": "user", "role": "owner", "emailAddress": "b@example.com"}
+        ).execute()
     assert err.value.resp.status == 403
     drive.permissions().delete(fileId=book.id, permissionId=made["id"]).execute()
     roles = [p["role"] for p in drive.permissions().list(fileId=book.id).execute()["permissions"]]
     assert roles == ["owner", "reader"]
 
 
-def test_write_quota_answers_429_until_the_minute_passes(google_api: GoogleApi,
-                                                         session: requests.Session) -> None:
+def test_write_quota_answers_429_until_the_minute_passes(
+    google_api: GoogleApi, session: requests.Session
+) -> None:
     created = session.post(f"{google_api.url}/v4/spreadsheets", json={}).json()  # write 1
-    url = (f"{google_api.url}/v4/spreadsheets/{created['spreadsheetId']}/values/A1"
-           "?valueInputOption=RAW")
+    url = (
+        f"{google_api.url}/v4/spreadsheets/{created['spreadsheetId']}/values/A1"
+        "?valueInputOption=RAW"
+    )
     codes = [session.put(url, json={"values": [[i]]}).status_code for i in range(60)]
     assert codes == [200] * 59 + [429]
     error = session.put(url, json={"values": [["late"]]}).json()["error"]
@@ -188,13 +261,15 @@ def test_request_counter_by_method(google_api: GoogleApi, gc: gspread.Client) ->
     assert google_api.stats.total == 2
 
 
-def test_injected_faults_are_seeded_and_use_google_bodies(google_api: GoogleApi, drive: Any,
-                                                          session: requests.Session) -> None:
+def test_injected_faults_are_seeded_and_use_google_bodies(
+    google_api: GoogleApi, drive: Any, session: requests.Session
+) -> None:
 
     def run() -> list[int]:
         google_api.faults(rate=0.5, codes=(500, 503), seed=7)
-        return [session.get(f"{google_api.url}/v4/spreadsheets/nope").status_code
-                for _ in range(20)]
+        return [
+            session.get(f"{google_api.url}/v4/spreadsheets/nope").status_code for _ in range(20)
+        ]
 
     first = run()
     assert first == run()

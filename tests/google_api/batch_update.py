@@ -25,16 +25,19 @@ def add_sheet(state: State, book: Spreadsheet, req: dict[str, Any]) -> Reply:
     title = props.get("title") or f"Sheet{len(book.sheets) + 1}"
     if book.sheet_by_title(title):
         raise RequestError(
-            f'A sheet with the name "{title}" already exists. Please enter another name.')
+            f'A sheet with the name "{title}" already exists. Please enter another name.'
+        )
     sheet_id = props.get("sheetId", state.new_int_id())
     if any(s.sheet_id == sheet_id for s in book.sheets):
         raise RequestError(f"Sheet with id {sheet_id} already exists.")
     grid = props.get("gridProperties", {})
     index = min(props.get("index", len(book.sheets)), len(book.sheets))
-    full = new_sheet_properties(sheet_id, title, index, grid.get("rowCount", 1000),
-                                grid.get("columnCount", 26))
-    full["gridProperties"].update({k: v for k, v in grid.items()
-                                   if k not in ("rowCount", "columnCount")})
+    full = new_sheet_properties(
+        sheet_id, title, index, grid.get("rowCount", 1000), grid.get("columnCount", 26)
+    )
+    full["gridProperties"].update(
+        {k: v for k, v in grid.items() if k not in ("rowCount", "columnCount")}
+    )
     for key in ("hidden", "rightToLeft"):
         if props.get(key):
             full[key] = props[key]
@@ -59,8 +62,9 @@ def delete_sheet(state: State, book: Spreadsheet, req: dict[str, Any]) -> Reply:
     if len(book.sheets) == 1:
         raise RequestError("You can't remove all the sheets in a document.")
     book.sheets.remove(sheet)
-    book.named_ranges[:] = [n for n in book.named_ranges
-                            if n["range"].get("sheetId", 0) != sheet.sheet_id]
+    book.named_ranges[:] = [
+        n for n in book.named_ranges if n["range"].get("sheetId", 0) != sheet.sheet_id
+    ]
     book.reindex()
     return {}
 
@@ -93,7 +97,8 @@ def update_sheet_properties(state: State, book: Spreadsheet, req: dict[str, Any]
     title = updated.get("title")
     if not title or any(s.title == title for s in others):
         raise RequestError(
-            f'A sheet with the name "{title}" already exists. Please enter another name.')
+            f'A sheet with the name "{title}" already exists. Please enter another name.'
+        )
     rows = grid.get("rowCount", sheet.rows)
     cols = grid.get("columnCount", sheet.cols)
     sheet.properties = updated
@@ -154,8 +159,11 @@ def add_dimension_group(state: State, book: Spreadsheet, req: dict[str, Any]) ->
     rng = req["range"]
     sheet = book.sheet_by_id(rng.get("sheetId", 0))
     groups = _group_list(sheet, rng["dimension"])
-    span = {"dimension": rng["dimension"], "startIndex": rng.get("startIndex", 0),
-            "endIndex": rng["endIndex"]}
+    span = {
+        "dimension": rng["dimension"],
+        "startIndex": rng.get("startIndex", 0),
+        "endIndex": rng["endIndex"],
+    }
     if sheet.sheet_id:
         span = {"sheetId": sheet.sheet_id, **span}
     groups.append({"range": span, "depth": 1})
@@ -168,8 +176,12 @@ def delete_dimension_group(state: State, book: Spreadsheet, req: dict[str, Any])
     rng = req["range"]
     sheet = book.sheet_by_id(rng.get("sheetId", 0))
     groups = _group_list(sheet, rng["dimension"])
-    groups[:] = [g for g in groups if (g["range"].get("startIndex", 0), g["range"]["endIndex"])
-                 != (rng.get("startIndex", 0), rng["endIndex"])]
+    groups[:] = [
+        g
+        for g in groups
+        if (g["range"].get("startIndex", 0), g["range"]["endIndex"])
+        != (rng.get("startIndex", 0), rng["endIndex"])
+    ]
     reply: dict[str, Any] = {"dimensionGroups": copy.deepcopy(groups)} if groups else {}
     return {"deleteDimensionGroup": reply}
 
@@ -179,9 +191,11 @@ def add_named_range(state: State, book: Spreadsheet, req: dict[str, Any]) -> Rep
     if any(n["name"] == named.get("name") for n in book.named_ranges):
         raise RequestError(f"Named range with name {named.get('name')} already exists.")
     sheet = book.sheet_by_id(named["range"].get("sheetId", 0))
-    out = {"namedRangeId": named.get("namedRangeId") or str(state.new_int_id()),
-           "name": named["name"],
-           "range": grid_range(sheet.sheet_id, bounds_of(named["range"]))}
+    out = {
+        "namedRangeId": named.get("namedRangeId") or str(state.new_int_id()),
+        "name": named["name"],
+        "range": grid_range(sheet.sheet_id, bounds_of(named["range"])),
+    }
     book.named_ranges.append(out)
     return {"addNamedRange": {"namedRange": copy.deepcopy(out)}}
 
@@ -256,8 +270,9 @@ def add_conditional_format_rule(state: State, book: Spreadsheet, req: dict[str, 
 def set_basic_filter(state: State, book: Spreadsheet, req: dict[str, Any]) -> Reply:
     flt = copy.deepcopy(req["filter"])
     sheet = book.sheet_by_id(flt.get("range", {}).get("sheetId", 0))
-    flt["range"] = grid_range(sheet.sheet_id,
-                              bounds_of(flt.get("range", {})).clamp(sheet.rows, sheet.cols))
+    flt["range"] = grid_range(
+        sheet.sheet_id, bounds_of(flt.get("range", {})).clamp(sheet.rows, sheet.cols)
+    )
     sheet.basic_filter = flt
     return {}
 
@@ -274,8 +289,15 @@ def add_chart(state: State, book: Spreadsheet, req: dict[str, Any]) -> Reply:
     sheet_id = anchor.get("sheetId", chart.get("position", {}).get("sheetId"))
     if sheet_id is None:
         sources = chart.get("spec", {}).get("basicChart", {}).get("domains", [])
-        sheet_id = 0 if not sources else sources[0].get("domain", {}).get(
-            "sourceRange", {}).get("sources", [{}])[0].get("sheetId", 0)
+        sheet_id = (
+            0
+            if not sources
+            else sources[0]
+            .get("domain", {})
+            .get("sourceRange", {})
+            .get("sources", [{}])[0]
+            .get("sheetId", 0)
+        )
     book.sheet_by_id(sheet_id).items("charts").append(chart)
     return {"addChart": {"chart": copy.deepcopy(chart)}}
 
@@ -345,8 +367,10 @@ def batch_update(state: State, book: Spreadsheet, body: dict[str, Any]) -> dict[
         kind, payload = next(iter(request.items()))
         handler = HANDLERS.get(kind)
         if handler is None:
-            raise bad_request(f"Invalid JSON payload received. Unknown name \"{kind}\" at "
-                              f"'requests[{i}]': Cannot find field.")
+            raise bad_request(
+                f'Invalid JSON payload received. Unknown name "{kind}" at '
+                f"'requests[{i}]': Cannot find field."
+            )
         try:
             replies.append(handler(state, work, payload or {}))
         except (RequestError, ApiError, KeyError) as exc:

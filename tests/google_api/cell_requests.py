@@ -31,8 +31,11 @@ def _area(book: Spreadsheet, rng: dict[str, Any]) -> tuple[Sheet, a1.Bounds]:
 def _cells(bounds: a1.Bounds) -> list[tuple[int, int]]:
     assert bounds.start_row is not None and bounds.end_row is not None
     assert bounds.start_col is not None and bounds.end_col is not None
-    return [(r, c) for r in range(bounds.start_row, bounds.end_row)
-            for c in range(bounds.start_col, bounds.end_col)]
+    return [
+        (r, c)
+        for r in range(bounds.start_row, bounds.end_row)
+        for c in range(bounds.start_col, bounds.end_col)
+    ]
 
 
 def _value_cell(entered: dict[str, Any]) -> Cell | None:
@@ -48,9 +51,18 @@ def _value_cell(entered: dict[str, Any]) -> Cell | None:
 
 def apply_cell_data(sheet: Sheet, row: int, col: int, data: dict[str, Any], fields: str) -> None:
     """Write the masked parts of a CellData onto one cell (Google's updateCells rule)."""
-    mask = parse_mask(fields) if fields.strip() != "*" else {
-        "userEnteredValue": None, "userEnteredFormat": None, "note": None,
-        "dataValidation": None, "textFormatRuns": None, "hyperlink": None}
+    mask = (
+        parse_mask(fields)
+        if fields.strip() != "*"
+        else {
+            "userEnteredValue": None,
+            "userEnteredFormat": None,
+            "note": None,
+            "dataValidation": None,
+            "textFormatRuns": None,
+            "hyperlink": None,
+        }
+    )
     for path in leaf_paths(mask):
         top = path[0]
         if top == "userEnteredValue":
@@ -119,8 +131,12 @@ def set_data_validation(book: Spreadsheet, req: dict[str, Any]) -> Reply:
 def _overlaps(a: dict[str, Any], b: a1.Bounds) -> bool:
     assert b.start_row is not None and b.end_row is not None
     assert b.start_col is not None and b.end_col is not None
-    return (a["startRowIndex"] < b.end_row and b.start_row < a["endRowIndex"]
-            and a["startColumnIndex"] < b.end_col and b.start_col < a["endColumnIndex"])
+    return (
+        a["startRowIndex"] < b.end_row
+        and b.start_row < a["endRowIndex"]
+        and a["startColumnIndex"] < b.end_col
+        and b.start_col < a["endColumnIndex"]
+    )
 
 
 def merge_cells(book: Spreadsheet, req: dict[str, Any]) -> Reply:
@@ -130,11 +146,15 @@ def merge_cells(book: Spreadsheet, req: dict[str, Any]) -> Reply:
     assert bounds.start_col is not None and bounds.end_col is not None
     kind = req.get("mergeType", "MERGE_ALL")
     if kind == "MERGE_ROWS":
-        parts = [a1.Bounds(r, r + 1, bounds.start_col, bounds.end_col)
-                 for r in range(bounds.start_row, bounds.end_row)]
+        parts = [
+            a1.Bounds(r, r + 1, bounds.start_col, bounds.end_col)
+            for r in range(bounds.start_row, bounds.end_row)
+        ]
     elif kind == "MERGE_COLUMNS":
-        parts = [a1.Bounds(bounds.start_row, bounds.end_row, c, c + 1)
-                 for c in range(bounds.start_col, bounds.end_col)]
+        parts = [
+            a1.Bounds(bounds.start_row, bounds.end_row, c, c + 1)
+            for c in range(bounds.start_col, bounds.end_col)
+        ]
     else:
         parts = [bounds]
     merges = sheet.items("merges")
@@ -173,13 +193,16 @@ def sort_range(book: Spreadsheet, req: dict[str, Any]) -> Reply:
     sheet, bounds = _area(book, req["range"])
     assert bounds.start_row is not None and bounds.end_row is not None
     assert bounds.start_col is not None and bounds.end_col is not None
-    rows = [{c: sheet.cells.get((r, c)) for c in range(bounds.start_col, bounds.end_col)}
-            for r in range(bounds.start_row, bounds.end_row)]
+    rows = [
+        {c: sheet.cells.get((r, c)) for c in range(bounds.start_col, bounds.end_col)}
+        for r in range(bounds.start_row, bounds.end_row)
+    ]
     for spec in reversed(req.get("sortSpecs", [])):
         column = bounds.start_col + spec.get("dimensionIndex", 0)
         descending = spec.get("sortOrder") == "DESCENDING"
-        rows.sort(key=lambda row, col=column, d=descending: _sort_key(row.get(col), d),
-                  reverse=descending)
+        rows.sort(
+            key=lambda row, col=column, d=descending: _sort_key(row.get(col), d), reverse=descending
+        )
     for offset, row in enumerate(rows):
         for c, cell in row.items():
             key = (bounds.start_row + offset, c)
@@ -194,8 +217,12 @@ def copy_paste(book: Spreadsheet, req: dict[str, Any]) -> Reply:
     """copyPaste: the source block tiled over the destination range."""
     src_sheet, src = _area(book, req["source"])
     dst_sheet, dst = _area(book, req["destination"])
-    block = {(r - (src.start_row or 0), c - (src.start_col or 0)):
-             copy.deepcopy(src_sheet.cells.get((r, c))) for r, c in _cells(src)}
+    block = {
+        (r - (src.start_row or 0), c - (src.start_col or 0)): copy.deepcopy(
+            src_sheet.cells.get((r, c))
+        )
+        for r, c in _cells(src)
+    }
     height = (src.end_row or 0) - (src.start_row or 0)
     width = (src.end_col or 0) - (src.start_col or 0)
     for r, c in _cells(dst):
@@ -206,8 +233,11 @@ def copy_paste(book: Spreadsheet, req: dict[str, Any]) -> Reply:
 
 def _paste(sheet: Sheet, r: int, c: int, cell: Cell | None, paste_type: str) -> None:
     if paste_type == "PASTE_VALUES":
-        kept = {k: v for k, v in (cell or {}).items()
-                if k in ("userEnteredValue", "effectiveValue", "formattedValue")}
+        kept = {
+            k: v
+            for k, v in (cell or {}).items()
+            if k in ("userEnteredValue", "effectiveValue", "formattedValue")
+        }
         set_value(sheet, r, c, kept or None)
     elif cell:
         sheet.cells[(r, c)] = copy.deepcopy(cell)
@@ -222,8 +252,10 @@ def cut_paste(book: Spreadsheet, req: dict[str, Any]) -> Reply:
     dst_sheet = book.sheet_by_id(dest.get("sheetId", 0))
     moved = {(r, c): src_sheet.cells.pop((r, c), None) for r, c in _cells(src)}
     for (r, c), cell in moved.items():
-        target = (dest.get("rowIndex", 0) + r - (src.start_row or 0),
-                  dest.get("columnIndex", 0) + c - (src.start_col or 0))
+        target = (
+            dest.get("rowIndex", 0) + r - (src.start_row or 0),
+            dest.get("columnIndex", 0) + c - (src.start_col or 0),
+        )
         _paste(dst_sheet, *target, cell, req.get("pasteType", "PASTE_NORMAL"))
     return {}
 
@@ -235,8 +267,11 @@ def auto_resize(book: Spreadsheet, req: dict[str, Any]) -> Reply:
     rows = dims.get("dimension") == "ROWS"
     meta = sheet.row_meta if rows else sheet.col_meta
     for index in range(dims.get("startIndex", 0), dims.get("endIndex", 0)):
-        texts = [cell.get("formattedValue", "") for (r, c), cell in sheet.cells.items()
-                 if (r if rows else c) == index]
+        texts = [
+            cell.get("formattedValue", "")
+            for (r, c), cell in sheet.cells.items()
+            if (r if rows else c) == index
+        ]
         if rows:
             lines = max((t.count("\n") + 1 for t in texts), default=1)
             meta.setdefault(index, {})["pixelSize"] = 21 * lines

@@ -12,8 +12,10 @@ from typing import Any
 from .errors import bad_request
 from .spreadsheet import Sheet, Spreadsheet
 
-_KEYS = {"ROWS": ("startRowIndex", "endRowIndex"), "COLUMNS": ("startColumnIndex",
-                                                                "endColumnIndex")}
+_KEYS = {
+    "ROWS": ("startRowIndex", "endRowIndex"),
+    "COLUMNS": ("startColumnIndex", "endColumnIndex"),
+}
 
 
 def _shift_range(rng: dict[str, Any], dimension: str, start: int, count: int) -> bool:
@@ -83,8 +85,7 @@ def _move(sheet: Sheet, book: Spreadsheet, dimension: str, start: int, count: in
             owner[:] = [item for item in owner if item is not rng and item.get("range") is not rng]
 
 
-def insert_dimension(book: Spreadsheet, sheet: Sheet, dimension: str, start: int,
-                     end: int) -> None:
+def insert_dimension(book: Spreadsheet, sheet: Sheet, dimension: str, start: int, end: int) -> None:
     """Insert end-start empty rows/columns before index start."""
     size_key = "rowCount" if dimension == "ROWS" else "columnCount"
     grid = sheet.properties["gridProperties"]
@@ -94,8 +95,7 @@ def insert_dimension(book: Spreadsheet, sheet: Sheet, dimension: str, start: int
     grid[size_key] += end - start
 
 
-def delete_dimension(book: Spreadsheet, sheet: Sheet, dimension: str, start: int,
-                     end: int) -> None:
+def delete_dimension(book: Spreadsheet, sheet: Sheet, dimension: str, start: int, end: int) -> None:
     """Delete rows/columns [start, end); Google refuses to delete them all."""
     size_key = "rowCount" if dimension == "ROWS" else "columnCount"
     grid = sheet.properties["gridProperties"]
@@ -103,8 +103,8 @@ def delete_dimension(book: Spreadsheet, sheet: Sheet, dimension: str, start: int
     if end - start >= grid[size_key]:
         raise bad_request(
             "Invalid requests[0].deleteDimension: You can't delete all the rows on the sheet."
-            if dimension == "ROWS" else
-            "Invalid requests[0].deleteDimension: You can't delete all the columns on the sheet."
+            if dimension == "ROWS"
+            else "Invalid requests[0].deleteDimension: You can't delete all the columns on the sheet."
         )
     _move(sheet, book, dimension, start, start - end)
     grid[size_key] -= end - start

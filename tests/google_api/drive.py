@@ -42,8 +42,9 @@ def create(state: State, params: dict[str, Any], body: dict[str, Any]) -> dict[s
         _, entry = sheets.create_book(state, name, parents=parents)
     else:
         moment = state.now()
-        entry = DriveFile(state.new_file_id(), name, mime, moment, moment, parents=parents,
-                          owner=state.user_email)
+        entry = DriveFile(
+            state.new_file_id(), name, mime, moment, moment, parents=parents, owner=state.user_email
+        )
         state.files[entry.id] = entry
         state.touch(entry.id)
     return _masked(entry.to_json(), params, _FILE_DEFAULT)
@@ -54,8 +55,9 @@ def get(state: State, file_id: str, params: dict[str, Any]) -> dict[str, Any]:
     return _masked(state.file(file_id).to_json(), params, _FILE_DEFAULT)
 
 
-def update(state: State, file_id: str, params: dict[str, Any],
-           body: dict[str, Any]) -> dict[str, Any]:
+def update(
+    state: State, file_id: str, params: dict[str, Any], body: dict[str, Any]
+) -> dict[str, Any]:
     """files.update: rename, trash/untrash, move with addParents/removeParents."""
     entry = state.file(file_id)
     if body.get("name"):
@@ -87,8 +89,9 @@ def delete(state: State, file_id: str) -> None:
     state.touch(file_id, removed=True)
 
 
-def copy_file(state: State, file_id: str, params: dict[str, Any],
-              body: dict[str, Any]) -> dict[str, Any]:
+def copy_file(
+    state: State, file_id: str, params: dict[str, Any], body: dict[str, Any]
+) -> dict[str, Any]:
     """files.copy: spreadsheets are copied with their content, named "Copy of ..."."""
     source = state.file(file_id)
     name = body.get("name") or f"Copy of {source.name}"
@@ -101,8 +104,15 @@ def copy_file(state: State, file_id: str, params: dict[str, Any],
         book.properties = {**copy.deepcopy(original.properties), "title": name}
     else:
         moment = state.now()
-        entry = DriveFile(state.new_file_id(), name, source.mime_type, moment, moment,
-                          parents=parents, owner=state.user_email)
+        entry = DriveFile(
+            state.new_file_id(),
+            name,
+            source.mime_type,
+            moment,
+            moment,
+            parents=parents,
+            owner=state.user_email,
+        )
         state.files[entry.id] = entry
         state.touch(entry.id)
     return _masked(entry.to_json(), params, _FILE_DEFAULT)
@@ -117,11 +127,12 @@ def list_files(state: State, params: dict[str, Any]) -> dict[str, Any]:
     everything = [f.to_json() for f in state.files.values() if not f.foreign]
     if "trashed" not in (params.get("q") or ""):
         everything = [f for f in everything if not f["trashed"]]
-    matches = sorted((f for f in everything if predicate(f)),
-                     key=lambda f: f["modifiedTime"], reverse=True)
+    matches = sorted(
+        (f for f in everything if predicate(f)), key=lambda f: f["modifiedTime"], reverse=True
+    )
     size = min(int(params.get("pageSize") or 100), 1000)
     start = int(params.get("pageToken") or 0)
-    page = matches[start:start + size]
+    page = matches[start : start + size]
     mask = parse_mask(params.get("fields") or "kind,incompleteSearch,nextPageToken,files")
     files_mask = mask.get("files") or parse_mask(_FILE_DEFAULT)
     out: dict[str, Any] = {"kind": "drive#fileList"}
@@ -136,14 +147,14 @@ def export(state: State, file_id: str, params: dict[str, Any]) -> tuple[str, byt
     """files.export of a spreadsheet as text/csv (first sheet, formatted values)."""
     entry = state.file(file_id)
     mime = params.get("mimeType")
-    if entry.mime_type != SPREADSHEET_MIME or mime not in ("text/csv",
-                                                            "text/tab-separated-values"):
+    if entry.mime_type != SPREADSHEET_MIME or mime not in ("text/csv", "text/tab-separated-values"):
         raise bad_request("Export only supports Docs Editors files.")
     book = state.books[file_id]
     rows = read_range(book, book.sheets[0].title, {}).get("values", [])
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter="," if mime == "text/csv" else "\t",
-                        lineterminator="\r\n")
+    writer = csv.writer(
+        buffer, delimiter="," if mime == "text/csv" else "\t", lineterminator="\r\n"
+    )
     writer.writerows(rows)
     return mime, buffer.getvalue().rstrip("\r\n").encode()
 
@@ -154,28 +165,48 @@ def list_comments(state: State, file_id: str, params: dict[str, Any]) -> dict[st
     return {"comments": []}
 
 
-def create_permission(state: State, file_id: str, params: dict[str, Any],
-                      body: dict[str, Any]) -> dict[str, Any]:
+def create_permission(
+    state: State, file_id: str, params: dict[str, Any], body: dict[str, Any]
+) -> dict[str, Any]:
     """permissions.create with Google's role/type rules."""
     entry = state.file(file_id)
     role, kind = body.get("role"), body.get("type")
     if not role:
-        raise ApiError(400, "The permission role field is required.", drive_reason="required",
-                       location="permission.role")
+        raise ApiError(
+            400,
+            "The permission role field is required.",
+            drive_reason="required",
+            location="permission.role",
+        )
     if not kind:
-        raise ApiError(400, "The permission type field is required.", drive_reason="required",
-                       location="permission.type")
+        raise ApiError(
+            400,
+            "The permission type field is required.",
+            drive_reason="required",
+            location="permission.type",
+        )
     if role not in ROLES or kind not in TYPES:
         raise ApiError(400, "Invalid Value", drive_reason="invalid", location="permission")
     if kind in ("user", "group") and not body.get("emailAddress"):
-        raise ApiError(400, "The permission emailAddress field is required.",
-                       drive_reason="required", location="permission.emailAddress")
+        raise ApiError(
+            400,
+            "The permission emailAddress field is required.",
+            drive_reason="required",
+            location="permission.emailAddress",
+        )
     if kind == "domain" and not body.get("domain"):
-        raise ApiError(400, "The permission domain field is required.",
-                       drive_reason="required", location="permission.domain")
+        raise ApiError(
+            400,
+            "The permission domain field is required.",
+            drive_reason="required",
+            location="permission.domain",
+        )
     if role == "owner" and str(params.get("transferOwnership", "")).lower() != "true":
-        raise ApiError(403, "The transferOwnership parameter must be enabled when the "
-                       "permission role is 'owner'.", drive_reason="forbidden")
+        raise ApiError(
+            403,
+            "The transferOwnership parameter must be enabled when the permission role is 'owner'.",
+            drive_reason="forbidden",
+        )
     permission: dict[str, Any] = {"kind": "drive#permission", "type": kind, "role": role}
     if kind == "anyone":
         permission["id"] = "anyoneWithLink"
@@ -198,12 +229,19 @@ def create_permission(state: State, file_id: str, params: dict[str, Any],
 def list_permissions(state: State, file_id: str, params: dict[str, Any]) -> dict[str, Any]:
     """permissions.list: the owner first, then every grant."""
     entry = state.file(file_id)
-    owner = {"kind": "drive#permission", "id": "owner", "type": "user", "role": "owner",
-             "emailAddress": entry.owner}
+    owner = {
+        "kind": "drive#permission",
+        "id": "owner",
+        "type": "user",
+        "role": "owner",
+        "emailAddress": entry.owner,
+    }
     items = [owner, *copy.deepcopy(entry.permissions)]
     mask = parse_mask(params.get("fields") or "kind,permissions")
-    out = {"kind": "drive#permissionList",
-           "permissions": [apply_mask(p, mask.get("permissions")) for p in items]}
+    out = {
+        "kind": "drive#permissionList",
+        "permissions": [apply_mask(p, mask.get("permissions")) for p in items],
+    }
     return apply_mask(out, {k: None for k in mask})
 
 
@@ -212,8 +250,12 @@ def delete_permission(state: State, file_id: str, permission_id: str) -> None:
     entry = state.file(file_id)
     kept = [p for p in entry.permissions if p["id"] != permission_id]
     if len(kept) == len(entry.permissions):
-        raise ApiError(404, f"Permission not found: {permission_id}.", drive_reason="notFound",
-                       location="permissionId")
+        raise ApiError(
+            404,
+            f"Permission not found: {permission_id}.",
+            drive_reason="notFound",
+            location="permissionId",
+        )
     entry.permissions = kept
     state.touch(file_id)
 
@@ -230,7 +272,7 @@ def list_changes(state: State, params: dict[str, Any]) -> dict[str, Any]:
         raise ApiError(400, "Invalid Value", drive_reason="invalid", location="pageToken")
     start = int(token) - 1
     size = int(params.get("pageSize") or 100)
-    window = state.changes[start:start + size]
+    window = state.changes[start : start + size]
     latest: dict[str, dict[str, Any]] = {}
     for change in window:
         latest.pop(change["fileId"], None)
@@ -238,9 +280,13 @@ def list_changes(state: State, params: dict[str, Any]) -> dict[str, Any]:
     items = []
     for change in latest.values():
         entry = state.files.get(change["fileId"])
-        item: dict[str, Any] = {"kind": "drive#change", "changeType": "file",
-                                "time": rfc3339(change["time"]), "removed": entry is None,
-                                "fileId": change["fileId"]}
+        item: dict[str, Any] = {
+            "kind": "drive#change",
+            "changeType": "file",
+            "time": rfc3339(change["time"]),
+            "removed": entry is None,
+            "fileId": change["fileId"],
+        }
         if entry is not None:
             item["file"] = apply_mask(entry.to_json(), parse_mask(_FILE_DEFAULT))
         items.append(item)
@@ -253,4 +299,3 @@ def list_changes(state: State, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("fields"):
         out = apply_mask(out, parse_mask(params["fields"]))
     return out
-

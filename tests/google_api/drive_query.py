@@ -98,8 +98,10 @@ def _membership(value: str, field: str) -> Predicate:
     if field == "owners":
         return lambda f: any(o.get("emailAddress") == value for o in f.get("owners", []))
     role = {"writers": ("writer", "owner"), "readers": ("reader", "commenter", "writer", "owner")}
-    return lambda f: any(p.get("emailAddress") == value and p.get("role") in role[field]
-                         for p in f.get("permissions", []))
+    return lambda f: any(
+        p.get("emailAddress") == value and p.get("role") in role[field]
+        for p in f.get("permissions", [])
+    )
 
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {

@@ -36,8 +36,15 @@ _DRIVE_REASON = {
 class ApiError(Exception):
     """An error answer; the server turns it into a JSON body for the API that raised it."""
 
-    def __init__(self, code: int, message: str, *, details: list[Any] | None = None,
-                 drive_reason: str | None = None, location: str | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        *,
+        details: list[Any] | None = None,
+        drive_reason: str | None = None,
+        location: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -80,8 +87,7 @@ def permission_denied() -> ApiError:
 
 def drive_file_not_found(file_id: str) -> ApiError:
     """Drive's answer for an unknown (or deleted, or unshared) file id."""
-    return ApiError(404, f"File not found: {file_id}.", drive_reason="notFound",
-                    location="fileId")
+    return ApiError(404, f"File not found: {file_id}.", drive_reason="notFound", location="fileId")
 
 
 def bad_request(message: str) -> ApiError:
@@ -95,10 +101,12 @@ def invalid_value(field: str, value: Any) -> ApiError:
         json.dumps(value, ensure_ascii=False)
     )
     violation = {"field": field, "description": text}
-    details = [{
-        "@type": "type.googleapis.com/google.rpc.BadRequest",
-        "fieldViolations": [violation],
-    }]
+    details = [
+        {
+            "@type": "type.googleapis.com/google.rpc.BadRequest",
+            "fieldViolations": [violation],
+        }
+    ]
     return ApiError(400, text, details=details)
 
 
@@ -128,10 +136,12 @@ def quota_exceeded(kind: str, service: str, limit: int, project: str = "0") -> A
         },
         {
             "@type": "type.googleapis.com/google.rpc.Help",
-            "links": [{
-                "description": "Request a higher quota limit.",
-                "url": "https://cloud.google.com/docs/quotas/help/request_increase",
-            }],
+            "links": [
+                {
+                    "description": "Request a higher quota limit.",
+                    "url": "https://cloud.google.com/docs/quotas/help/request_increase",
+                }
+            ],
         },
     ]
     return ApiError(429, message, details=details, drive_reason="rateLimitExceeded")

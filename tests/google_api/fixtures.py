@@ -42,12 +42,19 @@ class GoogleApi:
         self.state.quota.reads_per_minute = self.state.quota.writes_per_minute = 60
         self.state.quota.enabled = True
 
-    def faults(self, rate: float = 0.0, codes: tuple[int, ...] = (429, 500, 503),
-               delay: float = 0.0, delay_rate: float = 0.0, seed: int = 0) -> None:
+    def faults(
+        self,
+        rate: float = 0.0,
+        codes: tuple[int, ...] = (429, 500, 503),
+        delay: float = 0.0,
+        delay_rate: float = 0.0,
+        seed: int = 0,
+    ) -> None:
         """Answer `rate` of requests with one of `codes`, and delay `delay_rate` of them by
         `delay` seconds (past a client's timeout), drawn from a RNG seeded with `seed`."""
-        self.state.faults = Faults(rate=rate, codes=codes, delay=delay, delay_rate=delay_rate,
-                                   seed=seed)
+        self.state.faults = Faults(
+            rate=rate, codes=codes, delay=delay, delay_rate=delay_rate, seed=seed
+        )
 
     def quota(self, reads: int = 60, writes: int = 60, enabled: bool = True) -> None:
         """Per-minute, per-user request quotas (Google's defaults: 60 and 60)."""

@@ -20,10 +20,28 @@ import requests
 
 from .server import GoogleApiServer
 
-ID_KEYS = {"id", "spreadsheetId", "sheetId", "protectedRangeId", "namedRangeId", "chartId",
-           "metadataId", "fileId", "permissionId"}
-VOLATILE_KEYS = {"createdTime", "modifiedTime", "etag", "revisionId", "headRevisionId", "time",
-                 "version", "startPageToken", "newStartPageToken"}
+ID_KEYS = {
+    "id",
+    "spreadsheetId",
+    "sheetId",
+    "protectedRangeId",
+    "namedRangeId",
+    "chartId",
+    "metadataId",
+    "fileId",
+    "permissionId",
+}
+VOLATILE_KEYS = {
+    "createdTime",
+    "modifiedTime",
+    "etag",
+    "revisionId",
+    "headRevisionId",
+    "time",
+    "version",
+    "startPageToken",
+    "newStartPageToken",
+}
 RECORDING_ACCOUNT = "telegram-budgeter@telegram-budgeter.iam.gserviceaccount.com"
 _SPREADSHEET_IN_URI = re.compile(r"/spreadsheets/([^/:?]+)|/files/([^/?]+)")
 
@@ -151,8 +169,10 @@ def replay(server: GoogleApiServer, path: Path, session: requests.Session) -> Ou
         recorded_text = response["body"]["string"]
         problems = _compare(status, recorded_text, live, ids)
         if problems:
-            outcome.failures.append(f"#{index} {request['method']} {unquote(request['uri'])}: "
-                                    + "; ".join(problems[:4]))
+            outcome.failures.append(
+                f"#{index} {request['method']} {unquote(request['uri'])}: "
+                + "; ".join(problems[:4])
+            )
         else:
             outcome.matched += 1
     RESULTS[path.stem] = (outcome.matched, outcome.total)

@@ -30,8 +30,13 @@ _FAULT_MESSAGES = {
 class Answer:
     """What a handler sends back: status, JSON (or raw bytes) and content type."""
 
-    def __init__(self, status: int, payload: Any = None, raw: bytes | None = None,
-                 content_type: str = "application/json; charset=UTF-8") -> None:
+    def __init__(
+        self,
+        status: int,
+        payload: Any = None,
+        raw: bytes | None = None,
+        content_type: str = "application/json; charset=UTF-8",
+    ) -> None:
         self.status = status
         self.payload = payload
         self.raw = raw
@@ -60,11 +65,12 @@ def classify(method: str, path: str) -> tuple[str, str]:
     return api, kind
 
 
-def dispatch(state: State, method: str, path: str, params: dict[str, Any],
-             body: Any) -> tuple[str, Answer]:
+def dispatch(
+    state: State, method: str, path: str, params: dict[str, Any], body: Any
+) -> tuple[str, Answer]:
     """Route one request to its handler; returns (method name for stats, answer)."""
     if path.startswith("/v4/spreadsheets"):
-        rest = path[len("/v4/spreadsheets"):]
+        rest = path[len("/v4/spreadsheets") :]
         if rest.startswith("/"):
             rest = rest[1:]
         cut = min((i for i in (rest.find("/"), rest.find(":")) if i >= 0), default=len(rest))
@@ -76,8 +82,9 @@ def dispatch(state: State, method: str, path: str, params: dict[str, Any],
     return _drive(state, method, path, params, body)
 
 
-def _drive(state: State, method: str, path: str, params: dict[str, Any],
-           body: Any) -> tuple[str, Answer]:
+def _drive(
+    state: State, method: str, path: str, params: dict[str, Any], body: Any
+) -> tuple[str, Answer]:
     parts = [p for p in path.split("/") if p]
     if parts[:2] != ["drive", "v3"]:
         raise ApiError(404, f"Not found: {path}")
@@ -181,8 +188,7 @@ class GoogleApiServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, state: State | None = None, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+    def __init__(self, state: State | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
         super().__init__((host, port), Handler)
         self.state = state or State()
         self._thread: threading.Thread | None = None
@@ -193,8 +199,7 @@ class GoogleApiServer(ThreadingHTTPServer):
         return f"http://{host}:{port}"
 
     def start(self) -> GoogleApiServer:
-        self._thread = threading.Thread(target=self.serve_forever, name="google-api",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, name="google-api", daemon=True)
         self._thread.start()
         return self
 

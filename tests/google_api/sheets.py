@@ -20,14 +20,22 @@ from .state import SPREADSHEET_MIME, DriveFile, State
 DOCS_URL = "https://docs.google.com"
 
 
-def create_book(state: State, title: str, file_id: str | None = None,
-                parents: list[str] | None = None) -> tuple[Spreadsheet, DriveFile]:
+def create_book(
+    state: State, title: str, file_id: str | None = None, parents: list[str] | None = None
+) -> tuple[Spreadsheet, DriveFile]:
     """A new spreadsheet in both stores (Sheets content and its Drive file)."""
     file_id = file_id or state.new_file_id()
     book = Spreadsheet.new(file_id, title)
     moment = state.now()
-    entry = DriveFile(file_id, title, SPREADSHEET_MIME, moment, moment,
-                      parents=parents or ["root"], owner=state.user_email)
+    entry = DriveFile(
+        file_id,
+        title,
+        SPREADSHEET_MIME,
+        moment,
+        moment,
+        parents=parents or ["root"],
+        owner=state.user_email,
+    )
     state.books[file_id] = book
     state.files[file_id] = entry
     state.touch(file_id)
@@ -45,10 +53,17 @@ def create(state: State, body: dict[str, Any]) -> dict[str, Any]:
         for index, sheet in enumerate(given):
             p = sheet.get("properties", {})
             grid = p.get("gridProperties", {})
-            book.sheets.append(Sheet(new_sheet_properties(
-                p.get("sheetId", 0 if index == 0 else state.new_int_id()),
-                p.get("title") or f"Sheet{index + 1}", index,
-                grid.get("rowCount", 1000), grid.get("columnCount", 26))))
+            book.sheets.append(
+                Sheet(
+                    new_sheet_properties(
+                        p.get("sheetId", 0 if index == 0 else state.new_int_id()),
+                        p.get("title") or f"Sheet{index + 1}",
+                        index,
+                        grid.get("rowCount", 1000),
+                        grid.get("columnCount", 26),
+                    )
+                )
+            )
     return get(state, book.spreadsheet_id, {})
 
 
@@ -120,8 +135,14 @@ def _ranges_param(params: dict[str, Any]) -> list[str]:
     return list(ranges)
 
 
-def route(state: State, method: str, spreadsheet_id: str, tail: str, params: dict[str, Any],
-          body: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+def route(
+    state: State,
+    method: str,
+    spreadsheet_id: str,
+    tail: str,
+    params: dict[str, Any],
+    body: dict[str, Any],
+) -> tuple[str, str, dict[str, Any]]:
     """Dispatch one Sheets call; returns (method name, "read"/"write", answer)."""
     if method == "POST" and spreadsheet_id == "" and tail == "":
         return "spreadsheets.create", "write", create(state, body)
@@ -142,12 +163,12 @@ def route(state: State, method: str, spreadsheet_id: str, tail: str, params: dic
     if tail == "/values:batchClear" and method == "POST":
         return "values.batchClear", "write", sheets_values.batch_clear(book, body)
     if tail.startswith("/values/"):
-        rng, _, verb = tail[len("/values/"):].rpartition(":")
+        rng, _, verb = tail[len("/values/") :].rpartition(":")
         if verb in ("append", "clear") and method == "POST":
             if verb == "append":
                 return "values.append", "write", sheets_values.append(book, rng, body, params)
             return "values.clear", "write", sheets_values.clear(book, rng)
-        rng = tail[len("/values/"):]
+        rng = tail[len("/values/") :]
         if method == "GET":
             return "values.get", "read", sheets_values.read_range(book, rng, params)
         if method == "PUT":

@@ -43,8 +43,10 @@ def read_range(book: Spreadsheet, text: str, params: dict[str, str]) -> dict[str
     assert b.start_row is not None and b.end_row is not None
     assert b.start_col is not None and b.end_col is not None
     rows = [
-        [render(sheet.cells.get((r, c)), value_render, date_render)
-         for c in range(b.start_col, b.end_col)]
+        [
+            render(sheet.cells.get((r, c)), value_render, date_render)
+            for c in range(b.start_col, b.end_col)
+        ]
         for r in range(b.start_row, b.end_row)
     ]
     if major == "COLUMNS":
@@ -90,8 +92,9 @@ def _input_option(params: dict[str, Any]) -> str:
     return str(option)
 
 
-def write_matrix(sheet: Sheet, top: int, left: int, rows: list[list[Any]],
-                 option: str) -> set[tuple[int, int]]:
+def write_matrix(
+    sheet: Sheet, top: int, left: int, rows: list[list[Any]], option: str
+) -> set[tuple[int, int]]:
     """Write values with RAW / USER_ENTERED parsing; None leaves a cell as it was.
     Returns the (row, column) offsets actually written."""
     parse = raw_cell if option == "RAW" else user_entered_cell
@@ -112,8 +115,10 @@ def set_value(sheet: Sheet, row: int, col: int, cell: dict[str, Any] | None) -> 
     old = sheet.cells.get((row, col), {})
     kept = {k: v for k, v in old.items() if k in ("note", "dataValidation", "userEnteredFormat")}
     if cell and "userEnteredFormat" in cell:
-        kept["userEnteredFormat"] = {**kept.get("userEnteredFormat", {}),
-                                     **cell.pop("userEnteredFormat")}
+        kept["userEnteredFormat"] = {
+            **kept.get("userEnteredFormat", {}),
+            **cell.pop("userEnteredFormat"),
+        }
     new = {**(cell or {}), **kept}
     if new:
         sheet.cells[(row, col)] = new
@@ -121,21 +126,35 @@ def set_value(sheet: Sheet, row: int, col: int, cell: dict[str, Any] | None) -> 
         sheet.cells.pop((row, col), None)
 
 
-def _update_result(book: Spreadsheet, sheet: Sheet, top: int, left: int,
-                   rows: list[list[Any]], written: set[tuple[int, int]]) -> dict[str, Any]:
+def _update_result(
+    book: Spreadsheet,
+    sheet: Sheet,
+    top: int,
+    left: int,
+    rows: list[list[Any]],
+    written: set[tuple[int, int]],
+) -> dict[str, Any]:
     """UpdateValuesResponse: the whole rectangle, but counts of what was really written."""
     out: dict[str, Any] = {"spreadsheetId": book.spreadsheet_id}
     width = max((len(r) for r in rows), default=0)
     if rows and width:
         bounds = a1.Bounds(top, top + len(rows), left, left + width)
-        out.update(updatedRange=a1.format_range(sheet.title, bounds),
-                   updatedRows=len({i for i, _ in written}),
-                   updatedColumns=len({j for _, j in written}), updatedCells=len(written))
+        out.update(
+            updatedRange=a1.format_range(sheet.title, bounds),
+            updatedRows=len({i for i, _ in written}),
+            updatedColumns=len({j for _, j in written}),
+            updatedCells=len(written),
+        )
     return out
 
 
-def update_range(book: Spreadsheet, text: str, body: dict[str, Any],
-                 params: dict[str, Any], field: str = "data.values") -> dict[str, Any]:
+def update_range(
+    book: Spreadsheet,
+    text: str,
+    body: dict[str, Any],
+    params: dict[str, Any],
+    field: str = "data.values",
+) -> dict[str, Any]:
     """values.update: write a block at the range's top-left corner."""
     rows = _matrix(body, field)
     option = _input_option(params)
@@ -156,9 +175,9 @@ def update_range(book: Spreadsheet, text: str, body: dict[str, Any],
     written = write_matrix(sheet, top, left, rows, option)
     result = _update_result(book, sheet, top, left, rows, written)
     if str(params.get("includeValuesInResponse", "")).lower() == "true":
-        data_range = result.get("updatedRange", a1.format_range(sheet.title,
-                                                                 bounds.clamp(sheet.rows,
-                                                                              sheet.cols)))
+        data_range = result.get(
+            "updatedRange", a1.format_range(sheet.title, bounds.clamp(sheet.rows, sheet.cols))
+        )
         result["updatedData"] = read_range(book, data_range, _response_params(params))
     return result
 
@@ -173,13 +192,13 @@ def _response_params(params: dict[str, Any]) -> dict[str, str]:
 def _check_grid(sheet: Sheet, rows: int, cols: int, text: str) -> None:
     if rows > sheet.rows or cols > sheet.cols:
         raise bad_request(
-            f"Range ({text}) exceeds grid limits. Max rows: {sheet.rows}, "
-            f"max columns: {sheet.cols}"
+            f"Range ({text}) exceeds grid limits. Max rows: {sheet.rows}, max columns: {sheet.cols}"
         )
 
 
-def append(book: Spreadsheet, text: str, body: dict[str, Any],
-           params: dict[str, Any]) -> dict[str, Any]:
+def append(
+    book: Spreadsheet, text: str, body: dict[str, Any], params: dict[str, Any]
+) -> dict[str, Any]:
     """values.append: find the table in the range and write just below it."""
     rows = _matrix(body, "data.values")
     option = _input_option(params)
@@ -201,8 +220,9 @@ def append(book: Spreadsheet, text: str, body: dict[str, Any],
     written = write_matrix(sheet, top, left, rows, option)
     out["updates"] = _update_result(book, sheet, top, left, rows, written)
     if str(params.get("includeValuesInResponse", "")).lower() == "true" and rows:
-        out["updates"]["updatedData"] = read_range(book, out["updates"]["updatedRange"],
-                                                   _response_params(params))
+        out["updates"]["updatedData"] = read_range(
+            book, out["updates"]["updatedRange"], _response_params(params)
+        )
     return out
 
 
@@ -249,27 +269,33 @@ def clear(book: Spreadsheet, text: str) -> dict[str, Any]:
     for r, c in list(sheet.cells):
         if b.start_row <= r < b.end_row and b.start_col <= c < b.end_col:
             set_value(sheet, r, c, None)
-    return {"spreadsheetId": book.spreadsheet_id,
-            "clearedRange": a1.format_range(sheet.title, b)}
+    return {"spreadsheetId": book.spreadsheet_id, "clearedRange": a1.format_range(sheet.title, b)}
 
 
 def batch_get(book: Spreadsheet, ranges: list[str], params: dict[str, str]) -> dict[str, Any]:
     """values.batchGet: one ValueRange per requested range, in order."""
-    return {"spreadsheetId": book.spreadsheet_id,
-            "valueRanges": [read_range(book, text, params) for text in ranges]}
+    return {
+        "spreadsheetId": book.spreadsheet_id,
+        "valueRanges": [read_range(book, text, params) for text in ranges],
+    }
 
 
 def batch_update(book: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
     """values.batchUpdate: several updates under one valueInputOption, with totals."""
-    params = {k: body.get(k) for k in ("valueInputOption", "includeValuesInResponse",
-                                       "responseValueRenderOption",
-                                       "responseDateTimeRenderOption")}
+    params = {
+        k: body.get(k)
+        for k in (
+            "valueInputOption",
+            "includeValuesInResponse",
+            "responseValueRenderOption",
+            "responseDateTimeRenderOption",
+        )
+    }
     params["includeValuesInResponse"] = str(params["includeValuesInResponse"] or "")
     _input_option(params)
     responses = []
     for i, item in enumerate(body.get("data", [])):
-        responses.append(update_range(book, item["range"], item, params,
-                                      field=f"data[{i}].values"))
+        responses.append(update_range(book, item["range"], item, params, field=f"data[{i}].values"))
     sheets = {r["updatedRange"].rpartition("!")[0] for r in responses if "updatedRange" in r}
     out: dict[str, Any] = {"spreadsheetId": book.spreadsheet_id}
     if responses:

@@ -19,8 +19,15 @@ from .values import Cell
 
 # Sheet-level collections Google reports next to "properties", in its order.
 SHEET_LISTS = (
-    "merges", "conditionalFormats", "filterViews", "protectedRanges", "charts", "bandedRanges",
-    "developerMetadata", "rowGroups", "columnGroups",
+    "merges",
+    "conditionalFormats",
+    "filterViews",
+    "protectedRanges",
+    "charts",
+    "bandedRanges",
+    "developerMetadata",
+    "rowGroups",
+    "columnGroups",
 )
 
 
@@ -110,14 +117,19 @@ class Sheet:
             data["startColumn"] = b.start_col
         rows = []
         for r in range(b.start_row, b.end_row):
-            values = [copy.deepcopy(self.cells.get((r, c), {})) for c in range(b.start_col,
-                                                                               b.end_col)]
+            values = [
+                copy.deepcopy(self.cells.get((r, c), {})) for c in range(b.start_col, b.end_col)
+            ]
             rows.append({"values": values})
         data["rowData"] = rows
-        data["rowMetadata"] = [self._meta(self.row_meta, r, defaults.DEFAULT_ROW_PIXEL_SIZE)
-                               for r in range(b.start_row, b.end_row)]
-        data["columnMetadata"] = [self._meta(self.col_meta, c, defaults.DEFAULT_PIXEL_SIZE)
-                                  for c in range(b.start_col, b.end_col)]
+        data["rowMetadata"] = [
+            self._meta(self.row_meta, r, defaults.DEFAULT_ROW_PIXEL_SIZE)
+            for r in range(b.start_row, b.end_row)
+        ]
+        data["columnMetadata"] = [
+            self._meta(self.col_meta, c, defaults.DEFAULT_PIXEL_SIZE)
+            for c in range(b.start_col, b.end_col)
+        ]
         return data
 
     @staticmethod
@@ -208,8 +220,13 @@ class Spreadsheet:
         return out
 
 
-def new_sheet_properties(sheet_id: int, title: str, index: int, rows: int = defaults.DEFAULT_ROWS,
-                         cols: int = defaults.DEFAULT_COLUMNS) -> dict[str, Any]:
+def new_sheet_properties(
+    sheet_id: int,
+    title: str,
+    index: int,
+    rows: int = defaults.DEFAULT_ROWS,
+    cols: int = defaults.DEFAULT_COLUMNS,
+) -> dict[str, Any]:
     """SheetProperties of a fresh grid sheet."""
     return {
         "sheetId": sheet_id,
@@ -240,9 +257,12 @@ def grid_range(sheet_id: int, bounds: a1.Bounds) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if sheet_id:
         out["sheetId"] = sheet_id
-    for key, value in (("startRowIndex", bounds.start_row), ("endRowIndex", bounds.end_row),
-                       ("startColumnIndex", bounds.start_col),
-                       ("endColumnIndex", bounds.end_col)):
+    for key, value in (
+        ("startRowIndex", bounds.start_row),
+        ("endRowIndex", bounds.end_row),
+        ("startColumnIndex", bounds.start_col),
+        ("endColumnIndex", bounds.end_col),
+    ):
         if value is not None:
             out[key] = value
     return out

@@ -62,8 +62,9 @@ class DriveFile:
 class State:
     """The server's whole memory, safe to share between handler threads."""
 
-    def __init__(self, clock: Clock = real_clock, seed: int = 0,
-                 user_email: str = "me@example.com") -> None:
+    def __init__(
+        self, clock: Clock = real_clock, seed: int = 0, user_email: str = "me@example.com"
+    ) -> None:
         self.lock = threading.RLock()
         self.clock = clock
         self.user_email = user_email
@@ -124,8 +125,9 @@ class State:
     def add_foreign_file(self, file_id: str, name: str = "Not shared with you") -> None:
         """A spreadsheet owned by someone else and not shared: Sheets answers 403."""
         moment = self.now()
-        self.files[file_id] = DriveFile(file_id, name, SPREADSHEET_MIME, moment, moment,
-                                        foreign=True)
+        self.files[file_id] = DriveFile(
+            file_id, name, SPREADSHEET_MIME, moment, moment, foreign=True
+        )
 
     def reset(self) -> None:
         """Forget every file, change, counter and quota window (faults switched off)."""

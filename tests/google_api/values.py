@@ -162,9 +162,7 @@ def user_entered_cell(value: Any) -> Cell | None:
     parsed = _parse_date(text)
     if parsed:
         serial = date_serial(parsed[0])
-        return _number_cell(
-            serial, {"numberValue": serial}, {"type": "DATE", "pattern": parsed[1]}
-        )
+        return _number_cell(serial, {"numberValue": serial}, {"type": "DATE", "pattern": parsed[1]})
     return string_cell(value)
 
 

@@ -1,0 +1,134 @@
+"""``capsync pull`` and ``capsync history``: bring answers into the store, show what changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from ..backends.factory import open_backend
+from ..layout.grid_schema import (
+    COL_JUSTIFICATION,
+    COL_RETAINED,
+    COL_REVIEW_COMMENT,
+    COL_REVIEW_LEVEL,
+    respondent_columns,
+)
+from ..pull import PullReport, pull
+from ..store import HistoryEntry, Store
+from ..validation import Campaign
+from .common import CliState, handles_user_errors, pass_state
+
+COLUMN_LABELS = {
+    COL_RETAINED: "Niveau retenu",
+    COL_JUSTIFICATION: "Justification / preuves",
+    COL_REVIEW_LEVEL: "Niveau tiers / pair",
+    COL_REVIEW_COMMENT: "Commentaire tiers / pair",
+    "critere": "Critère",
+    "action": "Action",
+    "responsable": "Responsable",
+    "echeance": "Échéance",
+    "statut": "Statut",
+    "commentaire": "Commentaire",
+}
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n <= 1 else many}"  # French: « 0 grille », « 1 grille »
+
+
+def summary_lines(report: PullReport) -> list[str]:
+    """The French summary of a pull, first line the counts."""
+    read = _plural(report.read, "grille lue", "grilles lues")
+    if report.read and report.parsed < report.read:
+        read += f" ({report.read - report.parsed} sans changement de contenu)"
+    lines = [
+        f"{read} sur {report.listed} ; réponses : {report.added} ajoutée(s), "
+        f"{report.changed} modifiée(s), {report.removed} effacée(s) ; "
+        f"{_plural(report.actions, 'ligne', 'lignes')} du plan de progrès ; "
+        f"{_plural(len(report.anomalies), 'anomalie', 'anomalies')}."
+    ]
+    lines += report.messages
+    for structure, criteria in sorted(report.missing.items()):
+        lines.append(
+            f"{structure} : {_plural(len(criteria), 'critère absent', 'critères absents')} "
+            f"de la grille (ligne supprimée ?) : {', '.join(criteria)}."
+        )
+    for a in report.anomalies:
+        where = f"{a.sheet}!{a.cell}" if a.cell else (a.sheet or a.source)
+        lines.append(f"Anomalie — {a.structure} — {where} : {a.message}")
+    return lines
+
+
+@click.command(name="pull")
+@click.option("--collective", "collective", metavar="ID", help="Only this collectif.")
+@pass_state
+@handles_user_errors
+def pull_command(state: CliState, collective: str | None) -> None:
+    """Read the grids changed since the last pull and store their answers and anomalies.
+
+    Only grids whose file changed are read; a grid open in Excel or LibreOffice
+    is skipped and read at the next pull.
+
+    \b
+    Example:
+        capsync pull
+        capsync pull --collective occitanie
+    """
+    campaign = state.campaign()
+    if collective and collective not in {c.id for c in campaign.config.collectives}:
+        raise click.ClickException(f"Collectif « {collective} » inconnu de la configuration.")
+    with Store.open(campaign.data_dir) as store:
+        report = pull(
+            campaign,
+            open_backend(campaign),
+            store,
+            collective=collective,
+            now=dt.datetime.now(),
+        )
+    for line in summary_lines(report):
+        click.echo(line)
+
+
+def column_labels(campaign: Campaign, structure: str) -> dict[str, str]:
+    """Column key → what people read: respondents' names, French headers."""
+    labels = dict(COLUMN_LABELS)
+    for coll in campaign.config.collectives:
+        for s in coll.structures:
+            if s.id == structure:
+                labels.update({r.key: r.header for r in respondent_columns(s)})
+    return labels
+
+
+def history_line(entry: HistoryEntry, label: str) -> str:
+    old = entry.old if entry.old is not None else "(vide)"
+    new = entry.new if entry.new is not None else "(effacé)"
+    return (
+        f"{entry.when:%d/%m/%Y %H:%M}  {entry.sheet}!{entry.cell}  {entry.criterion}  "
+        f"{label} : {old} → {new}"
+    )
+
+
+@click.command(name="history")
+@click.option("--structure", "structure", metavar="ID", required=True, help="The structure's id.")
+@pass_state
+@handles_user_errors
+def history_command(state: CliState, structure: str) -> None:
+    """Show every change pulled from a structure's grid: when, where, old → new.
+
+    \b
+    Example:
+        capsync history --structure trait-d-union-17
+    """
+    campaign = state.campaign()
+    with Store.open(campaign.data_dir) as store:
+        entries = store.history(structure)
+    if not entries:
+        click.echo(f"Aucune réponse relevée pour la structure « {structure} ».")
+        return
+    labels = column_labels(campaign, structure)
+    for entry in entries:
+        click.echo(history_line(entry, labels.get(entry.column, entry.column)))
+
+
+commands = [pull_command, history_command]

@@ -1,0 +1,125 @@
+"""``capsync import``: grids that came back by e-mail, recognised by their hidden identity."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+from click.testing import CliRunner
+
+from capsync.cli import main
+from capsync.identity import IDENTITY_SHEET
+
+from .filled_grids import campaign_with_grids, editing, grid_path, put
+
+SOPHIE = "r:sophie-marchand"
+
+
+def returned_copy(path: Path, folder: Path, name: str, key: str = SOPHIE) -> Path:
+    """A person's filled copy, saved under a name of their own."""
+    folder.mkdir(exist_ok=True)
+    copy = folder / name
+    shutil.copy(path, copy)
+    with editing(copy) as wb:
+        put(wb["Chapitre 1"], "1.1.1", key, "3 - Maîtrisé")
+    return copy
+
+
+def set_identity(path: Path, key: str, value: str) -> None:
+    with editing(path) as wb:
+        ws = wb[IDENTITY_SHEET]
+        for row in ws.iter_rows():
+            if row[0].value == key:
+                row[1].value = value
+
+
+def run(config: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["--config", str(config), "import", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_returned_grid_with_any_name_is_put_in_place_and_the_old_one_kept(
+    tmp_path: Path,
+) -> None:
+    campaign, backend = campaign_with_grids(tmp_path / "c")
+    target = grid_path(backend, "aci-une")
+    before = target.read_bytes()
+    mail = returned_copy(target, tmp_path / "courriel", "Grille CAP RSE (2) - finale.xlsx")
+    code, out, err = run(campaign.config_path, str(mail))
+    assert (code, err) == (0, "")
+    backups = sorted((campaign.data_dir / "test-na" / "sauvegardes").iterdir())
+    assert len(backups) == 1 and backups[0].read_bytes() == before
+    assert out == (
+        f"Grille CAP RSE (2) - finale.xlsx → {target} (grille précédente gardée : {backups[0]}).\n"
+    )
+    assert target.read_bytes() == mail.read_bytes()
+    ws = openpyxl.load_workbook(target)["Chapitre 1"]
+    assert ws["F4"].value == "3 - Maîtrisé"
+
+
+def test_each_file_is_judged_alone_and_refusals_say_why(tmp_path: Path) -> None:
+    campaign, backend = campaign_with_grids(tmp_path / "c")
+    inbox = tmp_path / "courriel"
+    good = returned_copy(grid_path(backend, "ai-deux"), inbox, "retour AI.xlsx", "r:1")
+    other = returned_copy(grid_path(backend, "aci-une"), inbox, "autre collectif.xlsx")
+    set_identity(other, "collective", "occitanie")
+    unknown = returned_copy(grid_path(backend, "aci-une"), inbox, "inconnue.xlsx")
+    set_identity(unknown, "structure", "structure-fantome")
+    older = returned_copy(grid_path(backend, "aci-une"), inbox, "ancienne.xlsx")
+    set_identity(older, "layout_version", "0")
+    plain = inbox / "tableau.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "Bonjour"
+    wb.save(plain)
+    not_excel = inbox / "notes.xlsx"
+    not_excel.write_text("du texte")
+    before = grid_path(backend, "aci-une").read_bytes()
+
+    code, out, err = run(campaign.config_path, "--collective", "test-na", *map(str, (
+        other, good, unknown, older, plain, not_excel)))  # fmt: skip
+
+    assert code == 1
+    assert (
+        out
+        == f"retour AI.xlsx → {grid_path(backend, 'ai-deux')} (grille précédente gardée : "
+        + (f"{next((campaign.data_dir / 'test-na' / 'sauvegardes').iterdir())}).\n")
+    )
+    assert err.splitlines() == [
+        "Refusé — autre collectif.xlsx : cette grille est celle d'une structure du collectif "
+        "« occitanie », pas du collectif « test-na » demandé.",
+        "Refusé — inconnue.xlsx : la structure « structure-fantome » (collectif « test-na ») est "
+        "inconnue de la configuration.",
+        "Refusé — ancienne.xlsx : cette grille a une mise en page plus ancienne (version 0) que "
+        "celle en place (version 1) : elle n'a pas été importée. Demandez à la structure de "
+        "reporter ses réponses dans la grille actuelle.",
+        "Refusé — tableau.xlsx : ce fichier n'est pas une grille capsync (il n'a pas l'onglet "
+        "caché « _capsync » qui identifie la structure).",
+        f"Refusé — notes.xlsx : ce fichier n'est pas une grille capsync (Le fichier {not_excel} "
+        "n'est pas un classeur Excel lisible (.xlsx) : il est peut-être abîmé ou d'un autre "
+        "format (ValueError).)",
+        "5 fichier(s) refusé(s) sur 6.",
+    ]
+    assert grid_path(backend, "aci-une").read_bytes() == before
+
+
+def test_importing_the_file_already_in_place_changes_nothing(tmp_path: Path) -> None:
+    campaign, backend = campaign_with_grids(tmp_path / "c")
+    target = grid_path(backend, "aci-une")
+    code, out, _ = run(campaign.config_path, str(target))
+    assert (code, out) == (0, f"aci-une.xlsx : déjà en place ({target}).\n")
+    assert not (campaign.data_dir / "test-na" / "sauvegardes").exists()
+
+
+def test_a_grid_in_place_that_is_open_is_not_replaced(tmp_path: Path) -> None:
+    campaign, backend = campaign_with_grids(tmp_path / "c")
+    target = grid_path(backend, "aci-une")
+    mail = returned_copy(target, tmp_path / "courriel", "retour.xlsx")
+    target.with_name(f"~${target.name}").write_text("verrou Excel")
+    code, _, err = run(campaign.config_path, str(mail))
+    assert code == 1
+    assert err.splitlines()[0] == (
+        f"Refusé — retour.xlsx : la grille en place {target} est ouverte dans un tableur : "
+        "fermez-la, puis relancez l'import."
+    )
+    assert not (campaign.data_dir / "test-na" / "sauvegardes").exists()
