@@ -92,7 +92,8 @@ class Daemon:
         self._write_next()
 
     def _write_next(self) -> None:
-        next_run = self.scheduler.next_run if self.scheduler.jobs else None
+        # schedule moves its next_run only after the job returns, so compute it here.
+        next_run = self.now() + dt.timedelta(seconds=self.every)
         self.status.next_run = "" if self.stop_requested else iso(next_run)
         write_status(self.data_dir, self.status)
 

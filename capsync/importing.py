@@ -46,7 +46,13 @@ def file_identity(path: Path) -> Identity:
     except BackendError as exc:
         raise _refuse(path, f"ce fichier n'est pas une grille capsync ({exc})") from exc
     identity = identity_from_rows(raw.get(IDENTITY_SHEET, []))
-    if identity is None or identity.kind != Kind.GRID.value or not identity.structure:
+    if identity is not None and identity.kind != Kind.GRID.value:
+        raise _refuse(
+            path,
+            f"ce fichier est un classeur capsync de type « {identity.kind} », pas une grille "
+            "d'auto-évaluation : seules les grilles des structures s'importent.",
+        )
+    if identity is None or not identity.structure:
         raise _refuse(
             path,
             "ce fichier n'est pas une grille capsync (il n'a pas l'onglet caché "

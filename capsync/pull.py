@@ -69,6 +69,10 @@ class Outcome:
     locked: str = ""  # the French message when the file is open elsewhere
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n <= 1 else many}"  # French: « 0 grille », « 1 grille »
+
+
 @dataclass
 class PullReport:
     """What one pull did, for the CLI and the daemon."""
@@ -92,6 +96,28 @@ class PullReport:
         self.actions += summary.actions
         if summary.appended:
             self.structures.append(structure)
+
+    def summary_lines(self) -> list[str]:
+        """The French summary of a pull, first line the counts."""
+        read = _plural(self.read, "grille lue", "grilles lues")
+        if self.read and self.parsed < self.read:
+            read += f" ({self.read - self.parsed} sans changement de contenu)"
+        lines = [
+            f"{read} sur {self.listed} ; réponses : {self.added} ajoutée(s), "
+            f"{self.changed} modifiée(s), {self.removed} effacée(s) ; "
+            f"{_plural(self.actions, 'ligne', 'lignes')} du plan de progrès ; "
+            f"{_plural(len(self.anomalies), 'anomalie', 'anomalies')}."
+        ]
+        lines += self.messages
+        for structure, criteria in sorted(self.missing.items()):
+            lines.append(
+                f"{structure} : {_plural(len(criteria), 'critère absent', 'critères absents')} "
+                f"de la grille (ligne supprimée ?) : {', '.join(criteria)}."
+            )
+        for a in self.anomalies:
+            where = f"{a.sheet}!{a.cell}" if a.cell else (a.sheet or a.source)
+            lines.append(f"Anomalie — {a.structure} — {where} : {a.message}")
+        return lines
 
     def as_dict(self) -> dict[str, Any]:
         return {

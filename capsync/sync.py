@@ -68,7 +68,7 @@ class CycleReport:
         """The French summary ``capsync sync`` prints and the status file keeps."""
         written = sum(len(c.written) for c in self.collectives)
         skipped = sum(1 for c in self.collectives if c.skipped)
-        parts = [_pull_summary(self.pull) if self.pull else "aucune grille lue"]
+        parts = [self.pull.summary_lines()[0].rstrip(".") if self.pull else "aucune grille lue"]
         plural = "s" if written > 1 else ""
         parts.append(f"{written} fichier{plural} de sortie réécrit{plural}")
         if skipped:
@@ -78,13 +78,15 @@ class CycleReport:
             parts.append(f"{errors} collectif{'s' if errors > 1 else ''} en erreur")
         return " ; ".join(parts) + "."
 
-
-def _pull_summary(report: PullReport) -> str:
-    return (
-        f"{report.read} grille(s) lue(s) sur {report.listed} : {report.added} réponse(s) "
-        f"ajoutée(s), {report.changed} modifiée(s), {report.removed} effacée(s), "
-        f"{len(report.anomalies)} anomalie(s)"
-    )
+    def warnings(self) -> list[str]:
+        """What an admin should look at: skipped grids, deleted rows, locked outputs, errors."""
+        lines = self.pull.summary_lines()[1:] if self.pull else []
+        lines = [line for line in lines if not line.startswith("Anomalie — ")]
+        for outcome in self.collectives:
+            lines += outcome.locked
+            if outcome.error:
+                lines.append(f"Collectif {outcome.collective} : {outcome.error}")
+        return lines
 
 
 def _fingerprint(campaign: Campaign, collective: Collective, store: Store, today: dt.date) -> str:

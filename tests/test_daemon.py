@@ -102,3 +102,17 @@ def test_sigterm_in_the_middle_of_a_cycle_finishes_it_and_exits_0(tmp_path: Path
     shown = runner.invoke(main, ["--config", str(config), "status"])
     assert "État : arrêté" in shown.output
     assert "Dernier cycle" in shown.output
+
+
+def test_status_gives_the_next_run_after_the_last_one(tmp_path: Path) -> None:
+    seen = []
+
+    def cycle() -> RunStatus:
+        seen.append(read_status(tmp_path))
+        return RunStatus(summary="ok")
+
+    daemon = Daemon(cycle, every=1, data_dir=tmp_path, max_cycles=2)
+    daemon.run()
+    before_second = seen[1]
+    assert before_second is not None and before_second.last_run is not None
+    assert before_second.next_run > before_second.last_run.started_at

@@ -123,3 +123,12 @@ def test_a_grid_in_place_that_is_open_is_not_replaced(tmp_path: Path) -> None:
         "fermez-la, puis relancez l'import."
     )
     assert not (campaign.data_dir / "test-na" / "sauvegardes").exists()
+
+
+def test_another_kind_of_capsync_workbook_is_refused_by_its_kind(tmp_path: Path) -> None:
+    campaign, backend = campaign_with_grids(tmp_path / "c")
+    dashboard = returned_copy(grid_path(backend, "aci-une"), tmp_path / "courriel", "tdb.xlsx")
+    set_identity(dashboard, "kind", "tableau-de-bord")
+    code, out, err = run(campaign.config_path, str(dashboard))
+    assert code == 1 and out == ""
+    assert "est un classeur capsync de type « tableau-de-bord », pas une grille" in err

@@ -10,6 +10,7 @@ import click
 from ..backends.factory import open_backend
 from ..errors import ImportRefused
 from ..importing import import_grid
+from ..locking import campaign_lock
 from .common import CliState, handles_user_errors, pass_state
 
 
@@ -35,21 +36,23 @@ def import_(state: CliState, files: tuple[str, ...], collective: str | None) -> 
     backend = open_backend(campaign)
     now = dt.datetime.now()
     refused = 0
-    for name in files:
-        try:
-            done = import_grid(Path(name), campaign, backend, collective=collective, now=now)
-        except ImportRefused as exc:
-            refused += 1
-            click.echo(f"Refusé — {exc}", err=True)
-            continue
-        if done.unchanged:
-            click.echo(f"{done.file.name} : déjà en place ({done.location}).")
-        elif done.backup:
-            click.echo(
-                f"{done.file.name} → {done.location} (grille précédente gardée : {done.backup})."
-            )
-        else:
-            click.echo(f"{done.file.name} → {done.location}.")
+    with campaign_lock(campaign.data_dir):
+        for name in files:
+            try:
+                done = import_grid(Path(name), campaign, backend, collective=collective, now=now)
+            except ImportRefused as exc:
+                refused += 1
+                click.echo(f"Refusé — {exc}", err=True)
+                continue
+            if done.unchanged:
+                click.echo(f"{done.file.name} : déjà en place ({done.location}).")
+            elif done.backup:
+                click.echo(
+                    f"{done.file.name} → {done.location} "
+                    f"(grille précédente gardée : {done.backup})."
+                )
+            else:
+                click.echo(f"{done.file.name} → {done.location}.")
     if refused:
         n = len(files)
         click.echo(f"{refused} fichier(s) refusé(s) sur {n}.", err=True)

@@ -14,7 +14,8 @@ from ..layout.grid_schema import (
     COL_REVIEW_LEVEL,
     respondent_columns,
 )
-from ..pull import PullReport, pull
+from ..locking import campaign_lock
+from ..pull import pull
 from ..store import HistoryEntry, Store
 from ..validation import Campaign
 from .common import CliState, handles_user_errors, pass_state
@@ -33,33 +34,6 @@ COLUMN_LABELS = {
 }
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n <= 1 else many}"  # French: « 0 grille », « 1 grille »
-
-
-def summary_lines(report: PullReport) -> list[str]:
-    """The French summary of a pull, first line the counts."""
-    read = _plural(report.read, "grille lue", "grilles lues")
-    if report.read and report.parsed < report.read:
-        read += f" ({report.read - report.parsed} sans changement de contenu)"
-    lines = [
-        f"{read} sur {report.listed} ; réponses : {report.added} ajoutée(s), "
-        f"{report.changed} modifiée(s), {report.removed} effacée(s) ; "
-        f"{_plural(report.actions, 'ligne', 'lignes')} du plan de progrès ; "
-        f"{_plural(len(report.anomalies), 'anomalie', 'anomalies')}."
-    ]
-    lines += report.messages
-    for structure, criteria in sorted(report.missing.items()):
-        lines.append(
-            f"{structure} : {_plural(len(criteria), 'critère absent', 'critères absents')} "
-            f"de la grille (ligne supprimée ?) : {', '.join(criteria)}."
-        )
-    for a in report.anomalies:
-        where = f"{a.sheet}!{a.cell}" if a.cell else (a.sheet or a.source)
-        lines.append(f"Anomalie — {a.structure} — {where} : {a.message}")
-    return lines
-
-
 @click.command(name="pull")
 @click.option("--collective", "collective", metavar="ID", help="Only this collectif.")
 @pass_state
@@ -67,8 +41,8 @@ def summary_lines(report: PullReport) -> list[str]:
 def pull_command(state: CliState, collective: str | None) -> None:
     """Read the grids changed since the last pull and store their answers and anomalies.
 
-    Only grids whose file changed are read; a grid open in Excel or LibreOffice
-    is skipped and read at the next pull.
+    Only grids whose file changed are read. A grid open in Excel or LibreOffice
+    is read as last saved; the changes not yet saved come at a later pull.
 
     \b
     Example:
@@ -78,7 +52,7 @@ def pull_command(state: CliState, collective: str | None) -> None:
     campaign = state.campaign()
     if collective and collective not in {c.id for c in campaign.config.collectives}:
         raise click.ClickException(f"Collectif « {collective} » inconnu de la configuration.")
-    with Store.open(campaign.data_dir) as store:
+    with campaign_lock(campaign.data_dir), Store.open(campaign.data_dir) as store:
         report = pull(
             campaign,
             open_backend(campaign),
@@ -86,7 +60,7 @@ def pull_command(state: CliState, collective: str | None) -> None:
             collective=collective,
             now=dt.datetime.now(),
         )
-    for line in summary_lines(report):
+    for line in report.messages if state.quiet else report.summary_lines():
         click.echo(line)
 
 

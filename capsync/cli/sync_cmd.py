@@ -39,13 +39,7 @@ def _cycle(
             force=force,
             progress=report,
         )
-    lines = [result.summary()]
-    if result.pull:
-        lines += result.pull.messages
-    for outcome in result.collectives:
-        lines += outcome.locked
-        if outcome.error:
-            lines.append(f"Collectif {outcome.collective} : {outcome.error}")
+    lines = [result.summary(), *result.warnings()]
     return RunStatus(
         started_at=iso(result.started_at),
         finished_at=iso(result.finished_at),
@@ -71,7 +65,9 @@ def sync(state: CliState, collective: str | None, force: bool) -> None:
     campaign = state.campaign()
     with campaign_lock(campaign.data_dir):
         result = _cycle(campaign, quiet=state.quiet, collective=collective, force=force)
-    click.echo(result.summary)
+    lines = result.summary.splitlines()
+    for line in lines[1:] if state.quiet else lines:  # --quiet: only what needs a look
+        click.echo(line)
     if not result.ok:
         raise SystemExit(1)
 
