@@ -1,23 +1,29 @@
-"""The restitution PDF: written atomically, two pages or more, named after the structure."""
+"""The restitution PDF: written atomically, two pages or more, every word and accent kept."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import re
+import zlib
 from pathlib import Path
 
+import pytest
+from fpdf import FPDF
+
 from capsync.layout.restitution import build_restitution
-from capsync.layout.restitution_data import ActionLine
-from capsync.restitution_pdf import write_restitution_pdf
+from capsync.layout.restitution_data import ActionLine, RestitutionData
+from capsync.restitution_pdf import _Document, _width, restitution_pdf_bytes, write_restitution_pdf
 from tests import layout_campaign as lc
 
+FRENCH = "Œuvre « collective » · salarié·e·s — l’équipe à Besançon, où 5 € … • ça avance"
 
-def _data():
+
+def _data(structure: str = "beta") -> RestitutionData:
     return build_restitution(
         lc.collective(),
         lc.referentiel(),
-        "beta",
+        structure,
         lc.scores(),
         today=lc.TODAY,
         actions=lc.actions(),
@@ -26,8 +32,47 @@ def _data():
     )
 
 
+def _action(text: str, **changes) -> ActionLine:
+    action = ActionLine(
+        criterion="1.1.1",
+        action=text,
+        responsable="Direction",
+        echeance=dt.date(2025, 9, 1),
+        statut="à faire",
+        commentaire="",
+        late=False,
+    )
+    return dataclasses.replace(action, **changes)
+
+
 def _pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+
+
+def _title(pdf: bytes) -> str:
+    found = re.search(rb"/Title <feff([0-9a-f]*)>", pdf)
+    assert found, "no /Title"
+    return bytes.fromhex(found.group(1).decode()).decode("utf-16-be")
+
+
+def _streams(pdf: bytes) -> list[bytes]:
+    found = []
+    for raw in re.findall(rb"stream\n(.*?)\nendstream", pdf, re.S):
+        try:
+            found.append(zlib.decompress(raw))
+        except zlib.error:
+            found.append(raw)
+    return found
+
+
+def _shown_lines(pdf: bytes) -> list[str]:
+    """Every string drawn in Helvetica (WinAnsi), in drawing order."""
+    lines = []
+    for content in _streams(pdf):
+        for shown in re.findall(rb"\(((?:\\.|[^\\)])*)\) Tj", content, re.S):
+            unescaped = re.sub(rb"\\(.)", lambda m: b"\r" if m[1] == b"r" else m[1], shown)
+            lines.append(unescaped.decode("cp1252"))
+    return lines
 
 
 def test_pdf_has_scores_page_then_text_pages(tmp_path: Path):
@@ -36,25 +81,105 @@ def test_pdf_has_scores_page_then_text_pages(tmp_path: Path):
     pdf = path.read_bytes()
     assert pdf.startswith(b"%PDF")
     assert _pages(pdf) == 2
-    assert "Restitution CAP RSE — @Bêta Services".encode("utf-16-be") in pdf  # /Title
+    assert _title(pdf) == "Restitution CAP RSE — @Bêta Services"
+    lines = _shown_lines(pdf)
+    for expected in (
+        "Restitution CAP RSE",
+        "@Bêta Services",
+        "Labellisation : Non éligible",
+        "Points forts",
+        "Points faibles",
+        "Écarts à discuter",
+        "Offre de services",
+        "Plan de progrès",
+        "1.1.1 Écrire le projet, CA, échéance 01/05/2025 (à faire)",
+        "Moyenne du collectif",
+        "Score global",
+    ):
+        assert any(expected in line for line in lines), expected
     assert sorted(p.name for p in path.parent.iterdir()) == ["beta.pdf"]  # no temp file left
 
 
-def test_a_long_plan_flows_onto_more_pages(tmp_path: Path):
-    action = ActionLine(
-        criterion="1.1.1",
-        action="Réécrire le projet associatif avec les équipes, le CA et les salarié·e·s en "
-        "parcours, puis le présenter à chaque nouvel arrivant et aux partenaires du territoire.",
-        responsable="Direction",
-        echeance=dt.date(2025, 9, 1),
-        statut="à faire",
-        commentaire="",
-        late=False,
+def test_a_structure_without_answers_still_gets_its_pdf():
+    data = _data("gamma")
+    lines = _shown_lines(restitution_pdf_bytes(data))
+    assert "Aucune action saisie pour le moment." in lines
+    assert "Aucun écart à discuter." in lines
+    no_chapters = dataclasses.replace(data, chapters=[], overall=None)
+    assert _pages(restitution_pdf_bytes(no_chapters)) == 2
+
+
+def test_a_long_plan_flows_onto_more_pages_and_keeps_every_word(tmp_path: Path):
+    long_text = " ".join(
+        f"Étape {i} : réécrire le projet associatif avec les équipes et le CA." for i in range(80)
     )
-    data = dataclasses.replace(_data(), actions=[action] * 60)
+    url = "https://exemple.org/" + "chemin-sans-espace-" * 20
+    plan = [
+        _action("Présenter le projet aux partenaires du territoire et aux salarié·e·s.")
+    ] * 60 + [_action(long_text), _action(url, criterion="2.1.1")]
     path = tmp_path / "beta.pdf"
     path.write_bytes(b"old version")
-    write_restitution_pdf(data, path)
+    write_restitution_pdf(dataclasses.replace(_data(), actions=plan), path)
     pdf = path.read_bytes()
     assert pdf.startswith(b"%PDF")
     assert _pages(pdf) >= 4
+    drawn = " ".join(_shown_lines(pdf))
+    assert drawn.count("Présenter le projet aux partenaires") == 60
+    for i in range(80):
+        assert f"Étape {i} : réécrire" in drawn
+    assert url in "".join(_shown_lines(pdf))  # cut across lines, every character kept
+    assert "page 4" in drawn
+
+
+def test_every_french_character_is_printed_as_typed():
+    data = dataclasses.replace(
+        _data(),
+        structure_name="Œuvre « Ça » — Bêta’s",
+        actions=[_action(FRENCH, responsable="Zoë", commentaire="«\u202fOK\u202f»")],
+    )
+    pdf = restitution_pdf_bytes(data)
+    lines = _shown_lines(pdf)
+    assert "Œuvre « Ça » — Bêta’s" in lines
+    drawn = " ".join(lines)
+    assert FRENCH in drawn
+    assert "Zoë" in drawn
+    assert "Commentaire : «\u00a0OK\u00a0»" in drawn  # narrow no-break space shown as no-break
+    assert _title(pdf) == "Restitution CAP RSE — Œuvre « Ça » — Bêta’s"
+    assert b"/FontFile2" not in pdf  # Helvetica, built into every PDF reader
+
+
+def test_typed_text_is_data_not_markup():
+    typed = "Tab\there (parenthèse) \\ {nb} **gras**\r\nligne 2\x07"
+    pdf = restitution_pdf_bytes(dataclasses.replace(_data(), actions=[_action(typed)]))
+    lines = _shown_lines(pdf)
+    assert "1.1.1 Tab here (parenthèse) \\ {nb} **gras**" in lines
+    assert "ligne 2 , Direction, échéance 01/09/2025 (à faire)" in lines
+
+
+def test_characters_beyond_winansi_switch_to_dejavu_sans():
+    typed = "Objectif ≥ 3 → atteint ✓ (Ω)"
+    pdf = restitution_pdf_bytes(dataclasses.replace(_data(), actions=[_action(typed)]))
+    assert pdf.startswith(b"%PDF")
+    assert _pages(pdf) == 2
+    assert b"DejaVuSans" in pdf
+    assert b"/FontFile2" in pdf  # embedded, so it shows the same everywhere
+    cmaps = b"".join(s for s in _streams(pdf) if b"beginbfchar" in s)
+    for char in "≥→✓Ω":
+        assert f"<{ord(char):04X}>".encode() in cmaps, char
+
+
+@pytest.mark.parametrize("unicode_font", [False, True])
+def test_fast_text_width_matches_fpdf2(unicode_font: bool):
+    """The wrapping measures words without ``get_string_width``: same numbers, or lines overflow."""
+    pdf = _Document(_data(), unicode_font=unicode_font)
+    pdf.add_page()
+    reference = FPDF()
+    reference.core_fonts_encoding = pdf.core_fonts_encoding
+    if unicode_font:
+        for style, font in zip(("", "B"), pdf.fonts.values(), strict=True):
+            reference.add_font("ref", style, font.ttffile)
+    for bold in (False, True):
+        for size in (8.5, 12.5):
+            pdf.use_font(size, bold=bold)
+            reference.set_font("ref" if unicode_font else "helvetica", "B" if bold else "", size)
+            assert _width(pdf, FRENCH) == pytest.approx(reference.get_string_width(FRENCH))
