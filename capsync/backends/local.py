@@ -21,9 +21,9 @@ import datetime as dt
 import logging
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
+from ..atomic import TEMP_SUFFIX, write_bytes_atomic
 from ..errors import BackendError, FileLocked
 from ..spec import WorkbookSpec
 from .base import Kind, RawWorkbook, WorkbookRef
@@ -35,8 +35,6 @@ log = logging.getLogger("capsync")
 GRIDS_DIR = "grilles"
 RESTITUTIONS_DIR = "restitutions"
 BACKUPS_DIR = "sauvegardes"
-TEMP_PREFIX = ".capsync-"
-TEMP_SUFFIX = ".tmp"
 _SINGLE_FILES = {Kind.DASHBOARD: "tableau-de-bord.xlsx", Kind.CALENDAR: "calendrier.xlsx"}
 _FOLDERS = {Kind.GRID: GRIDS_DIR, Kind.RESTITUTION: RESTITUTIONS_DIR}
 
@@ -164,33 +162,7 @@ class LocalBackend:
 
 
 def _atomic_write(target: Path, content: bytes) -> None:
-    """Write to a temporary file beside ``target``, fsync, then rename it over ``target``."""
-    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=target.parent)
-    tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        try:
-            os.replace(tmp, target)
-        except PermissionError as exc:  # Windows: the file is open in Excel
-            raise FileLocked(locked_message(target)) from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(target.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # not possible on every platform
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        write_bytes_atomic(target, content)
+    except PermissionError as exc:  # Windows: the file is open in Excel
+        raise FileLocked(locked_message(target)) from exc

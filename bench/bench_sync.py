@@ -1,0 +1,115 @@
+"""Benchmark of ``capsync sync`` (run by hand, not in CI): 550 structures, local backend.
+
+Builds the filled synthetic campaign of ``bench_pull.py`` (550 structures of 8
+respondents in 11 collectifs, every grid filled), then measures, each case in
+a fresh process so that its peak memory is its own:
+
+- a cold cycle (empty store: pull 550 grids, score, write 11 dashboards,
+  11 calendars and .ics, 550 restitutions as .xlsx and .pdf);
+- a cycle where nothing changed (the daemon's common case);
+- a cycle after 10 % of the grids changed (one answer each);
+- the wall time of the ``capsync -q sync`` command with nothing changed,
+  start-up included.
+
+Usage::
+
+    /work/venv/bin/python bench/bench_sync.py [--structures 550]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_pull import build
+
+
+def measure(config: Path) -> dict[str, float]:
+    """One sync cycle, in this (fresh) process."""
+    from capsync.backends.local import LocalBackend
+    from capsync.store import Store
+    from capsync.sync import run_cycle, state_path
+    from capsync.sync_state import SyncState
+    from capsync.validation import load_campaign
+
+    t0 = time.perf_counter()
+    campaign = load_campaign(config)
+    loaded = time.perf_counter() - t0
+    backend = LocalBackend(campaign.data_dir)
+    with Store.open(campaign.data_dir) as store, SyncState(state_path(campaign.data_dir)) as st:
+        t0 = time.perf_counter()
+        report = run_cycle(campaign, backend, store, st, now=dt.datetime.now())
+        seconds = time.perf_counter() - t0
+    written = sum(len(c.written) for c in report.collectives)
+    assert report.ok, report.errors
+    return {
+        "seconds": seconds,
+        "load_config_seconds": loaded,
+        "grids_read": report.pull.read if report.pull else 0,
+        "outputs_written": written,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def change_some(config: Path, share: float) -> int:
+    """Change one answer in ``share`` of the grids, as a person saving in Excel would."""
+    import openpyxl
+
+    grids = sorted((config.parent / "data").rglob("grilles/*.xlsx"))
+    chosen = grids[:: max(1, round(1 / share))]
+    for path in chosen:
+        book = openpyxl.load_workbook(path)
+        sheet = book["Chapitre 1"]
+        keys = [c.value for c in sheet[2]]
+        sheet.cell(4, keys.index("retenu") + 1).value = "4 - Exemplaire"
+        book.save(path)
+    return len(chosen)
+
+
+def _run(config: Path) -> dict[str, float]:
+    args = [sys.executable, __file__, "--measure", "--config", str(config)]
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+def _line(name: str, m: dict[str, float]) -> str:
+    return (
+        f"{name}: {m['seconds']:.2f} s in process (+{m['load_config_seconds']:.2f} s to load the "
+        f"config) — {m['grids_read']:.0f} grids read, {m['outputs_written']:.0f} outputs "
+        f"written; peak RSS {m['rss_mb']:.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--structures", type=int, default=550)
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--config", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.config)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        config = build(Path(tmp), args.structures)
+        print(f"built {args.structures} filled grids in {time.perf_counter() - t0:.1f} s")
+        print(_line("cold sync", _run(config)))
+        print(_line("nothing changed", _run(config)))
+        changed = change_some(config, 0.10)
+        print(_line(f"{changed} grids changed (10 %)", _run(config)))
+        t0 = time.perf_counter()
+        cli = [str(Path(sys.executable).parent / "capsync"), "--config", str(config), "-q", "sync"]
+        subprocess.run(cli, check=True, capture_output=True)
+        print(f"capsync -q sync, nothing changed: {time.perf_counter() - t0:.2f} s wall time")
+
+
+if __name__ == "__main__":
+    main()
