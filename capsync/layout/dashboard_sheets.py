@@ -273,6 +273,22 @@ def gap_rows(
     return found
 
 
+GAP_COLUMNS = (
+    Column("Critère", 8),
+    Column("Intitulé", 34),
+    Column("Écart entre", 22),
+    Column("Niveau retenu", 10, Style.SCORE),
+    Column("Niveau le plus bas", 10, Style.INTEGER),
+    Column("Niveau le plus haut", 10, Style.INTEGER),
+    Column("Niveau tiers / pair", 10, Style.INTEGER),
+    Column("Écart", 8, Style.SCORE),
+    Column("Suite", 12),
+    Column("Justification", 40),
+    Column("Commentaire tiers / pair", 40),
+)
+"""The columns of a gap table, shared by the dashboard and the restitution."""
+
+
 def gaps_sheet(
     referentiel: Referentiel,
     criteria: pd.DataFrame,
@@ -281,20 +297,7 @@ def gaps_sheet(
     names: Mapping[str, str],
 ) -> SheetSpec:
     """Divergences « à discuter » (with the lowest and highest levels) and self vs review gaps."""
-    columns = [
-        Column("Structure", 30),
-        Column("Critère", 8),
-        Column("Intitulé", 34),
-        Column("Écart entre", 22),
-        Column("Niveau retenu", 10, Style.SCORE),
-        Column("Niveau le plus bas", 10, Style.INTEGER),
-        Column("Niveau le plus haut", 10, Style.INTEGER),
-        Column("Niveau tiers / pair", 10, Style.INTEGER),
-        Column("Écart", 8, Style.SCORE),
-        Column("Suite", 12),
-        Column("Justification", 40),
-        Column("Commentaire tiers / pair", 40),
-    ]
+    columns = [Column("Structure", 30), *GAP_COLUMNS]
     rows: list[list[Value]] = [
         [
             names.get(g["structure"], g["structure"]),

@@ -14,7 +14,7 @@ from ..backends.base import Kind
 from ..identity import Identity
 from ..spec import CellRange, Chart, ChartKind, Series, SheetSpec, Style, Value, WorkbookSpec
 from .dashboard import ELIGIBLE, NOT_ASSESSED, NOT_ELIGIBLE
-from .dashboard_sheets import TO_DISCUSS
+from .dashboard_sheets import GAP_COLUMNS, TO_DISCUSS
 from .restitution_data import LATE, RestitutionData, build_restitution
 from .tables import FIRST_ROW, Column, short_chapter, table_sheet
 
@@ -131,19 +131,7 @@ def _criteria_sheet(data: RestitutionData) -> SheetSpec:
 
 
 def _gaps_sheet(data: RestitutionData) -> SheetSpec:
-    columns = [
-        Column("Critère", 8),
-        Column("Intitulé", 34),
-        Column("Écart entre", 22),
-        Column("Niveau retenu", 10, Style.SCORE),
-        Column("Niveau le plus bas", 10, Style.INTEGER),
-        Column("Niveau le plus haut", 10, Style.INTEGER),
-        Column("Niveau tiers / pair", 10, Style.INTEGER),
-        Column("Écart", 8, Style.SCORE),
-        Column("Suite", 12),
-        Column("Justification", 40),
-        Column("Commentaire tiers / pair", 40),
-    ]
+    columns = list(GAP_COLUMNS)
     rows: list[list[Value]] = [
         [
             g.criterion,
