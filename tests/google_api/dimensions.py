@@ -101,10 +101,9 @@ def delete_dimension(book: Spreadsheet, sheet: Sheet, dimension: str, start: int
     grid = sheet.properties["gridProperties"]
     end = min(end, grid[size_key])
     if end - start >= grid[size_key]:
+        what = "rows" if dimension == "ROWS" else "columns"
         raise bad_request(
-            "Invalid requests[0].deleteDimension: You can't delete all the rows on the sheet."
-            if dimension == "ROWS"
-            else "Invalid requests[0].deleteDimension: You can't delete all the columns on the sheet."
+            f"Invalid requests[0].deleteDimension: You can't delete all the {what} on the sheet."
         )
     _move(sheet, book, dimension, start, start - end)
     grid[size_key] -= end - start
