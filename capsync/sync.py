@@ -26,7 +26,7 @@ from .errors import FileLocked
 from .layout.calendar import calendar_spec
 from .layout.dashboard import DashboardInputs, dashboard_spec
 from .layout.restitution import restitution_spec
-from .layout.restitution_data import build_restitution
+from .layout.restitution_data import build_restitution, collective_view
 from .pull import PullReport, pull
 from .restitution_pdf import restitution_pdf_bytes
 from .spec import WorkbookSpec
@@ -190,17 +190,9 @@ def refresh_collective(
     ics_digest = content_hash(collective.id, collective.calendar)
     writer.file(calendar_ref, "ics", lambda: calendar_ics(collective, now=now), ics_digest)
     total = len(collective.structures)
+    view = collective_view(collective, ref, scores, actions=actions, answers=answers, texts=texts)
     for done, structure in enumerate(collective.structures, start=1):
-        data = build_restitution(
-            collective,
-            ref,
-            structure.id,
-            scores,
-            today=today,
-            actions=actions,
-            answers=answers,
-            texts=texts,
-        )
+        data = build_restitution(collective, ref, structure.id, scores, today=today, view=view)
         spec = restitution_spec(data)
         restitution_ref = WorkbookRef(collective.id, Kind.RESTITUTION, structure.id)
         writer.spec(restitution_ref, spec)

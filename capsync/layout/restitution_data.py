@@ -179,11 +179,69 @@ def _services(referentiel: Referentiel, mine: pd.DataFrame, weak_level: int) -> 
     return lines
 
 
-def _of(frame: pd.DataFrame | None, structure_id: str) -> pd.DataFrame:
-    """The rows of one structure (an empty frame for None)."""
-    if frame is None or frame.empty:
-        return pd.DataFrame()
-    return frame[frame["structure"] == structure_id]
+def _by_structure(frame: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    """One frame per structure, split once (filtering per structure is quadratic)."""
+    if frame is None or frame.empty or "structure" not in frame:
+        return {}
+    return {str(k): v for k, v in frame.groupby("structure", sort=False)}
+
+
+@dataclass(frozen=True, eq=False)
+class CollectiveView:
+    """What every restitution of a collectif shares, computed once per collectif.
+
+    A sync writes one restitution per structure; recomputing the collectif's
+    statistics for each of 550 structures made the cycle quadratic.
+    """
+
+    criterion_means: dict[str, float | None]
+    chapter_means: dict[str, float | None]
+    overall_mean: float | None
+    chapter_rows: dict[tuple[str, str], dict]
+    overall_rows: dict[str, dict]
+    label_rows: dict[str, dict]
+    criteria: dict[str, pd.DataFrame]
+    answers: dict[str, pd.DataFrame]
+    texts: dict[str, pd.DataFrame]
+    actions: dict[str, pd.DataFrame]
+
+
+def collective_view(
+    collective: Collective,
+    referentiel: Referentiel,
+    scores: scoring.Scores,
+    *,
+    actions: pd.DataFrame | None = None,
+    answers: pd.DataFrame | None = None,
+    texts: pd.DataFrame | None = None,
+) -> CollectiveView:
+    stats = scoring.criterion_statistics(scores.criteria, referentiel)
+    ids = {s.id for s in collective.structures}
+    chapters_all = scores.chapters[scores.chapters["structure"].isin(ids)]
+    chapter_means = {
+        chapter.id: number(chapters_all[chapters_all["chapter"] == chapter.id]["score"].mean())
+        for chapter in referentiel.chapters
+    }
+    overall_rows = {str(r["structure"]): r for r in frame_rows(scores.overall)}
+    present = [
+        v
+        for v in (number(overall_rows[s]["overall"]) for s in ids if s in overall_rows)
+        if v is not None
+    ]
+    return CollectiveView(
+        criterion_means={str(r["criterion"]): number(r["mean"]) for r in frame_rows(stats)},
+        chapter_means=chapter_means,
+        overall_mean=sum(present) / len(present) if present else None,
+        chapter_rows={
+            (str(r["structure"]), str(r["chapter"])): r for r in frame_rows(scores.chapters)
+        },
+        overall_rows=overall_rows,
+        label_rows={str(r["structure"]): r for r in frame_rows(scores.label)},
+        criteria=_by_structure(scores.criteria),
+        answers=_by_structure(answers),
+        texts=_by_structure(texts),
+        actions=_by_structure(actions),
+    )
 
 
 def build_restitution(
@@ -196,41 +254,37 @@ def build_restitution(
     actions: pd.DataFrame | None = None,
     answers: pd.DataFrame | None = None,
     texts: pd.DataFrame | None = None,
+    view: CollectiveView | None = None,
 ) -> RestitutionData:
-    """The restitution of one structure of ``collective``, from the collectif's scores."""
+    """The restitution of one structure of ``collective``, from the collectif's scores.
+
+    Pass ``view`` (from :func:`collective_view`) when building many restitutions.
+    """
+    if view is None:
+        view = collective_view(
+            collective, referentiel, scores, actions=actions, answers=answers, texts=texts
+        )
     structure = collective.structure(structure_id)
     weak = referentiel.scoring.weak_level
-    criteria = scores.criteria
-    mine = criteria[criteria["structure"] == structure_id] if not criteria.empty else criteria
-    stats = scoring.criterion_statistics(criteria, referentiel)
-    means = {str(r["criterion"]): number(r["mean"]) for r in frame_rows(stats)}
-
-    chapter_rows = {
-        str(r["chapter"]): r for r in frame_rows(scores.chapters) if r["structure"] == structure_id
-    }
-    collective_ids = {s.id for s in collective.structures}
-    chapters_all = scores.chapters[scores.chapters["structure"].isin(collective_ids)]
+    empty = pd.DataFrame()
+    mine = view.criteria.get(structure_id, scores.criteria.iloc[0:0])
     chapter_lines = []
     for chapter in referentiel.chapters:
-        row = chapter_rows.get(chapter.id, {})
-        scores_of = chapters_all[chapters_all["chapter"] == chapter.id]["score"]
+        row = view.chapter_rows.get((structure_id, chapter.id), {})
         chapter_lines.append(
             ChapterLine(
                 chapter=chapter.id,
                 title=chapter.title,
                 score=number(row.get("score")),
-                collective_mean=number(scores_of.mean()) if not scores_of.empty else None,
+                collective_mean=view.chapter_means.get(chapter.id),
                 completion=number(row.get("completion")),
             )
         )
-    overall_rows = {str(r["structure"]): r for r in frame_rows(scores.overall)}
-    overall_all = [number(overall_rows[s]["overall"]) for s in collective_ids if s in overall_rows]
-    present = [v for v in overall_all if v is not None]
-    label_row = next((r for r in frame_rows(scores.label) if r["structure"] == structure_id), None)
+    label_row = view.label_rows.get(structure_id)
     label, _ = label_text(label_row)
     reasons = [str(x) for x in (label_row or {}).get("reasons", [])] if label_row else []
 
-    answered = _criterion_lines(referentiel, mine, means)
+    answered = _criterion_lines(referentiel, mine, view.criterion_means)
     strengths = sorted(
         (c for c in answered if c.retained is not None and c.retained > weak),
         key=lambda c: -(c.retained or 0),
@@ -244,14 +298,12 @@ def build_restitution(
         for g in gap_rows(
             referentiel,
             mine,
-            _of(answers, structure_id),
-            _of(texts, structure_id),
+            view.answers.get(structure_id, empty),
+            view.texts.get(structure_id, empty),
         )
     ]
     plan = []
-    for r in frame_rows(actions):
-        if str(r.get("structure")) != structure_id:
-            continue
+    for r in frame_rows(view.actions.get(structure_id)):
         plan.append(
             ActionLine(
                 criterion=person_text(r.get("criterion")),
@@ -275,8 +327,8 @@ def build_restitution(
         referentiel_version=referentiel.version,
         today=today,
         chapters=chapter_lines,
-        overall=number(overall_rows.get(structure_id, {}).get("overall")),
-        collective_overall=sum(present) / len(present) if present else None,
+        overall=number(view.overall_rows.get(structure_id, {}).get("overall")),
+        collective_overall=view.overall_mean,
         label=label,
         label_reasons=reasons,
         strengths=strengths,

@@ -1,0 +1,334 @@
+"""GoogleBackend: workbooks as Google Sheets in a Drive folder tree, within the quotas.
+
+Request counts (each one HTTP request, retries aside):
+
+- ``versions`` / ``exists``: ONE ``files.list`` of the whole tree (folders and
+  spreadsheets, 1000 per page) serves every collectif and kind of a cycle.
+  The listing is taken again when a (collectif, kind) pair is asked a second
+  time — that is, at the next cycle — or when it is older than
+  ``listing_max_age`` seconds. The token of a workbook is its Drive
+  ``version``, which moves with every edit.
+- ``read``: ONE ``spreadsheets.get`` with grid data (see :mod:`.reading`).
+- ``write``: a new workbook is ``files.create`` + ONE ``batchUpdate`` (+ one
+  ``permissions.create`` per person it is shared with); replacing one is ONE
+  ``batchUpdate``, plus one ``spreadsheets.get`` of its sheet ids when this
+  process did not render or read it before.
+- ``backup``: ONE ``files.copy``.
+
+The sync never rewrites the cells people own: this backend only writes what
+it is given, and only ``generate`` / ``generate --upgrade`` give it grids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gspread
+import requests
+
+from ...config import Config, GoogleSettings
+from ...errors import BackendError
+from ...google_http import GOOGLE_HOSTS, sheets_client
+from ...spec import WorkbookSpec
+from ..base import Kind, RawWorkbook, WorkbookRef
+from . import drive_layout as layout
+from .drive import FOLDER_MIME, SPREADSHEET_MIME, DriveClient, DriveError
+from .quota import Clock, RequestBudget, RetryPolicy, Sleep, install
+from .reading import READ_FIELDS, raw_workbook, sheet_ids
+from .requests import render_requests
+
+log = logging.getLogger("capsync")
+
+SHEETS_URL = "https://docs.google.com/spreadsheets/d/"
+LISTING_FIELDS = "id,name,mimeType,parents,version"
+_MIMES = {"ics": "text/calendar", "pdf": "application/pdf", "csv": "text/csv"}
+
+
+@dataclass
+class Entry:
+    """One file of the listing."""
+
+    id: str
+    name: str
+    version: str
+    pending: bool = False
+
+
+class Listing:
+    """The Drive tree as one ``files.list`` saw it: folders and workbooks by ref."""
+
+    def __init__(self, root: str, files: list[dict[str, Any]]):
+        self.root = root
+        folders = {f["id"]: f for f in files if f.get("mimeType") == FOLDER_MIME}
+        self.collective_folders: dict[str, str] = {}
+        self.subfolders: dict[tuple[str, str], str] = {}
+        for folder in folders.values():
+            if root in folder.get("parents", []):
+                self.collective_folders.setdefault(folder["name"], folder["id"])
+        by_id = {v: k for k, v in self.collective_folders.items()}
+        place: dict[str, tuple[str, str | None]] = {i: (c, None) for i, c in by_id.items()}
+        for folder in folders.values():
+            for parent in folder.get("parents", []):
+                if parent in by_id:
+                    key = (by_id[parent], folder["name"])
+                    self.subfolders.setdefault(key, folder["id"])
+                    place[folder["id"]] = (by_id[parent], folder["name"])
+        self.workbooks: dict[WorkbookRef, Entry] = {}
+        self.other: dict[tuple[str, str], Entry] = {}  # (parent id, name) → plain file
+        for item in files:
+            if item.get("mimeType") == FOLDER_MIME:
+                continue
+            for parent in item.get("parents", []):
+                if parent not in place:
+                    continue
+                entry = Entry(item["id"], item["name"], str(item.get("version", "")))
+                if item.get("mimeType") != SPREADSHEET_MIME:
+                    self.other[(parent, item["name"])] = entry
+                    continue
+                found = layout.ref_for(*place[parent], item["name"])
+                if found is None:
+                    log.warning("Drive file %r is not a capsync workbook; ignored", item["name"])
+                    continue
+                ref, entry.pending = found
+                known = self.workbooks.get(ref)
+                if known is None or (known.pending and not entry.pending):
+                    self.workbooks[ref] = entry
+                else:
+                    log.warning(
+                        "two Drive files for %s: kept %s, ignored %s", ref, known.id, item["id"]
+                    )
+
+
+class GoogleBackend:
+    """Workbooks as Google Sheets; see the module docstring for what each call costs."""
+
+    name = "google"
+
+    def __init__(
+        self,
+        settings: GoogleSettings,
+        credentials: Any,
+        *,
+        config: Config | None = None,
+        service_account_email: str | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
+        policy: RetryPolicy | None = None,
+        listing_max_age: float = 600.0,
+    ):
+        self.settings = settings
+        self.config = config
+        self.root = settings.root_folder_id or "root"
+        self.email = service_account_email or getattr(credentials, "service_account_email", None)
+        self.clock = clock
+        self.budget = RequestBudget(settings.requests_per_minute, clock, sleep, policy)
+        self.client: gspread.Client = sheets_client(credentials, settings.endpoint)
+        self.session: requests.Session = self.client.http_client.session
+        install(self.session, self.budget, GOOGLE_HOSTS)
+        self.drive = DriveClient(self.session)
+        self.listing_max_age = listing_max_age
+        self._listing: Listing | None = None
+        self._listed_at = 0.0
+        self._asked: set[tuple[str, Kind]] = set()
+        self._wrote = False  # our own writes moved versions since the listing
+        self._sheet_ids: dict[str, list[int]] = {}  # file id → sheet ids it holds now
+
+    @classmethod
+    def from_campaign(cls, campaign: Any, **options: Any) -> GoogleBackend:
+        """The backend of ``campaign.config.backend.google`` (key path relative to the config)."""
+        return google_backend(campaign.config, campaign.config_path.parent, **options)
+
+    # -- the listing --------------------------------------------------------------------
+    def refresh(self) -> Listing:
+        """List the whole tree again (one request per 1000 files)."""
+        q = "trashed = false"  # folders, spreadsheets and the uploaded .ics / .pdf
+        try:
+            files = list(self.drive.list_files(q, LISTING_FIELDS))
+        except (DriveError, requests.RequestException) as exc:
+            raise BackendError(
+                f"Impossible de lister les fichiers sur Google Drive ({_why(exc)}) : "
+                "la synchronisation reprendra au prochain passage."
+            ) from exc
+        self._listing = Listing(self.root, files)
+        self._listed_at = self.clock()
+        self._wrote = False
+        return self._listing
+
+    def listing(self) -> Listing:
+        stale = self.clock() - self._listed_at > self.listing_max_age
+        if self._listing is None or stale:
+            return self.refresh()
+        return self._listing
+
+    def _forget(self) -> None:
+        """After a failed write, trust nothing cached about the tree."""
+        self._listing = None
+
+    def _entry(self, ref: WorkbookRef) -> Entry | None:
+        return self.listing().workbooks.get(ref)
+
+    # -- Backend protocol ---------------------------------------------------------------
+    def exists(self, ref: WorkbookRef) -> bool:
+        entry = self._entry(ref)
+        return entry is not None and not entry.pending
+
+    def versions(self, collective: str, kind: Kind) -> dict[WorkbookRef, str]:
+        key = (collective, kind)
+        if key in self._asked or self._wrote:  # a new cycle, or our own writes moved versions
+            self.refresh()
+            self._asked.clear()
+        listing = self.listing()
+        self._asked.add(key)
+        return {
+            ref: entry.version
+            for ref, entry in listing.workbooks.items()
+            if ref.collective == collective and ref.kind == kind and not entry.pending
+        }
+
+    def location(self, ref: WorkbookRef) -> str:
+        listing = self._listing
+        entry = listing.workbooks.get(ref) if listing else None
+        if entry is not None:
+            return SHEETS_URL + entry.id
+        folder = layout.SUBFOLDERS.get(ref.kind)
+        parts = [ref.collective, *([folder] if folder else []), layout.key_of(ref)]
+        return "Google Drive : " + "/".join(parts)
+
+    def read(self, ref: WorkbookRef) -> RawWorkbook:
+        entry = self._entry(ref)
+        if entry is None or entry.pending:
+            raise BackendError(f"Le classeur {ref} est introuvable sur Google Drive.")
+        try:
+            answer = self.client.http_client.fetch_sheet_metadata(
+                entry.id, params={"fields": READ_FIELDS}
+            )
+        except (gspread.exceptions.APIError, requests.RequestException) as exc:
+            raise BackendError(
+                f"Lecture impossible de {self.location(ref)} ({_why(exc)}) : "
+                "elle sera reprise au prochain passage."
+            ) from exc
+        self._sheet_ids[entry.id] = sheet_ids(answer)
+        return raw_workbook(answer)
+
+    def write(self, ref: WorkbookRef, spec: WorkbookSpec) -> None:
+        entry = self._entry(ref)
+        created = False
+        try:
+            if entry is None:
+                entry = self._create(ref, spec)
+                created = True
+            old = self._sheet_ids.get(entry.id)
+            if old is None:
+                meta = self.client.http_client.fetch_sheet_metadata(
+                    entry.id, params={"fields": "sheets.properties.sheetId"}
+                )
+                old = sheet_ids(meta)
+            rendered = render_requests(
+                spec,
+                title=layout.file_name(spec.title, ref),
+                old_sheet_ids=old,
+                editors=[self.email] if self.email else [],
+            )
+            self._sheet_ids.pop(entry.id, None)
+            self.client.http_client.batch_update(entry.id, rendered.body)
+        except (gspread.exceptions.APIError, DriveError, requests.RequestException) as exc:
+            self._forget()
+            raise BackendError(
+                f"Écriture impossible de {self.location(ref)} ({_why(exc)}) : "
+                "elle sera reprise au prochain passage."
+            ) from exc
+        self._sheet_ids[entry.id] = list(rendered.sheet_ids.values())
+        self._wrote = True
+        entry.pending = False
+        entry.name = layout.file_name(spec.title, ref)
+        if created and self.config is not None:
+            from .sharing import grant_missing
+
+            grant_missing(self, ref, self.config)
+        log.debug("wrote %s on Google Drive (%d requests)", ref, len(rendered.requests))
+
+    def _create(self, ref: WorkbookRef, spec: WorkbookSpec) -> Entry:
+        """A new spreadsheet named « … (création en cours) » in the right folder."""
+        parent = self.folder(ref.collective, ref.kind)
+        name = layout.file_name(spec.title, ref, pending=True)
+        made = self.drive.create(name, SPREADSHEET_MIME, [parent], fields="id,version")
+        entry = Entry(made["id"], name, str(made.get("version", "")), pending=True)
+        self.listing().workbooks[ref] = entry
+        self._sheet_ids[entry.id] = [0]  # Drive's new spreadsheet holds « Sheet1 », id 0
+        return entry
+
+    def folder(self, collective: str, kind: Kind | None = None, sub: str | None = None) -> str:
+        """The id of the collectif's folder (or its sub-folder), created when missing."""
+        listing = self.listing()
+        top = listing.collective_folders.get(collective)
+        if top is None:
+            top = self.drive.create(collective, FOLDER_MIME, [self.root], fields="id")["id"]
+            listing.collective_folders[collective] = top
+        sub = sub or (layout.SUBFOLDERS.get(kind) if kind else None)
+        if sub is None:
+            return top
+        found = listing.subfolders.get((collective, sub))
+        if found is None:
+            found = self.drive.create(sub, FOLDER_MIME, [top], fields="id")["id"]
+            listing.subfolders[(collective, sub)] = found
+        return found
+
+    def backup(self, ref: WorkbookRef, stamp: dt.datetime) -> str:
+        entry = self._entry(ref)
+        if entry is None:
+            raise BackendError(f"Impossible de sauvegarder {ref} : le classeur n'existe pas.")
+        name = layout.backup_name(entry.name, f"{stamp:%Y%m%d-%H%M%S}")
+        try:
+            parent = self.folder(ref.collective, sub=layout.BACKUPS_FOLDER)
+            made = self.drive.copy(entry.id, name, [parent])
+        except (DriveError, requests.RequestException) as exc:
+            self._forget()
+            raise BackendError(
+                f"Sauvegarde impossible de {self.location(ref)} ({_why(exc)})."
+            ) from exc
+        log.info("backup of %s kept as %s", ref, name)
+        return SHEETS_URL + made["id"]
+
+    def write_file(self, ref: WorkbookRef, extension: str, data: bytes) -> str:
+        """Upload an .ics or .pdf beside the workbook (replacing the previous one); its id."""
+        parent = self.folder(ref.collective, ref.kind)
+        name = f"{layout.key_of(ref)}.{extension}"
+        known = self.listing().other.get((parent, name))
+        mime = _MIMES.get(extension, "application/octet-stream")
+        try:
+            made = self.drive.upload(name, mime, data, [parent], known.id if known else None)
+        except (DriveError, requests.RequestException) as exc:
+            self._forget()
+            raise BackendError(
+                f"Envoi impossible de {name} sur Google Drive ({_why(exc)})."
+            ) from exc
+        return str(made.get("id", known.id if known else ""))
+
+    def file_id(self, ref: WorkbookRef) -> str | None:
+        entry = self._entry(ref)
+        return entry.id if entry else None
+
+
+def _why(exc: BaseException) -> str:
+    """A short reason for a French message, without anything secret."""
+    if isinstance(exc, gspread.exceptions.APIError):
+        return f"Google a répondu {exc.response.status_code}"
+    if isinstance(exc, DriveError):
+        return f"Google a répondu {exc.status}"
+    if isinstance(exc, requests.Timeout):
+        return "Google n'a pas répondu à temps"
+    return "connexion à Google impossible"
+
+
+def google_backend(config: Config, base: Path | None = None, **options: Any) -> GoogleBackend:
+    """The backend of ``config.backend.google``, with the service account's key."""
+    from .credentials import service_account_credentials
+
+    settings = config.backend.google
+    credentials = service_account_credentials(settings, base)
+    return GoogleBackend(settings, credentials, config=config, **options)

@@ -1,0 +1,42 @@
+"""The request budget: never more than the quota in any sliding minute; what may be retried."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from capsync.backends.google.quota import TokenBucket, may_retry_after_failure, request_kind
+from tests.google_api.limits import ManualClock
+
+
+def test_no_sliding_minute_holds_more_than_the_budget() -> None:
+    clock = ManualClock()
+    bucket = TokenBucket(50, clock=clock, sleep=clock.advance)
+    window: deque[float] = deque()
+    worst = 0
+    for _ in range(400):
+        bucket.acquire()
+        window.append(clock())
+        while window[0] <= clock() - 60:
+            window.popleft()
+        worst = max(worst, len(window))
+    assert worst <= 50
+    assert worst >= 45  # and the budget is used, not wasted
+
+
+def test_a_burst_starts_at_once_then_waits() -> None:
+    clock = ManualClock()
+    bucket = TokenBucket(60, clock=clock, sleep=clock.advance)
+    assert [bucket.acquire() for _ in range(10)] == [0.0] * 10
+    assert bucket.acquire() > 0
+
+
+def test_creations_are_not_retried_blindly_after_a_lost_answer() -> None:
+    assert not may_retry_after_failure(
+        "POST", "https://www.googleapis.com/drive/v3/files?fields=id"
+    )
+    assert not may_retry_after_failure("POST", "https://www.googleapis.com/drive/v3/files/x/copy")
+    assert may_retry_after_failure(
+        "POST", "https://sheets.googleapis.com/v4/spreadsheets/x:batchUpdate"
+    )
+    assert may_retry_after_failure("GET", "https://www.googleapis.com/drive/v3/files")
+    assert request_kind("GET") == "read" and request_kind("PATCH") == "write"
