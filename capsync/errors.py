@@ -6,7 +6,8 @@ turns it into a message and an exit code instead of a traceback::
     CapsyncError
     ├── ValidationFailed      configuration or référentiel files hold mistakes
     ├── BackendError          a backend could not read or write a workbook
-    │   └── FileLocked        a grid is open in Excel/LibreOffice; retried later
+    │   ├── FileLocked        a grid is open in Excel/LibreOffice; retried later
+    │   └── BackendUnavailable  the service did not answer (quota, 5xx, network); retried later
     ├── ImportRefused         a returned grid cannot be put in place
     └── LockBusy              another capsync command holds the campaign lock
 
@@ -54,6 +55,14 @@ class BackendError(CapsyncError):
 
 class FileLocked(BackendError):
     """A workbook is open in a spreadsheet program; it is left alone until the next run."""
+
+
+class BackendUnavailable(BackendError):
+    """The service did not answer in time, even after retries; the next cycle tries again.
+
+    Unlike a broken file, this says nothing about the workbook's content, so
+    nothing about it may be recorded as read.
+    """
 
 
 class ImportRefused(CapsyncError):

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from .backends.base import Backend, Kind, RawWorkbook, WorkbookRef
 from .config import Structure
-from .errors import BackendError, FileLocked
+from .errors import BackendError, BackendUnavailable, FileLocked
 from .parse import Anomaly, ParsedGrid, parse_grid
 from .referentiel import Referentiel
 
@@ -66,7 +66,7 @@ class Outcome:
     content_hash: str = ""
     parsed: ParsedGrid | None = None
     unchanged: bool = False
-    locked: str = ""  # the French message when the file is open elsewhere
+    skipped: str = ""  # why it was not read: open elsewhere, or the service did not answer
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -233,8 +233,8 @@ def read_grid(backend: Backend, referentiel: Referentiel, job: Job) -> Outcome:
     """Read, hash and (when its values changed) parse one grid; never raises a BackendError."""
     try:
         raw = backend.read(job.ref)
-    except FileLocked as exc:
-        return Outcome(job, locked=str(exc))
+    except (FileLocked, BackendUnavailable) as exc:  # nothing known: retried next pull
+        return Outcome(job, skipped=str(exc))
     except BackendError as exc:
         broken = ParsedGrid(job.collective, job.structure.id, job.location)
         broken.anomalies.append(Anomaly(job.structure.id, job.location, "", "", "", str(exc)))
@@ -257,8 +257,8 @@ def _record(
 ) -> None:
     job = outcome.job
     sid = job.structure.id
-    if outcome.locked:
-        report.messages.append(outcome.locked)
+    if outcome.skipped:
+        report.messages.append(outcome.skipped)
         return
     if outcome.unchanged:
         store.touch_source(job.collective, sid, job.token)

@@ -230,3 +230,23 @@ def test_the_audit_finds_every_over_share_and_fix_removes_them(
     done = fix(backend, findings)
     assert len(done) == 4 and all(line.startswith("Retiré — ") for line in done)
     assert audit(backend, camp.config) == []
+
+
+def test_a_read_google_did_not_answer_is_retried_at_the_next_pull(
+    google_api: GoogleApi, tmp_path: Path
+) -> None:
+    camp = campaign(tmp_path)
+    backend = google(google_api, camp, policy=RetryPolicy(max_tries=2, base=0.0))
+    generate(camp, backend, workers=1)
+    fill_google(google_api, backend)
+    google_api.clock.advance(61)
+    with Store(tmp_path / "s.sqlite") as store:
+        google_api.quota(reads=1)  # the listing passes, every read after it gets 429
+        failed = pull(camp, backend, store, now=NOW, workers=1)
+        google_api.quota()
+        google_api.clock.advance(61)
+        assert failed.read == 2 and failed.added == 0
+        assert all("elle sera reprise au prochain passage" in m for m in failed.messages)
+        assert store.source_state("test-na") == {}
+        retried = pull(camp, backend, store, now=NOW, workers=1)
+        assert retried.read == 2 and retried.added > 0

@@ -191,7 +191,9 @@ class CollectiveView:
     """What every restitution of a collectif shares, computed once per collectif.
 
     A sync writes one restitution per structure; recomputing the collectif's
-    statistics for each of 550 structures made the cycle quadratic.
+    statistics for each of 550 structures made the cycle quadratic. The means
+    are rounded to the one decimal people read, so that a small change in one
+    structure does not rewrite every other structure's restitution.
     """
 
     criterion_means: dict[str, float | None]
@@ -204,6 +206,11 @@ class CollectiveView:
     answers: dict[str, pd.DataFrame]
     texts: dict[str, pd.DataFrame]
     actions: dict[str, pd.DataFrame]
+
+
+def _rounded(value: object) -> float | None:
+    found = number(value)
+    return None if found is None else float(scoring.round_score(found))
 
 
 def collective_view(
@@ -219,7 +226,7 @@ def collective_view(
     ids = {s.id for s in collective.structures}
     chapters_all = scores.chapters[scores.chapters["structure"].isin(ids)]
     chapter_means = {
-        chapter.id: number(chapters_all[chapters_all["chapter"] == chapter.id]["score"].mean())
+        chapter.id: _rounded(chapters_all[chapters_all["chapter"] == chapter.id]["score"].mean())
         for chapter in referentiel.chapters
     }
     overall_rows = {str(r["structure"]): r for r in frame_rows(scores.overall)}
@@ -229,9 +236,9 @@ def collective_view(
         if v is not None
     ]
     return CollectiveView(
-        criterion_means={str(r["criterion"]): number(r["mean"]) for r in frame_rows(stats)},
+        criterion_means={str(r["criterion"]): _rounded(r["mean"]) for r in frame_rows(stats)},
         chapter_means=chapter_means,
-        overall_mean=sum(present) / len(present) if present else None,
+        overall_mean=_rounded(sum(present) / len(present)) if present else None,
         chapter_rows={
             (str(r["structure"]), str(r["chapter"])): r for r in frame_rows(scores.chapters)
         },

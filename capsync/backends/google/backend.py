@@ -32,7 +32,7 @@ import gspread
 import requests
 
 from ...config import Config, GoogleSettings
-from ...errors import BackendError
+from ...errors import BackendError, BackendUnavailable
 from ...google_http import GOOGLE_HOSTS, sheets_client
 from ...spec import WorkbookSpec
 from ..base import Kind, RawWorkbook, WorkbookRef
@@ -208,7 +208,8 @@ class GoogleBackend:
                 entry.id, params={"fields": READ_FIELDS}
             )
         except (gspread.exceptions.APIError, requests.RequestException) as exc:
-            raise BackendError(
+            error = BackendUnavailable if _transient(exc) else BackendError
+            raise error(
                 f"Lecture impossible de {self.location(ref)} ({_why(exc)}) : "
                 "elle sera reprise au prochain passage."
             ) from exc
@@ -312,6 +313,14 @@ class GoogleBackend:
     def file_id(self, ref: WorkbookRef) -> str | None:
         entry = self._entry(ref)
         return entry.id if entry else None
+
+
+def _transient(exc: BaseException) -> bool:
+    """Quota, server errors and the network pass; a 403 or 404 will not by itself."""
+    if isinstance(exc, gspread.exceptions.APIError):
+        status = exc.response.status_code
+        return status == 429 or status >= 500
+    return isinstance(exc, requests.RequestException)
 
 
 def _why(exc: BaseException) -> str:
