@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .backends.base import Backend, Kind, RawWorkbook, WorkbookRef
+from .backends.local import LocalBackend
 from .config import Structure
 from .errors import BackendError, BackendUnavailable, FileLocked
 from .parse import Anomaly, ParsedGrid, parse_grid
@@ -173,7 +174,10 @@ def pull(
     if not jobs:
         return report
     if workers is None:
-        workers = min(MAX_WORKERS, os.cpu_count() or 1) if len(jobs) >= PARALLEL_MIN else 1
+        # Worker processes pay off for files on disk; for an API they would each
+        # hold their own request budget and exceed the quota together.
+        parallel = isinstance(backend, LocalBackend) and len(jobs) >= PARALLEL_MIN
+        workers = min(MAX_WORKERS, os.cpu_count() or 1) if parallel else 1
     referentiel = campaign.referentiel
     outcomes = (
         _in_workers(backend, referentiel, jobs, workers)
