@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import multiprocessing
-import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -30,11 +27,11 @@ from .errors import BackendError, CapsyncError, FileLocked
 from .layout.grid import grid_spec
 from .upgrade import UpgradeReport, carry_over, needs_upgrade, read_identity
 from .validation import Campaign
+from .workers import process_pool, worker_count
 
 log = logging.getLogger("capsync")
 
 PARALLEL_MIN = 48  # below this, starting worker processes costs more than it saves
-MAX_WORKERS = 2
 
 Progress = Callable[[int, int], None]
 
@@ -197,7 +194,7 @@ def generate(
     if progress:
         progress(0, total)
     if workers is None:
-        workers = min(MAX_WORKERS, os.cpu_count() or 1) if total >= PARALLEL_MIN else 1
+        workers = worker_count(total, PARALLEL_MIN)
     if workers > 1 and isinstance(backend, LocalBackend):
         results = _in_workers(campaign, backend, todo, upgrade, now, workers)
     else:
@@ -238,12 +235,6 @@ def _in_workers(
     now: dt.datetime,
     workers: int,
 ) -> Iterator[GridResult]:
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     jobs = [(c.id, s.id, upgrade, now) for c, s in todo]
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context(method),
-        initializer=_init_worker,
-        initargs=(campaign, str(backend.data_dir)),
-    ) as pool:
+    with process_pool(workers, _init_worker, (campaign, str(backend.data_dir))) as pool:
         yield from pool.map(_worker_job, jobs, chunksize=8)

@@ -23,12 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import multiprocessing
-import os
 import pickle
-import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +34,7 @@ from .config import Structure
 from .errors import BackendError, BackendUnavailable, FileLocked
 from .parse import Anomaly, ParsedGrid, parse_grid
 from .referentiel import Referentiel
+from .workers import process_pool, worker_count
 
 if TYPE_CHECKING:
     from .store import ChangeSummary, Store
@@ -46,7 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("capsync")
 
 PARALLEL_MIN = 40  # grids; below this, starting worker processes costs more than it saves
-MAX_WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -176,8 +172,8 @@ def pull(
     if workers is None:
         # Worker processes pay off for files on disk; for an API they would each
         # hold their own request budget and exceed the quota together.
-        parallel = isinstance(backend, LocalBackend) and len(jobs) >= PARALLEL_MIN
-        workers = min(MAX_WORKERS, os.cpu_count() or 1) if parallel else 1
+        local = isinstance(backend, LocalBackend)
+        workers = worker_count(len(jobs), PARALLEL_MIN) if local else 1
     referentiel = campaign.referentiel
     outcomes = (
         _in_workers(backend, referentiel, jobs, workers)
@@ -297,21 +293,7 @@ def _worker_job(job: Job) -> Outcome:
 def _in_workers(
     backend: Backend, referentiel: Referentiel, jobs: list[Job], workers: int
 ) -> Iterable[Outcome]:
-    """Outcomes in job order, read and parsed by ``workers`` processes.
-
-    ``fork`` starts in milliseconds and shares the loaded modules; it is used when
-    this process runs no other thread (forking a threaded process is unsafe).
-    """
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        method = "fork"
-    else:
-        method = "forkserver" if "forkserver" in methods else "spawn"
+    """Outcomes in job order, read and parsed by ``workers`` processes."""
     chunk = max(1, min(16, len(jobs) // (workers * 4)))
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context(method),
-        initializer=_init_worker,
-        initargs=(backend, referentiel),
-    ) as pool:
+    with process_pool(workers, _init_worker, (backend, referentiel)) as pool:
         yield from pool.map(_worker_job, jobs, chunksize=chunk)

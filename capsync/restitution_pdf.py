@@ -15,6 +15,7 @@ so the two never disagree.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 import re
 from collections.abc import Iterator
@@ -120,6 +121,8 @@ class _Document(FPDF):
         self.set_title(self.footer_text)
         self.set_subject(_clean(data.collective_name))
         self.set_creator("capsync")
+        # Dated by the restitution, not the clock: the same content gives the same bytes.
+        self.set_creation_date(dt.datetime.combine(data.today, dt.time(), dt.UTC))
         self.set_lang("fr-FR")
         self.alias_nb_pages(None)  # never rewrite a « {nb} » in the text
 

@@ -16,19 +16,20 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from . import scoring
 from .backends.base import Backend, Kind, WorkbookRef
+from .backends.local import LocalBackend
 from .calendar_ics import calendar_ics
 from .config import Collective
 from .errors import FileLocked
 from .layout.calendar import calendar_spec
 from .layout.dashboard import DashboardInputs, dashboard_spec
-from .layout.restitution import restitution_spec
-from .layout.restitution_data import build_restitution, collective_view
+from .layout.restitution_data import collective_view
 from .pull import PullReport, pull
-from .restitution_pdf import restitution_pdf_bytes
+from .restitution_batch import Batch, build_all
 from .spec import WorkbookSpec
 from .store import Store
 from .sync_state import SyncState, content_hash
@@ -113,7 +114,7 @@ class _Writer:
         self.backend, self.state, self.outcome = backend, state, outcome
         self.now, self.force = now, force
 
-    def _put(self, key: str, digest: str, write: Callable[[], None], where: str) -> None:
+    def put(self, key: str, digest: str, write: Callable[[], None], where: str) -> None:
         if not self.force and self.state.hash_of(key) == digest:
             self.outcome.unchanged += 1
             return
@@ -126,7 +127,7 @@ class _Writer:
         self.outcome.written.append(where)
 
     def spec(self, ref: WorkbookRef, spec: WorkbookSpec) -> None:
-        self._put(
+        self.put(
             str(ref),
             content_hash(spec),
             lambda: self.backend.write(ref, spec),
@@ -137,12 +138,48 @@ class _Writer:
         self, ref: WorkbookRef, extension: str, content: Callable[[], bytes], digest: str
     ) -> None:
         key = f"{ref}.{extension}"
-        self._put(
+        self.put(
             key,
             digest,
             lambda: self.backend.write_file(ref, extension, content()),
             f"{self.backend.location(ref)} (.{extension})",
         )
+
+
+def _known_restitutions(
+    state: SyncState, collective: Collective
+) -> dict[str, tuple[str | None, str | None]]:
+    known = {}
+    for structure in collective.structures:
+        key = str(WorkbookRef(collective.id, Kind.RESTITUTION, structure.id))
+        known[structure.id] = (state.hash_of(key), state.hash_of(f"{key}.pdf"))
+    return known
+
+
+def _write_restitutions(
+    batch: Batch, backend: Backend, writer: _Writer, progress: Progress | None
+) -> None:
+    """Write the restitutions whose content changed (the batch renders only those)."""
+    total = len(batch.structures)
+    for done, made in enumerate(build_all(batch), start=1):
+        ref = WorkbookRef(batch.collective.id, Kind.RESTITUTION, made.structure)
+        where = backend.location(ref)
+        if made.xlsx is not None:
+            write = partial(backend.write_bytes, ref, made.xlsx)
+            writer.put(str(ref), made.workbook_digest, write, where)
+        elif made.spec is not None:
+            writer.put(
+                str(ref), made.workbook_digest, partial(backend.write, ref, made.spec), where
+            )
+        else:
+            writer.outcome.unchanged += 1
+        if made.pdf is not None:
+            write = partial(backend.write_file, ref, "pdf", made.pdf)
+            writer.put(f"{ref}.pdf", made.pdf_digest, write, f"{where} (.pdf)")
+        else:
+            writer.outcome.unchanged += 1
+        if progress:
+            progress(batch.collective.id, done, total)
 
 
 def refresh_collective(
@@ -189,18 +226,22 @@ def refresh_collective(
     writer.spec(calendar_ref, calendar_spec(collective, today))
     ics_digest = content_hash(collective.id, collective.calendar)
     writer.file(calendar_ref, "ics", lambda: calendar_ics(collective, now=now), ics_digest)
-    total = len(collective.structures)
     view = collective_view(collective, ref, scores, actions=actions, answers=answers, texts=texts)
-    for done, structure in enumerate(collective.structures, start=1):
-        data = build_restitution(collective, ref, structure.id, scores, today=today, view=view)
-        spec = restitution_spec(data)
-        restitution_ref = WorkbookRef(collective.id, Kind.RESTITUTION, structure.id)
-        writer.spec(restitution_ref, spec)
-        writer.file(
-            restitution_ref, "pdf", lambda d=data: restitution_pdf_bytes(d), content_hash(data)
-        )
-        if progress:
-            progress(collective.id, done, total)
+    _write_restitutions(
+        Batch(
+            collective=collective,
+            referentiel=ref,
+            scores=scores,
+            view=view,
+            today=today,
+            structures=tuple(s.id for s in collective.structures),
+            known={} if force else _known_restitutions(state, collective),
+            render=isinstance(backend, LocalBackend),
+        ),
+        backend,
+        writer,
+        progress,
+    )
     if not outcome.locked:  # a locked output must be retried next cycle
         state.remember(key, fingerprint, now)
     return outcome

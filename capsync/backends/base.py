@@ -63,6 +63,10 @@ class Backend(Protocol):
         whenever its content may have changed (size and mtime, Drive version...)."""
         ...
 
+    def write_file(self, ref: WorkbookRef, extension: str, content: bytes) -> object:
+        """A companion file of a workbook (the calendar's .ics, a restitution's .pdf)."""
+        ...
+
     def backup(self, ref: WorkbookRef, stamp: dt.datetime) -> str:
         """Keep a dated copy before a workbook is replaced; return where it went."""
         ...
