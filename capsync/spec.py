@@ -203,3 +203,44 @@ class WorkbookSpec:
 
 
 EDITABLE_STYLES = frozenset({Style.INPUT, Style.INPUT_DATE})
+WRAPPED_STYLES = frozenset({Style.HEADER, Style.LOCKED, Style.TEXT, Style.INPUT, Style.NOTE})
+
+DEFAULT_COLUMN_WIDTH = 8.43  # characters, Excel's default
+CHARS_PER_WIDTH = 1.2  # French text at 10 pt is narrower than the « 0 » the width counts
+LINE_HEIGHT = 13.0  # points per line at 10 pt
+MAX_ROW_HEIGHT = 409.0  # Excel's limit
+
+
+def row_heights(sheet: SheetSpec) -> dict[int, float]:
+    """Heights (points) for the rows whose wrapped text needs more than one line.
+
+    Neither Excel nor LibreOffice grows a row to fit its wrapped text when it
+    opens a file, only when a person edits the cell; without this, the level
+    descriptions of a grid would show one line each. The height is estimated
+    from the text's length and its column's width, merged columns included.
+    """
+    widths = {}
+    for merge in sheet.merges:
+        span = range(merge.first_col, merge.last_col + 1)
+        widths[(merge.first_row, merge.first_col)] = sum(_width(sheet, c) for c in span)
+    hidden = set(sheet.hidden_rows)
+    heights: dict[int, float] = {}
+    for r, row in enumerate(sheet.rows):
+        if r in hidden:
+            continue
+        lines = 1
+        for c, value in enumerate(row):
+            style = sheet.style_at(r, c)
+            if not isinstance(value, str) or not value or style not in WRAPPED_STYLES:
+                continue
+            density = CHARS_PER_WIDTH * (0.8 if style == Style.HEADER else 1.0)  # bold is wider
+            per_line = max(1, int(widths.get((r, c), _width(sheet, c)) * density))
+            needed = sum(-(-len(part) // per_line) or 1 for part in value.split("\n"))
+            lines = max(lines, needed)
+        if lines > 1:
+            heights[r] = min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 2)
+    return heights
+
+
+def _width(sheet: SheetSpec, col: int) -> float:
+    return sheet.column_widths[col] if col < len(sheet.column_widths) else DEFAULT_COLUMN_WIDTH

@@ -201,3 +201,20 @@ def test_grid_survives_a_libreoffice_round_trip(tmp_path: Path) -> None:
     assert plan.protection.sheet and not plan["D4"].protection.locked
     assert {d.type for d in plan.data_validations.dataValidation} == {"list", "date"}
     assert wb[IDENTITY_SHEET].sheet_state == "hidden"
+
+
+def test_rows_grow_to_show_their_wrapped_text(tmp_path: Path) -> None:
+    """Excel and LibreOffice do not grow rows on opening: the heights are in the file."""
+    long = "0 - Non engagé : rien n'est fait.\n" * 5
+    sheet = SheetSpec(
+        name="Feuille",
+        rows=[["ID", "Niveaux"], ["1.1.1", long], ["1.1.2", "court"]],
+        column_widths=[8, 40],
+        column_styles=[Style.LOCKED, Style.LOCKED],
+        header_rows=1,
+    )
+    path = tmp_path / "hauteurs.xlsx"
+    render_xlsx(WorkbookSpec(title="t", sheets=[sheet]), path)
+    ws = openpyxl.load_workbook(path)["Feuille"]
+    assert ws.row_dimensions[2].height >= 5 * 13
+    assert ws.row_dimensions[3].height is None  # one line: the default height

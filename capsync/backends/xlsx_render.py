@@ -38,6 +38,7 @@ from ..spec import (
     Style,
     Value,
     WorkbookSpec,
+    row_heights,
 )
 
 LISTS_SHEET = "_listes"
@@ -199,6 +200,8 @@ def _render_sheet(
 ) -> None:
     for col, width in enumerate(sheet.column_widths):
         ws.set_column(col, col, width)
+    for row, height in row_heights(sheet).items():
+        ws.set_row(row, height)
     for row in sheet.hidden_rows:
         ws.set_row(row, None, None, {"hidden": True})
     merged_tails = {
