@@ -30,6 +30,11 @@ def _masked(item: dict[str, Any], params: dict[str, Any], default: str) -> dict[
     return apply_mask(item, parse_mask(params.get("fields") or default))
 
 
+def masked_file(entry: DriveFile, params: dict[str, Any]) -> dict[str, Any]:
+    """A File resource as `fields` asks (Drive's default fields without it)."""
+    return _masked(entry.to_json(), params, _FILE_DEFAULT)
+
+
 def create(state: State, params: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     """files.create: a spreadsheet (backed by a real Sheets spreadsheet), folder or file."""
     name = body.get("name") or "Untitled"
@@ -51,8 +56,21 @@ def create(state: State, params: dict[str, Any], body: dict[str, Any]) -> dict[s
 
 
 def get(state: State, file_id: str, params: dict[str, Any]) -> dict[str, Any]:
-    """files.get (metadata only)."""
+    """files.get (metadata)."""
     return _masked(state.file(file_id).to_json(), params, _FILE_DEFAULT)
+
+
+def download(state: State, file_id: str) -> tuple[str, bytes]:
+    """files.get with alt=media: the uploaded bytes; Google files must be exported."""
+    entry = state.file(file_id)
+    if entry.content is None:
+        raise ApiError(
+            403,
+            "Only files with binary content can be downloaded. Use Export with Docs Editors files.",
+            drive_reason="fileNotDownloadable",
+            location="alt",
+        )
+    return entry.mime_type, entry.content
 
 
 def update(
@@ -112,6 +130,7 @@ def copy_file(
             moment,
             parents=parents,
             owner=state.user_email,
+            content=source.content,
         )
         state.files[entry.id] = entry
         state.touch(entry.id)

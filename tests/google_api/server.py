@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import drive, sheets
+from . import drive, sheets, upload
 from .errors import ApiError, quota_exceeded
 from .state import State
 
@@ -66,9 +66,19 @@ def classify(method: str, path: str) -> tuple[str, str]:
 
 
 def dispatch(
-    state: State, method: str, path: str, params: dict[str, Any], body: Any
+    state: State,
+    method: str,
+    path: str,
+    params: dict[str, Any],
+    body: Any,
+    raw: bytes = b"",
+    content_type: str = "",
 ) -> tuple[str, Answer]:
-    """Route one request to its handler; returns (method name for stats, answer)."""
+    """Route one request to its handler; returns (method name for stats, answer).
+
+    `raw` and `content_type` are the undecoded body, which only media uploads read."""
+    if path.startswith("/upload/"):
+        return _upload(state, method, path, params, raw, content_type)
     if path.startswith("/v4/spreadsheets"):
         rest = path[len("/v4/spreadsheets") :]
         if rest.startswith("/"):
@@ -80,6 +90,19 @@ def dispatch(
             state.touch(spreadsheet_id)
         return name, Answer(200, payload)
     return _drive(state, method, path, params, body)
+
+
+def _upload(
+    state: State, method: str, path: str, params: dict[str, Any], raw: bytes, content_type: str
+) -> tuple[str, Answer]:
+    """Drive v3 media uploads: files.create (POST) and files.update (PATCH) with content."""
+    parts = [p for p in path.split("/") if p]
+    if parts == ["upload", "drive", "v3", "files"] and method == "POST":
+        return "files.create", Answer(200, upload.create(state, params, raw, content_type))
+    if len(parts) == 5 and parts[:4] == ["upload", "drive", "v3", "files"] and method == "PATCH":
+        answer = upload.update(state, parts[4], params, raw, content_type)
+        return "files.update", Answer(200, answer)
+    raise ApiError(404, f"Not found: {method} {path}")
 
 
 def _drive(
@@ -101,6 +124,9 @@ def _drive(
         file_id = parts[1]
         rest = parts[2:]
         if not rest:
+            if method == "GET" and params.get("alt") == "media":
+                mime, data = drive.download(state, file_id)
+                return "files.get", Answer(200, raw=data, content_type=mime)
             if method == "GET":
                 return "files.get", Answer(200, drive.get(state, file_id, params))
             if method == "PATCH":
@@ -154,8 +180,13 @@ class Handler(BaseHTTPRequestHandler):
             with state.lock:
                 if not state.quota.admit(kind, state.clock()):
                     raise quota_exceeded(kind, _SERVICES[api], state.quota.limit(kind))
-                body = json.loads(raw) if raw.strip() and self._is_json() else {}
-                name, answer = dispatch(state, self.command, path, params, body or {})
+                content_type = self.headers.get("Content-Type") or ""
+                uploading = path.startswith("/upload/")
+                parse = raw.strip() and self._is_json() and not uploading
+                body = json.loads(raw) if parse else {}
+                name, answer = dispatch(
+                    state, self.command, path, params, body or {}, raw, content_type
+                )
         except json.JSONDecodeError as exc:
             answer = self._error(api, ApiError(400, f"Invalid JSON payload received. {exc}"))
         except ApiError as exc:

@@ -7,6 +7,7 @@ that hit the server from several threads must see the same.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 import string
 import threading
@@ -41,10 +42,11 @@ class DriveFile:
     owner: str = "me@example.com"
     permissions: list[dict[str, Any]] = field(default_factory=list)
     foreign: bool = False
+    content: bytes | None = None  # uploaded bytes; None for folders and Google files
 
     def to_json(self) -> dict[str, Any]:
         """The full File resource; callers mask it with `fields`."""
-        return {
+        out = {
             "kind": "drive#file",
             "id": self.id,
             "name": self.name,
@@ -57,6 +59,10 @@ class DriveFile:
             "owners": [{"kind": "drive#user", "emailAddress": self.owner, "me": True}],
             "permissions": [dict(p) for p in self.permissions],
         }
+        if self.content is not None:  # Drive reports these for files with binary content
+            out["size"] = str(len(self.content))
+            out["md5Checksum"] = hashlib.md5(self.content).hexdigest()
+        return out
 
 
 class State:

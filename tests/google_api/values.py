@@ -138,6 +138,8 @@ def user_entered_cell(value: Any) -> Cell | None:
     text = value.strip()
     if value == "":
         return None
+    if value.startswith("'"):  # the UI's "keep as text" prefix; the quote is not stored
+        return string_cell(value[1:]) if len(value) > 1 else None
     if value.startswith("="):
         return formula_cell(value)
     if text.upper() in ("TRUE", "FALSE"):

@@ -80,6 +80,7 @@ class Listing:
                     place[folder["id"]] = (by_id[parent], folder["name"])
         self.workbooks: dict[WorkbookRef, Entry] = {}
         self.other: dict[tuple[str, str], Entry] = {}  # (parent id, name) → plain file
+        self.companions: dict[WorkbookRef, list[Entry]] = {}  # the .ics / .pdf of a workbook
         for item in files:
             if item.get("mimeType") == FOLDER_MIME:
                 continue
@@ -89,6 +90,10 @@ class Listing:
                 entry = Entry(item["id"], item["name"], str(item.get("version", "")))
                 if item.get("mimeType") != SPREADSHEET_MIME:
                     self.other[(parent, item["name"])] = entry
+                    stem = item["name"].rsplit(".", 1)[0]  # « ailes-revel.pdf » → its workbook
+                    companion = layout.ref_for(*place[parent], f"[{stem}]")
+                    if companion is not None:
+                        self.companions.setdefault(companion[0], []).append(entry)
                     continue
                 found = layout.ref_for(*place[parent], item["name"])
                 if found is None:
@@ -308,7 +313,14 @@ class GoogleBackend:
             raise BackendError(
                 f"Envoi impossible de {name} sur Google Drive ({_why(exc)})."
             ) from exc
-        return str(made.get("id", known.id if known else ""))
+        file_id = str(made.get("id", known.id if known else ""))
+        if known is None:  # a new file: known to this listing, shared like its workbook
+            self.listing().other[(parent, name)] = Entry(file_id, name, "")
+            if self.config is not None:
+                from .sharing import grant_missing
+
+                grant_missing(self, ref, self.config, file_id=file_id)
+        return file_id
 
     def file_id(self, ref: WorkbookRef) -> str | None:
         entry = self._entry(ref)

@@ -123,17 +123,17 @@ def diff(
 
 
 def audit(backend: GoogleBackend, config: Config) -> list[Finding]:
-    """Compare every workbook's permissions with the configuration (one read per workbook)."""
+    """Compare the permissions of every workbook, and of the .ics and .pdf files beside them,
+    with the configuration (one read per file)."""
     listing = backend.refresh()
     known = who(config)
     owners = frozenset({backend.email.lower()} if backend.email else set())
     configured = {c.id for c in config.collectives}
     found: list[Finding] = []
-    for ref, entry in sorted(listing.workbooks.items()):
-        if ref.collective not in configured:
-            wanted: dict[str, str] = {}
-        else:
-            wanted = desired(config, ref)
+    files = [(ref, entry) for ref, entry in listing.workbooks.items()]
+    files += [(ref, entry) for ref, entries in listing.companions.items() for entry in entries]
+    for ref, entry in sorted(files, key=lambda item: (item[0], item[1].name)):
+        wanted = desired(config, ref) if ref.collective in configured else {}
         try:
             permissions = backend.drive.permissions(entry.id)
         except DriveError as exc:
@@ -166,14 +166,21 @@ def _grants(findings: list[Finding]) -> list[tuple[tuple[WorkbookRef, str], str,
     return [((f.ref, f.file_id), f.email, f.role) for f in findings if f.permission_id is None]
 
 
-def grant_missing(backend: GoogleBackend, ref: WorkbookRef, config: Config) -> None:
-    """Share a newly created workbook as the configuration says (one request per person)."""
-    entry = backend.listing().workbooks.get(ref)
-    if entry is None:
-        return
+def grant_missing(
+    backend: GoogleBackend, ref: WorkbookRef, config: Config, file_id: str | None = None
+) -> None:
+    """Share a newly created workbook as the configuration says (one request per person).
+
+    With ``file_id``, share that file instead: the .ics or .pdf uploaded beside ``ref``
+    is read by the same people as the workbook."""
+    if file_id is None:
+        entry = backend.listing().workbooks.get(ref)
+        if entry is None:
+            return
+        file_id = entry.id
     for email, role in desired(config, ref).items():
         try:
-            backend.drive.grant(entry.id, email, role)
+            backend.drive.grant(file_id, email, role)
         except DriveError as exc:
             log.warning("could not share %s with %s (HTTP %d); the audit will say so",
                         ref, email, exc.status)  # fmt: skip

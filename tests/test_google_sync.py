@@ -1,0 +1,241 @@
+"""A whole `capsync sync` cycle on the Google backend, against the local Google API server.
+
+Grids are generated on Drive, filled through the Sheets API the way people type in
+the browser, then `run_cycle` writes the dashboard, the calendar (sheet + .ics) and one
+restitution (sheet + PDF) per structure. What is checked is what a délégué·e opens:
+the files in the collectif's folder, read back through the API as a person would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import gspread
+import icalendar
+import pytest
+from google.oauth2.credentials import Credentials
+
+from capsync.backends.base import Kind, WorkbookRef
+from capsync.backends.google import GoogleBackend
+from capsync.generate import generate
+from capsync.google_http import sheets_client
+from capsync.layout.grid_schema import FIRST_DATA_ROW, KEY_ROW, PLAN_SHEET
+from capsync.scoring import score_collective
+from capsync.store import Store
+from capsync.sync import CycleReport, run_cycle
+from capsync.sync_state import SyncState
+from capsync.validation import Campaign
+from tests.google_api.fixtures import GoogleApi
+from tests.google_api.state import SPREADSHEET_MIME, DriveFile
+
+from .test_google_backend import NOW, campaign, fill_google, google, locate
+
+COLLECTIVE = "test-na"
+DELEGATE = "xavier@example.org"
+STRUCTURES = {"ACI Une": "aci-une", "AI Deux": "ai-deux"}
+FOLDER_MIME = "application/vnd.google-apps.folder"
+TYPED_ACTION = '\'=IMPORTXML("http://x";"//a")'  # the apostrophe keeps it text in Sheets
+ACTION_TEXT = '=IMPORTXML("http://x";"//a")'
+
+
+@dataclass
+class Synced:
+    camp: Campaign
+    backend: GoogleBackend
+    store: Store
+    state: SyncState
+    person: gspread.Client
+
+    def cycle(self, minutes: int = 0) -> CycleReport:
+        return run_cycle(self.camp, self.backend, self.store, self.state,
+                         now=NOW + dt.timedelta(minutes=minutes))  # fmt: skip
+
+
+@pytest.fixture
+def synced(google_api: GoogleApi, tmp_path: Path) -> Iterator[Synced]:
+    """Grids generated on Drive and filled by their structures; no cycle run yet."""
+    camp = campaign(tmp_path)
+    backend = google(google_api, camp)
+    generate(camp, backend, workers=1)
+    fill_google(google_api, backend)
+    person = sheets_client(Credentials(token="delegue"), endpoint=google_api.url)
+    with Store(tmp_path / "capsync.sqlite") as store, SyncState(tmp_path / "sync.sqlite") as st:
+        yield Synced(camp, backend, store, st, person)
+
+
+def files(api: GoogleApi) -> list[DriveFile]:
+    return list(api.state.files.values())
+
+
+def folder(api: GoogleApi, name: str, parent: str = "root") -> DriveFile:
+    (found,) = [f for f in files(api) if f.name == name and f.mime_type == FOLDER_MIME
+                and parent in f.parents]  # fmt: skip
+    return found
+
+
+def children(api: GoogleApi, parent: DriveFile) -> dict[str, DriveFile]:
+    return {f.name: f for f in files(api) if parent.id in f.parents}
+
+
+def number(text: str) -> float:
+    """A score as Sheets shows it, « 2,5 » or « 2.5 »."""
+    return float(text.replace(",", "."))
+
+
+def start_day(event: icalendar.Event) -> dt.date:
+    start = event.decoded("dtstart")
+    return start.date() if isinstance(start, dt.datetime) else start
+
+
+def test_a_cycle_writes_what_delegates_read(google_api: GoogleApi, synced: Synced) -> None:
+    report = synced.cycle()
+    assert report.ok, report.errors
+    coll = folder(google_api, COLLECTIVE)
+    top = children(google_api, coll)
+    dashboard = top["Tableau de bord — Collectif de test [tableau-de-bord]"]
+    assert dashboard.mime_type == SPREADSHEET_MIME
+    assert top["Calendrier — Collectif de test [calendrier]"].mime_type == SPREADSHEET_MIME
+
+    ics = top["calendrier.ics"]
+    assert ics.mime_type == "text/calendar" and ics.content
+    events = icalendar.Calendar.from_ical(ics.content).walk("VEVENT")
+    collective = synced.camp.config.collectives[0]
+    assert len(events) == len(collective.calendar)
+    assert sorted(map(start_day, events)) == sorted(p.date for p in collective.calendar)
+
+    restitutions = children(google_api, folder(google_api, "Restitutions", coll.id))
+    assert set(restitutions) == {
+        "Restitution — ACI Une [aci-une]",
+        "Restitution — AI Deux [ai-deux]",
+        "aci-une.pdf",
+        "ai-deux.pdf",
+    }
+    for structure in STRUCTURES.values():
+        pdf = restitutions[f"{structure}.pdf"]
+        assert pdf.mime_type == "application/pdf"
+        assert pdf.content and pdf.content.startswith(b"%PDF")
+
+    outputs = [dashboard, top["Calendrier — Collectif de test [calendrier]"], ics,
+               *restitutions.values()]  # fmt: skip
+    for output in outputs:  # the délégué·e may open every output, and only read it
+        assert [(p["emailAddress"], p["role"]) for p in output.permissions] == [
+            (DELEGATE, "reader")
+        ], output.name
+
+    scores = score_collective(synced.store.current_answers(COLLECTIVE),
+                              synced.camp.referentiel, collective.structures)  # fmt: skip
+    rows = synced.person.open_by_key(dashboard.id).worksheet("Synthèse").get_all_values()
+    header = next(r for r in rows if "Score global" in r)
+    shown = {STRUCTURES[r[0]]: r for r in rows if r and r[0] in STRUCTURES}
+    assert shown.keys() == set(STRUCTURES.values())
+    overall = scores.overall.set_index("structure")["overall"]
+    for structure, row in shown.items():
+        assert number(row[header.index("Score global")]) == pytest.approx(
+            overall[structure], abs=0.05
+        )
+    for chapter in scores.chapters.itertuples():
+        cell = shown[chapter.structure][header.index(f"Ch. {chapter.chapter} — score")]
+        assert number(cell) == pytest.approx(chapter.score, abs=0.05)
+
+
+def test_a_second_cycle_with_nothing_changed_costs_one_listing(
+    google_api: GoogleApi, synced: Synced
+) -> None:
+    synced.cycle()
+    before = {f.id: (f.version, f.content) for f in files(google_api)}
+    google_api.stats.reset()
+    report = synced.cycle(minutes=5)
+    assert report.ok and sum(len(c.written) for c in report.collectives) == 0
+    assert google_api.stats.total <= 3
+    assert google_api.stats.by_kind.get("write", 0) == 0
+    assert {f.id: (f.version, f.content) for f in files(google_api)} == before
+
+
+def test_one_edited_grid_is_the_only_one_read_and_the_dashboard_follows(
+    google_api: GoogleApi, synced: Synced
+) -> None:
+    synced.cycle()
+    ref = WorkbookRef(COLLECTIVE, Kind.GRID, "ai-deux")
+    raw = synced.backend.read(ref)
+    row, col = locate(raw["Chapitre 2"], "2.1.2", "retenu")
+    book = synced.person.open_by_key(synced.backend.file_id(ref))
+    book.worksheet("Chapitre 2").update([["4"]], gspread.utils.rowcol_to_a1(row + 1, col + 1),
+                                        value_input_option="USER_ENTERED")  # fmt: skip
+    dashboard = synced.backend.file_id(WorkbookRef(COLLECTIVE, Kind.DASHBOARD))
+    assert dashboard
+    version = google_api.state.files[dashboard].version
+    google_api.stats.reset()
+    report = synced.cycle(minutes=5)
+    assert report.ok and report.pull and report.pull.read == 1
+    assert google_api.stats.by_method["spreadsheets.get"] == 1
+    assert google_api.state.files[dashboard].version > version
+    rows = synced.person.open_by_key(dashboard).worksheet("Synthèse").get_all_values()
+    header = next(r for r in rows if "Score global" in r)
+    (deux,) = [r for r in rows if r and r[0] == "AI Deux"]
+    assert number(deux[header.index("Ch. 2 — score")]) == pytest.approx(4.0)
+
+
+def test_typed_text_that_looks_like_a_formula_stays_text_in_the_dashboard(
+    google_api: GoogleApi, synced: Synced
+) -> None:
+    ref = WorkbookRef(COLLECTIVE, Kind.GRID, "aci-une")
+    plan = synced.backend.read(ref)[PLAN_SHEET]
+    keys = plan[KEY_ROW]
+    sheet = synced.person.open_by_key(synced.backend.file_id(ref)).worksheet(PLAN_SHEET)
+    first = FIRST_DATA_ROW + 1
+    cells = [(keys.index("critere"), "1.1.1"), (keys.index("action"), TYPED_ACTION),
+             (keys.index("statut"), "à faire")]  # fmt: skip
+    sheet.batch_update([{"range": gspread.utils.rowcol_to_a1(first, col + 1), "values": [[text]]}
+                        for col, text in cells], value_input_option="USER_ENTERED")  # fmt: skip
+    report = synced.cycle()
+    assert report.ok, report.errors
+
+    dashboard = synced.backend.file_id(WorkbookRef(COLLECTIVE, Kind.DASHBOARD))
+    assert dashboard
+    shown = synced.person.open_by_key(dashboard).worksheet("Plans de progrès")
+    formulas = shown.get_all_values(value_render_option="FORMULA")
+    found = [(r, c) for r, row in enumerate(formulas) for c, v in enumerate(row)
+             if v == ACTION_TEXT]  # fmt: skip
+    assert len(found) == 1
+    r, c = found[0]
+    assert shown.get_all_values()[r][c] == ACTION_TEXT  # displayed as typed, not #NAME?
+    book = google_api.state.books[dashboard]
+    stored = book.sheet_by_title("Plans de progrès")
+    assert stored is not None
+    assert stored.cells[(r, c)]["userEnteredValue"] == {"stringValue": ACTION_TEXT}
+
+
+def test_a_forced_cycle_replaces_the_ics_and_pdfs_in_place(
+    google_api: GoogleApi, synced: Synced
+) -> None:
+    synced.cycle()
+    uploaded = {f.id: f.version for f in files(google_api) if f.content is not None}
+    assert len(uploaded) == 3  # calendrier.ics and two PDFs
+    google_api.stats.reset()
+    report = run_cycle(synced.camp, synced.backend, synced.store, synced.state,
+                       now=NOW + dt.timedelta(days=1), force=True)  # fmt: skip
+    assert report.ok, report.errors
+    assert google_api.stats.by_method["files.update"] == 3
+    assert "files.create" not in google_api.stats.by_method
+    after = {f.id: f.version for f in files(google_api) if f.content is not None}
+    assert after.keys() == uploaded.keys()  # the same files, no second calendrier.ics
+    assert all(after[i] > uploaded[i] for i in uploaded)
+
+
+def test_the_audit_covers_the_ics_and_pdfs_beside_the_workbooks(
+    google_api: GoogleApi, synced: Synced
+) -> None:
+    from capsync.backends.google.sharing import audit
+
+    synced.cycle()
+    assert audit(synced.backend, synced.camp.config) == []
+    pdf = next(f for f in files(google_api) if f.name == "ai-deux.pdf")
+    synced.backend.drive.grant(pdf.id, "contact@aci-une.fr", "reader")  # another structure
+    [finding] = audit(synced.backend, synced.camp.config)
+    assert finding.message == (
+        "test-na/restitution/ai-deux : contact@aci-une.fr n'est pas dans la configuration "
+        "(lecteur)"
+    )
