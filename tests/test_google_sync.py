@@ -236,6 +236,5 @@ def test_the_audit_covers_the_ics_and_pdfs_beside_the_workbooks(
     synced.backend.drive.grant(pdf.id, "contact@aci-une.fr", "reader")  # another structure
     [finding] = audit(synced.backend, synced.camp.config)
     assert finding.message == (
-        "test-na/restitution/ai-deux : contact@aci-une.fr n'est pas dans la configuration "
-        "(lecteur)"
+        "test-na/restitution/ai-deux : contact@aci-une.fr n'est pas dans la configuration (lecteur)"
     )
