@@ -20,7 +20,7 @@ from google.oauth2.credentials import Credentials
 
 from capsync.backends.base import Kind, WorkbookRef
 from capsync.backends.google import GoogleBackend
-from capsync.generate import generate
+from capsync.generate import Status, generate
 from capsync.google_http import sheets_client
 from capsync.layout.grid_schema import FIRST_DATA_ROW, KEY_ROW, PLAN_SHEET
 from capsync.scoring import score_collective
@@ -238,3 +238,49 @@ def test_the_audit_covers_the_ics_and_pdfs_beside_the_workbooks(
     assert finding.message == (
         "test-na/restitution/ai-deux : contact@aci-une.fr n'est pas dans la configuration (lecteur)"
     )
+
+
+def _dashboard_values(api: GoogleApi, person: gspread.Client) -> dict[str, list[list[str]]]:
+    top = children(api, folder(api, COLLECTIVE))
+    book = person.open_by_key(top["Tableau de bord — Collectif de test [tableau-de-bord]"].id)
+    return {ws.title: ws.get_all_values() for ws in book.worksheets()}
+
+
+def _campaign_until_done(api: GoogleApi, tmp_path: Path, faulty: bool) -> dict:
+    """Generate, let people fill, and run cycles until one ends without error."""
+    from capsync.backends.google.quota import RetryPolicy
+
+    camp = campaign(tmp_path)
+    backend = google(api, camp, policy=RetryPolicy(timeout=0.3))
+    person = sheets_client(Credentials(token="delegue"), endpoint=api.url)
+    faults = {"rate": 0.2, "codes": (429, 500, 503), "delay": 0.6, "delay_rate": 0.03}
+    if faulty:
+        api.faults(**faults, seed=11)
+    for _ in range(10):
+        done = generate(camp, backend, workers=1).results
+        if all(r.status in (Status.CREATED, Status.EXISTING) for r in done):
+            break
+    api.faults()
+    fill_google(api, backend)
+    with Store(tmp_path / "capsync.sqlite") as store, SyncState(tmp_path / "s.sqlite") as state:
+        for attempt in range(12):  # a cycle cut short by faults resumes at the next one
+            if faulty:
+                api.faults(**faults, seed=20 + attempt)
+            report = run_cycle(camp, backend, store, state, now=NOW)
+            api.faults()
+            if report.ok:
+                break
+        assert report.ok, report.errors
+    if faulty:  # the faults really happened, and were answered
+        assert sum(api.stats.by_status.get(code, 0) for code in (429, 500, 503)) > 0
+    return _dashboard_values(api, person)
+
+
+def test_with_a_fifth_of_requests_failing_the_cycles_converge_to_the_same_dashboard(
+    google_api: GoogleApi, tmp_path: Path
+) -> None:
+    clean = _campaign_until_done(google_api, tmp_path / "clean", faulty=False)
+    google_api.reset()
+    faulty = _campaign_until_done(google_api, tmp_path / "faulty", faulty=True)
+    assert faulty == clean
+    assert any("Score global" in row for row in clean["Synthèse"])
