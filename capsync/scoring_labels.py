@@ -63,6 +63,11 @@ def format_level(value: float | None) -> str:
     return f"{number:g}".replace(".", ",")
 
 
+NOTHING_APPLICABLE = (
+    "Aucun critère applicable renseigné : tous les critères sont « Non applicable » ou sans réponse"
+)
+
+
 def _incomplete(chapter: str, answered: int, applicable: int) -> str:
     noun = "critère renseigné" if applicable == 1 else "critères renseignés"
     return f"Chapitre {chapter} incomplet ({answered}/{applicable} {noun})"
@@ -77,7 +82,8 @@ def labellisation(
     order) its completion then its score, then each applicable mandatory
     criterion (document order). A chapter where no criterion applies is not
     judged. The chapter score is compared once rounded to one decimal, as it
-    is displayed.
+    is displayed. ``assessed`` is False for a structure with no answer at all
+    (not even « Non applicable »): it is shown as « Pas encore de réponse ».
     """
     rules = referentiel.labellisation
     structures = pd.unique(criteria["structure"])
@@ -122,10 +128,23 @@ def labellisation(
             text = f"Critère obligatoire {criterion[i]} au niveau {level} (minimum {floor})"
         reasons[str(owner[i])].append(text)
 
+    # Nothing answered cannot be eligible: with every criterion « Non applicable » no rule
+    # above would fail. A structure with no answer at all is not assessed yet.
+    answered_any = criteria.groupby("structure", sort=False)["answered"].any()
+    na_any = criteria.groupby("structure", sort=False)["not_applicable"].any()
+    assessed = {str(k): bool(v or na_any.get(k, False)) for k, v in answered_any.items()}
+    for sid, messages in reasons.items():
+        if not bool(answered_any.get(sid, False)):
+            messages.clear()
+            if assessed.get(sid, False):
+                messages.append(NOTHING_APPLICABLE)
     return pd.DataFrame(
         {
             "structure": list(reasons),
-            "eligible": np.array([not r for r in reasons.values()], dtype=bool),
+            "eligible": np.array(
+                [not r and assessed.get(s, False) for s, r in reasons.items()], dtype=bool
+            ),
+            "assessed": np.array([assessed.get(s, False) for s in reasons], dtype=bool),
             "reasons": pd.Series(list(reasons.values()), dtype=object),
         }
     )

@@ -85,7 +85,7 @@ def test_a_structure_without_answers():
     data = _data("gamma")
     assert data.strengths == data.weak_points == data.gaps == data.services == []
     assert [c.score for c in data.chapters] == [None, None]
-    assert data.label == "Non éligible"
+    assert data.label == "Pas encore de réponse"
     sheets = {s.name: s for s in restitution_spec(data).sheets}
     assert sheets["Points forts et faibles"].rows[FIRST_ROW] == [
         "Aucun critère renseigné pour le moment."

@@ -26,7 +26,7 @@ from capsync.scoring import (
     progression,
     score_collective,
 )
-from capsync.validation import load_campaign
+from capsync.validation import load_campaign, load_referentiel
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEN = dt.datetime(2025, 3, 14, 10, 0)
@@ -327,18 +327,14 @@ def test_french_number_formatting():
     assert [format_level(v) for v in (1.0, 1.5, 2, float("nan"))] == ["1", "1,5", "2", "—"]
 
 
-def test_nothing_answered_gives_empty_scores_and_every_reason():
+def test_nothing_answered_gives_empty_scores_and_is_not_assessed_yet():
     scores = score_collective(frame([]), example_referentiel(), [LAC])
     assert scores.chapters["score"].isna().all()
     assert scores.chapters["completion"].tolist() == [0.0, 0.0]
     assert scores.overall["overall"].isna().all()
     assert scores.overall["chapters_answered"].tolist() == [0]
-    assert scores.label["reasons"][0] == [
-        "Chapitre 1 incomplet (0/3 critères renseignés)",
-        "Chapitre 2 incomplet (0/5 critères renseignés)",
-        "Critère obligatoire 1.1.1 non renseigné",
-        "Critère obligatoire 2.1.1 non renseigné",
-    ]
+    assert scores.label[["eligible", "assessed"]].values.tolist() == [[False, False]]
+    assert scores.label["reasons"][0] == []  # « Pas encore de réponse », not 4 reasons
 
 
 def test_answers_of_unknown_criteria_and_other_columns_are_ignored(scores):
@@ -371,7 +367,7 @@ def test_the_tables_have_the_documented_columns(scores):
         "structure", "chapter", "score", "percent", "answered", "applicable", "completion",
     ]  # fmt: skip
     assert scores.overall.columns.tolist() == ["structure", "overall", "chapters_answered"]
-    assert scores.label.columns.tolist() == ["structure", "eligible", "reasons"]
+    assert scores.label.columns.tolist() == ["structure", "eligible", "assessed", "reasons"]
 
 
 def test_the_example_campaign_scores_every_structure():
@@ -487,3 +483,23 @@ def test_criteria_that_do_not_apply_to_the_type_never_count(cells, columns, answ
     excluded = row(other.criteria, structure=LAC.id, criterion="1.1.3")
     assert not excluded["applicable"] and not excluded["answered"]
     assert np.isnan(excluded["retained"])
+
+
+def test_all_non_applicable_is_not_eligible_and_no_answer_is_not_assessed() -> None:
+    ref = load_referentiel(Path(__file__).resolve().parents[1] / "referentiel/cap-rse-exemple.yaml")
+    structures = [Structure(id="tout-na", name="Tout NA", type="ACI"),
+                  Structure(id="muette", name="Muette", type="EI")]  # fmt: skip
+    rows = [
+        {"collective": "c", "structure": "tout-na", "criterion": c.id, "column": "retenu",
+         "kind": "na", "level": float("nan"), "recorded_at": pd.Timestamp("2026-01-05")}
+        for c in ref.criteria_for(structures[0].type)
+    ]  # fmt: skip
+    scores = score_collective(pd.DataFrame(rows), ref, structures)
+    label = scores.label.set_index("structure")
+    assert not label.loc["tout-na", "eligible"] and label.loc["tout-na", "assessed"]
+    assert label.loc["tout-na", "reasons"] == [
+        "Aucun critère applicable renseigné : tous les critères sont « Non applicable » "
+        "ou sans réponse"
+    ]
+    assert not label.loc["muette", "eligible"] and not label.loc["muette", "assessed"]
+    assert label.loc["muette", "reasons"] == []

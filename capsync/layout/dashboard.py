@@ -118,7 +118,7 @@ def _lookup(frame: pd.DataFrame, *keys: str) -> dict[Any, dict[str, Any]]:
 
 def label_text(row: Mapping[str, Any] | None) -> tuple[str, str]:
     """(« Éligible » / « Non éligible » / « Pas encore de réponse », reasons joined by « ; »)."""
-    if row is None:
+    if row is None or not bool(row.get("assessed", True)):
         return NOT_ASSESSED, ""
     reasons = row.get("reasons")
     text = " ; ".join(str(r) for r in reasons) if isinstance(reasons, list | tuple) else ""
