@@ -1,9 +1,11 @@
 """The collectif's calendrier as an iCalendar (.ics) file people import into their agendas.
 
 Pure: returns bytes; writing the file atomically is the sync's job. UIDs are
-stable (collectif, kind, chapter, date), so importing the file again updates
-events instead of duplicating them, and ``now`` is passed in so that the same
-calendar always gives the same bytes.
+stable — collectif, kind and chapter, or the rank among phases of the same
+kind without a chapter — and never contain the date, so when a regroupement
+moves, importing the file again moves the event instead of adding a second
+one; ``SEQUENCE`` grows with ``now`` so agendas take the newer version. ``now``
+is passed in so that the same calendar at the same time gives the same bytes.
 """
 
 from __future__ import annotations
@@ -23,10 +25,16 @@ TENTATIVE_SUFFIX = " (date à confirmer)"
 
 
 def phase_uid(collective: Collective, phase: Phase) -> str:
-    """``<collectif>-<kind>-<chapter>-<date>@capsync``; the chapter is empty for other phases."""
-    return (
-        f"{collective.id}-{phase.kind.value}-{phase.chapter or ''}-{phase.date.isoformat()}@capsync"
-    )
+    """``<collectif>-<kind>-<chapter>@capsync``, or ``<collectif>-<kind>-n<rank>@capsync``.
+
+    Validation forbids two phases of one kind for one chapter; phases without
+    a chapter (webinaire, lancement, clôture) are numbered in date order.
+    """
+    if phase.chapter:
+        return f"{collective.id}-{phase.kind.value}-{phase.chapter}@capsync"
+    same = [p for p in collective.phases() if p.kind == phase.kind and not p.chapter]
+    rank = next(i for i, p in enumerate(same, start=1) if p == phase)
+    return f"{collective.id}-{phase.kind.value}-n{rank}@capsync"
 
 
 def phase_summary(collective: Collective, phase: Phase) -> str:
@@ -48,8 +56,10 @@ def phase_description(collective: Collective, phase: Phase) -> str:
 
 def _event(collective: Collective, phase: Phase, now: dt.datetime) -> Event:
     event = Event()
+    stamp = now.astimezone(dt.UTC) if now.tzinfo else now.replace(tzinfo=dt.UTC)
     event.add("uid", phase_uid(collective, phase))
-    event.add("dtstamp", now.astimezone(dt.UTC) if now.tzinfo else now.replace(tzinfo=dt.UTC))
+    event.add("dtstamp", stamp)
+    event.add("sequence", int(stamp.timestamp()) // 60)  # later files win in agendas
     if phase.time is None:
         event.add("dtstart", phase.date)
         event.add("dtend", phase.date + dt.timedelta(days=1))

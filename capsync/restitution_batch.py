@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import scoring
 from .backends.xlsx_render import render_xlsx_bytes
@@ -60,7 +60,10 @@ def build_batch(batch: Batch) -> list[Restitution]:
             today=batch.today, view=batch.view,
         )  # fmt: skip
         spec = restitution_spec(data)
-        workbook_digest, pdf_digest = content_hash(spec), content_hash(data)
+        # Digests leave out the day it is built: a restitution whose content did not move
+        # keeps its file (and its date) instead of being rewritten every morning.
+        dateless = replace(data, today=dt.date.min)
+        workbook_digest, pdf_digest = content_hash("xlsx", dateless), content_hash("pdf", dateless)
         known_workbook, known_pdf = batch.known.get(structure, (None, None))
         changed = workbook_digest != known_workbook
         done.append(

@@ -55,15 +55,19 @@ class CycleReport:
     started_at: dt.datetime
     finished_at: dt.datetime | None = None
     pull: PullReport | None = None
+    pull_error: str | None = None  # the pull failed; the outputs were still refreshed
     collectives: list[CollectiveOutcome] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(c.error is None for c in self.collectives)
+        return self.pull_error is None and all(c.error is None for c in self.collectives)
 
     @property
     def errors(self) -> dict[str, str]:
-        return {c.collective: c.error for c in self.collectives if c.error}
+        found = {c.collective: c.error for c in self.collectives if c.error}
+        if self.pull_error:
+            found["pull"] = self.pull_error
+        return found
 
     def summary(self) -> str:
         """The French summary ``capsync sync`` prints and the status file keeps."""
@@ -83,6 +87,8 @@ class CycleReport:
         """What an admin should look at: skipped grids, deleted rows, locked outputs, errors."""
         lines = self.pull.summary_lines()[1:] if self.pull else []
         lines = [line for line in lines if not line.startswith("Anomalie — ")]
+        if self.pull_error:
+            lines.append(self.pull_error)
         for outcome in self.collectives:
             lines += outcome.locked
             if outcome.error:
@@ -114,8 +120,17 @@ class _Writer:
         self.backend, self.state, self.outcome = backend, state, outcome
         self.now, self.force = now, force
 
-    def put(self, key: str, digest: str, write: Callable[[], None], where: str) -> None:
-        if not self.force and self.state.hash_of(key) == digest:
+    def put(
+        self,
+        key: str,
+        digest: str,
+        write: Callable[[], None],
+        where: str,
+        ref: WorkbookRef | None = None,
+    ) -> None:
+        """Write unless the same content is already there (a deleted output is written again)."""
+        same = not self.force and self.state.hash_of(key) == digest
+        if same and (ref is None or self.backend.exists(ref)):
             self.outcome.unchanged += 1
             return
         try:
@@ -132,6 +147,7 @@ class _Writer:
             content_hash(spec),
             lambda: self.backend.write(ref, spec),
             self.backend.location(ref),
+            ref,
         )
 
     def file(
@@ -147,13 +163,23 @@ class _Writer:
 
 
 def _known_restitutions(
-    state: SyncState, collective: Collective
+    state: SyncState, collective: Collective, backend: Backend
 ) -> dict[str, tuple[str | None, str | None]]:
+    """The digests already written; none for a restitution whose workbook went missing."""
     known = {}
     for structure in collective.structures:
-        key = str(WorkbookRef(collective.id, Kind.RESTITUTION, structure.id))
-        known[structure.id] = (state.hash_of(key), state.hash_of(f"{key}.pdf"))
+        ref = WorkbookRef(collective.id, Kind.RESTITUTION, structure.id)
+        if backend.exists(ref):
+            known[structure.id] = (state.hash_of(str(ref)), state.hash_of(f"{ref}.pdf"))
     return known
+
+
+def _outputs(collective: Collective) -> list[WorkbookRef]:
+    return [
+        WorkbookRef(collective.id, Kind.DASHBOARD),
+        WorkbookRef(collective.id, Kind.CALENDAR),
+        *(WorkbookRef(collective.id, Kind.RESTITUTION, s.id) for s in collective.structures),
+    ]
 
 
 def _write_restitutions(
@@ -166,11 +192,10 @@ def _write_restitutions(
         where = backend.location(ref)
         if made.xlsx is not None:
             write = partial(backend.write_bytes, ref, made.xlsx)
-            writer.put(str(ref), made.workbook_digest, write, where)
+            writer.put(str(ref), made.workbook_digest, write, where, ref)
         elif made.spec is not None:
-            writer.put(
-                str(ref), made.workbook_digest, partial(backend.write, ref, made.spec), where
-            )
+            write = partial(backend.write, ref, made.spec)
+            writer.put(str(ref), made.workbook_digest, write, where, ref)
         else:
             writer.outcome.unchanged += 1
         if made.pdf is not None:
@@ -198,7 +223,11 @@ def refresh_collective(
     today = now.date()
     fingerprint = _fingerprint(campaign, collective, store, today)
     key = f"fingerprint:{collective.id}"
-    if not force and state.hash_of(key) == fingerprint:
+    if (
+        not force
+        and state.hash_of(key) == fingerprint
+        and all(backend.exists(ref) for ref in _outputs(collective))
+    ):
         outcome.skipped = True
         return outcome
     ref = campaign.referentiel
@@ -224,7 +253,9 @@ def refresh_collective(
     writer.spec(WorkbookRef(collective.id, Kind.DASHBOARD), dashboard_spec(inputs))
     calendar_ref = WorkbookRef(collective.id, Kind.CALENDAR)
     writer.spec(calendar_ref, calendar_spec(collective, today))
-    ics_digest = content_hash(collective.id, collective.calendar)
+    ics_digest = content_hash(
+        collective.id, collective.name, collective.region, collective.calendar
+    )
     writer.file(calendar_ref, "ics", lambda: calendar_ics(collective, now=now), ics_digest)
     view = collective_view(collective, ref, scores, actions=actions, answers=answers, texts=texts)
     _write_restitutions(
@@ -235,7 +266,7 @@ def refresh_collective(
             view=view,
             today=today,
             structures=tuple(s.id for s in collective.structures),
-            known={} if force else _known_restitutions(state, collective),
+            known={} if force else _known_restitutions(state, collective, backend),
             render=isinstance(backend, LocalBackend),
         ),
         backend,
@@ -260,7 +291,11 @@ def run_cycle(
 ) -> CycleReport:
     """Pull, then refresh every collectif; an error in one never stops the others."""
     report = CycleReport(started_at=now)
-    report.pull = pull(campaign, backend, store, collective=collective, now=now)
+    try:
+        report.pull = pull(campaign, backend, store, collective=collective, now=now)
+    except Exception as exc:  # what is stored still gives dashboards; retried next cycle
+        log.exception("pull failed")
+        report.pull_error = f"Lecture des grilles impossible : {exc}"
     for coll in campaign.config.collectives:
         if collective and coll.id != collective:
             continue

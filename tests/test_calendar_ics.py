@@ -25,20 +25,20 @@ def test_one_event_per_phase_with_stable_uids():
     events = _events(calendar_ics(lc.collective(), now=NOW))
     assert sorted(events) == sorted(
         [
-            "test-collectif-webinaire--2025-01-10@capsync",
-            "test-collectif-lancement--2025-02-04@capsync",
-            "test-collectif-visio_lecture-1-2025-03-04@capsync",
-            "test-collectif-regroupement-1-2025-04-10@capsync",
-            "test-collectif-visio_lecture-2-2025-05-06@capsync",
-            "test-collectif-regroupement-2-2025-06-20@capsync",
-            "test-collectif-cloture--2025-07-01@capsync",
+            "test-collectif-webinaire-n1@capsync",
+            "test-collectif-lancement-n1@capsync",
+            "test-collectif-visio_lecture-1@capsync",
+            "test-collectif-regroupement-1@capsync",
+            "test-collectif-visio_lecture-2@capsync",
+            "test-collectif-regroupement-2@capsync",
+            "test-collectif-cloture-n1@capsync",
         ]
     )
 
 
 def test_timed_phase_is_in_paris_time():
     data = calendar_ics(lc.collective(), now=NOW)
-    event = _events(data)["test-collectif-visio_lecture-2-2025-05-06@capsync"]
+    event = _events(data)["test-collectif-visio_lecture-2@capsync"]
     start = event["DTSTART"]
     assert start.params["TZID"] == "Europe/Paris"
     assert start.dt.replace(tzinfo=None) == dt.datetime(2025, 5, 6, 15, 30)
@@ -55,7 +55,7 @@ def test_timed_phase_is_in_paris_time():
 
 def test_phase_without_time_is_all_day_with_place_and_notes():
     events = _events(calendar_ics(lc.collective(), now=NOW))
-    launch = events["test-collectif-lancement--2025-02-04@capsync"]
+    launch = events["test-collectif-lancement-n1@capsync"]
     assert launch["DTSTART"].dt == dt.date(2025, 2, 4)
     assert not isinstance(launch["DTSTART"].dt, dt.datetime)
     assert launch["DTEND"].dt == dt.date(2025, 2, 5)
@@ -68,7 +68,7 @@ def test_phase_without_time_is_all_day_with_place_and_notes():
 
 def test_tentative_phase_says_so():
     events = _events(calendar_ics(lc.collective(), now=NOW))
-    closing = events["test-collectif-cloture--2025-07-01@capsync"]
+    closing = events["test-collectif-cloture-n1@capsync"]
     assert str(closing["STATUS"]) == "TENTATIVE"
     assert str(closing["SUMMARY"]) == (
         "CAP RSE Nouvelle-Aquitaine — Clôture, évaluation finale et labellisation "
@@ -93,3 +93,20 @@ def test_example_calendars_parse_back(collective_id):
     events = _events(calendar_ics(collective, now=NOW))
     assert len(events) == len(collective.calendar)
     assert all(str(uid).endswith("@capsync") for uid in events)
+
+
+def test_a_moved_regroupement_keeps_its_uid_and_a_higher_sequence():
+    collective = lc.collective()
+    before = _events(calendar_ics(collective, now=NOW))
+    moved = [
+        p.model_copy(update={"date": p.date + dt.timedelta(days=30)})
+        if (p.kind.value, p.chapter) == ("regroupement", "2")
+        else p
+        for p in collective.calendar
+    ]
+    later = NOW + dt.timedelta(days=1)
+    after = _events(calendar_ics(collective.model_copy(update={"calendar": moved}), now=later))
+    assert after.keys() == before.keys()  # agendas move the event, they do not add one
+    uid = "test-collectif-regroupement-2@capsync"
+    assert after[uid]["DTSTART"].dt == before[uid]["DTSTART"].dt + dt.timedelta(days=30)
+    assert after[uid]["SEQUENCE"] > before[uid]["SEQUENCE"]

@@ -190,3 +190,56 @@ def test_sync_dates_are_today(synced: Path) -> None:
     with Store.open(campaign.data_dir) as store:
         changes = store.last_change("occitanie")
     assert changes and all(when.date() <= dt.date.today() for when in changes.values())
+
+
+def _cycle(config: Path, now: dt.datetime):
+    from capsync.backends.local import LocalBackend
+    from capsync.sync import run_cycle, state_path
+    from capsync.sync_state import SyncState
+
+    campaign = load_campaign(config)
+    with Store.open(campaign.data_dir) as store, SyncState(state_path(campaign.data_dir)) as state:
+        return run_cycle(campaign, LocalBackend(campaign.data_dir), store, state, now=now)
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Path:
+    config = copy_example(tmp_path)
+    for command in ("generate", "demo"):
+        run(config, command)
+    return config
+
+
+def test_a_deleted_output_is_written_again_at_the_next_sync(fresh: Path) -> None:
+    now = dt.datetime(2026, 11, 23, 9, 0)
+    assert _cycle(fresh, now).ok
+    data = fresh.parent.parent / "data" / "occitanie"
+    (data / "tableau-de-bord.xlsx").unlink()
+    (data / "restitutions" / "ailes-revel.xlsx").unlink()
+    report = _cycle(fresh, now + dt.timedelta(minutes=15))
+    assert (data / "tableau-de-bord.xlsx").is_file()
+    assert (data / "restitutions" / "ailes-revel.xlsx").is_file()
+    written = [w for c in report.collectives for w in c.written]
+    assert all("nouvelle-aquitaine" not in w for w in written)
+
+
+def test_restitutions_are_not_rewritten_the_next_day_when_nothing_moved(fresh: Path) -> None:
+    now = dt.datetime(2026, 11, 23, 9, 0)
+    assert _cycle(fresh, now).ok
+    restitutions = sorted((fresh.parent.parent / "data").rglob("restitutions/*"))
+    before = {p: p.stat().st_mtime_ns for p in restitutions}
+    assert _cycle(fresh, now + dt.timedelta(days=1)).ok
+    assert {p: p.stat().st_mtime_ns for p in restitutions} == before
+
+
+def test_a_pull_that_fails_still_refreshes_the_outputs_from_what_is_stored(fresh: Path) -> None:
+    now = dt.datetime(2026, 11, 23, 9, 0)
+    assert _cycle(fresh, now).ok
+    data = fresh.parent.parent / "data" / "occitanie"
+    shutil.rmtree(data / "grilles")
+    (data / "grilles").write_text("un fichier à la place du dossier des grilles")
+    (data / "tableau-de-bord.xlsx").unlink()
+    report = _cycle(fresh, now + dt.timedelta(minutes=15))
+    assert not report.ok
+    assert report.errors["pull"].startswith("Lecture des grilles impossible")
+    assert (data / "tableau-de-bord.xlsx").is_file()
