@@ -211,6 +211,11 @@ def fill_grid(
         if _has_answers(sheet, located):
             return "answered"
         located_sheets.append((chapter.id, sheet, located))
+    if PLAN_SHEET in book.sheetnames:
+        rows = list(book[PLAN_SHEET].iter_rows(values_only=True))
+        located_plan = locate_plan_sheet(PLAN_SHEET, rows)
+        if located_plan and located_plan.data_rows:  # somebody typed an action
+            return "answered"
     if rng.random() < 0.1:  # one structure in ten has not started yet
         return "not started"
     ids: list[str] = []

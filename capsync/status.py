@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,19 @@ def read_status(data_dir: Path) -> Status | None:
 
 def write_status(data_dir: Path, status: Status) -> None:
     write_bytes_atomic(status_path(data_dir), status.to_json())
+
+
+def process_alive(pid: int | None) -> bool:
+    """Whether the daemon that wrote the status still runs (a killed one cannot say so)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
 
 
 def iso(moment: dt.datetime | None) -> str:

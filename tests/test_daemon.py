@@ -116,3 +116,19 @@ def test_status_gives_the_next_run_after_the_last_one(tmp_path: Path) -> None:
     before_second = seen[1]
     assert before_second is not None and before_second.last_run is not None
     assert before_second.next_run > before_second.last_run.started_at
+
+
+def test_status_tells_when_the_daemon_was_killed(tmp_path: Path) -> None:
+    from capsync.status import Status, write_status
+
+    config = copy_example(tmp_path)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    data = tmp_path / "data"
+    data.mkdir()
+    write_status(
+        data, Status(pid=int(dead.stdout), state="en attente", next_run="2026-01-01T00:00")
+    )
+    shown = CliRunner().invoke(main, ["--config", str(config), "status"])
+    assert f"État : arrêté — le démon (pid {int(dead.stdout)}) s'est interrompu" in shown.output
+    assert "Prochain cycle" not in shown.output

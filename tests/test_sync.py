@@ -243,3 +243,18 @@ def test_a_pull_that_fails_still_refreshes_the_outputs_from_what_is_stored(fresh
     assert not report.ok
     assert report.errors["pull"].startswith("Lecture des grilles impossible")
     assert (data / "tableau-de-bord.xlsx").is_file()
+
+
+def test_demo_never_touches_a_grid_whose_plan_de_progres_was_typed(tmp_path: Path) -> None:
+    config = copy_example(tmp_path)
+    run(config, "generate", "--collective", "occitanie", "--structure", "ailes-revel")
+    grid = tmp_path / "data" / "occitanie" / "grilles" / "ailes-revel.xlsx"
+    book = openpyxl.load_workbook(grid)
+    plan = book["Plan de progrès"]
+    keys = [c.value for c in plan[2]]
+    plan.cell(4, keys.index("action") + 1).value = "Action tapée par la structure"
+    book.save(grid)
+    before = grid.read_bytes()
+    output = run(config, "demo")
+    assert f"{grid} : déjà renseignée, laissée telle quelle." in output
+    assert grid.read_bytes() == before

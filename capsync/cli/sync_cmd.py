@@ -11,7 +11,7 @@ from ..backends.factory import open_backend
 from ..daemon import Daemon, parse_interval
 from ..demo import run_demo
 from ..locking import campaign_lock
-from ..status import RunStatus, iso, read_status
+from ..status import RunStatus, iso, process_alive, read_status
 from ..store import Store
 from ..sync import run_cycle, state_path
 from ..sync_state import SyncState
@@ -114,7 +114,14 @@ def status(state: CliState) -> None:
     if found is None:
         click.echo("Aucun cycle n'a encore été lancé par le démon.")
         return
-    click.echo(f"État : {found.state}" + (f" (pid {found.pid})" if found.pid else ""))
+    if found.state != "arrêté" and not process_alive(found.pid):
+        click.echo(
+            f"État : arrêté — le démon (pid {found.pid}) s'est interrompu sans finir "
+            "proprement ; relancez capsync daemon."
+        )
+        found.next_run = ""
+    else:
+        click.echo(f"État : {found.state}" + (f" (pid {found.pid})" if found.pid else ""))
     if found.every_seconds:
         click.echo(f"Intervalle : {found.every_seconds} s ; cycles effectués : {found.cycles}")
     if found.last_run:
