@@ -37,7 +37,6 @@ COLLECTIVE = "test-na"
 DELEGATE = "xavier@example.org"
 STRUCTURES = {"ACI Une": "aci-une", "AI Deux": "ai-deux"}
 FOLDER_MIME = "application/vnd.google-apps.folder"
-TYPED_ACTION = '\'=IMPORTXML("http://x";"//a")'  # the apostrophe keeps it text in Sheets
 ACTION_TEXT = '=IMPORTXML("http://x";"//a")'
 
 
@@ -186,7 +185,7 @@ def test_typed_text_that_looks_like_a_formula_stays_text_in_the_dashboard(
     keys = plan[KEY_ROW]
     sheet = synced.person.open_by_key(synced.backend.file_id(ref)).worksheet(PLAN_SHEET)
     first = FIRST_DATA_ROW + 1
-    cells = [(keys.index("critere"), "1.1.1"), (keys.index("action"), TYPED_ACTION),
+    cells = [(keys.index("critere"), "1.1.1"), (keys.index("action"), ACTION_TEXT),
              (keys.index("statut"), "à faire")]  # fmt: skip
     sheet.batch_update([{"range": gspread.utils.rowcol_to_a1(first, col + 1), "values": [[text]]}
                         for col, text in cells], value_input_option="USER_ENTERED")  # fmt: skip

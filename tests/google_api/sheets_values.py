@@ -105,7 +105,12 @@ def write_matrix(
                 continue
             if isinstance(value, dict | list):
                 raise bad_request(f"Invalid values[{i}][{j}]: {value}")
-            set_value(sheet, top + i, left + j, parse(value))
+            cell = sheet.cells.get((top + i, left + j), {})
+            kind = cell.get("userEnteredFormat", {}).get("numberFormat", {}).get("type")
+            if option != "RAW" and kind == "TEXT":  # « Plain text » cells store what is typed
+                set_value(sheet, top + i, left + j, raw_cell(str(value)))
+            else:
+                set_value(sheet, top + i, left + j, parse(value))
             written.add((i, j))
     return written
 

@@ -9,8 +9,9 @@ number-format type of each cell are asked for, which keeps the answer small.
 Values come back the way the local backend gives them: text as ``str`` (empty
 text as None), every number as ``float``, booleans as ``bool``, and numbers
 formatted as dates (a date typed in the browser, or a date we wrote) as
-``date`` / ``datetime`` / ``time``. Formula errors come back as their text
-(« #DIV/0! »), like Excel shows them.
+``date`` / ``datetime`` / ``time``. A formula comes back as the formula a
+person typed (« =IMPORTXML(…) », « +33 6 12 »), never as what Sheets made of
+it: that is what was typed, and a parse anomaly says what is expected.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from typing import Any
 from ..base import RawWorkbook
 
 READ_FIELDS = (
-    "sheets(properties(sheetId,title),"
-    "data(rowData(values(effectiveValue,userEnteredFormat/numberFormat/type))))"
+    "sheets(properties(sheetId,title),data(rowData(values("
+    "effectiveValue,userEnteredValue/formulaValue,userEnteredFormat/numberFormat/type))))"
 )
 _EPOCH = dt.datetime(1899, 12, 30)
 _ERRORS = {
@@ -48,6 +49,9 @@ def from_serial(number: float, kind: str) -> dt.date | dt.datetime | dt.time:
 
 
 def cell_value(cell: dict[str, Any]) -> Any:
+    formula = cell.get("userEnteredValue", {}).get("formulaValue")
+    if formula:  # what the person typed, not what Sheets made of it (an error, a fetch)
+        return formula
     effective = cell.get("effectiveValue")
     if not effective:
         return None

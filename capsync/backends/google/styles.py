@@ -57,10 +57,13 @@ _STYLES: dict[Style, CellFormat] = {
         "borders": _border("#BFBFBF"),
     },
     Style.TEXT: {"wrapStrategy": "WRAP"},
+    # « Plain text »: what a person types is kept as typed — « =IMPORTXML(…) » does not run,
+    # « +33 6… » or « - à revoir » do not become #ERROR!, and a typed « 3 » is read as « 3 ».
     Style.INPUT: {
         "backgroundColorStyle": {"rgbColor": rgb("#FFF9DB")},
         "wrapStrategy": "WRAP",
         "borders": _border("#BFBFBF"),
+        "numberFormat": {"type": "TEXT"},
     },
     Style.INPUT_DATE: {
         "backgroundColorStyle": {"rgbColor": rgb("#FFF9DB")},
