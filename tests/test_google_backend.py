@@ -20,7 +20,7 @@ from google.oauth2.credentials import Credentials
 from capsync.backends.base import Backend, Kind, WorkbookRef
 from capsync.backends.google import GoogleBackend
 from capsync.backends.google.quota import RetryPolicy
-from capsync.backends.google.sharing import audit, fix
+from capsync.backends.google.sharing import audit, diff, fix
 from capsync.backends.local import LocalBackend
 from capsync.config import GoogleSettings
 from capsync.generate import Status, generate
@@ -250,3 +250,39 @@ def test_a_read_google_did_not_answer_is_retried_at_the_next_pull(
         assert store.source_state("test-na") == {}
         retried = pull(camp, backend, store, now=NOW, workers=1)
         assert retried.read == 2 and retried.added > 0
+
+
+def test_the_shared_drive_members_inherited_by_every_file_are_not_over_shares() -> None:
+    ref = WorkbookRef("test-na", Kind.GRID, "aci-une")
+    member = [{"inherited": True, "permissionType": "member"}]
+    inherited = {"id": "p1", "type": "user", "role": "organizer",
+                 "emailAddress": "admin@coorace.example", "permissionDetails": member}  # fmt: skip
+    direct = {"id": "p2", "type": "user", "role": "reader", "emailAddress": "inconnu@gmail.com",
+              "permissionDetails": [{"inherited": False, "permissionType": "file"}]}  # fmt: skip
+    findings = diff(ref, "f", [inherited, direct], {}, {})
+    assert [f.message for f in findings] == [
+        "test-na/grille/aci-une : inconnu@gmail.com n'est pas dans la configuration (lecteur)"
+    ]
+
+
+def test_every_drive_call_supports_shared_drives(google_api: GoogleApi, tmp_path: Path) -> None:
+    import urllib.parse
+
+    camp = campaign(tmp_path)
+    backend = google(google_api, camp)
+    seen: list[str] = []
+    session = backend.drive.session
+    original = session.request
+
+    def spy(method: str, url: str, **kwargs: Any) -> Any:
+        response = original(method, url, **kwargs)
+        seen.append(response.url)
+        return response
+
+    session.request = spy  # type: ignore[method-assign]  # observe requests, answer unchanged
+    generate(camp, backend, workers=1)
+    drive = [u for u in seen if "/drive/v3/" in u]
+    assert drive and all(
+        urllib.parse.parse_qs(urllib.parse.urlsplit(u).query).get("supportsAllDrives") == ["true"]
+        for u in drive
+    )

@@ -40,6 +40,9 @@ class DriveClient:
         self.session = session
 
     def _call(self, method: str, url: str, **kwargs: Any) -> Any:
+        # A service account has no storage of its own: real deployments put the root folder
+        # in a shared drive, which Drive only serves to calls that say they support them.
+        kwargs["params"] = {**kwargs.get("params", {}), "supportsAllDrives": "true"}
         response = self.session.request(method, url, **kwargs)
         if response.status_code >= 400:
             try:
@@ -59,6 +62,8 @@ class DriveClient:
                 "q": q,
                 "pageSize": PAGE_SIZE,
                 "fields": f"nextPageToken,files({fields})",
+                "includeItemsFromAllDrives": "true",
+                "corpora": "allDrives",
             }
             if token:
                 params["pageToken"] = token
@@ -105,7 +110,7 @@ class DriveClient:
         return self._call("PATCH", url, params=params, data=body, headers=headers)
 
     def permissions(self, file_id: str) -> list[dict[str, Any]]:
-        fields = "permissions(id,type,role,emailAddress,domain)"
+        fields = "permissions(id,type,role,emailAddress,domain,permissionDetails(inherited))"
         return self._call("GET", f"{DRIVE}/files/{file_id}/permissions",
                           params={"fields": fields}).get("permissions", [])  # fmt: skip
 

@@ -79,6 +79,11 @@ class Finding:
     role: str = ""  # the role to grant when ``permission_id`` is None
 
 
+def _inherited(permission: dict[str, Any]) -> bool:
+    details = permission.get("permissionDetails") or []
+    return bool(details) and all(d.get("inherited") for d in details)
+
+
 def diff(
     ref: WorkbookRef,
     file_id: str,
@@ -94,8 +99,8 @@ def diff(
         kind, role, pid = perm.get("type"), perm.get("role", ""), perm.get("id")
         email = (perm.get("emailAddress") or "").lower()
         label = ROLE_LABELS.get(role, role)
-        if role == "owner" or email in owners:
-            continue
+        if role == "owner" or email in owners or _inherited(perm):
+            continue  # inherited: the shared drive's members, managed where they are granted
         if kind == "anyone":
             message = f"{ref} : accessible à toute personne disposant du lien ({label})"
         elif kind == "domain":
