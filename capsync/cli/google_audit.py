@@ -44,8 +44,11 @@ def audit(state: CliState, apply_fix: bool) -> None:
         n = len(findings)
         click.echo(f"{n} écart{'s' if n > 1 else ''} avec la configuration (capsync audit --fix).")
         raise SystemExit(1)
-    for line in fix(backend, findings):
+    done = fix(backend, findings)
+    for line in done:
         click.echo(line)
+    if any(line.startswith("Échec") for line in done):
+        raise SystemExit(1)  # what failed is still shared wrongly
 
 
 commands = [audit]
