@@ -47,6 +47,7 @@ class CollectiveOutcome:
     written: list[str] = field(default_factory=list)
     unchanged: int = 0
     locked: list[str] = field(default_factory=list)  # French messages
+    notices: list[str] = field(default_factory=list)  # what an admin must do, in French
     error: str | None = None
 
 
@@ -90,7 +91,7 @@ class CycleReport:
         if self.pull_error:
             lines.append(self.pull_error)
         for outcome in self.collectives:
-            lines += outcome.locked
+            lines += outcome.locked + outcome.notices
             if outcome.error:
                 lines.append(f"Collectif {outcome.collective} : {outcome.error}")
         return lines
@@ -174,6 +175,32 @@ def _known_restitutions(
     return known
 
 
+def _sharing_notice(
+    state: SyncState, collective: Collective, backend: Backend, now: dt.datetime
+) -> str | None:
+    """On Drive, a changed délégué·e or contact changes who may open what: say so once.
+
+    Files are shared when they are created; changing the sharing of existing
+    files is ``capsync audit --fix``'s job (one request per file, so not done
+    silently inside a cycle).
+    """
+    if isinstance(backend, LocalBackend):
+        return None
+    people = (
+        sorted((d.email.lower(), d.role.value) for d in collective.delegates),
+        sorted((s.id, sorted(c.lower() for c in s.contacts)) for s in collective.structures),
+    )
+    key, digest = f"sharing:{collective.id}", content_hash(people)
+    before = state.hash_of(key)
+    state.remember(key, digest, now)
+    if before is None or before == digest:
+        return None
+    return (
+        f"Collectif {collective.id} : les délégué·e·s ou les contacts ont changé dans la "
+        "configuration ; lancez « capsync audit --fix » pour mettre les partages à jour."
+    )
+
+
 def _outputs(collective: Collective) -> list[WorkbookRef]:
     return [
         WorkbookRef(collective.id, Kind.DASHBOARD),
@@ -230,6 +257,10 @@ def refresh_collective(
     ):
         outcome.skipped = True
         return outcome
+    notice = _sharing_notice(state, collective, backend, now)
+    if notice:
+        log.warning(notice)
+        outcome.notices.append(notice)
     ref = campaign.referentiel
     answers = store.current_answers(collective.id)
     scores = scoring.score_collective(answers, ref, collective.structures)

@@ -283,3 +283,23 @@ def test_with_a_fifth_of_requests_failing_the_cycles_converge_to_the_same_dashbo
     faulty = _campaign_until_done(google_api, tmp_path / "faulty", faulty=True)
     assert faulty == clean
     assert any("Score global" in row for row in clean["Synthèse"])
+
+
+def test_a_new_delegate_in_the_configuration_is_flagged_for_the_audit(
+    google_api: GoogleApi, synced: Synced
+) -> None:
+    from .grid_campaign import config, write_campaign
+
+    assert synced.cycle().warnings() == []
+    cfg = config()
+    cfg["collectives"][0]["structures"][0]["contacts"] = ["direction@aci-une.fr"]
+    cfg["collectives"][0]["structures"][1]["contacts"] = ["contact@ai-deux.fr"]
+    cfg["collectives"][0]["delegates"][0]["email"] = "nouvelle@example.org"
+    cfg["backend"]["google"] = {"root_folder_id": None, "requests_per_minute": 50}
+    synced.camp = write_campaign(synced.camp.config_path.parent, cfg=cfg)
+    warnings = synced.cycle(minutes=15).warnings()
+    assert warnings == [
+        "Collectif test-na : les délégué·e·s ou les contacts ont changé dans la configuration ; "
+        "lancez « capsync audit --fix » pour mettre les partages à jour."
+    ]
+    assert synced.cycle(minutes=30).warnings() == []  # said once
