@@ -287,7 +287,12 @@ def refresh_collective(
     ics_digest = content_hash(
         collective.id, collective.name, collective.region, collective.calendar
     )
-    writer.file(calendar_ref, "ics", lambda: calendar_ics(collective, now=now), ics_digest)
+    writer.file(
+        calendar_ref,
+        "ics",
+        lambda: calendar_ics(collective, now=now.astimezone(dt.UTC)),
+        ics_digest,
+    )
     view = collective_view(collective, ref, scores, actions=actions, answers=answers, texts=texts)
     _write_restitutions(
         Batch(

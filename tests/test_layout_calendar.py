@@ -201,3 +201,9 @@ def test_example_calendars(collective_id):
     dates = [r[0] for r in rows[TABLE_HEADER_ROW + 1 :]]
     assert len(dates) == len(collective.calendar)
     assert dates == sorted(dates)
+
+
+def test_a_collectif_without_calendar_says_so():
+    spec = calendar_spec(lc.collective().model_copy(update={"calendar": []}), dt.date(2026, 1, 5))
+    rows = spec.sheets[0].rows
+    assert ["Prochaine étape", None, "aucune (calendrier non renseigné)"] in rows

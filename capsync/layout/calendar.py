@@ -101,7 +101,8 @@ def days_left_text(days: int) -> str:
 def _summary_rows(collective: Collective, today: dt.date) -> list[list[Value]]:
     upcoming = next_phase(collective, today)
     if upcoming is None:
-        next_text, days_text = "aucune (le calendrier est terminé)", "—"
+        over = "le calendrier est terminé" if collective.calendar else "calendrier non renseigné"
+        next_text, days_text = f"aucune ({over})", "—"
     else:
         tentative = f" ({TENTATIVE})" if upcoming.tentative else ""
         next_text = f"{upcoming.title} — {upcoming.date:%d/%m/%Y}{tentative}"

@@ -136,7 +136,8 @@ def weakest_objectives(
         return []
     answered = mine[mine["answered"]]
     means = answered.groupby("objective", sort=False)["retained"].mean()
-    order = {o.id: i for ch in referentiel.chapters for i, o in enumerate(ch.objectives)}
+    objectives = (o for ch in referentiel.chapters for o in ch.objectives)
+    order = {o.id: i for i, o in enumerate(objectives)}  # document order, ties broken by it
     ranked = sorted(
         ((str(o), float(m)) for o, m in means.items() if m < weak_level),
         key=lambda item: (item[1], order.get(item[0], 0)),
