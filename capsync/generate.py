@@ -24,13 +24,16 @@ from .backends.base import Backend, Kind, WorkbookRef
 from .backends.local import LocalBackend, locked_message
 from .config import Collective, Structure
 from .errors import BackendError, CapsyncError, FileLocked
+from .identity import Identity
 from .layout.grid import grid_spec
+from .parse import identity_message
 from .upgrade import UpgradeReport, carry_over, needs_upgrade, read_identity
 from .validation import Campaign
 from .workers import process_pool, worker_count
 
 log = logging.getLogger("capsync")
 
+GRID_KIND = "grille"  # Identity.kind written by grid_spec
 PARALLEL_MIN = 48  # below this, starting worker processes costs more than it saves
 
 Progress = Callable[[int, int], None]
@@ -143,8 +146,12 @@ def process_grid(
                 ref,
                 Status.FAILED,
                 f"La grille {backend.location(ref)} n'a pas de feuille d'identité "
-                "« _capsync » : elle n'a pas été mise à jour (aucune modification).",
+                "« _capsync » : elle n'a pas été mise à jour (aucune modification). "
+                "Remettez la grille d'origine à sa place ou importez-la avec « capsync import ».",
             )
+        wrong = _wrong_identity(identity, collective, structure)
+        if wrong:
+            return GridResult(ref, Status.FAILED, f"{backend.location(ref)} : {wrong}")
         if not needs_upgrade(identity, ref_model, structure):
             return GridResult(ref, Status.UP_TO_DATE)
         is_locked = getattr(backend, "is_locked", None)
@@ -160,6 +167,25 @@ def process_grid(
         return GridResult(ref, Status.LOCKED, str(exc))
     except BackendError as exc:
         return GridResult(ref, Status.FAILED, str(exc))
+
+
+def _wrong_identity(identity: Identity, collective: Collective, structure: Structure) -> str:
+    """Why this file must not be upgraded as ``structure``'s grid; empty when it may.
+
+    A filled grid copied over another structure's file would otherwise carry
+    one structure's answers into the other's new grid.
+    """
+    if identity.kind != GRID_KIND:
+        return (
+            f"Ce fichier n'est pas une grille d'auto-évaluation (c'est un classeur de type "
+            f"« {identity.kind} ») : il n'a pas été mis à jour (aucune modification). "
+            "Remettez la grille d'origine à sa place ou importez-la avec « capsync import »."
+        )
+    if (identity.structure, identity.collective) != (structure.id, collective.id):
+        return identity_message(identity, collective.id, structure.id).replace(
+            "elle n'a pas été lue", "elle n'a pas été mise à jour (aucune modification)"
+        )
+    return ""
 
 
 def _locked(backend: Backend, ref: WorkbookRef) -> str:

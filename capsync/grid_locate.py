@@ -10,14 +10,14 @@ must move every typed value, including those in columns a structure added.
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .layout.grid_schema import (
     COL_ID,
-    COL_LEVELS,
     COL_RETAINED,
     LEADING_COLUMNS,
     PLAN_COLUMNS,
@@ -27,6 +27,7 @@ from .layout.grid_schema import (
 )
 
 SEARCH_ROWS = 12  # how far down to look for the key or header row
+ANONYMOUS_KEY = re.compile(rf"^{re.escape(RESPONDENT_PREFIX)}(\d+)$")
 
 
 @dataclass
@@ -100,7 +101,7 @@ def _locate(
     rows: Sequence[Sequence[Any]],
     required: set[str],
     fixed: dict[str, str],
-    respondent_keys: Sequence[str],
+    respondent_headers: Mapping[str, str],
 ) -> LocatedSheet | None:
     key_row = _find_key_row(rows, required)
     if key_row is not None:
@@ -117,15 +118,13 @@ def _locate(
             return None
         header_row, columns = found
         by_keys = False
-        if COL_LEVELS in columns and COL_RETAINED in columns:
-            between = range(columns[COL_LEVELS] + 1, columns[COL_RETAINED])
-            headers = [_text(_cell(rows, header_row, c)) for c in between]
-            keys = (
-                list(respondent_keys)
-                if len(respondent_keys) == len(headers)
-                else [f"{RESPONDENT_PREFIX}{slug(h) or i + 1}" for i, h in enumerate(headers)]
-            )
-            columns.update({k: c for k, c in zip(keys, between, strict=True)})
+        fixed_cols = set(columns.values())
+        taken: set[str] = set()
+        for c, value in enumerate(rows[header_row] if header_row < len(rows) else ()):
+            key = _respondent_key(_text(value), respondent_headers) if c not in fixed_cols else None
+            if key is not None and key not in taken:
+                columns[key] = c
+                taken.add(key)
     located = LocatedSheet(sheet=sheet, header_row=header_row, columns=columns, by_keys=by_keys)
     located.headers = {k: _text(_cell(rows, header_row, c)) for k, c in columns.items()}
     known_cols = set(columns.values())
@@ -153,19 +152,71 @@ def _locate(
     return located
 
 
+def _name_slug(header: str) -> str:
+    """« Marie Curie (Direction) » → « marie-curie »: the name part of a respondent header."""
+    return slug(header.split("(", 1)[0])
+
+
+def known_headers(
+    respondent_keys: Sequence[str] = (), respondent_headers: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Header text → key of the respondent columns a grid is known to have.
+
+    ``respondent_keys`` alone covers the common case: « Répondant·e 3 » for
+    ``r:3``, and a named key ``r:marie-curie`` is found by the name in its header.
+    """
+    found = dict(respondent_headers or {})
+    for key in respondent_keys:
+        match = ANONYMOUS_KEY.match(key)
+        if match:
+            found.setdefault(f"Répondant·e {match.group(1)}", key)
+        else:  # its header is unknown; the name in its key finds « Marie Curie (Direction) »
+            found.setdefault(key, key)
+    return found
+
+
+def _respondent_key(header: str, known: Mapping[str, str]) -> str | None:
+    """The key of the respondent whose header this is: exact text first, then the name."""
+    if not header:
+        return None
+    if header in known:
+        return known[header]
+    by_norm = {_norm(h): k for h, k in known.items()}
+    if _norm(header) in by_norm:
+        return by_norm[_norm(header)]
+    name = _name_slug(header)
+    if not name:
+        return None
+    for text, key in known.items():
+        if _name_slug(text) == name:
+            return key
+    for key in known.values():
+        if not ANONYMOUS_KEY.match(key) and key[len(RESPONDENT_PREFIX) :] == name:
+            return key
+    return None
+
+
 def locate_chapter_sheet(
-    sheet: str, rows: Sequence[Sequence[Any]], respondent_keys: Sequence[str] = ()
+    sheet: str,
+    rows: Sequence[Sequence[Any]],
+    respondent_keys: Sequence[str] = (),
+    respondent_headers: Mapping[str, str] | None = None,
 ) -> LocatedSheet | None:
     """Locate a chapter sheet; None when it has neither key row nor recognisable headers.
 
-    ``respondent_keys`` (from the grid's identity) name the respondent columns
-    when only the French headers could be found.
+    Only when the hidden key row is lost do the French headers matter: a column
+    is a respondent's when its header is one the grid is known to have
+    (``respondent_headers``: header text → key, plus those ``respondent_keys``
+    imply), by exact text or by the name before « ( ». Any other column is an
+    extra column, never a respondent: a column a structure added must not be
+    read as someone's answers.
     """
     fixed = {key: header for key, header, _ in (*LEADING_COLUMNS, *TRAILING_COLUMNS)}
-    return _locate(sheet, rows, {COL_ID, COL_RETAINED}, fixed, respondent_keys)
+    known = known_headers(respondent_keys, respondent_headers)
+    return _locate(sheet, rows, {COL_ID, COL_RETAINED}, fixed, known)
 
 
 def locate_plan_sheet(sheet: str, rows: Sequence[Sequence[Any]]) -> LocatedSheet | None:
     """Locate the « Plan de progrès » sheet; its rows are in ``data_rows``."""
     fixed = {key: header for key, header, _ in PLAN_COLUMNS}
-    return _locate(sheet, rows, {"action", "statut"}, fixed, ())
+    return _locate(sheet, rows, {"action", "statut"}, fixed, {})

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .backends.base import Backend, Kind, WorkbookRef
 from .backends.xlsx_read import read_workbook
-from .errors import BackendError, ImportRefused
+from .errors import BackendError, BackendUnavailable, ImportRefused
 from .identity import IDENTITY_SHEET, Identity, identity_from_rows
 from .validation import Campaign
 
@@ -41,8 +41,13 @@ def _refuse(path: Path, reason: str) -> ImportRefused:
 
 def file_identity(path: Path) -> Identity:
     """The identity of a returned grid; refuse what is not a capsync grid."""
+    if not Path(path).is_file():
+        raise _refuse(path, "fichier introuvable.")
     try:
         raw = read_workbook(path)
+    except BackendUnavailable as exc:
+        reason = "fichier occupé ou inaccessible, il n'a pas pu être lu : relancez l'import."
+        raise _refuse(path, reason) from exc
     except BackendError as exc:
         raise _refuse(path, f"ce fichier n'est pas une grille capsync ({exc})") from exc
     identity = identity_from_rows(raw.get(IDENTITY_SHEET, []))

@@ -47,6 +47,7 @@ UNKNOWN = "nsp"
 TEXT_COLUMNS = (COL_JUSTIFICATION, COL_REVIEW_COMMENT)
 PLAN_FIELDS = ("critere", "action", "responsable", "echeance", "statut", "commentaire")
 _NOT_CHAPTERS = {GUIDE_SHEET, PLAN_SHEET, ARCHIVE_SHEET, IDENTITY_SHEET}
+_NOT_PLAN = {GUIDE_SHEET, ARCHIVE_SHEET, IDENTITY_SHEET, "_listes"}
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _LETTERS = [_column_letter(i) for i in range(256)]
 
@@ -175,16 +176,21 @@ class LevelReader:
         )
 
     def read_text(self, text: str) -> Reading | None:
-        """The reading of a typed text, None when it is not an accepted spelling."""
+        """The reading of a typed text, None when it is not an accepted spelling.
+
+        A leading comparison or sign (« <3 », « ≥ 3 », « -1 », « +2 ») says something
+        other than the level its digits name: it is not read, so the structure is asked.
+        """
         try:
             return self._exact[text]
         except KeyError:
             pass
-        reading = self._normalized.get(normalize(text))
-        if reading is None:
+        signed = text.lstrip()[:1] in _SIGNS
+        reading = None if signed else self._normalized.get(normalize(text))
+        if reading is None and not signed:
             number = _number(text)
             if number is not None and number in self.values:
-                reading = (LEVEL, int(number))
+                reading = (LEVEL, number)
         if len(self._exact) < 10_000:
             self._exact[text] = reading
         return reading
@@ -195,11 +201,14 @@ class LevelReader:
         return None
 
 
-def _number(text: str) -> float | None:
-    try:
-        return float(text.strip().replace(",", "."))
-    except ValueError:
-        return None
+_SIGNS = frozenset("<>≤≥⩽⩾+-−")  # a value starting with one of these is not a plain level
+_WHOLE = re.compile(r"^\s*(\d+)(?:[.,]0+)?\s*$")
+
+
+def _number(text: str) -> int | None:
+    """« 3 », « 3,0 », « 3.00 » → 3; anything else (« 1e0 », « 3.5 », « -1 ») → None."""
+    match = _WHOLE.match(text)
+    return int(match.group(1)) if match else None
 
 
 _READERS: dict[int, tuple[Scale, LevelReader]] = {}
@@ -237,9 +246,22 @@ _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:
 
 
 def read_date(value: Any) -> dt.date | None:
-    """A date cell as a date; raise ValueError when it is not one (an empty cell is None)."""
+    """A date cell as a date; raise ValueError when it is not one (an empty cell is None).
+
+    Only dates of years 2000–2100 are dates of this campaign: « 2026 » typed alone,
+    or a year typed as 1926, is asked again rather than read as a date a century off.
+    Digits typed as text are never Excel serial numbers (« 2026 » is not 18/07/1905).
+    """
     if value is None:
         return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+    return _in_campaign_years(_read_date(value))
+
+
+def _read_date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -248,8 +270,6 @@ def read_date(value: Any) -> dt.date | None:
         return _serial(float(value))
     if isinstance(value, str):
         text = value.strip()
-        if not text:
-            return None
         if match := _DMY.match(text):
             day, month, year = (int(g) for g in match.groups())
             if len(match.group(3)) == 2:
@@ -258,15 +278,23 @@ def read_date(value: Any) -> dt.date | None:
         if match := _YMD.match(text):
             year, month, day = (int(g) for g in match.groups())
             return dt.date(year, month, day)
-        if text.isdigit():
-            return _serial(float(text))
     raise ValueError(f"not a date: {value!r}")
+
+
+_FIRST_YEAR, _LAST_YEAR = 2000, 2100
+_SERIALS = (36526, 73051)  # 01/01/2000 and 01/01/2100 as Excel serial day numbers
+
+
+def _in_campaign_years(date: dt.date) -> dt.date:
+    if not _FIRST_YEAR <= date.year <= _LAST_YEAR:
+        raise ValueError(f"date out of the campaign's years: {date}")
+    return date
 
 
 def _serial(number: float) -> dt.date:
     """An Excel serial day number (1900 system, as Excel and LibreOffice write it)."""
-    if not 1 <= number < 2_958_466:
-        raise ValueError(f"not a date serial: {number}")
+    if not _SERIALS[0] <= number <= _SERIALS[1]:
+        raise ValueError(f"not a date serial of years 2000–2100: {number}")
     return _EXCEL_EPOCH + dt.timedelta(days=int(number))
 
 
@@ -317,6 +345,10 @@ def identity_message(identity: Identity, collective: str, structure: str) -> str
     )
 
 
+NO_PLAN_MESSAGE = (
+    f"Onglet « {PLAN_SHEET} » introuvable : s'il a été renommé ou supprimé, remettez-le "
+    "(le plan de progrès n'a pas été lu)."
+)
 NO_CHAPTER_MESSAGE = (
     "Aucun onglet « Chapitre » n'a été trouvé dans ce fichier : ce n'est sans doute pas "
     "une grille capsync. Remettez la grille d'origine à sa place."
@@ -352,12 +384,14 @@ def parse_grid(
     known = referentiel.criteria
     seen: dict[str, str] = {}  # criterion → "Chapitre 1!A4"
     chapters = 0
+    others: list[str] = []  # sheets that may hold the plan, renamed or not
     respondent_keys = identity.respondents if identity else ()
     for sheet, rows in raw.items():
         if sheet in _NOT_CHAPTERS:
             continue
         located = locate_chapter_sheet(sheet, rows, respondent_keys)
         if located is None or COL_ID not in located.columns:
+            others.append(sheet)
             continue
         chapters += 1
         _parse_chapter(parsed, located, rows, reader, known, seen, anomaly)
@@ -365,12 +399,23 @@ def parse_grid(
     if chapters == 0:
         anomaly("", "", "", NO_CHAPTER_MESSAGE)
     parsed.missing = [c.id for c in referentiel.criteria_for(structure.type) if c.id not in seen]
-    if PLAN_SHEET in raw:
-        located = locate_plan_sheet(PLAN_SHEET, raw[PLAN_SHEET])
-        if located is not None:
-            parsed.plan_found = True
-            _parse_plan(parsed, located, raw[PLAN_SHEET], known, anomaly)
+    plan = _locate_plan(raw, others)
+    if plan is not None:
+        parsed.plan_found = True
+        _parse_plan(parsed, plan, raw[plan.sheet], known, anomaly)
+    elif chapters:
+        anomaly(PLAN_SHEET, "", "", NO_PLAN_MESSAGE)
     return parsed
+
+
+def _locate_plan(raw: dict[str, list[list[Any]]], others: list[str]) -> LocatedSheet | None:
+    """The plan by its name, else by its key row in a sheet a structure renamed."""
+    for sheet in (PLAN_SHEET, *others):
+        if sheet in raw and sheet not in _NOT_PLAN:
+            located = locate_plan_sheet(sheet, raw[sheet])
+            if located is not None:
+                return located
+    return None
 
 
 def _identity_cell(raw: dict[str, list[list[Any]]]) -> str:

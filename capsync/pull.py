@@ -112,8 +112,8 @@ class PullReport:
                 f"de la grille (ligne supprimée ?) : {', '.join(criteria)}."
             )
         for a in self.anomalies:
-            where = f"{a.sheet}!{a.cell}" if a.cell else (a.sheet or a.source)
-            lines.append(f"Anomalie — {a.structure} — {where} : {a.message}")
+            where = f" — {a.sheet}!{a.cell}" if a.cell else (f" — {a.sheet}" if a.sheet else "")
+            lines.append(f"Anomalie — {a.structure} — {a.source}{where} : {a.message}")
         return lines
 
     def as_dict(self) -> dict[str, Any]:

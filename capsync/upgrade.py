@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import Structure
-from .grid_locate import LocatedSheet, locate_chapter_sheet, locate_plan_sheet
+from .grid_locate import SEARCH_ROWS, LocatedSheet, locate_chapter_sheet, locate_plan_sheet
 from .identity import Identity, identity_from_rows
 from .layout.grid import ARCHIVE_COLUMNS, Carried
 from .layout.grid_schema import (
@@ -37,6 +37,7 @@ from .layout.grid_schema import (
     RESPONDENT_PREFIX,
     TRAILING_COLUMNS,
     respondent_columns,
+    slug,
 )
 from .referentiel import Referentiel
 from .spec import Value, cell_a1
@@ -49,20 +50,40 @@ ANONYMOUS_KEY = re.compile(rf"^{RESPONDENT_PREFIX}\d+$")
 
 
 class Moved:
-    """Names of the counters of an :class:`UpgradeReport` (French, as printed)."""
+    """Names of the counters of an :class:`UpgradeReport` (French plural, as printed)."""
 
     ANSWERS = "réponses déplacées"
     REMOVED = "réponses de critères retirés archivées"
     NOT_APPLICABLE = "réponses de critères non applicables archivées"
     RESPONDENT = "réponses de répondant·e·s retiré·e·s archivées"
+    RESPONDENT_HEADER = "en-têtes de répondant·e·s retiré·e·s archivés"
     ADDED_COLUMN = "cellules de colonnes ajoutées archivées"
     ADDED_ROW = "cellules de lignes ajoutées archivées"
+    TITLE_ROW = "cellules de lignes de titre archivées"
     ADDED_SHEET = "cellules de feuilles ajoutées archivées"
     DUPLICATE = "cellules de lignes en double archivées"
     ARCHIVES_KEPT = "lignes d'archives conservées"
     PLAN_ROWS = "lignes du plan de progrès reprises"
     HEADERS = "en-têtes de répondant·e·s conservés"
     NEW_RESPONDENTS = "nouvelles colonnes de répondant·e·s"
+
+
+SINGULAR = {
+    Moved.ANSWERS: "réponse déplacée",
+    Moved.REMOVED: "réponse de critère retiré archivée",
+    Moved.NOT_APPLICABLE: "réponse de critère non applicable archivée",
+    Moved.RESPONDENT: "réponse de répondant·e retiré·e archivée",
+    Moved.RESPONDENT_HEADER: "en-tête de répondant·e retiré·e archivé",
+    Moved.ADDED_COLUMN: "cellule de colonne ajoutée archivée",
+    Moved.ADDED_ROW: "cellule de ligne ajoutée archivée",
+    Moved.TITLE_ROW: "cellule de ligne de titre archivée",
+    Moved.ADDED_SHEET: "cellule de feuille ajoutée archivée",
+    Moved.DUPLICATE: "cellule de ligne en double archivée",
+    Moved.ARCHIVES_KEPT: "ligne d'archives conservée",
+    Moved.PLAN_ROWS: "ligne du plan de progrès reprise",
+    Moved.HEADERS: "en-tête de répondant·e conservé",
+    Moved.NEW_RESPONDENTS: "nouvelle colonne de répondant·e",
+}
 
 
 @dataclass
@@ -72,9 +93,11 @@ class UpgradeReport:
     structure: str
     counts: Counter[str] = field(default_factory=Counter)
     backup: str = ""
+    renamed: list[str] = field(default_factory=list)  # « Répondant·e 1 → Marie Curie »
 
     def text(self) -> str:
-        parts = [f"{n} {kind}" for kind, n in self.counts.items() if n]
+        parts = [f"{n} {kind if n > 1 else SINGULAR[kind]}" for kind, n in self.counts.items() if n]
+        parts += [f"colonne reprise : {line}" for line in self.renamed]
         return ", ".join(parts) if parts else "aucune donnée saisie"
 
 
@@ -121,6 +144,7 @@ class _Carrier:
         self.carried = Carried()
         self.report = UpgradeReport(structure.id)
         self.fresh_archives: list[list[Value]] = []
+        self.mapping: dict[str, str] = {}  # old respondent key → new key (renamed column)
 
     def archive(
         self, kind: str, sheet: str, r: int, c: int, cid: Any, label: str, value: Any
@@ -131,8 +155,9 @@ class _Carrier:
 
     def chapter(self, sheet: str, rows: list[list[Any]], located: LocatedSheet) -> None:
         title_col = located.columns.get("critere")
+        self.above_header(sheet, rows, located, "Chapitre ")
         for key, col in located.columns.items():
-            if key in GENERATED_KEYS:
+            if key in GENERATED_KEYS or key in self.mapping:
                 continue
             header = located.headers.get(key, key)
             if (
@@ -144,11 +169,13 @@ class _Carrier:
                 self._header(sheet, located.header_row, col, key, header)
         for cid, r in located.rows.items():
             title = _text(_cell(rows, r, title_col)) if title_col is not None else ""
-            for key, col in located.columns.items():
+            for old_key, col in located.columns.items():
                 value = _cell(rows, r, col)
-                if key in GENERATED_KEYS or _blank(value):
+                if old_key in GENERATED_KEYS or _blank(value):
                     continue
-                label = f"{title} — {located.headers.get(key) or key}" if title else key
+                key = self.mapping.get(old_key, old_key)
+                header = located.headers.get(old_key) or old_key
+                label = f"{title} — {header}" if title else old_key
                 if cid not in self.referentiel.criteria:
                     self.archive(Moved.REMOVED, sheet, r, col, cid, label, value)
                 elif cid not in self.applicable:
@@ -188,10 +215,28 @@ class _Carrier:
                 self.carried.respondent_headers[key] = header
                 self.report.counts[Moved.HEADERS] += 1
         else:
-            self.archive(Moved.RESPONDENT, sheet, r, c, None, "en-tête de colonne", header)
+            self.archive(Moved.RESPONDENT_HEADER, sheet, r, c, None, "en-tête de colonne", header)
+
+    def above_header(
+        self, sheet: str, rows: list[list[Any]], located: LocatedSheet, title: str
+    ) -> None:
+        """Archive what people typed beside the title, above the headers (« Séance du 12 mars »).
+
+        The title cell (first column, starting with ``title``) and the hidden key
+        row are capsync's own; any other non-blank cell up there was typed.
+        """
+        key_row = located.header_row - 1 if located.by_keys else None
+        for r in range(min(located.header_row, len(rows))):
+            if r == key_row:
+                continue
+            for c, value in enumerate(rows[r]):
+                if _blank(value) or (c == 0 and _text(value).startswith(title)):
+                    continue
+                self.archive(Moved.TITLE_ROW, sheet, r, c, None, "ligne de titre", value)
 
     def plan(self, sheet: str, rows: list[list[Any]], located: LocatedSheet) -> None:
         keys = [key for key, _, _ in PLAN_COLUMNS]
+        self.above_header(sheet, rows, located, PLAN_SHEET)
         for r in located.data_rows:
             values = [
                 _cell(rows, r, located.columns[k]) if k in located.columns else None for k in keys
@@ -206,12 +251,31 @@ class _Carrier:
                     label = header if r > located.header_row else "en-tête de colonne ajoutée"
                     self.archive(Moved.ADDED_COLUMN, sheet, r, c, None, label, value)
 
-    def old_archives(self, rows: list[list[Any]]) -> None:
+    def old_archives(self, sheet: str, rows: list[list[Any]]) -> None:
+        """Keep the rows of capsync's « Archives »; a sheet of that name that is not
+        capsync's (no key row) is archived cell by cell like any sheet people added."""
         keys = [key for key, _, _ in ARCHIVE_COLUMNS]
-        start = next(
-            (i + 2 for i, row in enumerate(rows[:12]) if [_text(v) for v in row[:2]] == keys[:2]),
-            3,
+        headers = [header for _, header, _ in ARCHIVE_COLUMNS]
+        key_row = next(
+            (
+                i
+                for i, row in enumerate(rows[:SEARCH_ROWS])
+                if [_text(v) for v in row[: len(keys)]] == keys
+            ),
+            None,
         )
+        if key_row is None:
+            self.whole_sheet(sheet, rows)
+            return
+        start = key_row + 2
+        for r, row in enumerate(rows[:start]):
+            own = keys if r == key_row else headers if r == key_row + 1 else []
+            for c, value in enumerate(row):
+                if _blank(value) or (c < len(own) and _text(value) == own[c]):
+                    continue
+                if c == 0 and r < key_row and _text(value).startswith(ARCHIVE_SHEET):
+                    continue  # the title
+                self.archive(Moved.TITLE_ROW, sheet, r, c, None, "ligne de titre", value)
         for row in rows[start:]:
             if any(not _blank(v) for v in row):
                 self.carried.archive_rows.append(list(row))
@@ -224,6 +288,54 @@ class _Carrier:
                     self.archive(Moved.ADDED_SHEET, sheet, r, c, None, "feuille ajoutée", value)
 
 
+def _role(header: str) -> str:
+    """« Marie Curie (Direction) » → « direction »: the role part of a respondent header."""
+    return slug(header.split("(", 1)[1]) if "(" in header else ""
+
+
+def respondent_mapping(
+    located: Sequence[LocatedSheet], old_keys: Sequence[str], structure: Structure
+) -> dict[str, str]:
+    """Old respondent columns that are now a configured person: old key → new key.
+
+    A structure often types people's names over « Répondant·e 1 » before the
+    admin configures them; the column whose header names a newly configured
+    person (same name slug, whatever follows « ( ») becomes that person's
+    column. A configured person renamed in the configuration, at the same
+    position with the same role, keeps their column too.
+    """
+    if not structure.respondents:
+        return {}
+    columns = respondent_columns(structure)
+    by_name = {slug(p.name): col.key for p, col in zip(structure.respondents, columns, strict=True)}
+    free = [c.key for c in columns if c.key not in old_keys]  # new columns, still empty
+    new_keys = {c.key for c in columns}
+    mapping: dict[str, str] = {}
+    for sheet in located:
+        for key in sheet.respondent_keys():
+            if key in new_keys or key in mapping:
+                continue
+            target = by_name.get(slug(sheet.headers.get(key, "").split("(", 1)[0]))
+            if target in free and target not in mapping.values():
+                mapping[key] = target
+    for i, key in enumerate(old_keys):
+        if key in mapping or key in new_keys or ANONYMOUS_KEY.match(key) or i >= len(columns):
+            continue
+        target = columns[i].key
+        old_header = next((s.headers[key] for s in located if s.headers.get(key)), "")
+        role = _role(columns[i].header)
+        if target in free and target not in mapping.values() and role and _role(old_header) == role:
+            mapping[key] = target
+    return mapping
+
+
+def _old_label(key: str, located: Sequence[LocatedSheet]) -> str:
+    match = ANONYMOUS_KEY.match(key)
+    if match:
+        return f"Répondant·e {key[len(RESPONDENT_PREFIX) :]}"
+    return next((s.headers[key] for s in located if s.headers.get(key)), key)
+
+
 def carry_over(
     raw: dict[str, list[list[Any]]],
     referentiel: Referentiel,
@@ -234,24 +346,39 @@ def carry_over(
     identity = read_identity(raw)
     old_keys = identity.respondents if identity else ()
     carrier = _Carrier(referentiel, structure, today)
+    known = {c.header: c.key for c in respondent_columns(structure)}
+    chapters: dict[str, LocatedSheet] = {}
+    for sheet, rows in raw.items():
+        if sheet in (IDENTITY_SHEET, LISTS_SHEET, GUIDE_SHEET, ARCHIVE_SHEET, PLAN_SHEET):
+            continue
+        located = locate_chapter_sheet(sheet, rows, old_keys, known)
+        if located is not None and "id" in located.columns:
+            chapters[sheet] = located
+    carrier.mapping = respondent_mapping(list(chapters.values()), old_keys, structure)
+    names = {
+        c.key: p.name
+        for p, c in zip(structure.respondents, respondent_columns(structure), strict=False)
+    }
+    carrier.report.renamed = [
+        f"{_old_label(old, list(chapters.values()))} → {names[new]}"
+        for old, new in carrier.mapping.items()
+    ]
     for sheet, rows in raw.items():
         if sheet in (IDENTITY_SHEET, LISTS_SHEET, GUIDE_SHEET):
             continue
         if sheet == ARCHIVE_SHEET:
-            carrier.old_archives(rows)
+            carrier.old_archives(sheet, rows)
             continue
         if sheet == PLAN_SHEET:
-            located = locate_plan_sheet(sheet, rows)
-            if located is not None:
-                carrier.plan(sheet, rows, located)
+            plan = locate_plan_sheet(sheet, rows)
+            if plan is not None:
+                carrier.plan(sheet, rows, plan)
                 continue
-        else:
-            located = locate_chapter_sheet(sheet, rows, old_keys)
-            if located is not None and "id" in located.columns:
-                carrier.chapter(sheet, rows, located)
-                continue
+        elif sheet in chapters:
+            carrier.chapter(sheet, rows, chapters[sheet])
+            continue
         carrier.whole_sheet(sheet, rows)
     carrier.carried.archive_rows += carrier.fresh_archives
-    new_keys = set(carrier.new_keys) - set(old_keys)
+    new_keys = set(carrier.new_keys) - set(old_keys) - set(carrier.mapping.values())
     carrier.report.counts[Moved.NEW_RESPONDENTS] += len(new_keys) if identity else 0
     return carrier.carried, carrier.report

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
+import openpyxl
 from click.testing import CliRunner
 
 from capsync.backends.base import Kind, WorkbookRef
@@ -12,7 +14,8 @@ from capsync.backends.local import LocalBackend
 from capsync.cli import main
 from capsync.generate import Status, generate
 from capsync.upgrade import read_identity
-from tests.grid_campaign import write_campaign
+from capsync.validation import load_campaign
+from tests.grid_campaign import referentiel_v1, write_campaign
 
 NOW = dt.datetime(2025, 9, 1, 10, 0, 0)
 
@@ -84,3 +87,71 @@ def test_many_grids_are_built_in_worker_processes(tmp_path: Path) -> None:
         WorkbookRef("test-na", Kind.GRID, "aci-une"),
         WorkbookRef("test-na", Kind.GRID, "ai-deux"),
     }
+
+
+def _bump(tmp_path: Path) -> None:
+    ref = referentiel_v1()
+    ref["version"] = "2"
+    write_campaign(tmp_path, ref)
+
+
+def test_upgrade_refuses_a_grid_copied_over_another_structures_file(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path)
+    generate(campaign, now=NOW)
+    grids = tmp_path / "data" / "test-na" / "grilles"
+    wb = openpyxl.load_workbook(grids / "aci-une.xlsx")
+    wb["Chapitre 1"]["H4"] = "3 - Maîtrisé"
+    wb.save(grids / "aci-une.xlsx")
+    shutil.copyfile(grids / "aci-une.xlsx", grids / "ai-deux.xlsx")
+    before = (grids / "ai-deux.xlsx").read_bytes()
+    _bump(tmp_path)
+    summary = generate(load_campaign(tmp_path / "capsync.yaml"), upgrade=True, now=NOW)
+    assert [r.status for r in summary.results] == [Status.UPGRADED, Status.FAILED]
+    assert summary.lines()[-1] == (
+        f"  {grids / 'ai-deux.xlsx'} : Cette grille est celle de la structure « aci-une » "
+        "(collectif « test-na ») et non celle de « ai-deux » (collectif « test-na ») : "
+        "elle n'a pas été mise à jour (aucune modification). Remettez le bon fichier à sa "
+        "place ou importez-le avec « capsync import »."
+    )
+    assert (grids / "ai-deux.xlsx").read_bytes() == before
+    assert not list((tmp_path / "data" / "test-na" / "sauvegardes").glob("ai-deux-*"))
+
+
+def test_upgrade_refuses_a_dashboard_put_in_place_of_a_grid(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path)
+    generate(campaign, now=NOW)
+    path = tmp_path / "data" / "test-na" / "grilles" / "ai-deux.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb["_capsync"]
+    for row in ws.iter_rows():
+        if row[0].value == "kind":
+            row[1].value = "tableau-de-bord"
+    wb.save(path)
+    _bump(tmp_path)
+    summary = generate(
+        load_campaign(tmp_path / "capsync.yaml"), structure="ai-deux", upgrade=True, now=NOW
+    )
+    assert summary.results[0].status == Status.FAILED
+    assert summary.results[0].message == (
+        f"{path} : Ce fichier n'est pas une grille d'auto-évaluation (c'est un classeur de type "
+        "« tableau-de-bord ») : il n'a pas été mis à jour (aucune modification). Remettez la "
+        "grille d'origine à sa place ou importez-la avec « capsync import »."
+    )
+
+
+def test_upgrade_of_a_grid_without_identity_says_what_to_do(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path)
+    generate(campaign, now=NOW)
+    path = tmp_path / "data" / "test-na" / "grilles" / "ai-deux.xlsx"
+    wb = openpyxl.load_workbook(path)
+    del wb["_capsync"]
+    wb.save(path)
+    _bump(tmp_path)
+    summary = generate(
+        load_campaign(tmp_path / "capsync.yaml"), structure="ai-deux", upgrade=True, now=NOW
+    )
+    assert summary.results[0].message == (
+        f"La grille {path} n'a pas de feuille d'identité « _capsync » : elle n'a pas été mise "
+        "à jour (aucune modification). Remettez la grille d'origine à sa place ou "
+        "importez-la avec « capsync import »."
+    )

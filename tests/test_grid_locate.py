@@ -89,3 +89,37 @@ def test_plan_sheet_rows():
     located = locate_plan_sheet("Plan de progrès", rows)
     assert located.columns["statut"] == 4
     assert located.data_rows == [3, 5]
+
+
+def test_without_key_row_an_added_column_is_not_read_as_a_respondent():
+    headers = [*HEADERS[:6], "Notes à nous", *HEADERS[6:]]
+    rows = [["t"], headers, [*_row("1.1.1", "2")[:6], "à revoir", "1", "3", None, None, None]]
+    located = locate_chapter_sheet("Chapitre 1", rows, ["r:anne", "r:bob"])
+    assert located is not None and not located.by_keys
+    assert located.respondent_keys() == ["r:anne", "r:bob"]
+    assert (located.columns["r:anne"], located.columns["r:bob"]) == (5, 7)
+    assert located.columns["retenu"] == 8
+    assert located.extra_columns == [(6, "Notes à nous")]
+
+
+def test_without_key_row_anonymous_columns_are_matched_by_header_not_position():
+    fixed = HEADERS[:5]
+    headers = [*fixed, "Répondant·e 2", "Commentaires", "Répondant·e 1", *HEADERS[7:]]
+    rows = [["t"], headers, ["1.1.1", "o", "c", "q", "n", "2", "bien", "4", "3"]]
+    located = locate_chapter_sheet("Chapitre 1", rows, ["r:1", "r:2", "r:3"])
+    assert located is not None
+    assert {k: located.columns[k] for k in located.respondent_keys()} == {"r:2": 5, "r:1": 7}
+    assert located.extra_columns == [(6, "Commentaires")]
+
+
+def test_without_key_row_known_headers_name_the_columns():
+    headers = [*HEADERS[:5], "Marie Curie", "Paul", "Karim", *HEADERS[7:]]
+    rows = [["t"], headers, ["1.1.1", "o", "c", "q", "n", "2", "1", "4", "3"]]
+    known = {"Marie Curie (Direction)": "r:marie-curie", "Paul (Salarié·e permanent·e)": "r:paul"}
+    located = locate_chapter_sheet("Chapitre 1", rows, ["r:1", "r:2"], respondent_headers=known)
+    assert located is not None
+    assert {k: located.columns[k] for k in located.respondent_keys()} == {
+        "r:marie-curie": 5,
+        "r:paul": 6,
+    }
+    assert located.extra_columns == [(7, "Karim")]

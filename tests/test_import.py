@@ -132,3 +132,14 @@ def test_another_kind_of_capsync_workbook_is_refused_by_its_kind(tmp_path: Path)
     code, out, err = run(campaign.config_path, str(dashboard))
     assert code == 1 and out == ""
     assert "est un classeur capsync de type « tableau-de-bord », pas une grille" in err
+
+
+def test_a_file_that_does_not_exist_is_refused_as_missing(tmp_path: Path) -> None:
+    campaign, _ = campaign_with_grids(tmp_path / "c")
+    absent = tmp_path / "nonexist.xlsx"
+    code, out, err = run(campaign.config_path, str(absent))
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        "Refusé — nonexist.xlsx : fichier introuvable.",
+        "1 fichier(s) refusé(s) sur 1.",
+    ]

@@ -9,14 +9,16 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from capsync.backends.base import Kind, WorkbookRef
 from capsync.backends.local import LocalBackend
 from capsync.backends.xlsx_read import read_workbook
-from capsync.errors import BackendError, FileLocked
+from capsync.errors import BackendError, BackendUnavailable, FileLocked
 from capsync.spec import SheetSpec, WorkbookSpec
 
 GRID = WorkbookRef("na", Kind.GRID, "aci-une")
@@ -115,6 +117,77 @@ def test_unreadable_files_raise_a_french_message(tmp_path: Path) -> None:
     assert str(missing.value) == f"Le classeur {tmp_path / 'absent.xlsx'} est introuvable."
 
 
+def _far_cell_workbook(path: Path, cell: str) -> Path:
+    """A workbook with a value typed by mistake at ``cell`` (openpyxl writes it sparse)."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "Mode d'emploi"
+    wb.active["A1"] = "Bonjour"
+    ws = wb.create_sheet("Chapitre 1")
+    ws["A1"], ws[cell] = "1.1.1", "oups"
+    wb.save(path)
+    return path
+
+
+def _far_message(path: Path, cell: str) -> str:
+    return (
+        f"Le fichier {path} : l'onglet « Chapitre 1 » contient une cellule remplie très loin "
+        f"({cell}) ; effacez-la (Ctrl+Fin montre la dernière cellule) puis enregistrez."
+    )
+
+
+@pytest.mark.parametrize("cell", ["XFD1048576", "A1048576", "KU1", "A5001"])
+def test_a_value_typed_far_away_is_refused_before_it_is_read(tmp_path: Path, cell: str) -> None:
+    # XFD1048576 handed to python-calamine aborts the whole process: this test would crash.
+    path = _far_cell_workbook(tmp_path / "loin.xlsx", cell)
+    started = time.perf_counter()
+    with pytest.raises(BackendError) as caught:
+        read_workbook(path)
+    assert str(caught.value) == _far_message(path, cell)
+    assert time.perf_counter() - started < 1
+
+
+def test_a_sheet_without_dimension_is_measured_by_its_cells(tmp_path: Path) -> None:
+    path = _far_cell_workbook(tmp_path / "loin.xlsx", "XFD1048576")
+    stripped = tmp_path / "sans-dimension.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(stripped, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data.replace(b'<dimension ref="A1:XFD1048576" />', b"")
+            dst.writestr(item, data)
+    with zipfile.ZipFile(stripped) as check:
+        assert b"<dimension" not in check.read("xl/worksheets/sheet2.xml")
+    with pytest.raises(BackendError) as caught:
+        read_workbook(stripped)
+    assert str(caught.value) == _far_message(stripped, "XFD1048576")
+
+
+def test_a_workbook_at_the_size_limit_is_read(tmp_path: Path) -> None:
+    path = _far_cell_workbook(tmp_path / "grand.xlsx", "KN5000")  # column 300, row 5000
+    raw = read_workbook(path)
+    assert raw["Chapitre 1"][4999][299] == "oups"
+
+
+def test_a_file_that_cannot_be_opened_now_is_retried_not_called_broken(tmp_path: Path) -> None:
+    held = tmp_path / "en-cours-de-copie.xlsx"
+    held.mkdir()  # an OSError on opening, as a file held by an antivirus or OneDrive gives
+    with pytest.raises(BackendUnavailable) as caught:
+        read_workbook(held)
+    assert str(caught.value) == (
+        f"Le fichier {held} n'a pas pu être lu (fichier occupé ou inaccessible) : "
+        "il sera relu au prochain passage."
+    )
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its permissions")
+def test_a_file_without_read_permission_is_retried(tmp_path: Path) -> None:
+    backend = LocalBackend(tmp_path)
+    backend.write(GRID, _spec())
+    backend.path(GRID).chmod(0)
+    with pytest.raises(BackendUnavailable, match="fichier occupé ou inaccessible"):
+        backend.read(GRID)
+
+
 WRITER = """
 import sys
 from pathlib import Path
@@ -153,3 +226,16 @@ def test_a_killed_writer_never_leaves_a_broken_grid(tmp_path: Path) -> None:
         raw = read_workbook(backend.path(GRID))  # opens: old or new content, never half
         assert list(raw) in (["Feuille"], ["Grande"])
         assert set(backend.versions("na", Kind.GRID)) == {GRID}
+
+
+def test_excel_owner_file_of_a_seven_character_name_is_seen(tmp_path: Path) -> None:
+    """Excel opening « aci-une.xlsx » (7 characters before .xlsx) leaves « ~$ci-une.xlsx »."""
+    backend = LocalBackend(tmp_path)
+    backend.write(GRID, _spec("avant"))
+    lock = backend.path(GRID).parent / "~$ci-une.xlsx"
+    lock.write_bytes(b"\x06Sophie" + b" " * 47)
+    assert backend.is_locked(GRID)
+    with pytest.raises(FileLocked):
+        backend.write(GRID, _spec("après"))
+    lock.unlink()
+    assert not backend.is_locked(GRID)

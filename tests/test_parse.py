@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -51,11 +52,18 @@ def row(cid: str, *levels: Any, texts: tuple[Any, Any] = (None, None)) -> list[A
     return [cid, "obj", "crit", "q ?", "niveaux", r1, r2, retained, texts[0], review, texts[1]]
 
 
-def workbook(chapter1: list[list[Any]], plan: list[list[Any]] | None = None, **kw: Any) -> dict:
+def workbook(
+    chapter1: list[list[Any]],
+    plan: Sequence[list[Any]] = (),
+    *,
+    plan_sheet: str | None = PLAN_SHEET,
+    **kw: Any,
+) -> dict:
+    """A grid as generated: chapters, a plan (``plan_sheet``, None when deleted), identity."""
     raw: dict[str, list[list[Any]]] = {"Chapitre 1": chapter1}
     raw["Chapitre 2"] = chapter(row("2.1.1"), row("2.1.2"))
-    if plan is not None:
-        raw[PLAN_SHEET] = [
+    if plan_sheet is not None:
+        raw[plan_sheet] = [
             ["Plan de progrès"],
             ["critere", "action", "responsable", "echeance", "statut", "commentaire"],
             ["Critère", "Action", "Responsable", "Échéance", "Statut", "Commentaire"],
@@ -137,6 +145,71 @@ def test_the_referentiels_own_aliases_are_accepted() -> None:
 )  # fmt: skip
 def test_dates_as_people_write_them(typed: Any, expected: dt.date | None) -> None:
     assert read_date(typed) == expected
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["2026", "46096", 2026, 2026.0, "15/03/1926", "1905-07-18", dt.date(1926, 3, 15),
+     dt.datetime(2126, 3, 15), 73052, 36525, "15/03/2126"],
+)  # fmt: skip
+def test_a_date_outside_the_campaigns_years_is_not_a_date(typed: Any) -> None:
+    with pytest.raises(ValueError):
+        read_date(typed)
+
+
+def test_the_limits_of_the_campaigns_years_are_dates() -> None:
+    assert read_date(36526) == dt.date(2000, 1, 1)
+    assert read_date(73051) == dt.date(2100, 1, 1)
+    assert read_date("31/12/2100") == dt.date(2100, 12, 31)
+
+
+def test_an_echeance_typed_as_a_year_is_an_anomaly_not_1905() -> None:
+    plan = [["1.1.1", "Écrire le projet", "Sophie", "2026", "à faire", None]]
+    parsed = parse(workbook(chapter(row("1.1.1", 2)), plan))
+    [action] = parsed.actions
+    assert (action.echeance, action.echeance_text) == (None, "2026")
+    assert [(a.sheet, a.cell, a.value, a.message) for a in parsed.anomalies] == [
+        ("Plan de progrès", "D4", "2026",
+         "Date « 2026 » invalide : écrivez une date au format JJ/MM/AAAA."),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("typed", ["<3", "> 2", "≥3", "≤ 2", "-1", "+2", " <3", "1e0", "2.5",
+                                   "3,5", "0x3", "- 3 - Maîtrisé", "3e0"])  # fmt: skip
+def test_a_level_with_a_sign_or_a_number_syntax_is_an_anomaly(typed: str) -> None:
+    parsed = parse(workbook(chapter(row("1.1.1", typed))))
+    assert parsed.answers == []
+    [anomaly] = parsed.anomalies
+    assert (anomaly.cell, anomaly.value) == ("F4", typed.strip())
+    assert anomaly.message == f"Valeur « {typed.strip()} » non reconnue : {LEVEL_EXPECTED}"
+
+
+@pytest.mark.parametrize("typed", ["3", " 3 ", "3,0", "3.00", "03"])
+def test_a_whole_number_typed_as_text_is_its_level(typed: str) -> None:
+    parsed = parse(workbook(chapter(row("1.1.1", typed))))
+    assert parsed.anomalies == []
+    assert [(a.kind, a.level) for a in parsed.answers] == [("level", 3)]
+
+
+def test_a_renamed_plan_sheet_is_found_by_its_key_row() -> None:
+    plan = [["1.1.1", "Écrire le projet", "Sophie", "15/03/2026", "à faire", None]]
+    parsed = parse(workbook(chapter(row("1.1.1", 2)), plan, plan_sheet="Nos actions"))
+    assert parsed.anomalies == []
+    assert parsed.plan_found
+    [action] = parsed.actions
+    assert (action.sheet, action.row, action.action, action.echeance) == (
+        "Nos actions", 4, "Écrire le projet", dt.date(2026, 3, 15))  # fmt: skip
+
+
+def test_a_grid_without_its_plan_sheet_says_so() -> None:
+    parsed = parse(workbook(chapter(row("1.1.1", 2)), plan_sheet=None))
+    assert not parsed.plan_found
+    assert [(a.level, a.cell) for a in parsed.answers] == [(2, "F4")]
+    assert [(a.sheet, a.cell, a.value, a.message) for a in parsed.anomalies] == [
+        ("Plan de progrès", "", "",
+         "Onglet « Plan de progrès » introuvable : s'il a été renommé ou supprimé, remettez-le "
+         "(le plan de progrès n'a pas été lu)."),
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(("typed", "expected"), [("a faire", "à faire"), ("Fait", "fait"),

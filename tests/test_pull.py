@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 from click.testing import CliRunner
 
+from capsync.backends.base import Kind, WorkbookRef
 from capsync.cli import main
-from capsync.pull import pull
+from capsync.pull import Job, pull, read_grid
 from capsync.store import STORE_FILE, Store
 
 from .filled_grids import (
@@ -184,6 +185,74 @@ def test_a_corrupt_file_is_an_anomaly_and_the_others_are_pulled(tmp_path: Path) 
     )
 
 
+def test_a_broken_file_keeps_its_answers_and_is_read_again_once_repaired(tmp_path: Path) -> None:
+    campaign, backend = campaign_with_grids(tmp_path)
+    path = grid_path(backend, "aci-une")
+    with editing(path) as wb:
+        put(wb["Chapitre 1"], "1.1.1", SOPHIE, 4)
+        wb["Plan de progrès"]["A4"], wb["Plan de progrès"]["B4"] = "1.1.1", "Former le CA"
+    good = path.read_bytes()
+    with Store.open(campaign.data_dir) as store:
+        pull(campaign, backend, store, now=T1)
+        path.write_bytes(b"PK\x03\x04 abime pendant la copie")
+        broken = pull(campaign, backend, store, now=T2)
+        assert answers(store.current_answers()) == {("aci-une", "1.1.1", SOPHIE): ("level", 4.0)}
+        assert store.current_actions()["action"].tolist() == ["Former le CA"]
+        assert (broken.read, broken.removed) == (1, 0)
+        assert broken.summary_lines()[-1] == (
+            f"Anomalie — aci-une — {path} : Le fichier {path} n'est pas un classeur Excel "
+            "lisible (.xlsx) : il est peut-être abîmé ou d'un autre format (ValueError)."
+        )
+        save_again(path, good)
+        put_back = pull(campaign, backend, store, now=T2 + dt.timedelta(days=1))
+        assert put_back.read == 1
+        assert store.current_anomalies().empty
+        assert answers(store.current_answers()) == {("aci-une", "1.1.1", SOPHIE): ("level", 4.0)}
+
+
+def save_again(path: Path, content: bytes) -> None:
+    """Put ``content`` back in ``path`` with a new modification time, as a later save does."""
+    path.write_bytes(content)
+    later = path.stat().st_mtime_ns + 2_000_000_000
+    os.utime(path, ns=(later, later))
+
+
+def test_a_value_typed_far_away_is_an_anomaly_and_keeps_the_answers(tmp_path: Path) -> None:
+    campaign, backend = campaign_with_grids(tmp_path)
+    path = grid_path(backend, "aci-une")
+    with editing(path) as wb:
+        put(wb["Chapitre 1"], "1.1.1", SOPHIE, 2)
+    with Store.open(campaign.data_dir) as store:
+        pull(campaign, backend, store, now=T1)
+        with editing(path) as wb:
+            wb["Chapitre 1"]["XFD1048576"] = "x"  # would abort the whole process in calamine
+        report = pull(campaign, backend, store, now=T2)
+        assert answers(store.current_answers()) == {("aci-une", "1.1.1", SOPHIE): ("level", 2.0)}
+        [anomaly] = store.current_anomalies()["message"].tolist()
+    assert report.removed == 0
+    assert anomaly == (
+        f"Le fichier {path} : l'onglet « Chapitre 1 » contient une cellule remplie très loin "
+        "(XFD1048576) ; effacez-la (Ctrl+Fin montre la dernière cellule) puis enregistrez."
+    )
+
+
+def test_a_grid_that_cannot_be_opened_now_is_skipped_and_retried(tmp_path: Path) -> None:
+    campaign, backend = campaign_with_grids(tmp_path)
+    [coll] = [c for c in campaign.config.collectives if c.id == "test-na"]
+    structure = next(s for s in coll.structures if s.id == "aci-une")
+    path = grid_path(backend, "aci-une")
+    path.unlink()
+    path.mkdir()  # opening it fails with an OSError, as a file held by an antivirus does
+    job = Job("test-na", structure, WorkbookRef("test-na", Kind.GRID, "aci-une"), str(path),
+              "1:1", "")  # fmt: skip
+    outcome = read_grid(backend, campaign.referentiel, job)
+    assert (outcome.parsed, outcome.skipped) == (
+        None,
+        f"Le fichier {path} n'a pas pu être lu (fichier occupé ou inaccessible) : il sera "
+        "relu au prochain passage.",
+    )
+
+
 def test_a_grid_of_an_unknown_structure_is_reported_and_skipped(tmp_path: Path) -> None:
     campaign, backend = campaign_with_grids(tmp_path)
     stray = grid_path(backend, "aci-une").with_name("structure-partie.xlsx")
@@ -240,8 +309,8 @@ def test_the_pull_command_prints_a_french_summary(tmp_path: Path) -> None:
     )
     assert "aci-une : 1 critère absent de la grille (ligne supprimée ?) : 2.1.2." in lines
     assert (
-        "Anomalie — aci-une — Plan de progrès!D6 : Date « 31/02/2026 » invalide : écrivez une "
-        "date au format JJ/MM/AAAA." in lines
+        f"Anomalie — aci-une — {grid_path(backend, 'aci-une')} — Plan de progrès!D6 : Date "
+        "« 31/02/2026 » invalide : écrivez une date au format JJ/MM/AAAA." in lines
     )
     again = runner.invoke(main, ["--config", str(campaign.config_path), "pull"])
     assert again.output.splitlines() == [

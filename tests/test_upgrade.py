@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 
 from capsync.backends.base import Kind, WorkbookRef, raw_cell
 from capsync.backends.local import LocalBackend
@@ -235,3 +236,141 @@ def test_a_locked_grid_is_not_upgraded(tmp_path: Path) -> None:
     lock.unlink()
     summary = generate(campaign, upgrade=True, now=LATER)
     assert [r.status for r in summary.results] == [Status.UPGRADED, Status.UP_TO_DATE]
+
+
+def _columns(ws: Any) -> dict[str, int]:
+    """Column key → 1-based column of an openpyxl chapter sheet, from the hidden key row."""
+    return {c.value: c.column for c in ws[KEY_ROW + 1] if c.value}
+
+
+def _criterion_rows(ws: Any) -> dict[str, int]:
+    return {ws.cell(r, 1).value: r for r in range(FIRST_DATA_ROW + 1, ws.max_row + 1)}
+
+
+def _named_ai_config() -> dict[str, Any]:
+    cfg = config()
+    ai = cfg["collectives"][0]["structures"][1]
+    ai["respondents"] = [
+        {"name": "Marie Curie", "role": "direction"},
+        {"name": "Paul", "role": "permanent"},
+    ]
+    return cfg
+
+
+def test_named_anonymous_columns_become_the_configured_respondents(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path)
+    generate(campaign, now=NOW)
+    backend = LocalBackend(campaign.data_dir)
+    wb = openpyxl.load_workbook(backend.path(AI))
+    ws = wb["Chapitre 1"]
+    cols, rows = _columns(ws), _criterion_rows(ws)
+    ws.cell(HEADER_ROW + 1, cols["r:1"]).value = "Marie Curie"
+    ws.cell(HEADER_ROW + 1, cols["r:2"]).value = "paul (salarié)"
+    ws.cell(HEADER_ROW + 1, cols["r:3"]).value = "Jean"
+    ws.cell(rows["1.1.1"], cols["r:1"]).value = "3 - Maîtrisé"
+    ws.cell(rows["1.2.1"], cols["r:2"]).value = "2"
+    ws.cell(rows["1.1.1"], cols["r:3"]).value = "1"
+    ws2 = wb["Chapitre 2"]  # header typed on chapter 1 only: the column is still Marie's
+    ws2.cell(_criterion_rows(ws2)["2.1.2"], _columns(ws2)["r:1"]).value = "4"
+    wb.save(backend.path(AI))
+
+    campaign = write_campaign(tmp_path, None, _named_ai_config())
+    summary = generate(campaign, structure="ai-deux", upgrade=True, now=LATER)
+    assert [r.status for r in summary.results] == [Status.UPGRADED]
+    report = summary.results[0].report
+    assert report is not None
+    assert report.renamed == ["Répondant·e 1 → Marie Curie", "Répondant·e 2 → Paul"]
+    assert summary.lines()[1].endswith(
+        "colonne reprise : Répondant·e 1 → Marie Curie, colonne reprise : Répondant·e 2 → Paul."
+    )
+
+    raw = backend.read(AI)
+    ch1 = locate_chapter_sheet("Chapitre 1", raw["Chapitre 1"])
+    ch2 = locate_chapter_sheet("Chapitre 2", raw["Chapitre 2"])
+    assert ch1 is not None and ch2 is not None
+    assert ch1.respondent_keys() == ["r:marie-curie", "r:paul"]
+    assert ch1.headers["r:marie-curie"] == "Marie Curie (Direction)"
+    assert raw["Chapitre 1"][ch1.rows["1.1.1"]][ch1.columns["r:marie-curie"]] == "3 - Maîtrisé"
+    assert raw["Chapitre 1"][ch1.rows["1.2.1"]][ch1.columns["r:paul"]] == "2"
+    assert raw["Chapitre 2"][ch2.rows["2.1.2"]][ch2.columns["r:marie-curie"]] == "4"
+    archived = {(row[1], row[4]) for row in raw["Archives"][FIRST_DATA_ROW:]}
+    jean = get_column_letter(cols["r:3"])
+    assert archived == {(f"{jean}{HEADER_ROW + 1}", "Jean"), (f"{jean}{rows['1.1.1']}", "1")}
+
+
+def test_a_sheet_the_structure_named_archives_is_kept_whole(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path)
+    generate(campaign, now=NOW)
+    backend = LocalBackend(campaign.data_dir)
+    typed = _fill(backend.path(ACI))
+    wb = openpyxl.load_workbook(backend.path(ACI))
+    ws = wb.create_sheet("Archives")
+    for r in range(1, 7):
+        for c in range(1, 4):
+            ws.cell(r, c).value = f"archive maison L{r}C{c}"
+            typed[f"archive maison L{r}C{c}"] += 1
+    wb.save(backend.path(ACI))
+    campaign = _campaign(tmp_path, referentiel_v2())
+    generate(campaign, structure="aci-une", upgrade=True, now=LATER)
+    raw = backend.read(ACI)
+    identity = read_identity(raw)
+    assert identity is not None
+    assert _found(raw, identity.respondents) == typed
+    kept = [row for row in raw["Archives"][FIRST_DATA_ROW:] if row[0] == "Archives"]
+    assert [(row[1], row[4]) for row in kept[:2]] == [
+        ("A1", "archive maison L1C1"),
+        ("B1", "archive maison L1C2"),
+    ]
+
+
+def test_text_typed_in_title_rows_is_archived(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path)
+    generate(campaign, now=NOW)
+    backend = LocalBackend(campaign.data_dir)
+    wb = openpyxl.load_workbook(backend.path(AI))
+    wb["Chapitre 1"]["H1"] = "Séance du 12 mars"
+    wb["Plan de progrès"]["E1"] = "Relu en CA"
+    wb.save(backend.path(AI))
+    campaign = _campaign(tmp_path, referentiel_v2())
+    generate(campaign, structure="ai-deux", upgrade=True, now=LATER)
+    raw = backend.read(AI)
+    archived = [row[:5] for row in raw["Archives"][FIRST_DATA_ROW:]]
+    assert archived == [
+        ["Chapitre 1", "H1", None, "ligne de titre", "Séance du 12 mars"],
+        ["Plan de progrès", "E1", None, "ligne de titre", "Relu en CA"],
+    ]
+    # the upgraded grid's own title and an earlier « Archives » are not archived again
+    generate(
+        write_campaign(tmp_path, {**referentiel_v1(), "version": "3"}), upgrade=True, now=LATER
+    )
+    again = [row[:5] for row in backend.read(AI)["Archives"][FIRST_DATA_ROW:]]
+    assert again == archived
+
+
+def test_upgrade_summary_speaks_proper_french(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path)
+    generate(campaign, now=NOW)
+    backend = LocalBackend(campaign.data_dir)
+    wb = openpyxl.load_workbook(backend.path(AI))
+    ws = wb["Chapitre 1"]
+    cols, rows = _columns(ws), _criterion_rows(ws)
+    ws["H1"] = "Séance du 12 mars"
+    ws.cell(HEADER_ROW + 1, cols["r:1"]).value = "Marie Curie"
+    ws.cell(HEADER_ROW + 1, cols["r:2"]).value = "Jean"
+    ws.cell(rows["1.1.1"], cols["r:1"]).value = "3"
+    ws.cell(rows["1.1.1"], cols["r:2"]).value = "2"
+    ws.cell(rows["1.1.2"], cols["retenu"]).value = "1"
+    wb["Plan de progrès"].cell(FIRST_DATA_ROW + 1, 2).value = "Former le CA"
+    wb.save(backend.path(AI))
+    cfg = config()
+    cfg["collectives"][0]["structures"][1]["respondents"] = [
+        {"name": "Marie Curie", "role": "direction"}
+    ]
+    campaign = _campaign(tmp_path, referentiel_v2(), cfg)
+    summary = generate(campaign, structure="ai-deux", upgrade=True, now=LATER)
+    assert summary.lines()[1] == (
+        "  ai-deux : 1 cellule de ligne de titre archivée, "
+        "1 en-tête de répondant·e retiré·e archivé, 1 réponse déplacée, "
+        "1 réponse de répondant·e retiré·e archivée, 1 réponse de critère retiré archivée, "
+        "1 ligne du plan de progrès reprise, colonne reprise : Répondant·e 1 → Marie Curie."
+    )

@@ -42,13 +42,16 @@ _FOLDERS = {Kind.GRID: GRIDS_DIR, Kind.RESTITUTION: RESTITUTIONS_DIR}
 def lock_files(path: Path) -> list[Path]:
     """The lock files Excel and LibreOffice leave next to ``path`` while it is open.
 
-    Excel names its owner file ``~$`` + the name, replacing the first two
-    characters of long names; both spellings are checked.
+    Office names its owner file ``~$`` + the name; for longer names ``~$``
+    replaces the first two characters (« OfficeReport.docx » →
+    « ~$ficeReport.docx »), and for a 7-character name only the first one
+    (« aci-une.xlsx » → « ~$ci-une.xlsx »). The three spellings are all checked:
+    missing a lock means overwriting a file someone has open, while a lock
+    wrongly seen only delays the file to the next run.
     """
     name = path.name
     candidates = [f"~${name}", f".~lock.{name}#"]
-    if len(name) > 2:
-        candidates.append(f"~${name[2:]}")
+    candidates += [f"~${name[n:]}" for n in (1, 2) if len(name) > n + len(path.suffix)]
     return [path.with_name(c) for c in candidates]
 
 
