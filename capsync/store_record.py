@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from itertools import compress
 
+from .layout.grid_schema import ARCHIVE_SHEET, RESPONDENT_PREFIX
 from .parse import Action, Anomaly, ParsedGrid
 
 TEXT = "text"  # the kind of a justification or a comment in the answers log
@@ -157,12 +158,21 @@ class Recorder:
         """Cells that were answered and are now empty, in a row and column that were read.
 
         A deleted row or column, or a cell now holding something unreadable, is not a
-        removal: what was pulled before stays current.
+        removal: what was pulled before stays current. A respondent the grid no longer
+        lists (an upgrade moved or archived the column) is one.
         """
         parsed = self.parsed
         removals = []
+        identity = parsed.identity
+        listed = set(identity.respondents) if identity and identity.respondents else None
         for key, value in list(current.items()):
             if key in found or key in parsed.unreadable:
+                continue
+            if listed is not None and key[1].startswith(RESPONDENT_PREFIX) and key[1] not in listed:
+                # An upgrade retired this respondent's column (its answers are in « Archives »
+                # and in this log): it must stop counting, or a renamed person counts twice.
+                removals.append((key[0], key[1], value[0], ARCHIVE_SHEET, ""))
+                del current[key]
                 continue
             place = parsed.rows_found.get(key[0])
             if place is None or key[1] not in place[2]:

@@ -374,3 +374,32 @@ def test_upgrade_summary_speaks_proper_french(tmp_path: Path) -> None:
         "1 réponse de répondant·e retiré·e archivée, 1 réponse de critère retiré archivée, "
         "1 ligne du plan de progrès reprise, colonne reprise : Répondant·e 1 → Marie Curie."
     )
+
+
+def test_after_an_upgrade_a_renamed_respondent_counts_once(tmp_path: Path) -> None:
+    from capsync.pull import pull
+    from capsync.store import Store
+
+    campaign = write_campaign(tmp_path)
+    generate(campaign, now=NOW)
+    backend = LocalBackend(campaign.data_dir)
+    wb = openpyxl.load_workbook(backend.path(AI))
+    ws = wb["Chapitre 1"]
+    cols, rows = _columns(ws), _criterion_rows(ws)
+    ws.cell(HEADER_ROW + 1, cols["r:1"]).value = "Marie Curie"
+    ws.cell(rows["1.1.1"], cols["r:1"]).value = "3 - Maîtrisé"
+    wb.save(backend.path(AI))
+    with Store.open(campaign.data_dir) as store:
+        pull(campaign, backend, store, now=NOW)
+        before = store.current_answers("test-na")
+        assert before[before["structure"] == "ai-deux"]["column"].tolist() == ["r:1"]
+        campaign = write_campaign(tmp_path, None, _named_ai_config())
+        generate(campaign, structure="ai-deux", upgrade=True, now=LATER)
+        pull(campaign, backend, store, now=LATER)
+        after = store.current_answers("test-na")
+        mine = after[after["structure"] == "ai-deux"]
+        assert mine[["criterion", "column", "level"]].values.tolist() == [
+            ["1.1.1", "r:marie-curie", 3.0]
+        ]
+        changes = [(e.column, e.old, e.new) for e in store.history("ai-deux")]
+        assert ("r:1", "3 - Maîtrisé", None) in changes  # the history keeps the old column
