@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import CapsyncError
 from .parse import PLAN_FIELDS, ParsedGrid
 from .store_record import TEXT, ChangeSummary, Recorder
 
@@ -159,7 +160,10 @@ class Store:
         if version == SCHEMA_VERSION:
             return
         if version > SCHEMA_VERSION:
-            raise RuntimeError(f"{self.path}: schema {version} is newer than this capsync")
+            raise CapsyncError(
+                f"La base {self.path} a été écrite par une version plus récente de capsync "
+                f"(schéma {version}) : mettez capsync à jour avant de l'utiliser."
+            )
         with self.transaction():
             for statement in _SCHEMA.split(";"):
                 if statement.strip():

@@ -185,3 +185,18 @@ def test_collectives_are_kept_apart(tmp_path: Path) -> None:
         assert store.current_answers("occitanie").empty
         assert len(store.current_answers("test-na")) == 4
         assert store.source_state("occitanie") == {}
+
+
+def test_a_store_written_by_a_newer_capsync_is_refused_in_french(tmp_path: Path) -> None:
+    import sqlite3
+
+    import pytest
+
+    from capsync.errors import CapsyncError
+    from capsync.store import Store
+
+    path = tmp_path / "capsync.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(CapsyncError, match="écrite par une version plus récente de capsync"):
+        Store(path)
