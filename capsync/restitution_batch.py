@@ -9,7 +9,8 @@ whose content hash moved come back to be written.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 from . import scoring
@@ -79,17 +80,43 @@ def build_batch(batch: Batch) -> list[Restitution]:
     return done
 
 
+class Renderer:
+    """Builds the restitutions of a whole cycle, in one worker pool shared by every collectif.
+
+    ``submit`` returns at once; the pool renders while the sync writes the
+    dashboards, and the results are taken when they are needed. The pool is
+    started at the first batch that deserves it, so a cycle where nothing
+    changed starts no process.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+
+    def submit(self, batch: Batch) -> Callable[[], list[Restitution]]:
+        if self.workers <= 1 or not batch.render or not batch.structures:
+            return lambda: build_batch(batch)
+        if self._pool is None:
+            self._pool = process_pool(self.workers)
+        size = -(-len(batch.structures) // self.workers)  # a part carries the whole view
+        futures = [
+            self._pool.submit(
+                build_batch, replace(batch, structures=batch.structures[i : i + size])
+            )
+            for i in range(0, len(batch.structures), size)
+        ]
+        return lambda: [made for future in futures for made in future.result()]
+
+
 def build_all(batch: Batch, *, pool_min: int = POOL_MIN) -> Iterator[Restitution]:
-    """Every restitution of the batch, in worker processes when it is large and local."""
+    """Every restitution of one batch, in worker processes when it is large and local."""
     workers = worker_count(len(batch.structures), pool_min) if batch.render else 1
-    if workers == 1:
-        yield from build_batch(batch)
-        return
-    size = -(-len(batch.structures) // workers)  # one part each: a part carries the whole view
-    parts = [
-        Batch(**{**batch.__dict__, "structures": batch.structures[i : i + size]})
-        for i in range(0, len(batch.structures), size)
-    ]
-    with process_pool(workers) as pool:
-        for done in pool.map(build_batch, parts):
-            yield from done
+    with Renderer(workers) as renderer:
+        yield from renderer.submit(batch)()

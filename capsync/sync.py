@@ -29,11 +29,12 @@ from .layout.calendar import calendar_spec
 from .layout.dashboard import DashboardInputs, dashboard_spec
 from .layout.restitution_data import collective_view
 from .pull import PullReport, pull
-from .restitution_batch import Batch, build_all
+from .restitution_batch import POOL_MIN, Batch, Renderer, Restitution
 from .spec import WorkbookSpec
 from .store import Store
 from .sync_state import SyncState, content_hash
 from .validation import Campaign
+from .workers import worker_count
 
 log = logging.getLogger("capsync")
 
@@ -210,12 +211,16 @@ def _outputs(collective: Collective) -> list[WorkbookRef]:
 
 
 def _write_restitutions(
-    batch: Batch, backend: Backend, writer: _Writer, progress: Progress | None
+    collective: Collective,
+    made_all: list[Restitution],
+    backend: Backend,
+    writer: _Writer,
+    progress: Progress | None,
 ) -> None:
-    """Write the restitutions whose content changed (the batch renders only those)."""
-    total = len(batch.structures)
-    for done, made in enumerate(build_all(batch), start=1):
-        ref = WorkbookRef(batch.collective.id, Kind.RESTITUTION, made.structure)
+    """Write the restitutions whose content changed (the batch rendered only those)."""
+    total = len(made_all)
+    for done, made in enumerate(made_all, start=1):
+        ref = WorkbookRef(collective.id, Kind.RESTITUTION, made.structure)
         where = backend.location(ref)
         if made.xlsx is not None:
             write = partial(backend.write_bytes, ref, made.xlsx)
@@ -231,28 +236,39 @@ def _write_restitutions(
         else:
             writer.outcome.unchanged += 1
         if progress:
-            progress(batch.collective.id, done, total)
+            progress(collective.id, done, total)
 
 
-def refresh_collective(
+@dataclass
+class _Refresh:
+    """A collectif between its scoring and its last written output."""
+
+    collective: Collective
+    outcome: CollectiveOutcome
+    writer: _Writer
+    fingerprint: str
+    inputs: DashboardInputs
+    restitutions: Callable[[], list[Restitution]]
+
+
+def _start(
     campaign: Campaign,
     collective: Collective,
     backend: Backend,
     store: Store,
     state: SyncState,
+    renderer: Renderer,
     *,
     now: dt.datetime,
-    force: bool = False,
-    progress: Progress | None = None,
-) -> CollectiveOutcome:
-    """Score one collectif and rewrite its outputs whose content changed."""
+    force: bool,
+) -> _Refresh | CollectiveOutcome:
+    """Score a collectif and hand its restitutions to the renderer; skip it if nothing moved."""
     outcome = CollectiveOutcome(collective.id)
     today = now.date()
     fingerprint = _fingerprint(campaign, collective, store, today)
-    key = f"fingerprint:{collective.id}"
     if (
         not force
-        and state.hash_of(key) == fingerprint
+        and state.hash_of(f"fingerprint:{collective.id}") == fingerprint
         and all(backend.exists(ref) for ref in _outputs(collective))
     ):
         outcome.skipped = True
@@ -267,7 +283,17 @@ def refresh_collective(
     state.record_scores(today, collective.id, scores.chapters, scores.overall)
     actions = store.current_actions(collective.id)
     texts = store.current_texts(collective.id)
-    writer = _Writer(backend, state, outcome, now, force)
+    view = collective_view(collective, ref, scores, actions=actions, answers=answers, texts=texts)
+    batch = Batch(
+        collective=collective,
+        referentiel=ref,
+        scores=scores,
+        view=view,
+        today=today,
+        structures=tuple(s.id for s in collective.structures),
+        known={} if force else _known_restitutions(state, collective, backend),
+        render=isinstance(backend, LocalBackend),
+    )
     inputs = DashboardInputs(
         collective=collective,
         referentiel=ref,
@@ -281,37 +307,22 @@ def refresh_collective(
         last_change=store.last_change(collective.id),
         history=state.score_history(collective.id),
     )
-    writer.spec(WorkbookRef(collective.id, Kind.DASHBOARD), dashboard_spec(inputs))
+    writer = _Writer(backend, state, outcome, now, force)
+    return _Refresh(collective, outcome, writer, fingerprint, inputs, renderer.submit(batch))
+
+
+def _write_collective_files(job: _Refresh, now: dt.datetime) -> None:
+    """The dashboard and the calendar, written while the restitutions render."""
+    collective, writer = job.collective, job.writer
+    writer.spec(WorkbookRef(collective.id, Kind.DASHBOARD), dashboard_spec(job.inputs))
     calendar_ref = WorkbookRef(collective.id, Kind.CALENDAR)
-    writer.spec(calendar_ref, calendar_spec(collective, today))
-    ics_digest = content_hash(
-        collective.id, collective.name, collective.region, collective.calendar
-    )
-    writer.file(
-        calendar_ref,
-        "ics",
-        lambda: calendar_ics(collective, now=now.astimezone(dt.UTC)),
-        ics_digest,
-    )
-    view = collective_view(collective, ref, scores, actions=actions, answers=answers, texts=texts)
-    _write_restitutions(
-        Batch(
-            collective=collective,
-            referentiel=ref,
-            scores=scores,
-            view=view,
-            today=today,
-            structures=tuple(s.id for s in collective.structures),
-            known={} if force else _known_restitutions(state, collective, backend),
-            render=isinstance(backend, LocalBackend),
-        ),
-        backend,
-        writer,
-        progress,
-    )
-    if not outcome.locked:  # a locked output must be retried next cycle
-        state.remember(key, fingerprint, now)
-    return outcome
+    writer.spec(calendar_ref, calendar_spec(collective, now.date()))
+    digest = content_hash(collective.id, collective.name, collective.region, collective.calendar)
+    ics = partial(calendar_ics, collective, now=now.astimezone(dt.UTC))
+    writer.file(calendar_ref, "ics", ics, digest)
+
+
+_FAILED = object()
 
 
 def run_cycle(
@@ -325,26 +336,74 @@ def run_cycle(
     force: bool = False,
     progress: Progress | None = None,
 ) -> CycleReport:
-    """Pull, then refresh every collectif; an error in one never stops the others."""
+    """Pull, then refresh every collectif; an error in one never stops the others.
+
+    Collectifs are scored first and their restitutions handed to one worker
+    pool (local files); the dashboards and calendars are written while it
+    renders, then the restitutions. A collectif's fingerprint is remembered
+    only once all its outputs are written, so a cycle cut short is redone.
+    """
     report = CycleReport(started_at=now)
     try:
         report.pull = pull(campaign, backend, store, collective=collective, now=now)
     except Exception as exc:  # what is stored still gives dashboards; retried next cycle
         log.exception("pull failed")
         report.pull_error = f"Lecture des grilles impossible : {exc}"
-    for coll in campaign.config.collectives:
-        if collective and coll.id != collective:
-            continue
-        try:
-            outcome = refresh_collective(
-                campaign, coll, backend, store, state, now=now, force=force, progress=progress
+    chosen = [c for c in campaign.config.collectives if not collective or c.id == collective]
+    local = isinstance(backend, LocalBackend)
+    structures = sum(len(c.structures) for c in chosen)
+    workers = worker_count(structures, POOL_MIN) if local else 1
+    outcomes: dict[str, CollectiveOutcome] = {}
+    with Renderer(workers) as renderer:
+        jobs: list[_Refresh] = []
+        for coll in chosen:
+            started = _guarded(
+                coll,
+                outcomes,
+                lambda c=coll: _start(
+                    campaign, c, backend, store, state, renderer, now=now, force=force
+                ),
             )
-        except Exception as exc:  # one collectif's failure must not stop the others
-            log.exception("collective %s failed", coll.id)
-            outcome = CollectiveOutcome(coll.id, error=f"{type(exc).__name__} : {exc}")
-        report.collectives.append(outcome)
+            if isinstance(started, _Refresh):
+                outcomes[coll.id] = started.outcome
+                jobs.append(started)
+            elif started is not None:
+                outcomes[coll.id] = started
+        for job in list(jobs):
+            written = _guarded(job.collective, outcomes, partial(_write_collective_files, job, now))
+            if written is _FAILED:
+                jobs.remove(job)
+        for job in jobs:
+            _guarded(job.collective, outcomes, partial(_finish, job, backend, state, now, progress))
+    report.collectives = [outcomes[c.id] for c in chosen if c.id in outcomes]
     report.finished_at = dt.datetime.now()
     return report
+
+
+def _guarded(
+    collective: Collective, outcomes: dict[str, CollectiveOutcome], step: Callable[[], object]
+) -> object:
+    """Run one step of a collectif's refresh; a failure is recorded and stops only it."""
+    try:
+        return step()
+    except Exception as exc:  # one collectif's failure must not stop the others
+        log.exception("collective %s failed", collective.id)
+        outcomes[collective.id] = CollectiveOutcome(
+            collective.id, error=f"{type(exc).__name__} : {exc}"
+        )
+        return _FAILED
+
+
+def _finish(
+    job: _Refresh,
+    backend: Backend,
+    state: SyncState,
+    now: dt.datetime,
+    progress: Progress | None,
+) -> None:
+    _write_restitutions(job.collective, job.restitutions(), backend, job.writer, progress)
+    if not job.outcome.locked:  # a locked output must be retried next cycle
+        state.remember(f"fingerprint:{job.collective.id}", job.fingerprint, now)
 
 
 def state_path(data_dir: Path) -> Path:
