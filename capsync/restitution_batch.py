@@ -19,7 +19,6 @@ from .config import Collective
 from .layout.restitution import restitution_spec
 from .layout.restitution_data import CollectiveView, build_restitution
 from .referentiel import Referentiel
-from .restitution_pdf import restitution_pdf_bytes
 from .spec import WorkbookSpec
 from .sync_state import content_hash
 from .workers import process_pool, worker_count
@@ -54,6 +53,9 @@ class Restitution:
 
 
 def build_batch(batch: Batch) -> list[Restitution]:
+    # fpdf2 (and fontTools under it) takes 0.2 s to import: only when there is a PDF to make.
+    from .restitution_pdf import restitution_pdf_bytes
+
     done = []
     for structure in batch.structures:
         data = build_restitution(

@@ -9,7 +9,6 @@ import click
 
 from ..backends.factory import open_backend
 from ..daemon import Daemon, parse_interval
-from ..demo import run_demo
 from ..locking import campaign_lock
 from ..status import RunStatus, iso, process_alive, read_status
 from ..store import Store
@@ -150,6 +149,8 @@ def demo(state: CliState) -> None:
     Example:
         capsync generate && capsync demo && capsync sync
     """
+    from ..demo import run_demo  # openpyxl: only for this command
+
     campaign = state.campaign()
     with campaign_lock(campaign.data_dir):
         report = run_demo(campaign, open_backend(campaign), today=dt.date.today())
