@@ -241,11 +241,18 @@ def gap_rows(
     Each dict: structure, criterion, title, kind, retained, low, high, review,
     gap, action (« à discuter » or ""), justification, review_comment.
     """
+    if criteria.empty:
+        return []
+    # Only rows that can give a gap: most criteria of most structures have none.
+    reviewed = criteria["review_gap"].fillna(0).astype(float) != 0
+    candidates = criteria[criteria["to_discuss"].fillna(False).astype(bool) | reviewed]
+    if candidates.empty:
+        return []
     spans = respondent_range(answers)
     said = latest_texts(texts)
     threshold = referentiel.scoring.divergence_threshold
     found: list[dict[str, Any]] = []
-    for r in frame_rows(criteria):
+    for r in frame_rows(candidates):
         key = (str(r["structure"]), str(r["criterion"]))
         common = {
             "structure": key[0],
