@@ -26,6 +26,7 @@ from .tables import (
     missing,
     number,
     person_text,
+    style_column,
     table_sheet,
 )
 
@@ -134,10 +135,7 @@ def progress_sheet(
         rows,
         empty_message="Aucune structure dans ce collectif.",
     )
-    for offset, row in enumerate(rows):
-        style = {LATE: Style.WARNING, COMPLETE: Style.GOOD}.get(str(row[7]))
-        if style:
-            sheet.cell_styles[(FIRST_ROW + offset, 7)] = style
+    style_column(sheet, rows, 7, {LATE: Style.WARNING, COMPLETE: Style.GOOD})
     return sheet
 
 
@@ -333,9 +331,7 @@ def gaps_sheet(
         rows,
         empty_message="Aucun écart pour le moment.",
     )
-    for offset, row in enumerate(rows):
-        if row[9] == TO_DISCUSS:
-            sheet.cell_styles[(FIRST_ROW + offset, 9)] = Style.WARNING
+    style_column(sheet, rows, 9, {TO_DISCUSS: Style.WARNING})
     return sheet
 
 
@@ -390,9 +386,7 @@ def actions_sheet(
         rows,
         empty_message="Aucune action saisie pour le moment.",
     )
-    for offset, row in enumerate(rows):
-        if row[8] == LATE:
-            sheet.cell_styles[(FIRST_ROW + offset, 8)] = Style.WARNING
+    style_column(sheet, rows, 8, {LATE: Style.WARNING})
     return sheet
 
 

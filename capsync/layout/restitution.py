@@ -16,7 +16,7 @@ from ..spec import CellRange, Chart, ChartKind, Series, SheetSpec, Style, Value,
 from .dashboard import ELIGIBLE, NOT_ASSESSED, NOT_ELIGIBLE
 from .dashboard_sheets import GAP_COLUMNS, TO_DISCUSS
 from .restitution_data import LATE, RestitutionData, build_restitution
-from .tables import FIRST_ROW, Column, short_chapter, table_sheet
+from .tables import Column, short_chapter, style_column, table_sheet
 
 __all__ = ["RestitutionData", "build_restitution", "restitution_spec"]
 
@@ -123,10 +123,7 @@ def _criteria_sheet(data: RestitutionData) -> SheetSpec:
         rows,
         empty_message="Aucun critère renseigné pour le moment.",
     )
-    for offset, row in enumerate(rows):
-        sheet.cell_styles[(FIRST_ROW + offset, 0)] = (
-            Style.GOOD if row[0] == "Point fort" else Style.WARNING
-        )
+    style_column(sheet, rows, 0, {"Point fort": Style.GOOD, "Point faible": Style.WARNING})
     return sheet
 
 
@@ -156,9 +153,7 @@ def _gaps_sheet(data: RestitutionData) -> SheetSpec:
         rows,
         empty_message="Aucun écart à discuter.",
     )
-    for offset, row in enumerate(rows):
-        if row[8] == TO_DISCUSS:
-            sheet.cell_styles[(FIRST_ROW + offset, 8)] = Style.WARNING
+    style_column(sheet, rows, 8, {TO_DISCUSS: Style.WARNING})
     return sheet
 
 
@@ -215,9 +210,7 @@ def _plan_sheet(data: RestitutionData) -> SheetSpec:
         rows,
         empty_message="Aucune action saisie pour le moment.",
     )
-    for offset, row in enumerate(rows):
-        if row[6] == LATE:
-            sheet.cell_styles[(FIRST_ROW + offset, 6)] = Style.WARNING
+    style_column(sheet, rows, 6, {LATE: Style.WARNING})
     return sheet
 
 

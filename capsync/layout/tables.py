@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -142,3 +142,13 @@ def frame_rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
     if frame is None or frame.empty:
         return []
     return frame.to_dict("records")
+
+
+def style_column(
+    sheet: SheetSpec, rows: Sequence[Sequence[Value]], col: int, styles: Mapping[str, Style]
+) -> None:
+    """Colour the cells of column ``col`` whose text has a style (« en retard » in red...)."""
+    for offset, row in enumerate(rows):
+        style = styles.get(str(row[col])) if col < len(row) else None
+        if style:
+            sheet.cell_styles[(FIRST_ROW + offset, col)] = style
