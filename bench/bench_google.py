@@ -23,13 +23,13 @@ from typing import Any
 import gspread
 from google.oauth2.credentials import Credentials
 
-from capsync.backends.base import Kind, WorkbookRef
 from capsync.backends.google import GoogleBackend
-from capsync.config import GoogleSettings
-from capsync.generate import generate
-from capsync.google_http import sheets_client
-from capsync.pull import pull
-from capsync.store import Store
+from capsync.backends.google.http import sheets_client
+from capsync.campaign.config import GoogleSettings
+from capsync.jobs.generate import generate
+from capsync.jobs.pull import pull
+from capsync.store.database import Store
+from capsync.workbook.refs import Kind, WorkbookRef
 from tests.google_api.limits import ManualClock
 from tests.google_api.server import GoogleApiServer
 from tests.google_api.state import State

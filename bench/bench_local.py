@@ -82,8 +82,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args()
 
-    from capsync.generate import generate
-    from capsync.validation import load_campaign
+    from capsync.campaign.validation import load_campaign
+    from capsync.jobs.generate import generate
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -87,10 +87,10 @@ def _fill(path: Path, seed: int) -> None:
 
 def build(folder: Path, n_structures: int) -> Path:
     """The synthetic campaign with every grid filled; return the configuration path."""
-    from capsync.backends.base import Kind, WorkbookRef
     from capsync.backends.local import LocalBackend
+    from capsync.campaign.validation import load_campaign
     from capsync.layout.grid import grid_spec
-    from capsync.validation import load_campaign
+    from capsync.workbook.refs import Kind, WorkbookRef
 
     config = synthetic_config(folder, n_structures)
     campaign = load_campaign(config)
@@ -118,9 +118,9 @@ def measure(kind: str, config: Path, workers: int | None) -> dict[str, float]:
     result: dict[str, float] = {}
     if kind in ("cold", "unchanged"):
         from capsync.backends.local import LocalBackend
-        from capsync.pull import pull
-        from capsync.store import Store
-        from capsync.validation import load_campaign
+        from capsync.campaign.validation import load_campaign
+        from capsync.jobs.pull import pull
+        from capsync.store.database import Store
 
         campaign = load_campaign(config)
         backend = LocalBackend(campaign.data_dir)

@@ -35,10 +35,10 @@ from bench_pull import build
 def measure(config: Path) -> dict[str, float]:
     """One sync cycle, in this (fresh) process."""
     from capsync.backends.local import LocalBackend
-    from capsync.store import Store
-    from capsync.sync import run_cycle, state_path
-    from capsync.sync_state import SyncState
-    from capsync.validation import load_campaign
+    from capsync.campaign.validation import load_campaign
+    from capsync.jobs.sync import run_cycle, state_path
+    from capsync.store.database import Store
+    from capsync.store.sync_state import SyncState
 
     t0 = time.perf_counter()
     campaign = load_campaign(config)

@@ -1,5 +1,5 @@
 """``python -m capsync`` runs the command line, for machines without the console script."""
 
-from .cli import main
+from capsync.cli import main
 
 main()

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import LockBusy
+from capsync.errors import LockBusy
 
 LOCK_NAME = ".capsync.lock"
 

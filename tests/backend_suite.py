@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from capsync.backends.base import Backend, Kind, WorkbookRef
-from capsync.identity import IDENTITY_SHEET, Identity, identity_from_rows
-from capsync.spec import CellRange, ListValidation, SheetSpec, Style, WorkbookSpec
+from capsync.backends.base import Backend
+from capsync.workbook.identity import IDENTITY_SHEET, Identity, identity_from_rows
+from capsync.workbook.refs import Kind, WorkbookRef
+from capsync.workbook.spec import CellRange, ListValidation, SheetSpec, Style, WorkbookSpec
 
 GRID = WorkbookRef("test-na", Kind.GRID, "aci-une")
 OTHER = WorkbookRef("test-na", Kind.GRID, "ai-deux")

@@ -17,10 +17,10 @@ from typing import Any
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
-from capsync.backends.base import Kind, WorkbookRef
 from capsync.backends.local import LocalBackend
-from capsync.generate import generate
-from capsync.validation import Campaign
+from capsync.campaign.validation import Campaign
+from capsync.jobs.generate import generate
+from capsync.workbook.refs import Kind, WorkbookRef
 
 from .grid_campaign import write_campaign
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from capsync.validation import Campaign, load_campaign
+from capsync.campaign.validation import Campaign, load_campaign
 
 LEVELS = {i: f"Description du niveau {i} pour ce critère." for i in range(5)}
 

@@ -20,10 +20,10 @@ import datetime as dt
 
 import pandas as pd
 
-from capsync import scoring
-from capsync.config import Collective, Phase, Settings, Structure
+from capsync.campaign.config import Collective, Phase, Settings, Structure
+from capsync.campaign.referentiel import Chapter, Criterion, Objective, Referentiel, Service
 from capsync.layout.dashboard import DashboardInputs
-from capsync.referentiel import Chapter, Criterion, Objective, Referentiel, Service
+from capsync.scoring import scores as scoring
 
 TODAY = dt.date(2025, 4, 1)
 WHEN = pd.Timestamp("2025-03-30 09:00")

@@ -9,11 +9,11 @@ import openpyxl
 import pytest
 from google.oauth2.credentials import Credentials
 
-from capsync.backends.base import WorkbookRef
 from capsync.backends.google import GoogleBackend
+from capsync.backends.google.http import sheets_client
 from capsync.backends.local import LocalBackend
-from capsync.config import GoogleSettings
-from capsync.google_http import sheets_client
+from capsync.campaign.config import GoogleSettings
+from capsync.workbook.refs import WorkbookRef
 from tests import backend_suite
 from tests.google_api.fixtures import GoogleApi
 

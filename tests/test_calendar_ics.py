@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from capsync.calendar_ics import calendar_ics
-from capsync.validation import load_campaign
+from capsync.campaign.validation import load_campaign
+from capsync.render.calendar_ics import calendar_ics
 from tests import layout_campaign as lc
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from capsync.campaign.validation import load_campaign
 from capsync.cli import main
-from capsync.validation import load_campaign
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_CONFIG = ROOT / "config" / "capsync.yaml"

@@ -8,8 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from capsync.cli import main
-from capsync.pull import pull
-from capsync.store import Store
+from capsync.jobs.pull import pull
+from capsync.store.database import Store
 
 from .filled_grids import campaign_with_grids, editing, grid_path, put
 

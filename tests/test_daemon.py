@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from capsync.cli import main
-from capsync.daemon import Daemon, parse_interval
 from capsync.errors import CapsyncError
-from capsync.status import RunStatus, read_status
+from capsync.jobs.daemon import Daemon, parse_interval
+from capsync.jobs.status import RunStatus, read_status
 
 from .example_campaign import copy_example
 
@@ -119,7 +119,7 @@ def test_status_gives_the_next_run_after_the_last_one(tmp_path: Path) -> None:
 
 
 def test_status_tells_when_the_daemon_was_killed(tmp_path: Path) -> None:
-    from capsync.status import Status, write_status
+    from capsync.jobs.status import Status, write_status
 
     config = copy_example(tmp_path)
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],

@@ -9,12 +9,12 @@ from pathlib import Path
 import openpyxl
 from click.testing import CliRunner
 
-from capsync.backends.base import Kind, WorkbookRef
 from capsync.backends.local import LocalBackend
+from capsync.campaign.validation import load_campaign
 from capsync.cli import main
-from capsync.generate import Status, generate
-from capsync.upgrade import read_identity
-from capsync.validation import load_campaign
+from capsync.jobs.generate import Status, generate
+from capsync.parse.carry import read_identity
+from capsync.workbook.refs import Kind, WorkbookRef
 from tests.grid_campaign import referentiel_v1, write_campaign
 
 NOW = dt.datetime(2025, 9, 1, 10, 0, 0)

@@ -1,5 +1,5 @@
 """The local Google server driven by the real clients capsync ships with (gspread and
-googleapiclient, built by capsync.google_http), checking what a user of the API sees."""
+googleapiclient, built by capsync.backends.google.http), checking what a user of the API sees."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import requests
 from google.oauth2.credentials import Credentials
 from googleapiclient.errors import HttpError
 
-from capsync.google_http import drive_service, sheets_client
+from capsync.backends.google.http import drive_service, sheets_client
 from tests.google_api.fixtures import GoogleApi
 
 

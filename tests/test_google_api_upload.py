@@ -15,7 +15,7 @@ from google.oauth2.credentials import Credentials
 from googleapiclient.http import MediaInMemoryUpload
 
 from capsync.backends.google.drive import DriveClient, DriveError
-from capsync.google_http import authorized_session, drive_service
+from capsync.backends.google.http import authorized_session, drive_service
 from tests.google_api.fixtures import GoogleApi
 
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n\r\nEND:VCALENDAR\r\n"

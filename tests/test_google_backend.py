@@ -17,19 +17,20 @@ import gspread
 import pandas as pd
 from google.oauth2.credentials import Credentials
 
-from capsync.backends.base import Backend, Kind, WorkbookRef
+from capsync.backends.base import Backend
 from capsync.backends.google import GoogleBackend
+from capsync.backends.google.http import sheets_client
 from capsync.backends.google.quota import RetryPolicy
 from capsync.backends.google.sharing import audit, diff, fix
 from capsync.backends.local import LocalBackend
-from capsync.config import GoogleSettings
-from capsync.generate import Status, generate
-from capsync.google_http import sheets_client
-from capsync.layout.grid_schema import FIRST_DATA_ROW, KEY_ROW
-from capsync.pull import pull
-from capsync.scoring import score_collective
-from capsync.store import Store
-from capsync.validation import Campaign
+from capsync.campaign.config import GoogleSettings
+from capsync.campaign.validation import Campaign
+from capsync.jobs.generate import Status, generate
+from capsync.jobs.pull import pull
+from capsync.scoring.scores import score_collective
+from capsync.store.database import Store
+from capsync.workbook.grid_schema import FIRST_DATA_ROW, KEY_ROW
+from capsync.workbook.refs import Kind, WorkbookRef
 from tests.google_api.fixtures import GoogleApi
 
 from .grid_campaign import config, write_campaign

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from capsync.backends.google.credentials import key_info
-from capsync.config import GoogleSettings
+from capsync.campaign.config import GoogleSettings
 from capsync.errors import BackendError
 
 SECRET = (

@@ -11,8 +11,8 @@ from capsync.backends.google.requests import (
     render_requests,
     sheet_ids,
 )
-from capsync.identity import IDENTITY_SHEET
-from capsync.spec import (
+from capsync.workbook.identity import IDENTITY_SHEET
+from capsync.workbook.spec import (
     CellRange,
     Chart,
     ChartKind,

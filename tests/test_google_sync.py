@@ -18,16 +18,16 @@ import icalendar
 import pytest
 from google.oauth2.credentials import Credentials
 
-from capsync.backends.base import Kind, WorkbookRef
 from capsync.backends.google import GoogleBackend
-from capsync.generate import Status, generate
-from capsync.google_http import sheets_client
-from capsync.layout.grid_schema import FIRST_DATA_ROW, KEY_ROW, PLAN_SHEET
-from capsync.scoring import score_collective
-from capsync.store import Store
-from capsync.sync import CycleReport, run_cycle
-from capsync.sync_state import SyncState
-from capsync.validation import Campaign
+from capsync.backends.google.http import sheets_client
+from capsync.campaign.validation import Campaign
+from capsync.jobs.generate import Status, generate
+from capsync.jobs.sync import CycleReport, run_cycle
+from capsync.scoring.scores import score_collective
+from capsync.store.database import Store
+from capsync.store.sync_state import SyncState
+from capsync.workbook.grid_schema import FIRST_DATA_ROW, KEY_ROW, PLAN_SHEET
+from capsync.workbook.refs import Kind, WorkbookRef
 from tests.google_api.fixtures import GoogleApi
 from tests.google_api.state import SPREADSHEET_MIME, DriveFile
 

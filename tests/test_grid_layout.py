@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from capsync.identity import identity_from_rows, identity_rows
-from capsync.layout.grid import Carried, grid_spec
-from capsync.layout.grid_schema import (
+from capsync.campaign.validation import load_campaign
+from capsync.layout.grid import grid_spec
+from capsync.workbook.grid_schema import (
     FIRST_DATA_ROW,
     HEADER_ROW,
     KEY_ROW,
@@ -15,9 +15,10 @@ from capsync.layout.grid_schema import (
     PLAN_ROWS,
     PLAN_STATUSES,
     TITLE_ROW,
+    Carried,
 )
-from capsync.spec import CellRange, DateValidation, ListValidation, Style
-from capsync.validation import load_campaign
+from capsync.workbook.identity import identity_from_rows, identity_rows
+from capsync.workbook.spec import CellRange, DateValidation, ListValidation, Style
 from tests.grid_campaign import write_campaign
 
 CHOICES = (

@@ -1,6 +1,6 @@
 """The locator finds answers wherever people moved them."""
 
-from capsync.grid_locate import locate_chapter_sheet, locate_plan_sheet
+from capsync.parse.locate import locate_chapter_sheet, locate_plan_sheet
 
 KEYS = [
     "id",

@@ -9,7 +9,7 @@ import openpyxl
 from click.testing import CliRunner
 
 from capsync.cli import main
-from capsync.identity import IDENTITY_SHEET
+from capsync.workbook.identity import IDENTITY_SHEET
 
 from .filled_grids import campaign_with_grids, editing, grid_path, put
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from capsync.backends.xlsx_render import render_xlsx
+from capsync.campaign.validation import load_campaign
 from capsync.layout.calendar import (
     TABLE_HEADER_ROW,
     calendar_spec,
@@ -16,8 +16,8 @@ from capsync.layout.calendar import (
     next_phase,
     regroupement_dates,
 )
-from capsync.spec import Style
-from capsync.validation import load_campaign
+from capsync.render.xlsx import render_xlsx
+from capsync.workbook.spec import Style
 from tests import layout_campaign as lc
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,12 +12,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from capsync import scoring
-from capsync.backends.xlsx_render import render_xlsx
 from capsync.layout.dashboard import DashboardInputs, dashboard_spec
 from capsync.layout.dashboard_sheets import chapter_status
 from capsync.layout.tables import FIRST_ROW
-from capsync.spec import ChartKind, ConditionalKind, Formula, Style, WorkbookSpec
+from capsync.render.xlsx import render_xlsx
+from capsync.scoring import scores as scoring
+from capsync.workbook.spec import ChartKind, ConditionalKind, Formula, Style, WorkbookSpec
 from tests import layout_campaign as lc
 
 SHEETS = [

@@ -9,12 +9,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from capsync import scoring
-from capsync.backends.xlsx_render import render_xlsx
+from capsync.campaign.validation import load_campaign
 from capsync.layout.restitution import build_restitution, restitution_spec
 from capsync.layout.tables import FIRST_ROW
-from capsync.spec import ChartKind, Formula
-from capsync.validation import load_campaign
+from capsync.render.xlsx import render_xlsx
+from capsync.scoring import scores as scoring
+from capsync.workbook.spec import ChartKind, Formula
 from tests import layout_campaign as lc
 
 ROOT = Path(__file__).resolve().parents[1]

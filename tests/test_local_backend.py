@@ -15,11 +15,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from capsync.backends.base import Kind, WorkbookRef
 from capsync.backends.local import LocalBackend
 from capsync.backends.xlsx_read import read_workbook
 from capsync.errors import BackendError, BackendUnavailable, FileLocked
-from capsync.spec import SheetSpec, WorkbookSpec
+from capsync.workbook.refs import Kind, WorkbookRef
+from capsync.workbook.spec import SheetSpec, WorkbookSpec
 
 GRID = WorkbookRef("na", Kind.GRID, "aci-une")
 
@@ -191,9 +191,9 @@ def test_a_file_without_read_permission_is_retried(tmp_path: Path) -> None:
 WRITER = """
 import sys
 from pathlib import Path
-from capsync.backends.base import Kind, WorkbookRef
+from capsync.workbook.refs import Kind, WorkbookRef
 from capsync.backends.local import LocalBackend
-from capsync.spec import SheetSpec, WorkbookSpec
+from capsync.workbook.spec import SheetSpec, WorkbookSpec
 
 backend = LocalBackend(Path(sys.argv[1]))
 ref = WorkbookRef("na", Kind.GRID, "aci-une")

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from capsync.config import Structure
-from capsync.identity import identity_rows
-from capsync.layout.grid_schema import IDENTITY_SHEET, PLAN_SHEET
-from capsync.parse import Answer, level_reader, parse_grid, read_date, read_status
-from capsync.referentiel import Referentiel
+from capsync.campaign.config import Structure
+from capsync.campaign.referentiel import Referentiel
+from capsync.parse.grid import Answer, level_reader, parse_grid, read_date, read_status
+from capsync.workbook.grid_schema import IDENTITY_SHEET, PLAN_SHEET
+from capsync.workbook.identity import identity_rows
 
 from .grid_campaign import referentiel_v1
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 from click.testing import CliRunner
 
-from capsync.backends.base import Kind, WorkbookRef
 from capsync.cli import main
-from capsync.pull import Job, pull, read_grid
-from capsync.store import STORE_FILE, Store
+from capsync.jobs.pull import Job, pull, read_grid
+from capsync.store.database import STORE_FILE, Store
+from capsync.workbook.refs import Kind, WorkbookRef
 
 from .filled_grids import (
     LOG_TABLES,

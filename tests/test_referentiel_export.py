@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from capsync.campaign.validation import load_referentiel
 from capsync.cli import main
-from capsync.referentiel_export import headers, rows
-from capsync.validation import load_referentiel
+from capsync.render.referentiel_export import headers, rows
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config" / "capsync.yaml"

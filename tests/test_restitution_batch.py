@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from capsync.jobs.restitutions import Batch, build_all, build_batch
 from capsync.layout.restitution_data import collective_view
-from capsync.restitution_batch import Batch, build_all, build_batch
 from tests import layout_campaign as lc
 
 TODAY = dt.date(2026, 3, 2)

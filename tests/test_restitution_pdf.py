@@ -13,7 +13,12 @@ from fpdf import FPDF
 
 from capsync.layout.restitution import build_restitution
 from capsync.layout.restitution_data import ActionLine, RestitutionData
-from capsync.restitution_pdf import _Document, _width, restitution_pdf_bytes, write_restitution_pdf
+from capsync.render.restitution_pdf import (
+    _Document,
+    _width,
+    restitution_pdf_bytes,
+    write_restitution_pdf,
+)
 from tests import layout_campaign as lc
 
 FRENCH = "Œuvre « collective » · salarié·e·s — l’équipe à Besançon, où 5 € … • ça avance"

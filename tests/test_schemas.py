@@ -12,8 +12,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from capsync.campaign.schemas import schema_files, stale_schemas
 from capsync.cli import main
-from capsync.schemas import schema_files, stale_schemas
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = {

@@ -11,9 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from capsync.config import Structure
-from capsync.referentiel import Chapter, Criterion, Labellisation, Objective, Referentiel
-from capsync.scoring import (
+from capsync.campaign.config import Structure
+from capsync.campaign.referentiel import Chapter, Criterion, Labellisation, Objective, Referentiel
+from capsync.campaign.validation import load_campaign, load_referentiel
+from capsync.scoring.scores import (
     ANSWER_COLUMNS,
     chapter_scores,
     criterion_scores,
@@ -26,7 +27,6 @@ from capsync.scoring import (
     progression,
     score_collective,
 )
-from capsync.validation import load_campaign, load_referentiel
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEN = dt.datetime(2025, 3, 14, 10, 0)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from capsync.store import STORE_FILE, Store
+from capsync.store.database import STORE_FILE, Store
 
 from .filled_grids import LOG_TABLES, count_rows
 from .test_parse import chapter, parse, row, workbook
@@ -193,7 +193,7 @@ def test_a_store_written_by_a_newer_capsync_is_refused_in_french(tmp_path: Path)
     import pytest
 
     from capsync.errors import CapsyncError
-    from capsync.store import Store
+    from capsync.store.database import Store
 
     path = tmp_path / "capsync.sqlite"
     with sqlite3.connect(path) as db:

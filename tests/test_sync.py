@@ -12,11 +12,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from capsync.campaign.validation import load_campaign
 from capsync.cli import main
 from capsync.locking import campaign_lock
-from capsync.scoring import score_collective
-from capsync.store import Store
-from capsync.validation import load_campaign
+from capsync.scoring.scores import score_collective
+from capsync.store.database import Store
 
 from .example_campaign import copy_example
 
@@ -194,8 +194,8 @@ def test_sync_dates_are_today(synced: Path) -> None:
 
 def _cycle(config: Path, now: dt.datetime):
     from capsync.backends.local import LocalBackend
-    from capsync.sync import run_cycle, state_path
-    from capsync.sync_state import SyncState
+    from capsync.jobs.sync import run_cycle, state_path
+    from capsync.store.sync_state import SyncState
 
     campaign = load_campaign(config)
     with Store.open(campaign.data_dir) as store, SyncState(state_path(campaign.data_dir)) as state:

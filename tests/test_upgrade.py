@@ -12,15 +12,15 @@ from typing import Any
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-from capsync.backends.base import Kind, WorkbookRef, raw_cell
 from capsync.backends.local import LocalBackend
 from capsync.backends.xlsx_read import read_workbook
-from capsync.generate import Status, generate
-from capsync.grid_locate import locate_chapter_sheet, locate_plan_sheet
-from capsync.layout.grid_schema import FIRST_DATA_ROW, HEADER_ROW, KEY_ROW
-from capsync.referentiel import Referentiel
-from capsync.upgrade import read_identity
-from capsync.validation import Campaign
+from capsync.campaign.referentiel import Referentiel
+from capsync.campaign.validation import Campaign
+from capsync.jobs.generate import Status, generate
+from capsync.parse.carry import read_identity
+from capsync.parse.locate import locate_chapter_sheet, locate_plan_sheet
+from capsync.workbook.grid_schema import FIRST_DATA_ROW, HEADER_ROW, KEY_ROW
+from capsync.workbook.refs import Kind, WorkbookRef, raw_cell
 from tests.grid_campaign import config, criterion, referentiel_v1, write_campaign
 
 NOW = dt.datetime(2025, 9, 1, 10, 0, 0)
@@ -377,8 +377,8 @@ def test_upgrade_summary_speaks_proper_french(tmp_path: Path) -> None:
 
 
 def test_after_an_upgrade_a_renamed_respondent_counts_once(tmp_path: Path) -> None:
-    from capsync.pull import pull
-    from capsync.store import Store
+    from capsync.jobs.pull import pull
+    from capsync.store.database import Store
 
     campaign = write_campaign(tmp_path)
     generate(campaign, now=NOW)

@@ -11,10 +11,10 @@ import openpyxl
 import pytest
 
 from capsync.backends.xlsx_read import read_workbook
-from capsync.backends.xlsx_render import render_xlsx
-from capsync.identity import IDENTITY_SHEET
 from capsync.layout.grid import grid_spec
-from capsync.spec import (
+from capsync.render.xlsx import render_xlsx
+from capsync.workbook.identity import IDENTITY_SHEET
+from capsync.workbook.spec import (
     CellRange,
     Chart,
     ChartKind,

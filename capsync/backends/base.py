@@ -9,36 +9,10 @@ lets one test suite run on both backends.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
-from ..spec import WorkbookSpec
-
-RawValue = str | int | float | bool | dt.date | dt.datetime | dt.time | None
-RawWorkbook = dict[str, list[list[Any]]]
-"""Sheet name → rows of cell values as Python objects, in sheet order."""
-
-
-class Kind(StrEnum):
-    """The kinds of workbook capsync writes for a collectif."""
-
-    GRID = "grille"
-    DASHBOARD = "tableau-de-bord"
-    RESTITUTION = "restitution"
-    CALENDAR = "calendrier"
-
-
-@dataclass(frozen=True, order=True)
-class WorkbookRef:
-    """Names one workbook independently of where a backend keeps it."""
-
-    collective: str
-    kind: Kind
-    name: str = ""  # the structure id for grids and restitutions
-
-    def __str__(self) -> str:
-        return f"{self.collective}/{self.kind.value}/{self.name}".rstrip("/")
+from capsync.workbook.refs import Kind, RawWorkbook, WorkbookRef
+from capsync.workbook.spec import WorkbookSpec
 
 
 class Backend(Protocol):
@@ -74,11 +48,3 @@ class Backend(Protocol):
     def location(self, ref: WorkbookRef) -> str:
         """Where a person finds the workbook (a path or a URL), for messages."""
         ...
-
-
-def raw_cell(raw: RawWorkbook, sheet: str, row: int, col: int) -> Any:
-    """The value at (row, col) of ``sheet``, None past the end."""
-    rows = raw.get(sheet, [])
-    if row >= len(rows) or col >= len(rows[row]):
-        return None
-    return rows[row][col]

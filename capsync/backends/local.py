@@ -23,12 +23,12 @@ import os
 import shutil
 from pathlib import Path
 
-from ..atomic import TEMP_SUFFIX, write_bytes_atomic
-from ..errors import BackendError, FileLocked
-from ..spec import WorkbookSpec
-from .base import Kind, RawWorkbook, WorkbookRef
-from .xlsx_read import read_workbook
-from .xlsx_render import render_xlsx_bytes
+from capsync.atomic import TEMP_SUFFIX, write_bytes_atomic
+from capsync.backends.xlsx_read import read_workbook
+from capsync.errors import BackendError, FileLocked
+from capsync.render.xlsx import render_xlsx_bytes
+from capsync.workbook.refs import Kind, RawWorkbook, WorkbookRef
+from capsync.workbook.spec import WorkbookSpec
 
 log = logging.getLogger("capsync")
 

@@ -25,9 +25,9 @@ from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook
 
-from ..errors import BackendError, BackendUnavailable
-from ..spec import column_letter
-from .base import RawWorkbook
+from capsync.errors import BackendError, BackendUnavailable
+from capsync.workbook.refs import RawWorkbook
+from capsync.workbook.spec import column_letter
 
 MAX_ROWS = 5_000  # a grid has a few hundred rows; beyond this a far cell was typed by mistake
 MAX_COLUMNS = 300

@@ -13,8 +13,8 @@ import pkgutil
 
 import click
 
-from .. import __version__
-from .common import CliState
+from capsync import __version__
+from capsync.cli.common import CliState
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

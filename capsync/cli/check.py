@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import CliState, handles_user_errors, pass_state
+from capsync.cli.common import CliState, handles_user_errors, pass_state
 
 
 @click.command()

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 import click
 
-from ..errors import CapsyncError, ValidationFailed
-from ..validation import Campaign, load_campaign
+from capsync.campaign.validation import Campaign, load_campaign
+from capsync.errors import CapsyncError, ValidationFailed
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..config import BackendKind
-from .common import CliState, handles_user_errors, pass_state
+from capsync.campaign.config import BackendKind
+from capsync.cli.common import CliState, handles_user_errors, pass_state
 
 
 @click.command()
@@ -29,9 +29,9 @@ def audit(state: CliState, apply_fix: bool) -> None:
     if campaign.config.backend.kind != BackendKind.GOOGLE:
         click.echo("Rien à auditer : les classeurs sont des fichiers locaux (backend local).")
         return
-    from ..backends.google.backend import GoogleBackend
-    from ..backends.google.sharing import audit as run_audit
-    from ..backends.google.sharing import fix
+    from capsync.backends.google.backend import GoogleBackend
+    from capsync.backends.google.sharing import audit as run_audit
+    from capsync.backends.google.sharing import fix
 
     backend = GoogleBackend.from_campaign(campaign)
     findings = run_audit(backend, campaign.config)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from ..backends.factory import open_backend
-from ..generate import Status, generate
-from ..locking import campaign_lock
-from .common import CliState, handles_user_errors, pass_state
-from .progress import progress_bar
+from capsync.backends.factory import open_backend
+from capsync.cli.common import CliState, handles_user_errors, pass_state
+from capsync.cli.progress import progress_bar
+from capsync.jobs.generate import Status, generate
+from capsync.locking import campaign_lock
 
 
 @click.command()

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from ..backends.factory import open_backend
-from ..errors import ImportRefused
-from ..importing import import_grid
-from ..locking import campaign_lock
-from .common import CliState, handles_user_errors, pass_state
+from capsync.backends.factory import open_backend
+from capsync.cli.common import CliState, handles_user_errors, pass_state
+from capsync.errors import ImportRefused
+from capsync.jobs.import_grids import import_grid
+from capsync.locking import campaign_lock
 
 
 @click.command(name="import")

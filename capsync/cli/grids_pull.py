@@ -6,19 +6,19 @@ import datetime as dt
 
 import click
 
-from ..backends.factory import open_backend
-from ..layout.grid_schema import (
+from capsync.backends.factory import open_backend
+from capsync.campaign.validation import Campaign
+from capsync.cli.common import CliState, handles_user_errors, pass_state
+from capsync.jobs.pull import pull
+from capsync.locking import campaign_lock
+from capsync.store.database import HistoryEntry, Store
+from capsync.workbook.grid_schema import (
     COL_JUSTIFICATION,
     COL_RETAINED,
     COL_REVIEW_COMMENT,
     COL_REVIEW_LEVEL,
     respondent_columns,
 )
-from ..locking import campaign_lock
-from ..pull import pull
-from ..store import HistoryEntry, Store
-from ..validation import Campaign
-from .common import CliState, handles_user_errors, pass_state
 
 COLUMN_LABELS = {
     COL_RETAINED: "Niveau retenu",

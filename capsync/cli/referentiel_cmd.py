@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from ..referentiel_export import (
+from capsync.campaign.validation import load_referentiel, referentiel_path
+from capsync.cli.common import CliState, handles_user_errors, pass_state
+from capsync.render.referentiel_export import (
     ExportFormat,
     default_filename,
     export_bytes,
     export_referentiel,
 )
-from ..validation import load_referentiel, referentiel_path
-from .common import CliState, handles_user_errors, pass_state
 
 
 @click.group()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..schemas import schema_files, stale_schemas, write_schemas
-from ..validation import referentiel_path
-from .common import CliState, handles_user_errors, pass_state
+from capsync.campaign.schemas import schema_files, stale_schemas, write_schemas
+from capsync.campaign.validation import referentiel_path
+from capsync.cli.common import CliState, handles_user_errors, pass_state
 
 
 def _targets(config_path: Path) -> dict[Path, str]:

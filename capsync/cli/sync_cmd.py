@@ -7,16 +7,16 @@ from pathlib import Path
 
 import click
 
-from ..backends.factory import open_backend
-from ..daemon import Daemon, parse_interval
-from ..locking import campaign_lock
-from ..status import RunStatus, iso, process_alive, read_status
-from ..store import Store
-from ..sync import run_cycle, state_path
-from ..sync_state import SyncState
-from ..validation import Campaign, load_campaign
-from .common import CliState, handles_user_errors, pass_state
-from .progress import progress_bar
+from capsync.backends.factory import open_backend
+from capsync.campaign.validation import Campaign, load_campaign
+from capsync.cli.common import CliState, handles_user_errors, pass_state
+from capsync.cli.progress import progress_bar
+from capsync.jobs.daemon import Daemon, parse_interval
+from capsync.jobs.status import RunStatus, iso, process_alive, read_status
+from capsync.jobs.sync import run_cycle, state_path
+from capsync.locking import campaign_lock
+from capsync.store.database import Store
+from capsync.store.sync_state import SyncState
 
 
 def _cycle(
@@ -149,7 +149,7 @@ def demo(state: CliState) -> None:
     Example:
         capsync generate && capsync demo && capsync sync
     """
-    from ..demo import run_demo  # openpyxl: only for this command
+    from capsync.jobs.demo import run_demo  # openpyxl: only for this command
 
     campaign = state.campaign()
     with campaign_lock(campaign.data_dir):

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..backends.base import Kind
-from ..config import Collective, Phase
-from ..identity import Identity
-from ..spec import (
+from capsync.campaign.config import Collective, Phase
+from capsync.campaign.vocabulary import PhaseKind
+from capsync.workbook.identity import Identity
+from capsync.workbook.refs import Kind
+from capsync.workbook.spec import (
     CellRange,
     ConditionalFormat,
     ConditionalKind,
@@ -22,7 +23,6 @@ from ..spec import (
     Value,
     WorkbookSpec,
 )
-from ..vocabulary import PhaseKind
 
 CALENDAR_SHEET = "Calendrier"
 LAYOUT_VERSION = 1

@@ -16,12 +16,30 @@ from typing import Any
 
 import pandas as pd
 
-from .. import scoring
-from ..backends.base import Kind
-from ..config import Collective, Settings
-from ..identity import Identity
-from ..referentiel import Referentiel
-from ..spec import (
+from capsync.campaign.config import Collective, Settings
+from capsync.campaign.referentiel import Referentiel
+from capsync.layout.calendar import regroupement_dates
+from capsync.layout.dashboard_sheets import (
+    actions_sheet,
+    anomalies_sheet,
+    criteria_sheet,
+    gaps_sheet,
+    history_sheet,
+    progress_sheet,
+)
+from capsync.layout.tables import (
+    FIRST_ROW,
+    HEADER_ROW,
+    NOTE_ROW,
+    TITLE_ROW,
+    as_datetime,
+    number,
+    short_chapter,
+)
+from capsync.scoring import scores as scoring
+from capsync.workbook.identity import Identity
+from capsync.workbook.refs import Kind
+from capsync.workbook.spec import (
     CellRange,
     Chart,
     ChartKind,
@@ -33,16 +51,6 @@ from ..spec import (
     Value,
     WorkbookSpec,
 )
-from .calendar import regroupement_dates
-from .dashboard_sheets import (
-    actions_sheet,
-    anomalies_sheet,
-    criteria_sheet,
-    gaps_sheet,
-    history_sheet,
-    progress_sheet,
-)
-from .tables import FIRST_ROW, HEADER_ROW, NOTE_ROW, TITLE_ROW, as_datetime, number, short_chapter
 
 LAYOUT_VERSION = 1
 

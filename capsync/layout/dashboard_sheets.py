@@ -10,12 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-from .. import scoring
-from ..config import Collective
-from ..layout.grid_schema import COL_JUSTIFICATION, COL_REVIEW_COMMENT, RESPONDENT_PREFIX
-from ..referentiel import Referentiel
-from ..spec import CellRange, ConditionalFormat, ConditionalKind, SheetSpec, Style, Value
-from .tables import (
+from capsync.campaign.config import Collective
+from capsync.campaign.referentiel import Referentiel
+from capsync.layout.tables import (
     FIRST_ROW,
     Column,
     as_date,
@@ -28,6 +25,16 @@ from .tables import (
     person_text,
     style_column,
     table_sheet,
+)
+from capsync.scoring import scores as scoring
+from capsync.workbook.grid_schema import COL_JUSTIFICATION, COL_REVIEW_COMMENT, RESPONDENT_PREFIX
+from capsync.workbook.spec import (
+    CellRange,
+    ConditionalFormat,
+    ConditionalKind,
+    SheetSpec,
+    Style,
+    Value,
 )
 
 PROGRESS_SHEET = "Avancement"

@@ -14,22 +14,12 @@ input cells.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
-from ..config import Collective, Phase, Settings, Structure
-from ..identity import Identity
-from ..referentiel import Chapter, Criterion, Referentiel
-from ..spec import (
-    CellRange,
-    DateValidation,
-    ListValidation,
-    SheetSpec,
-    Style,
-    Value,
-    WorkbookSpec,
-)
-from ..vocabulary import DelegateRole, PhaseKind, StructureType
-from .grid_schema import (
+from capsync.campaign.config import Collective, Phase, Settings, Structure
+from capsync.campaign.referentiel import Chapter, Criterion, Referentiel
+from capsync.campaign.vocabulary import DelegateRole, PhaseKind, StructureType
+from capsync.workbook.grid_schema import (
+    ARCHIVE_COLUMNS,
     ARCHIVE_SHEET,
     COL_ID,
     COL_RETAINED,
@@ -47,34 +37,27 @@ from .grid_schema import (
     RESPONDENT_WIDTH,
     TITLE_ROW,
     TRAILING_COLUMNS,
+    Carried,
     RespondentColumn,
     chapter_sheet_name,
     respondent_columns,
 )
-
-ARCHIVE_COLUMNS: tuple[tuple[str, str, float], ...] = (
-    ("feuille", "Feuille d'origine", 22),
-    ("cellule", "Cellule d'origine", 12),
-    ("critere", "ID critère", 12),
-    ("intitule", "Intitulé / colonne", 36),
-    ("valeur", "Valeur", 40),
-    ("archive_le", "Archivé le", 14),
+from capsync.workbook.identity import Identity
+from capsync.workbook.spec import (
+    CellRange,
+    DateValidation,
+    ListValidation,
+    SheetSpec,
+    Style,
+    Value,
+    WorkbookSpec,
 )
+
 LEVEL_MESSAGE = "Choisissez un niveau dans la liste, ou tapez son chiffre (par exemple 3)."
 CRITERION_MESSAGE = "Choisissez l'identifiant d'un critère de la grille."
 DATE_MESSAGE = "Tapez une date, par exemple 30/06/2026."
 STATUS_MESSAGE = "Choisissez un statut dans la liste."
 LEVEL_KEYS = (COL_RETAINED, COL_REVIEW_LEVEL)
-
-
-@dataclass
-class Carried:
-    """Values of a previous version of the grid, to put back in the new one, as typed."""
-
-    answers: dict[tuple[str, str], Value] = field(default_factory=dict)  # (criterion, key)
-    respondent_headers: dict[str, str] = field(default_factory=dict)  # key → header typed
-    plan_rows: list[list[Value]] = field(default_factory=list)  # in PLAN_COLUMNS order
-    archive_rows: list[list[Value]] = field(default_factory=list)  # in ARCHIVE_COLUMNS order
 
 
 def applicable_criteria(referentiel: Referentiel, structure_type: StructureType) -> list[Criterion]:

@@ -10,13 +10,22 @@ by :mod:`capsync.restitution_pdf`); this module only lays it out.
 
 from __future__ import annotations
 
-from ..backends.base import Kind
-from ..identity import Identity
-from ..spec import CellRange, Chart, ChartKind, Series, SheetSpec, Style, Value, WorkbookSpec
-from .dashboard import ELIGIBLE, NOT_ASSESSED, NOT_ELIGIBLE
-from .dashboard_sheets import GAP_COLUMNS, TO_DISCUSS
-from .restitution_data import LATE, RestitutionData, build_restitution
-from .tables import Column, short_chapter, style_column, table_sheet
+from capsync.layout.dashboard import ELIGIBLE, NOT_ASSESSED, NOT_ELIGIBLE
+from capsync.layout.dashboard_sheets import GAP_COLUMNS, TO_DISCUSS
+from capsync.layout.restitution_data import LATE, RestitutionData, build_restitution
+from capsync.layout.tables import Column, short_chapter, style_column, table_sheet
+from capsync.workbook.identity import Identity
+from capsync.workbook.refs import Kind
+from capsync.workbook.spec import (
+    CellRange,
+    Chart,
+    ChartKind,
+    Series,
+    SheetSpec,
+    Style,
+    Value,
+    WorkbookSpec,
+)
 
 __all__ = ["RestitutionData", "build_restitution", "restitution_spec"]
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .. import scoring
-from ..config import Collective
-from ..referentiel import Referentiel
-from .dashboard import label_text
-from .dashboard_sheets import action_is_late, gap_rows
-from .tables import as_date, frame_rows, number, person_text
+from capsync.campaign.config import Collective
+from capsync.campaign.referentiel import Referentiel
+from capsync.layout.dashboard import label_text
+from capsync.layout.dashboard_sheets import action_is_late, gap_rows
+from capsync.layout.tables import as_date, frame_rows, number, person_text
+from capsync.scoring import scores as scoring
 
 MAX_STRENGTHS = 5
 MAX_WEAK_POINTS = 8

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from ..referentiel import Chapter
-from ..spec import SheetSpec, Style, Value
+from capsync.campaign.referentiel import Chapter
+from capsync.workbook.spec import SheetSpec, Style, Value
 
 PARIS = ZoneInfo("Europe/Paris")
 TITLE_ROW = 0

@@ -7,6 +7,6 @@ and file names, pure), :mod:`.quota` (budget and retries), :mod:`.drive`
 :mod:`.backend` (GoogleBackend).
 """
 
-from .backend import GoogleBackend, google_backend
+from capsync.backends.google.backend import GoogleBackend, google_backend
 
 __all__ = ["GoogleBackend", "google_backend"]

@@ -31,16 +31,16 @@ from typing import Any
 import gspread
 import requests
 
-from ...config import Config, GoogleSettings
-from ...errors import BackendError, BackendUnavailable
-from ...google_http import GOOGLE_HOSTS, sheets_client
-from ...spec import WorkbookSpec
-from ..base import Kind, RawWorkbook, WorkbookRef
-from . import drive_layout as layout
-from .drive import FOLDER_MIME, SPREADSHEET_MIME, DriveClient, DriveError
-from .quota import Clock, RequestBudget, RetryPolicy, Sleep, install
-from .reading import READ_FIELDS, raw_workbook, sheet_ids
-from .requests import render_requests
+from capsync.backends.google import drive_layout as layout
+from capsync.backends.google.drive import FOLDER_MIME, SPREADSHEET_MIME, DriveClient, DriveError
+from capsync.backends.google.http import GOOGLE_HOSTS, sheets_client
+from capsync.backends.google.quota import Clock, RequestBudget, RetryPolicy, Sleep, install
+from capsync.backends.google.reading import READ_FIELDS, raw_workbook, sheet_ids
+from capsync.backends.google.requests import render_requests
+from capsync.campaign.config import Config, GoogleSettings
+from capsync.errors import BackendError, BackendUnavailable
+from capsync.workbook.refs import Kind, RawWorkbook, WorkbookRef
+from capsync.workbook.spec import WorkbookSpec
 
 log = logging.getLogger("capsync")
 
@@ -253,7 +253,7 @@ class GoogleBackend:
         entry.pending = False
         entry.name = layout.file_name(spec.title, ref)
         if created and self.config is not None:
-            from .sharing import grant_missing
+            from capsync.backends.google.sharing import grant_missing
 
             grant_missing(self, ref, self.config)
         log.debug("wrote %s on Google Drive (%d requests)", ref, len(rendered.requests))
@@ -317,7 +317,7 @@ class GoogleBackend:
         if known is None:  # a new file: known to this listing, shared like its workbook
             self.listing().other[(parent, name)] = Entry(file_id, name, "")
             if self.config is not None:
-                from .sharing import grant_missing
+                from capsync.backends.google.sharing import grant_missing
 
                 grant_missing(self, ref, self.config, file_id=file_id)
         return file_id
@@ -348,7 +348,7 @@ def _why(exc: BaseException) -> str:
 
 def google_backend(config: Config, base: Path | None = None, **options: Any) -> GoogleBackend:
     """The backend of ``config.backend.google``, with the service account's key."""
-    from .credentials import service_account_credentials
+    from capsync.backends.google.credentials import service_account_credentials
 
     settings = config.backend.google
     credentials = service_account_credentials(settings, base)

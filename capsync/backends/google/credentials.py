@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ...config import GoogleSettings
-from ...errors import BackendError
+from capsync.campaign.config import GoogleSettings
+from capsync.errors import BackendError
 
 SCOPES = (
     "https://www.googleapis.com/auth/spreadsheets",

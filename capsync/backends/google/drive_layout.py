@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..base import Kind, WorkbookRef
+from capsync.workbook.refs import Kind, WorkbookRef
 
 GRIDS_FOLDER = "Grilles"
 RESTITUTIONS_FOLDER = "Restitutions"

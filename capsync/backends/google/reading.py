@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..base import RawWorkbook
+from capsync.workbook.refs import RawWorkbook
 
 READ_FIELDS = (
     "sheets(properties(sheetId,title),data(rowData(values("

@@ -39,8 +39,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ...identity import IDENTITY_SHEET, identity_rows
-from ...spec import (
+from capsync.backends.google.styles import cell_format, conditional_format, rgb
+from capsync.workbook.identity import IDENTITY_SHEET, identity_rows
+from capsync.workbook.spec import (
     EDITABLE_STYLES,
     CellRange,
     Chart,
@@ -54,7 +55,6 @@ from ...spec import (
     Value,
     WorkbookSpec,
 )
-from .styles import cell_format, conditional_format, rgb
 
 Request = dict[str, Any]
 

@@ -19,13 +19,13 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ...config import Config
-from ...errors import BackendError
-from ..base import Kind, WorkbookRef
-from .drive import DriveError
+from capsync.backends.google.drive import DriveError
+from capsync.campaign.config import Config
+from capsync.errors import BackendError
+from capsync.workbook.refs import Kind, WorkbookRef
 
 if TYPE_CHECKING:
-    from .backend import GoogleBackend
+    from capsync.backends.google.backend import GoogleBackend
 
 log = logging.getLogger("capsync")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...spec import Style
+from capsync.workbook.spec import Style
 
 DATE_PATTERN = "dd/mm/yyyy"
 FONT = "Calibri"

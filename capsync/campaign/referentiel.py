@@ -1,0 +1,168 @@
+"""The référentiel: what a structure assesses itself against.
+
+Models only; loading and cross-checks live in :mod:`capsync.validation` so that
+every mistake of a hand-written YAML file is reported at once.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from capsync.campaign.vocabulary import Iso26000, StructureType
+
+ALL_TYPES: tuple[StructureType, ...] = tuple(StructureType)
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Level(_Model):
+    """One rung of the maturity scale."""
+
+    value: int = Field(ge=0, le=10)
+    label: NonEmpty
+    description: NonEmpty
+
+
+class SpecialAnswer(_Model):
+    """A non-numeric answer (« Non applicable », « Ne sait pas ») and how people write it."""
+
+    label: NonEmpty
+    aliases: list[str] = Field(default_factory=list)
+
+
+def _default_levels() -> list[Level]:
+    texts = [
+        ("Non engagé", "Rien n'est fait ni prévu sur ce sujet."),
+        ("Émergent", "Des premières actions existent, ponctuelles et peu formalisées."),
+        ("Structuré", "Une démarche formalisée est en place et appliquée."),
+        ("Maîtrisé", "La démarche est appliquée, évaluée et améliorée régulièrement."),
+        ("Exemplaire", "La démarche est exemplaire, partagée et inspire d'autres structures."),
+    ]
+    return [Level(value=i, label=label, description=d) for i, (label, d) in enumerate(texts)]
+
+
+class Scale(_Model):
+    """Ordered maturity levels plus the two answers that carry no number."""
+
+    levels: list[Level] = Field(default_factory=_default_levels, min_length=2)
+    not_applicable: SpecialAnswer = SpecialAnswer(
+        label="Non applicable", aliases=["N/A", "NA", "Sans objet"]
+    )
+    unknown: SpecialAnswer = SpecialAnswer(label="Ne sait pas", aliases=["NSP", "?"])
+
+    @property
+    def values(self) -> list[int]:
+        return [level.value for level in self.levels]
+
+    @property
+    def max_value(self) -> int:
+        return max(self.values)
+
+    def choice_labels(self) -> list[str]:
+        """The drop-down entries of a level cell, e.g. « 3 - Maîtrisé »."""
+        numbered = [f"{lv.value} - {lv.label}" for lv in self.levels]
+        return [*numbered, self.not_applicable.label, self.unknown.label]
+
+
+class Labellisation(_Model):
+    """Parameters of the labellisation rule."""
+
+    min_chapter_score: float = Field(default=2.0, ge=0)
+    min_mandatory_level: int = Field(default=2, ge=0)
+    required_completion: float = Field(default=1.0, gt=0, le=1)
+
+
+class ScoringRules(_Model):
+    """Overridable constants of the scoring formula (see docs/scoring.md)."""
+
+    divergence_threshold: int = Field(default=2, ge=1)
+    weak_level: int = Field(default=2, ge=0)
+
+
+class Service(_Model):
+    """A resource of the network's « offre de services »."""
+
+    id: NonEmpty
+    title: NonEmpty
+    description: str = ""
+    url: HttpUrl | None = None
+
+
+class Criterion(_Model):
+    id: NonEmpty
+    title: NonEmpty
+    question: NonEmpty
+    levels: dict[int, NonEmpty]
+    structure_types: list[StructureType] = Field(default_factory=lambda: list(ALL_TYPES))
+    weight: float = Field(default=1.0, gt=0)
+    mandatory_for_label: bool = False
+    iso26000: list[Iso26000] = Field(default_factory=list)
+    services: list[str] = Field(default_factory=list)
+
+    def applies_to(self, structure_type: StructureType) -> bool:
+        return structure_type in self.structure_types
+
+
+class Objective(_Model):
+    id: NonEmpty
+    title: NonEmpty
+    services: list[str] = Field(default_factory=list)
+    criteria: list[Criterion] = Field(min_length=1)
+
+
+class Chapter(_Model):
+    id: NonEmpty
+    title: NonEmpty
+    description: str = ""
+    weight: float = Field(default=1.0, gt=0)
+    objectives: list[Objective] = Field(min_length=1)
+
+    @property
+    def criteria(self) -> list[Criterion]:
+        return [c for o in self.objectives for c in o.criteria]
+
+
+class Referentiel(_Model):
+    """A versioned référentiel: chapters → objectives → criteria, rated on a scale."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+
+    id: NonEmpty
+    title: NonEmpty
+    version: NonEmpty
+    language: str = "fr"
+    scale: Scale = Scale()
+    labellisation: Labellisation = Labellisation()
+    scoring: ScoringRules = ScoringRules()
+    offre_de_services: list[Service] = Field(default_factory=list)
+    chapters: list[Chapter] = Field(min_length=1)
+
+    @cached_property
+    def criteria(self) -> dict[str, Criterion]:
+        """Every criterion by ID, in document order."""
+        return {c.id: c for ch in self.chapters for c in ch.criteria}
+
+    @cached_property
+    def chapter_of(self) -> dict[str, Chapter]:
+        return {c.id: ch for ch in self.chapters for c in ch.criteria}
+
+    @cached_property
+    def objective_of(self) -> dict[str, Objective]:
+        return {c.id: o for ch in self.chapters for o in ch.objectives for c in o.criteria}
+
+    @cached_property
+    def services(self) -> dict[str, Service]:
+        return {s.id: s for s in self.offre_de_services}
+
+    def chapter(self, chapter_id: str) -> Chapter:
+        return next(ch for ch in self.chapters if ch.id == chapter_id)
+
+    def criteria_for(self, structure_type: StructureType) -> list[Criterion]:
+        return [c for c in self.criteria.values() if c.applies_to(structure_type)]

@@ -1,0 +1,118 @@
+"""The daemon: sync cycles on a schedule, one at a time, stopped cleanly.
+
+Policy, stated as schedule's docs ask us to:
+- a cycle runs at start, then every ``every`` seconds; cycles never overlap
+  (they run in this one thread and take the campaign lock that manual
+  commands also take; when a manual command holds it, the cycle is skipped and
+  retried at the next tick);
+- an exception in a cycle is logged and kept in the status file, and the
+  daemon goes on; a failing collectif never stops the others (see sync);
+- SIGTERM or SIGINT lets the cycle in progress finish, then the daemon writes
+  its status and exits 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+
+import schedule
+
+from capsync.errors import CapsyncError, LockBusy
+from capsync.jobs.status import RunStatus, Status, iso, write_status
+from capsync.locking import campaign_lock
+
+log = logging.getLogger("capsync")
+
+UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def parse_interval(text: str) -> int:
+    """'15m' → 900; '30s', '1h' and a bare number of seconds work too."""
+    match = re.fullmatch(r"\s*(\d+)\s*([smh]?)\s*", text.lower())
+    if not match or int(match.group(1)) == 0:
+        raise CapsyncError(f"Intervalle « {text} » invalide : écrivez par exemple 15m, 1h ou 30s.")
+    return int(match.group(1)) * UNITS[match.group(2) or "s"]
+
+
+CycleFn = Callable[[], RunStatus]
+
+
+class Daemon:
+    """Runs ``cycle`` every ``every`` seconds until asked to stop."""
+
+    def __init__(
+        self,
+        cycle: CycleFn,
+        *,
+        every: int,
+        data_dir: Path,
+        now: Callable[[], dt.datetime] = dt.datetime.now,
+        max_cycles: int | None = None,
+    ) -> None:
+        self.cycle = cycle
+        self.every = every
+        self.data_dir = data_dir
+        self.now = now
+        self.max_cycles = max_cycles
+        self.stop_requested = False
+        self.status = Status(pid=os.getpid(), every_seconds=every)
+        self.scheduler = schedule.Scheduler()
+
+    def request_stop(self, signum: int, _frame: FrameType | None = None) -> None:
+        log.info("signal %s received: finishing the current cycle, then stopping", signum)
+        self.stop_requested = True
+
+    def _run_once(self) -> None:
+        self.status.state = "cycle en cours"
+        write_status(self.data_dir, self.status)
+        started = self.now()
+        try:
+            with campaign_lock(self.data_dir):
+                result = self.cycle()
+        except LockBusy as exc:
+            result = RunStatus(ok=False, summary=str(exc))
+        except Exception as exc:  # the daemon outlives a failing cycle
+            log.exception("sync cycle failed")
+            result = RunStatus(ok=False, summary=f"Le cycle a échoué : {exc}")
+        result.started_at = result.started_at or iso(started)
+        result.finished_at = iso(self.now())
+        self.status.last_run = result
+        self.status.cycles += 1
+        self.status.state = "en attente"
+        if self.max_cycles is not None and self.status.cycles >= self.max_cycles:
+            self.stop_requested = True
+        self._write_next()
+
+    def _write_next(self) -> None:
+        # schedule moves its next_run only after the job returns, so compute it here.
+        next_run = self.now() + dt.timedelta(seconds=self.every)
+        self.status.next_run = "" if self.stop_requested else iso(next_run)
+        write_status(self.data_dir, self.status)
+
+    def run(self) -> int:
+        """Loop until a signal or ``max_cycles``; returns the exit code (0)."""
+        previous = {
+            sig: signal.signal(sig, self.request_stop) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            self.scheduler.every(self.every).seconds.do(self._run_once)
+            self._run_once()
+            while not self.stop_requested:
+                self.scheduler.run_pending()
+                idle = self.scheduler.idle_seconds
+                time.sleep(max(0.05, min(0.5, idle if idle is not None else 0.5)))
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self.status.state = "arrêté"
+            self.status.next_run = ""
+            write_status(self.data_dir, self.status)
+        return 0

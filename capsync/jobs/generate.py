@@ -1,0 +1,267 @@
+"""``capsync generate``: create the missing grids, or upgrade existing ones around their answers.
+
+Creating only what is missing makes the command safe to re-run: a second run
+touches no file. ``upgrade=True`` rebuilds a grid whose layout, référentiel
+version or respondents changed, carrying every typed value over
+(:mod:`capsync.upgrade`) after keeping a dated backup; a grid already up to
+date is not touched. A grid open in a spreadsheet program is skipped with a
+message and done at the next run; the others go on.
+
+Hundreds of grids are built in two worker processes when the machine has two
+cores: building a spec and rendering it are pure CPU work that parallelises well.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from capsync.backends.base import Backend
+from capsync.backends.local import LocalBackend, locked_message
+from capsync.campaign.config import Collective, Structure
+from capsync.campaign.validation import Campaign
+from capsync.errors import BackendError, CapsyncError, FileLocked
+from capsync.layout.grid import grid_spec
+from capsync.parse.carry import UpgradeReport, carry_over, needs_upgrade, read_identity
+from capsync.parse.grid import identity_message
+from capsync.workbook.identity import Identity
+from capsync.workbook.refs import Kind, WorkbookRef
+from capsync.workers import process_pool, worker_count
+
+log = logging.getLogger("capsync")
+
+GRID_KIND = "grille"  # Identity.kind written by grid_spec
+PARALLEL_MIN = 48  # below this, starting worker processes costs more than it saves
+
+Progress = Callable[[int, int], None]
+
+
+class Status(StrEnum):
+    CREATED = "created"
+    EXISTING = "existing"
+    UPGRADED = "upgraded"
+    UP_TO_DATE = "up_to_date"
+    LOCKED = "locked"
+    FAILED = "failed"
+
+
+@dataclass
+class GridResult:
+    ref: WorkbookRef
+    status: Status
+    message: str = ""
+    report: UpgradeReport | None = None
+
+
+@dataclass
+class GenerateSummary:
+    """What one ``generate`` run did, grid by grid."""
+
+    upgrade: bool
+    results: list[GridResult] = field(default_factory=list)
+
+    def of(self, status: Status) -> list[GridResult]:
+        return [r for r in self.results if r.status == status]
+
+    @property
+    def written(self) -> int:
+        return len(self.of(Status.CREATED)) + len(self.of(Status.UPGRADED))
+
+    def lines(self) -> list[str]:
+        """The French report the CLI prints: totals, then one line per notable grid."""
+        n = len(self.results)
+        if self.upgrade:
+            head = (
+                f"{n} grille{'s' if n > 1 else ''} examinée{'s' if n > 1 else ''} : "
+                f"{len(self.of(Status.UPGRADED))} mise(s) à jour, "
+                f"{len(self.of(Status.UP_TO_DATE))} déjà à jour, "
+                f"{len(self.of(Status.CREATED))} créée(s)"
+            )
+        else:
+            head = (
+                f"{n} grille{'s' if n > 1 else ''} : {len(self.of(Status.CREATED))} créée(s), "
+                f"{len(self.of(Status.EXISTING))} déjà présente(s)"
+            )
+        skipped = len(self.of(Status.LOCKED)) + len(self.of(Status.FAILED))
+        if skipped:
+            head += f", {skipped} non traitée(s)"
+        lines = [head + "."]
+        for result in self.of(Status.UPGRADED):
+            assert result.report is not None
+            lines.append(f"  {result.ref.name} : {result.report.text()}.")
+            lines.append(f"    sauvegarde de l'ancienne grille : {result.report.backup}")
+        lines += [
+            f"  {r.message}" for r in self.results if r.status in (Status.LOCKED, Status.FAILED)
+        ]
+        return lines
+
+
+def select(
+    campaign: Campaign, collective: str | None = None, structure: str | None = None
+) -> list[tuple[Collective, Structure]]:
+    """The (collectif, structure) pairs a command acts on; unknown IDs are a user error."""
+    collectives = campaign.config.collectives
+    if collective is not None:
+        collectives = [c for c in collectives if c.id == collective]
+        if not collectives:
+            known = ", ".join(c.id for c in campaign.config.collectives)
+            raise CapsyncError(f"Collectif « {collective} » inconnu (collectifs : {known}).")
+    pairs = [(c, s) for c in collectives for s in c.structures]
+    if structure is not None:
+        pairs = [(c, s) for c, s in pairs if s.id == structure]
+        if not pairs:
+            raise CapsyncError(f"Structure « {structure} » inconnue dans la configuration.")
+    return pairs
+
+
+def grid_ref(collective: Collective, structure: Structure) -> WorkbookRef:
+    return WorkbookRef(collective.id, Kind.GRID, structure.id)
+
+
+def process_grid(
+    campaign: Campaign,
+    backend: Backend,
+    collective: Collective,
+    structure: Structure,
+    upgrade: bool,
+    now: dt.datetime,
+) -> GridResult:
+    """Create one grid, or upgrade it; never raises for a locked or unreadable file."""
+    ref = grid_ref(collective, structure)
+    ref_model = campaign.referentiel
+    settings = campaign.config.settings
+    try:
+        if not backend.exists(ref):
+            backend.write(ref, grid_spec(ref_model, collective, structure, settings))
+            return GridResult(ref, Status.CREATED)
+        if not upgrade:
+            return GridResult(ref, Status.EXISTING)
+        raw = backend.read(ref)
+        identity = read_identity(raw)
+        if identity is None:
+            return GridResult(
+                ref,
+                Status.FAILED,
+                f"La grille {backend.location(ref)} n'a pas de feuille d'identité "
+                "« _capsync » : elle n'a pas été mise à jour (aucune modification). "
+                "Remettez la grille d'origine à sa place ou importez-la avec « capsync import ».",
+            )
+        wrong = _wrong_identity(identity, collective, structure)
+        if wrong:
+            return GridResult(ref, Status.FAILED, f"{backend.location(ref)} : {wrong}")
+        if not needs_upgrade(identity, ref_model, structure):
+            return GridResult(ref, Status.UP_TO_DATE)
+        is_locked = getattr(backend, "is_locked", None)
+        if is_locked is not None and is_locked(ref):
+            raise FileLocked(_locked(backend, ref))
+        carried, report = carry_over(raw, ref_model, structure, now.date())
+        spec = grid_spec(ref_model, collective, structure, settings, carried)
+        report.backup = backend.backup(ref, now)
+        backend.write(ref, spec)
+        log.info("upgraded %s: %s", ref, report.text())
+        return GridResult(ref, Status.UPGRADED, report=report)
+    except FileLocked as exc:
+        return GridResult(ref, Status.LOCKED, str(exc))
+    except BackendError as exc:
+        return GridResult(ref, Status.FAILED, str(exc))
+
+
+def _wrong_identity(identity: Identity, collective: Collective, structure: Structure) -> str:
+    """Why this file must not be upgraded as ``structure``'s grid; empty when it may.
+
+    A filled grid copied over another structure's file would otherwise carry
+    one structure's answers into the other's new grid.
+    """
+    if identity.kind != GRID_KIND:
+        return (
+            f"Ce fichier n'est pas une grille d'auto-évaluation (c'est un classeur de type "
+            f"« {identity.kind} ») : il n'a pas été mis à jour (aucune modification). "
+            "Remettez la grille d'origine à sa place ou importez-la avec « capsync import »."
+        )
+    if (identity.structure, identity.collective) != (structure.id, collective.id):
+        return identity_message(identity, collective.id, structure.id).replace(
+            "elle n'a pas été lue", "elle n'a pas été mise à jour (aucune modification)"
+        )
+    return ""
+
+
+def _locked(backend: Backend, ref: WorkbookRef) -> str:
+    if isinstance(backend, LocalBackend):
+        return locked_message(backend.path(ref))
+    return f"Le classeur {backend.location(ref)} est ouvert : il sera repris au prochain passage."
+
+
+def generate(
+    campaign: Campaign,
+    backend: Backend | None = None,
+    *,
+    collective: str | None = None,
+    structure: str | None = None,
+    upgrade: bool = False,
+    now: dt.datetime | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> GenerateSummary:
+    """Create the missing grids (and with ``upgrade``, rebuild the outdated ones)."""
+    backend = backend or LocalBackend(campaign.data_dir)
+    now = now or dt.datetime.now()
+    pairs = select(campaign, collective, structure)
+    summary = GenerateSummary(upgrade=upgrade)
+    todo: list[tuple[Collective, Structure]] = []
+    for coll, struct in pairs:
+        if not upgrade and backend.exists(grid_ref(coll, struct)):
+            summary.results.append(GridResult(grid_ref(coll, struct), Status.EXISTING))
+        else:
+            todo.append((coll, struct))
+    total = len(todo)
+    if progress:
+        progress(0, total)
+    if workers is None:
+        workers = worker_count(total, PARALLEL_MIN)
+    if workers > 1 and isinstance(backend, LocalBackend):
+        results = _in_workers(campaign, backend, todo, upgrade, now, workers)
+    else:
+        results = (process_grid(campaign, backend, c, s, upgrade, now) for c, s in todo)
+    for done, result in enumerate(results, start=1):
+        summary.results.append(result)
+        if progress:
+            progress(done, total)
+    summary.results.sort(key=lambda r: r.ref)
+    return summary
+
+
+# -- worker processes ------------------------------------------------------------
+
+_worker_state: tuple[Campaign, LocalBackend] | None = None
+
+
+def _init_worker(campaign: Campaign, data_dir: str) -> None:
+    global _worker_state
+    _worker_state = (campaign, LocalBackend(Path(data_dir)))
+
+
+def _worker_job(job: tuple[str, str, bool, dt.datetime]) -> GridResult:
+    assert _worker_state is not None
+    campaign, backend = _worker_state
+    collective_id, structure_id, upgrade, now = job
+    collective = campaign.config.collective(collective_id)
+    return process_grid(
+        campaign, backend, collective, collective.structure(structure_id), upgrade, now
+    )
+
+
+def _in_workers(
+    campaign: Campaign,
+    backend: LocalBackend,
+    todo: list[tuple[Collective, Structure]],
+    upgrade: bool,
+    now: dt.datetime,
+    workers: int,
+) -> Iterator[GridResult]:
+    jobs = [(c.id, s.id, upgrade, now) for c, s in todo]
+    with process_pool(workers, _init_worker, (campaign, str(backend.data_dir))) as pool:
+        yield from pool.map(_worker_job, jobs, chunksize=8)

@@ -1,0 +1,300 @@
+"""Pull the grids that changed since the last pull into the store.
+
+One cheap listing (``backend.versions``) tells which grids may have changed:
+their version token differs from the one the store kept. Only those are read;
+a grid whose values hash to the stored content hash (saved again without any
+change, only its mtime moved) is not parsed. The others are parsed and their
+differences appended to the store, all in one transaction.
+
+Policy, grid by grid, the others always going on:
+
+- a grid of a structure the configuration does not know is reported and skipped;
+- a grid open in a spreadsheet program (:class:`FileLocked`) is skipped with a
+  message, its token is not remembered, so the next pull tries again;
+- an unreadable file becomes an anomaly of its structure, and nothing already
+  pulled from it is touched.
+
+Hundreds of grids are read and parsed in two worker processes (reading and
+parsing are CPU work that parallelises); the parent only writes to SQLite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import pickle
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from capsync.backends.base import Backend
+from capsync.backends.local import LocalBackend
+from capsync.campaign.config import Structure
+from capsync.campaign.referentiel import Referentiel
+from capsync.errors import BackendError, BackendUnavailable, FileLocked
+from capsync.parse.grid import Anomaly, ParsedGrid, parse_grid
+from capsync.workbook.refs import Kind, RawWorkbook, WorkbookRef
+from capsync.workers import process_pool, worker_count
+
+if TYPE_CHECKING:
+    from capsync.campaign.validation import Campaign
+    from capsync.store.database import ChangeSummary, Store
+
+log = logging.getLogger("capsync")
+
+PARALLEL_MIN = 40  # grids; below this, starting worker processes costs more than it saves
+
+
+@dataclass(frozen=True)
+class Job:
+    collective: str
+    structure: Structure
+    ref: WorkbookRef
+    location: str
+    token: str
+    previous_hash: str
+
+
+@dataclass
+class Outcome:
+    """What reading one grid gave: parsed values, an unchanged content, or a reason why not."""
+
+    job: Job
+    content_hash: str = ""
+    parsed: ParsedGrid | None = None
+    unchanged: bool = False
+    skipped: str = ""  # why it was not read: open elsewhere, or the service did not answer
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n <= 1 else many}"  # French: « 0 grille », « 1 grille »
+
+
+@dataclass
+class PullReport:
+    """What one pull did, for the CLI and the daemon."""
+
+    listed: int = 0  # grids found in the backend
+    read: int = 0  # grids read because their token changed
+    parsed: int = 0  # grids whose values changed and were parsed
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    actions: int = 0
+    anomalies: list[Anomaly] = field(default_factory=list)  # open anomalies of grids parsed
+    missing: dict[str, list[str]] = field(default_factory=dict)  # structure → criterion IDs
+    messages: list[str] = field(default_factory=list)  # French, one per grid skipped
+    structures: list[str] = field(default_factory=list)  # structures whose answers changed
+
+    def add(self, structure: str, summary: ChangeSummary) -> None:
+        self.added += summary.added
+        self.changed += summary.changed
+        self.removed += summary.removed
+        self.actions += summary.actions
+        if summary.appended:
+            self.structures.append(structure)
+
+    def summary_lines(self) -> list[str]:
+        """The French summary of a pull, first line the counts."""
+        read = _plural(self.read, "grille lue", "grilles lues")
+        if self.read and self.parsed < self.read:
+            read += f" ({self.read - self.parsed} sans changement de contenu)"
+        lines = [
+            f"{read} sur {self.listed} ; réponses : {self.added} ajoutée(s), "
+            f"{self.changed} modifiée(s), {self.removed} effacée(s) ; "
+            f"{_plural(self.actions, 'ligne', 'lignes')} du plan de progrès ; "
+            f"{_plural(len(self.anomalies), 'anomalie', 'anomalies')}."
+        ]
+        lines += self.messages
+        for structure, criteria in sorted(self.missing.items()):
+            lines.append(
+                f"{structure} : {_plural(len(criteria), 'critère absent', 'critères absents')} "
+                f"de la grille (ligne supprimée ?) : {', '.join(criteria)}."
+            )
+        for a in self.anomalies:
+            where = f" — {a.sheet}!{a.cell}" if a.cell else (f" — {a.sheet}" if a.sheet else "")
+            lines.append(f"Anomalie — {a.structure} — {a.source}{where} : {a.message}")
+        return lines
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "listed": self.listed,
+            "read": self.read,
+            "parsed": self.parsed,
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "actions": self.actions,
+            "anomalies": len(self.anomalies),
+            "messages": self.messages,
+        }
+
+
+def content_hash(raw: RawWorkbook) -> str:
+    """A digest of every value of the workbook: equal when nothing a person typed moved.
+
+    Pickle is four times faster than repr here and as stable for one reader: at
+    worst a new reader version makes one pull re-parse grids that then append nothing.
+    """
+    return hashlib.blake2b(pickle.dumps(raw, protocol=5), digest_size=16).hexdigest()
+
+
+def unknown_message(location: str, collective: str, structure: str) -> str:
+    return (
+        f"La grille {location} porte le nom « {structure} », qui n'est pas une structure du "
+        f"collectif « {collective} » dans la configuration : elle est ignorée. Corrigez le nom "
+        "du fichier ou ajoutez la structure à la configuration."
+    )
+
+
+def vanished_message(collective: str, structure: str) -> str:
+    return (
+        f"La grille de « {structure} » (collectif « {collective} ») est introuvable : les "
+        "réponses déjà relevées sont conservées ; « capsync generate » la recrée vide."
+    )
+
+
+def pull(
+    campaign: Campaign,
+    backend: Backend,
+    store: Store,
+    *,
+    collective: str | None = None,
+    now: dt.datetime,
+    workers: int | None = None,
+) -> PullReport:
+    """Read the grids that changed since the last pull and append their changes to the store."""
+    report = PullReport()
+    jobs = list(_changed_grids(campaign, backend, store, collective, report))
+    report.read = len(jobs)
+    if not jobs:
+        return report
+    if workers is None:
+        # Worker processes pay off for files on disk; for an API they would each
+        # hold their own request budget and exceed the quota together.
+        local = isinstance(backend, LocalBackend)
+        workers = worker_count(len(jobs), PARALLEL_MIN) if local else 1
+    referentiel = campaign.referentiel
+    outcomes = (
+        _in_workers(backend, referentiel, jobs, workers)
+        if workers > 1
+        else (read_grid(backend, referentiel, job) for job in jobs)
+    )
+    with store.transaction():
+        run_id: int | None = (
+            None  # recorded only when a grid was parsed: no-op pulls append nothing
+        )
+        for outcome in outcomes:
+            if run_id is None and outcome.parsed is not None:
+                run_id = store.start_run("pull", collective, now)
+            _record(store, outcome, now, run_id, report)
+        if run_id is not None:
+            store.finish_run(run_id, now, report.as_dict())
+    log.info(
+        "pull: %d grids read, %d parsed, +%d ~%d -%d answers, %d anomalies",
+        report.read, report.parsed, report.added, report.changed, report.removed,
+        len(report.anomalies),
+    )  # fmt: skip
+    return report
+
+
+def _changed_grids(
+    campaign: Campaign,
+    backend: Backend,
+    store: Store,
+    collective: str | None,
+    report: PullReport,
+) -> Iterator[Job]:
+    """One listing per collectif; yield the grids whose token moved since the last pull."""
+    for coll in campaign.config.collectives:
+        if collective and coll.id != collective:
+            continue
+        versions = backend.versions(coll.id, Kind.GRID)
+        report.listed += len(versions)
+        state = store.source_state(coll.id)
+        structures = {s.id: s for s in coll.structures}
+        for ref, token in sorted(versions.items()):
+            previous = state.get(ref.name)
+            if previous is not None and previous[0] == token:
+                continue
+            location = backend.location(ref)
+            if ref.name not in structures:
+                report.messages.append(unknown_message(location, coll.id, ref.name))
+                continue
+            yield Job(coll.id, structures[ref.name], ref, location, token,
+                      previous[1] if previous else "")  # fmt: skip
+        names = {ref.name for ref in versions}
+        for structure in sorted(set(state) - names):
+            if structure in structures:
+                report.messages.append(vanished_message(coll.id, structure))
+
+
+def read_grid(backend: Backend, referentiel: Referentiel, job: Job) -> Outcome:
+    """Read, hash and (when its values changed) parse one grid; never raises a BackendError."""
+    try:
+        raw = backend.read(job.ref)
+    except (FileLocked, BackendUnavailable) as exc:  # nothing known: retried next pull
+        return Outcome(job, skipped=str(exc))
+    except BackendError as exc:
+        broken = ParsedGrid(job.collective, job.structure.id, job.location)
+        broken.anomalies.append(Anomaly(job.structure.id, job.location, "", "", "", str(exc)))
+        return Outcome(job, parsed=broken)
+    digest = content_hash(raw)
+    if digest == job.previous_hash:
+        return Outcome(job, content_hash=digest, unchanged=True)
+    parsed = parse_grid(
+        raw,
+        referentiel=referentiel,
+        collective=job.collective,
+        structure=job.structure,
+        source=job.location,
+    )
+    return Outcome(job, content_hash=digest, parsed=parsed)
+
+
+def _record(
+    store: Store, outcome: Outcome, now: dt.datetime, run_id: int | None, report: PullReport
+) -> None:
+    job = outcome.job
+    sid = job.structure.id
+    if outcome.skipped:
+        report.messages.append(outcome.skipped)
+        return
+    if outcome.unchanged:
+        store.touch_source(job.collective, sid, job.token)
+        return
+    assert outcome.parsed is not None
+    parsed = outcome.parsed
+    report.parsed += 1
+    summary = store.record_grid(
+        job.collective, sid, parsed, job.token, outcome.content_hash, now, run_id=run_id
+    )
+    report.add(sid, summary)
+    report.anomalies.extend(parsed.anomalies)
+    if parsed.missing:
+        report.missing[sid] = parsed.missing
+
+
+# -- worker processes ------------------------------------------------------------
+
+_worker: tuple[Backend, Referentiel] | None = None
+
+
+def _init_worker(backend: Backend, referentiel: Referentiel) -> None:
+    global _worker
+    _worker = (backend, referentiel)
+
+
+def _worker_job(job: Job) -> Outcome:
+    assert _worker is not None
+    return read_grid(_worker[0], _worker[1], job)
+
+
+def _in_workers(
+    backend: Backend, referentiel: Referentiel, jobs: list[Job], workers: int
+) -> Iterable[Outcome]:
+    """Outcomes in job order, read and parsed by ``workers`` processes."""
+    chunk = max(1, min(16, len(jobs) // (workers * 4)))
+    with process_pool(workers, _init_worker, (backend, referentiel)) as pool:
+        yield from pool.map(_worker_job, jobs, chunksize=chunk)

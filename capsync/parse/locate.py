@@ -1,0 +1,222 @@
+"""Find where things are in a grid that people have used for weeks.
+
+Structures insert columns, rename the « Répondant·e 1 » headers, re-sort rows
+and delete some. Columns are therefore found by the hidden key row that
+generation wrote (``grid_schema.KEY_ROW``), with the French headers as a
+fallback for a sheet whose key row was lost, and rows by the criterion ID in
+the ID column. Shared by parsing (``capsync.parse``) and by upgrades, which
+must move every typed value, including those in columns a structure added.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from capsync.workbook.grid_schema import (
+    COL_ID,
+    COL_RETAINED,
+    LEADING_COLUMNS,
+    PLAN_COLUMNS,
+    RESPONDENT_PREFIX,
+    TRAILING_COLUMNS,
+    slug,
+)
+
+SEARCH_ROWS = 12  # how far down to look for the key or header row
+ANONYMOUS_KEY = re.compile(rf"^{re.escape(RESPONDENT_PREFIX)}(\d+)$")
+
+
+@dataclass
+class LocatedSheet:
+    """Where each known column and each criterion row of one sheet is (0-based)."""
+
+    sheet: str
+    header_row: int
+    columns: dict[str, int]  # column key → column index
+    headers: dict[str, str] = field(default_factory=dict)  # column key → header text found
+    rows: dict[str, int] = field(default_factory=dict)  # criterion ID → row (first one)
+    duplicate_ids: list[tuple[str, int]] = field(default_factory=list)  # (ID, row) seen again
+    extra_columns: list[tuple[int, str]] = field(default_factory=list)  # (col, header) added
+    extra_rows: list[int] = field(default_factory=list)  # rows with content but no ID
+    data_rows: list[int] = field(default_factory=list)  # every non-empty row below the header
+    by_keys: bool = True  # False when found through the French headers only
+
+    @property
+    def first_data_row(self) -> int:
+        return self.header_row + 1
+
+    def respondent_keys(self) -> list[str]:
+        return [k for k in self.columns if k.startswith(RESPONDENT_PREFIX)]
+
+
+def _norm(value: Any) -> str:
+    text = "" if value is None else str(value)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(text.lower().split())
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _cell(rows: Sequence[Sequence[Any]], r: int, c: int) -> Any:
+    return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
+
+
+def _find_key_row(rows: Sequence[Sequence[Any]], required: set[str]) -> int | None:
+    for r in range(min(SEARCH_ROWS, len(rows))):
+        keys = {_text(v) for v in rows[r]}
+        if required <= keys:
+            return r
+    return None
+
+
+def _find_header_row(
+    rows: Sequence[Sequence[Any]], fixed: dict[str, str]
+) -> tuple[int, dict[str, int]] | None:
+    """Fallback: find the fixed columns by their French header text."""
+    wanted = {_norm(header): key for key, header in fixed.items()}
+    best: tuple[int, dict[str, int]] | None = None
+    for r in range(min(SEARCH_ROWS, len(rows))):
+        found = {wanted[_norm(v)]: c for c, v in enumerate(rows[r]) if _norm(v) in wanted}
+        if len(found) >= 2 and (best is None or len(found) > len(best[1])):
+            best = (r, found)
+    return best
+
+
+def _locate(
+    sheet: str,
+    rows: Sequence[Sequence[Any]],
+    required: set[str],
+    fixed: dict[str, str],
+    respondent_headers: Mapping[str, str],
+) -> LocatedSheet | None:
+    key_row = _find_key_row(rows, required)
+    if key_row is not None:
+        header_row = key_row + 1
+        columns: dict[str, int] = {}
+        for c, value in enumerate(rows[key_row]):
+            key = _text(value)
+            if key and key not in columns:
+                columns[key] = c
+        by_keys = True
+    else:
+        found = _find_header_row(rows, fixed)
+        if found is None:
+            return None
+        header_row, columns = found
+        by_keys = False
+        fixed_cols = set(columns.values())
+        taken: set[str] = set()
+        for c, value in enumerate(rows[header_row] if header_row < len(rows) else ()):
+            key = _respondent_key(_text(value), respondent_headers) if c not in fixed_cols else None
+            if key is not None and key not in taken:
+                columns[key] = c
+                taken.add(key)
+    located = LocatedSheet(sheet=sheet, header_row=header_row, columns=columns, by_keys=by_keys)
+    located.headers = {k: _text(_cell(rows, header_row, c)) for k, c in columns.items()}
+    known_cols = set(columns.values())
+    width = max((len(r) for r in rows), default=0)
+    for c in range(width):
+        if c in known_cols:
+            continue
+        has_content = any(not _is_blank(_cell(rows, r, c)) for r in range(header_row, len(rows)))
+        if has_content:
+            located.extra_columns.append((c, _text(_cell(rows, header_row, c))))
+    id_col = columns.get(COL_ID)
+    for r in range(header_row + 1, len(rows)):
+        if all(_is_blank(v) for v in rows[r]):
+            continue
+        located.data_rows.append(r)
+        if id_col is None:
+            continue
+        cid = _text(_cell(rows, r, id_col))
+        if not cid:
+            located.extra_rows.append(r)
+        elif cid in located.rows:
+            located.duplicate_ids.append((cid, r))
+        else:
+            located.rows[cid] = r
+    return located
+
+
+def _name_slug(header: str) -> str:
+    """« Marie Curie (Direction) » → « marie-curie »: the name part of a respondent header."""
+    return slug(header.split("(", 1)[0])
+
+
+def known_headers(
+    respondent_keys: Sequence[str] = (), respondent_headers: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Header text → key of the respondent columns a grid is known to have.
+
+    ``respondent_keys`` alone covers the common case: « Répondant·e 3 » for
+    ``r:3``, and a named key ``r:marie-curie`` is found by the name in its header.
+    """
+    found = dict(respondent_headers or {})
+    for key in respondent_keys:
+        match = ANONYMOUS_KEY.match(key)
+        if match:
+            found.setdefault(f"Répondant·e {match.group(1)}", key)
+        else:  # its header is unknown; the name in its key finds « Marie Curie (Direction) »
+            found.setdefault(key, key)
+    return found
+
+
+def _respondent_key(header: str, known: Mapping[str, str]) -> str | None:
+    """The key of the respondent whose header this is: exact text first, then the name."""
+    if not header:
+        return None
+    if header in known:
+        return known[header]
+    by_norm = {_norm(h): k for h, k in known.items()}
+    if _norm(header) in by_norm:
+        return by_norm[_norm(header)]
+    name = _name_slug(header)
+    if not name:
+        return None
+    for text, key in known.items():
+        if _name_slug(text) == name:
+            return key
+    for key in known.values():
+        if not ANONYMOUS_KEY.match(key) and key[len(RESPONDENT_PREFIX) :] == name:
+            return key
+    return None
+
+
+def locate_chapter_sheet(
+    sheet: str,
+    rows: Sequence[Sequence[Any]],
+    respondent_keys: Sequence[str] = (),
+    respondent_headers: Mapping[str, str] | None = None,
+) -> LocatedSheet | None:
+    """Locate a chapter sheet; None when it has neither key row nor recognisable headers.
+
+    Only when the hidden key row is lost do the French headers matter: a column
+    is a respondent's when its header is one the grid is known to have
+    (``respondent_headers``: header text → key, plus those ``respondent_keys``
+    imply), by exact text or by the name before « ( ». Any other column is an
+    extra column, never a respondent: a column a structure added must not be
+    read as someone's answers.
+    """
+    fixed = {key: header for key, header, _ in (*LEADING_COLUMNS, *TRAILING_COLUMNS)}
+    known = known_headers(respondent_keys, respondent_headers)
+    return _locate(sheet, rows, {COL_ID, COL_RETAINED}, fixed, known)
+
+
+def locate_plan_sheet(sheet: str, rows: Sequence[Sequence[Any]]) -> LocatedSheet | None:
+    """Locate the « Plan de progrès » sheet; its rows are in ``data_rows``."""
+    fixed = {key: header for key, header, _ in PLAN_COLUMNS}
+    return _locate(sheet, rows, {"action", "statut"}, fixed, {})

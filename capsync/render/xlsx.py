@@ -1,0 +1,373 @@
+"""Render a :class:`~capsync.spec.WorkbookSpec` to an .xlsx file with XlsxWriter.
+
+One renderer serves every workbook capsync writes (grids, dashboards,
+restitutions, calendars), so it implements the whole spec and nothing else.
+
+Formula safety: a ``str`` is always written with ``write_string`` — never with
+XlsxWriter's generic ``write()``, which would turn a typed « =IMPORTXML(…) »
+into a live formula. Only :class:`~capsync.spec.Formula` values become formulas.
+
+Long drop-down lists (Excel limits an inline list to 255 characters, and an
+inline list cannot hold a comma) are written to the hidden sheet ``_listes``
+and referenced by range, so a validation never silently loses a choice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import xlsxwriter
+from xlsxwriter.workbook import Format
+from xlsxwriter.worksheet import Worksheet
+
+from capsync.workbook.identity import IDENTITY_SHEET, identity_rows
+from capsync.workbook.spec import (
+    EDITABLE_STYLES,
+    CellRange,
+    Chart,
+    ConditionalFormat,
+    ConditionalKind,
+    DateValidation,
+    Formula,
+    ListValidation,
+    SheetSpec,
+    Style,
+    Value,
+    WorkbookSpec,
+    row_heights,
+)
+
+LISTS_SHEET = "_listes"
+DATE_FORMAT = "dd/mm/yyyy"
+INLINE_LIST_LIMIT = 255
+
+_BASE: dict[str, Any] = {"font_name": "Calibri", "font_size": 10, "valign": "top"}
+_STYLE_PROPS: dict[Style, dict[str, Any]] = {
+    Style.TITLE: {"bold": True, "font_size": 14, "valign": "vcenter"},
+    Style.HEADER: {
+        "bold": True,
+        "bg_color": "#D9E1F2",
+        "text_wrap": True,
+        "border": 1,
+        "valign": "vcenter",
+    },
+    Style.LOCKED: {
+        "bg_color": "#F2F2F2",
+        "text_wrap": True,
+        "border": 1,
+        "border_color": "#BFBFBF",
+    },
+    Style.TEXT: {"text_wrap": True},
+    Style.INPUT: {
+        "bg_color": "#FFF9DB",
+        "text_wrap": True,
+        "border": 1,
+        "border_color": "#BFBFBF",
+        "locked": False,
+    },
+    Style.INPUT_DATE: {
+        "bg_color": "#FFF9DB",
+        "border": 1,
+        "border_color": "#BFBFBF",
+        "num_format": DATE_FORMAT,
+        "locked": False,
+    },
+    Style.DATE: {"num_format": DATE_FORMAT},
+    Style.SCORE: {"num_format": "0.0"},
+    Style.PERCENT: {"num_format": "0 %"},
+    Style.INTEGER: {"num_format": "0"},
+    Style.WARNING: {"font_color": "#9C0006", "bg_color": "#FFC7CE"},
+    Style.GOOD: {"font_color": "#006100", "bg_color": "#C6EFCE"},
+    Style.NOTE: {"italic": True, "font_color": "#7F7F7F", "font_size": 9, "text_wrap": True},
+}
+# Conditional formats (dxf) take colours and fonts only.
+_CONDITIONAL_PROPS: dict[str, tuple[str, ...]] = {
+    "keep": ("font_color", "bg_color", "bold", "italic")
+}
+
+_CHART_TYPES = {"column": "column", "bar": "bar", "line": "line", "radar": "radar"}
+
+
+class _Formats:
+    """XlsxWriter formats of one workbook, made once per (style, is_date)."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook):
+        self._workbook = workbook
+        self._cache: dict[tuple[Style | None, bool], Format | None] = {}
+        self._conditional: dict[Style, Format] = {}
+
+    def get(self, style: Style | None, is_date: bool = False) -> Format | None:
+        key = (style, is_date)
+        if key not in self._cache:
+            if style is None and not is_date:
+                self._cache[key] = None
+            else:
+                props = {**_BASE, **(_STYLE_PROPS[style] if style else {})}
+                if is_date:
+                    props["num_format"] = DATE_FORMAT
+                self._cache[key] = self._workbook.add_format(props)
+        return self._cache[key]
+
+    def conditional(self, style: Style) -> Format:
+        if style not in self._conditional:
+            keep = _CONDITIONAL_PROPS["keep"]
+            props = {k: v for k, v in _STYLE_PROPS[style].items() if k in keep}
+            self._conditional[style] = self._workbook.add_format(props)
+        return self._conditional[style]
+
+
+def render_xlsx(spec: WorkbookSpec, path: Path | BinaryIO) -> None:
+    """Write ``spec`` as an .xlsx workbook to ``path`` (a file path or a binary file object)."""
+    target: Any = str(path) if isinstance(path, Path) else path
+    workbook = xlsxwriter.Workbook(
+        target,
+        {"in_memory": True, "nan_inf_to_errors": True, "strings_to_urls": False},
+    )
+    workbook.set_properties({"title": spec.title, "author": "capsync"})
+    formats = _Formats(workbook)
+    lists = _ListSheet(workbook)
+    worksheets: list[tuple[Worksheet, SheetSpec]] = []
+    for sheet in spec.sheets:
+        worksheets.append((workbook.add_worksheet(sheet.name), sheet))
+    for worksheet, sheet in worksheets:
+        _render_sheet(workbook, worksheet, sheet, formats, lists)
+    if spec.metadata and all(s.name != IDENTITY_SHEET for s in spec.sheets):
+        ident = workbook.add_worksheet(IDENTITY_SHEET)
+        for r, row in enumerate(identity_rows(spec.metadata)):
+            for c, value in enumerate(row):
+                ident.write_string(r, c, str(value))
+        ident.hide()
+    visible = [ws for ws, sheet in worksheets if not sheet.hidden]
+    if visible:
+        visible[0].activate()
+    workbook.close()
+
+
+def render_xlsx_bytes(spec: WorkbookSpec) -> bytes:
+    """The .xlsx file of ``spec`` as bytes (for atomic writes and uploads)."""
+    buffer = io.BytesIO()
+    render_xlsx(spec, buffer)
+    return buffer.getvalue()
+
+
+class _ListSheet:
+    """The hidden ``_listes`` sheet holding drop-down choices too long to inline."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook):
+        self._workbook = workbook
+        self._sheet: Worksheet | None = None
+        self._columns: dict[tuple[str, ...], int] = {}
+
+    def source(self, choices: tuple[str, ...]) -> str | list[str]:
+        inline = ",".join(choices)
+        if len(inline) <= INLINE_LIST_LIMIT and not any("," in c or '"' in c for c in choices):
+            return list(choices)
+        if self._sheet is None:
+            self._sheet = self._workbook.add_worksheet(LISTS_SHEET)
+            self._sheet.hide()
+        if choices not in self._columns:
+            col = len(self._columns)
+            for r, choice in enumerate(choices):
+                self._sheet.write_string(r, col, choice)
+            self._columns[choices] = col
+        col = self._columns[choices]
+        area = CellRange(0, col, max(len(choices) - 1, 0), col, sheet=LISTS_SHEET)
+        return "=" + _absolute(area)
+
+
+def _absolute(area: CellRange) -> str:
+    """A sheet-qualified absolute reference, e.g. ``'_listes'!$A$1:$A$7``."""
+    text = area.a1()
+    sheet, _, cells = text.rpartition("!")
+    parts = []
+    for cell in cells.split(":"):
+        letters = "".join(ch for ch in cell if ch.isalpha())
+        digits = cell[len(letters) :]
+        parts.append(f"${letters}${digits}")
+    return f"{sheet}!{':'.join(parts)}" if sheet else ":".join(parts)
+
+
+def _render_sheet(
+    workbook: xlsxwriter.Workbook,
+    ws: Worksheet,
+    sheet: SheetSpec,
+    formats: _Formats,
+    lists: _ListSheet,
+) -> None:
+    for col, width in enumerate(sheet.column_widths):
+        ws.set_column(col, col, width)
+    for row, height in row_heights(sheet).items():
+        ws.set_row(row, height)
+    for row in sheet.hidden_rows:
+        ws.set_row(row, None, None, {"hidden": True})
+    merged_tails = {
+        (r, c)
+        for m in sheet.merges
+        for r in range(m.first_row, m.last_row + 1)
+        for c in range(m.first_col, m.last_col + 1)
+        if (r, c) != (m.first_row, m.first_col)
+    }
+    for merge in sheet.merges:
+        style = sheet.style_at(merge.first_row, merge.first_col)
+        ws.merge_range(
+            merge.first_row,
+            merge.first_col,
+            merge.last_row,
+            merge.last_col,
+            "",
+            formats.get(style),
+        )
+    width = sheet.width
+    for r, row in enumerate(sheet.rows):
+        for c in range(width):
+            if (r, c) in merged_tails:
+                continue
+            value = row[c] if c < len(row) else None
+            _write_cell(ws, r, c, value, sheet.style_at(r, c), formats)
+    for (r, c), text in sheet.notes.items():
+        ws.write_comment(r, c, text, {"x_scale": 2, "y_scale": 2})
+    for validation in sheet.validations:
+        _add_validation(ws, validation, lists)
+    for conditional in sheet.conditional_formats:
+        _add_conditional(ws, conditional, formats)
+    for chart in sheet.charts:
+        _add_chart(workbook, ws, sheet.name, chart)
+    if sheet.freeze_rows or sheet.freeze_cols:
+        ws.freeze_panes(sheet.freeze_rows, sheet.freeze_cols)
+    if sheet.protected:
+        ws.protect(
+            "",
+            {
+                "format_columns": True,
+                "format_rows": True,
+                "insert_rows": True,
+                "insert_columns": True,
+                "sort": True,
+                "autofilter": True,
+            },
+        )
+    if sheet.landscape:
+        ws.set_landscape()
+    ws.set_paper(9)  # A4
+    if sheet.fit_width:
+        ws.fit_to_pages(1, 0)
+    if sheet.header_rows:
+        ws.repeat_rows(0, sheet.header_rows - 1)
+    if sheet.tab_color:
+        ws.set_tab_color(sheet.tab_color)
+    if sheet.hidden:
+        ws.hide()
+
+
+def _write_cell(
+    ws: Worksheet, r: int, c: int, value: Value, style: Style | None, formats: _Formats
+) -> None:
+    """Write one value with the writer of its type; a str is never a formula."""
+    if value is None:
+        fmt = formats.get(style)
+        if fmt is not None:
+            ws.write_blank(r, c, None, fmt)
+    elif isinstance(value, str):
+        ws.write_string(r, c, value, formats.get(style))
+    elif isinstance(value, Formula):
+        ws.write_formula(r, c, value.text, formats.get(style))
+    elif isinstance(value, bool):
+        ws.write_boolean(r, c, value, formats.get(style))
+    elif isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            ws.write_blank(r, c, None, formats.get(style))
+        else:
+            ws.write_number(r, c, value, formats.get(style))
+    elif isinstance(value, dt.datetime | dt.date):
+        ws.write_datetime(r, c, value, formats.get(style, is_date=True))
+    else:  # a value outside the spec's types: keep it readable, as text
+        ws.write_string(r, c, str(value), formats.get(style))
+
+
+def _add_validation(
+    ws: Worksheet, validation: ListValidation | DateValidation, lists: _ListSheet
+) -> None:
+    t = validation.target
+    options: dict[str, Any]
+    if isinstance(validation, ListValidation):
+        options = {
+            "validate": "list",
+            "source": lists.source(validation.choices),
+            "error_type": "stop" if validation.strict else "warning",
+        }
+    else:
+        options = {
+            "validate": "date",
+            "criteria": ">=",
+            "value": dt.date(1900, 1, 1),
+            "error_type": "warning",
+        }
+    if validation.message:
+        options["error_title"] = "Valeur inattendue"
+        options["error_message"] = validation.message[:255]
+    ws.data_validation(t.first_row, t.first_col, t.last_row, t.last_col, options)
+
+
+def _add_conditional(ws: Worksheet, conditional: ConditionalFormat, formats: _Formats) -> None:
+    t = conditional.target
+    options: dict[str, Any]
+    if conditional.kind == ConditionalKind.COLOR_SCALE:
+        options = {
+            "type": "3_color_scale",
+            "min_type": "num",
+            "min_value": conditional.minimum,
+            "mid_type": "num",
+            "mid_value": (conditional.minimum + conditional.maximum) / 2,
+            "max_type": "num",
+            "max_value": conditional.maximum,
+            "min_color": "#F8696B",
+            "mid_color": "#FFEB84",
+            "max_color": "#63BE7B",
+        }
+    else:
+        quoted = conditional.text.replace('"', '""')
+        options = {
+            "type": "cell",
+            "criteria": "==",
+            "value": f'"{quoted}"',
+            "format": formats.conditional(conditional.style),
+        }
+    ws.conditional_format(t.first_row, t.first_col, t.last_row, t.last_col, options)
+
+
+def _range_list(area: CellRange, own_sheet: str) -> list[Any]:
+    return [area.sheet or own_sheet, area.first_row, area.first_col, area.last_row, area.last_col]
+
+
+def _add_chart(workbook: xlsxwriter.Workbook, ws: Worksheet, own_sheet: str, chart: Chart) -> None:
+    native = workbook.add_chart({"type": _CHART_TYPES[chart.kind.value]})
+    for series in chart.series:
+        native.add_series(
+            {
+                "name": series.name,
+                "categories": _range_list(chart.categories, own_sheet),
+                "values": _range_list(series.values, own_sheet),
+            }
+        )
+    native.set_title({"name": chart.title})
+    axis: dict[str, Any] = {}
+    if chart.y_min is not None:
+        axis["min"] = chart.y_min
+    if chart.y_max is not None:
+        axis["max"] = chart.y_max
+    if axis:
+        if chart.kind.value == "bar":
+            native.set_x_axis(axis)  # a bar chart's value axis is horizontal
+        else:
+            native.set_y_axis(axis)
+    native.set_size({"width": chart.width, "height": chart.height})
+    if len(chart.series) == 1:
+        native.set_legend({"none": True})
+    ws.insert_chart(chart.anchor_row, chart.anchor_col, native)
+
+
+__all__ = ["EDITABLE_STYLES", "LISTS_SHEET", "render_xlsx", "render_xlsx_bytes"]

@@ -1,0 +1,423 @@
+"""The SQLite store: an append-only log of everything pulled from the grids.
+
+One file, ``<data>/capsync.sqlite``, in WAL mode. Every answer, text, action
+and anomaly is appended with its source (file, sheet, cell) and time, and is
+never updated or deleted: a cleared cell is appended as a removal, so history,
+progression and audits come for free and a broken or emptied sheet can never
+erase what was already pulled. Tables::
+
+    readings         one per grid reading that changed something: source, time
+    answers          level and text cells (kind level/na/nsp/text), removed flag
+    actions          plan de progrès rows, keyed by sheet row, removed flag
+    anomalies        cells that could not be read; cleared flag when they go away
+    sources          per grid: last version token and content hash (not a log)
+    runs             one per command that read grids
+    cur_answers, cur_actions, cur_anomalies
+                     the current state, derived from the logs in the same
+                     transaction, so that reads and the next diff are fast;
+                     cur_answers holds one JSON document per grid (see _State):
+                     one row per cell cost more than the whole pull's budget
+
+The views ``answer_log`` and ``action_log`` show the logs with their source
+and time. Only differences with the current state are appended: a pull that
+finds nothing new appends nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from capsync.errors import CapsyncError
+from capsync.parse.grid import PLAN_FIELDS, ParsedGrid
+from capsync.store.record import TEXT, ChangeSummary, Recorder
+
+STORE_FILE = "capsync.sqlite"
+SCHEMA_VERSION = 1
+
+ANSWER_COLUMNS = ["collective", "structure", "criterion", "column", "kind", "level", "recorded_at"]
+TEXT_COLUMNS = ["collective", "structure", "criterion", "column", "text", "recorded_at"]
+ACTION_COLUMNS = [
+    "collective", "structure", "criterion", "action", "responsable", "echeance", "statut",
+    "commentaire", "sheet", "row", "recorded_at",
+]  # fmt: skip
+ANOMALY_COLUMNS = [
+    "collective", "structure", "source", "sheet", "cell", "value", "message", "found_at",
+]  # fmt: skip
+
+_SCHEMA = """
+CREATE TABLE readings (
+    id INTEGER PRIMARY KEY, run_id INTEGER, collective TEXT NOT NULL, structure TEXT NOT NULL,
+    source TEXT NOT NULL, version_token TEXT, content_hash TEXT, recorded_at TEXT NOT NULL);
+CREATE INDEX readings_structure ON readings(structure);
+CREATE TABLE answers (
+    id INTEGER PRIMARY KEY, reading_id INTEGER NOT NULL REFERENCES readings(id),
+    criterion TEXT NOT NULL, column_key TEXT NOT NULL, kind TEXT NOT NULL, level REAL,
+    text TEXT, sheet TEXT, cell TEXT, removed INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX answers_reading ON answers(reading_id);
+CREATE TABLE actions (
+    id INTEGER PRIMARY KEY, reading_id INTEGER NOT NULL REFERENCES readings(id),
+    row INTEGER NOT NULL, criterion TEXT, action TEXT, responsable TEXT, echeance TEXT,
+    echeance_text TEXT, statut TEXT, commentaire TEXT, sheet TEXT, cells TEXT,
+    removed INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX actions_reading ON actions(reading_id);
+CREATE TABLE anomalies (
+    id INTEGER PRIMARY KEY, collective TEXT NOT NULL, structure TEXT NOT NULL, source TEXT,
+    sheet TEXT, cell TEXT, value TEXT, message TEXT, found_at TEXT NOT NULL,
+    cleared INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX anomalies_structure ON anomalies(structure);
+CREATE TABLE sources (
+    collective TEXT NOT NULL, structure TEXT NOT NULL, source TEXT, version_token TEXT,
+    content_hash TEXT, read_at TEXT, PRIMARY KEY (collective, structure)) WITHOUT ROWID;
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY, command TEXT, collective TEXT, started_at TEXT, finished_at TEXT,
+    summary TEXT);
+CREATE TABLE cur_answers (
+    collective TEXT NOT NULL, structure TEXT NOT NULL, state TEXT NOT NULL,
+    PRIMARY KEY (collective, structure)) WITHOUT ROWID;
+CREATE TABLE cur_actions (
+    collective TEXT NOT NULL, structure TEXT NOT NULL, row INTEGER NOT NULL, criterion TEXT,
+    action TEXT, responsable TEXT, echeance TEXT, echeance_text TEXT, statut TEXT,
+    commentaire TEXT, sheet TEXT, cells TEXT, action_id INTEGER NOT NULL,
+    recorded_at TEXT NOT NULL, PRIMARY KEY (collective, structure, row)) WITHOUT ROWID;
+CREATE TABLE cur_anomalies (
+    anomaly_id INTEGER PRIMARY KEY, collective TEXT NOT NULL, structure TEXT NOT NULL,
+    source TEXT, sheet TEXT, cell TEXT, value TEXT, message TEXT, found_at TEXT NOT NULL);
+CREATE INDEX cur_anomalies_structure ON cur_anomalies(collective, structure);
+CREATE VIEW answer_log AS
+    SELECT a.id, r.collective, r.structure, a.criterion, a.column_key AS "column", a.kind,
+           a.level, a.text, r.source, a.sheet, a.cell, r.recorded_at, a.removed
+    FROM answers a JOIN readings r ON r.id = a.reading_id;
+CREATE VIEW action_log AS
+    SELECT a.id, r.collective, r.structure, a.row, a.criterion, a.action, a.responsable,
+           a.echeance, a.echeance_text, a.statut, a.commentaire, r.source, a.sheet, a.cells,
+           r.recorded_at, a.removed
+    FROM actions a JOIN readings r ON r.id = a.reading_id;
+"""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change of one cell, as ``capsync history`` prints it."""
+
+    when: dt.datetime
+    sheet: str
+    cell: str
+    criterion: str
+    column: str
+    old: str | None  # None: the cell was empty before
+    new: str | None  # None: the cell was cleared (the old value stays in the log)
+
+
+def timestamp(at: dt.datetime) -> str:
+    """Sortable text in local time: aware datetimes are converted, naive ones kept."""
+    if at.tzinfo is not None:
+        at = at.astimezone().replace(tzinfo=None)
+    return at.isoformat(sep=" ", timespec="microseconds")
+
+
+def _where_collective(collective: str | None, column: str = "collective") -> tuple[str, tuple]:
+    return (f" WHERE {column} = ?", (collective,)) if collective else ("", ())
+
+
+class Store:
+    """The campaign's SQLite store; use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self._depth = 0
+        self._migrate()
+
+    @classmethod
+    def open(cls, data_dir: Path | str) -> Store:
+        return cls(Path(data_dir) / STORE_FILE)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise CapsyncError(
+                f"La base {self.path} a été écrite par une version plus récente de capsync "
+                f"(schéma {version}) : mettez capsync à jour avant de l'utiliser."
+            )
+        with self.transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self.conn.execute(statement)
+            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction; nested calls join the outer one (a pull commits once)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self.conn.execute("COMMIT")
+
+    # -- writing ---------------------------------------------------------------
+
+    def record_grid(
+        self,
+        collective: str,
+        structure: str,
+        parsed: ParsedGrid,
+        version_token: str,
+        content_hash: str,
+        at: dt.datetime,
+        run_id: int | None = None,
+    ) -> ChangeSummary:
+        """Append what differs from the current state of this grid; return the counts."""
+        when = timestamp(at)
+        with self.transaction():
+            recorder = Recorder(self.conn, collective, structure, parsed, when, run_id)
+            summary = recorder.answers()
+            summary.actions = recorder.actions()
+            summary.anomalies = recorder.anomalies(parsed.anomalies)
+            recorder.source(version_token, content_hash)
+        return summary
+
+    def touch_source(self, collective: str, structure: str, version_token: str) -> None:
+        """The file was saved again with the same values: remember its new token only."""
+        self.conn.execute(
+            "UPDATE sources SET version_token = ? WHERE collective = ? AND structure = ?",
+            (version_token, collective, structure),
+        )
+
+    def start_run(self, command: str, collective: str | None, at: dt.datetime) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO runs (command, collective, started_at) VALUES (?, ?, ?)",
+            (command, collective, timestamp(at)),
+        )
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, at: dt.datetime, summary: dict[str, Any]) -> None:
+        self.conn.execute(
+            "UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?",
+            (timestamp(at), json.dumps(summary, ensure_ascii=False), run_id),
+        )
+
+    # -- reading ---------------------------------------------------------------
+
+    def source_state(self, collective: str) -> dict[str, tuple[str, str]]:
+        rows = self.conn.execute(
+            "SELECT structure, version_token, content_hash FROM sources WHERE collective = ?",
+            (collective,),
+        )
+        return {s: (token or "", digest or "") for s, token, digest in rows}
+
+    def current_answers(self, collective: str | None = None) -> pd.DataFrame:
+        """One row per answered level cell (no texts, no cleared cells), sorted by grid."""
+        columns, times = self._current(collective, texts=False)
+        return _frame(columns, times, ANSWER_COLUMNS)
+
+    def answers_as_of(self, when: dt.datetime, collective: str | None = None) -> pd.DataFrame:
+        """The answers as they stood at ``when``, rebuilt from the log."""
+        args: tuple = (timestamp(when),)
+        extra = ""
+        if collective:
+            extra, args = " AND r.collective = ?", (*args, collective)
+        rows = self.conn.execute(
+            f"""WITH latest AS (
+                  SELECT max(a.id) AS id FROM answers a JOIN readings r ON r.id = a.reading_id
+                  WHERE r.recorded_at <= ?{extra}
+                  GROUP BY r.collective, r.structure, a.criterion, a.column_key)
+                SELECT r.collective, r.structure, a.criterion, a.column_key, a.kind, a.level,
+                       r.recorded_at
+                FROM latest JOIN answers a ON a.id = latest.id
+                JOIN readings r ON r.id = a.reading_id
+                WHERE a.removed = 0 AND a.kind != '{TEXT}'
+                ORDER BY r.collective, r.structure, a.criterion, a.column_key""",
+            args,
+        ).fetchall()
+        return _answers_frame(rows)
+
+    def current_texts(self, collective: str | None = None) -> pd.DataFrame:
+        """Justifications and tiers/pair comments as they stand now."""
+        columns, times = self._current(collective, texts=True)
+        return _frame(columns, times, TEXT_COLUMNS)
+
+    def _current(self, collective: str | None, texts: bool) -> tuple[dict[str, list], list[str]]:
+        where, args = _where_collective(collective)
+        names = TEXT_COLUMNS if texts else ANSWER_COLUMNS
+        section = "texts" if texts else "levels"
+        columns: dict[str, list] = {name: [] for name in names}
+        times: list[str] = []
+        for coll, structure, state in self.conn.execute(
+            f"SELECT collective, structure, state FROM cur_answers{where} "
+            "ORDER BY collective, structure",
+            args,
+        ):
+            doc = json.loads(state)
+            part = doc[section]
+            n = len(part["criterion"])
+            columns["collective"] += [coll] * n
+            columns["structure"] += [structure] * n
+            columns["criterion"] += part["criterion"]
+            columns["column"] += part["column"]
+            for name in ("kind", "level", "text"):
+                if name in columns:
+                    columns[name] += part[name]
+            offset = len(times)
+            times += doc["at"]
+            columns["recorded_at"] += [offset + t for t in part["t"]] if offset else part["t"]
+        return columns, times
+
+    def current_actions(self, collective: str | None = None) -> pd.DataFrame:
+        where, args = _where_collective(collective)
+        rows = self.conn.execute(
+            "SELECT collective, structure, criterion, action, responsable, echeance, statut, "
+            f"commentaire, sheet, row, recorded_at FROM cur_actions{where} "
+            "ORDER BY collective, structure, row",
+            args,
+        ).fetchall()
+        frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
+        frame["echeance"] = _datetimes(frame["echeance"])
+        frame["row"] = frame["row"].astype("int64")
+        frame["recorded_at"] = _datetimes(frame["recorded_at"])
+        return frame
+
+    def current_anomalies(self, collective: str | None = None) -> pd.DataFrame:
+        where, args = _where_collective(collective)
+        rows = self.conn.execute(
+            "SELECT collective, structure, source, sheet, cell, value, message, found_at "
+            f"FROM cur_anomalies{where} ORDER BY collective, structure, anomaly_id",
+            args,
+        ).fetchall()
+        frame = pd.DataFrame(rows, columns=ANOMALY_COLUMNS)
+        frame["found_at"] = _datetimes(frame["found_at"])
+        return frame
+
+    def last_change(self, collective: str) -> dict[str, dt.datetime]:
+        """When each structure's grid last brought a new answer, text or action."""
+        rows = self.conn.execute(
+            """SELECT r.structure, max(r.recorded_at) FROM readings r
+               WHERE r.collective = ? AND (
+                   EXISTS (SELECT 1 FROM answers a WHERE a.reading_id = r.id)
+                   OR EXISTS (SELECT 1 FROM actions a WHERE a.reading_id = r.id))
+               GROUP BY r.structure""",
+            (collective,),
+        )
+        return {s: dt.datetime.fromisoformat(t) for s, t in rows}
+
+    def history(self, structure: str) -> list[HistoryEntry]:
+        """Every change of the structure's cells, oldest first: answers, texts and plan rows."""
+        entries: list[tuple[str, int, HistoryEntry]] = []
+        previous: dict[tuple[str, str], str | None] = {}
+        for id_, criterion, column, text, sheet, cell, when, removed in self.conn.execute(
+            """SELECT a.id, a.criterion, a.column_key, a.text, a.sheet, a.cell, r.recorded_at,
+                      a.removed
+               FROM answers a JOIN readings r ON r.id = a.reading_id
+               WHERE r.structure = ? ORDER BY a.id""",
+            (structure,),
+        ):
+            new = None if removed else text
+            old = previous.get((criterion, column))
+            previous[(criterion, column)] = new
+            entry = HistoryEntry(_dt(when), sheet, cell, criterion, column, old, new)
+            entries.append((when, id_, entry))
+        before: dict[int, tuple[str | None, ...]] = {}
+        for id_, row, *values, sheet, cells, when, removed in self.conn.execute(
+            """SELECT a.id, a.row, a.criterion, a.action, a.responsable, a.echeance,
+                      a.statut, a.commentaire, a.sheet, a.cells, r.recorded_at, a.removed
+               FROM actions a JOIN readings r ON r.id = a.reading_id
+               WHERE r.structure = ? ORDER BY a.id""",
+            (structure,),
+        ):
+            old_values = before.get(row, (None,) * len(PLAN_FIELDS))
+            new_values = tuple(None if removed or v in ("", None) else _show(v) for v in values)
+            before[row] = new_values
+            addresses = (cells or "").split(",")
+            for i, name in enumerate(PLAN_FIELDS):
+                if old_values[i] == new_values[i]:
+                    continue
+                cell = addresses[i] if i < len(addresses) and addresses[i] else f"ligne {row}"
+                criterion = new_values[0] or old_values[0] or ""
+                entry = HistoryEntry(
+                    _dt(when), sheet, cell, criterion, name, old_values[i], new_values[i]
+                )
+                entries.append((when, id_, entry))
+        entries.sort(key=lambda e: (e[0], e[2].sheet, *_cell_order(e[2].cell), e[1]))
+        return [e for _, _, e in entries]
+
+
+def _cell_order(cell: str) -> tuple[int, int, str]:
+    """Sort « F4 » before « I4 » before « F5 » before « AA5 »: by row, then column."""
+    letters = cell.rstrip("0123456789")
+    digits = cell[len(letters) :]
+    return (int(digits) if digits.isdigit() else 0, len(letters), letters)
+
+
+def _show(value: Any) -> str:
+    """A stored plan value as people read it (ISO dates as JJ/MM/AAAA)."""
+    text = str(value)
+    try:
+        return f"{dt.date.fromisoformat(text):%d/%m/%Y}"
+    except ValueError:
+        return text
+
+
+def _dt(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def _frame(columns: dict[str, list], times: list[str], names: list[str]) -> pd.DataFrame:
+    """A frame from column lists; recorded_at holds codes into ``times`` (parsed once each)."""
+    codes = np.asarray(columns["recorded_at"], dtype="int64")
+    data: dict[str, Any] = {name: columns[name] for name in names[:-1]}
+    if "level" in data:
+        data["level"] = np.asarray(
+            [np.nan if v is None else v for v in data["level"]], dtype="float64"
+        )
+    frame = pd.DataFrame(data, columns=names[:-1])
+    frame[names[-1]] = _datetimes(times)[codes]
+    return frame
+
+
+def _datetimes(texts: list[str] | pd.Series) -> pd.DatetimeIndex:
+    """Stored timestamps as datetime64[us] (NaT for None), the one unit every frame uses."""
+    index = pd.Index(list(texts), dtype="object")
+    return pd.DatetimeIndex(pd.to_datetime(index)).as_unit("us")
+
+
+def _answers_frame(rows: list[tuple]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=ANSWER_COLUMNS)
+    frame["level"] = frame["level"].astype("float64")
+    frame["recorded_at"] = _datetimes(frame["recorded_at"])
+    return frame
