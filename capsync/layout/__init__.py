@@ -1,1 +1,1 @@
-"""Pure layout functions: campaign data in, WorkbookSpec out, no I/O."""
+"""Stage 6 — pure layout functions: campaign data and scores in, WorkbookSpec out, no I/O."""

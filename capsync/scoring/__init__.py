@@ -1,0 +1,1 @@
+"""Stage 5 — answers into maturity scores, eligibility and statistics (pure pandas)."""
