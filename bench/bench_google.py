@@ -88,7 +88,12 @@ def run(n: int) -> Iterator[dict[str, Any]]:
 
             first = backend()
             yield (
-                measure(server, clock, "first generation", lambda: generate(camp, first, workers=1))
+                measure(
+                    server,
+                    clock,
+                    "first generation",
+                    lambda: generate(camp, first, workers=1, now=NOW),
+                )
             )
             store = Store(Path(tmp) / "s.sqlite")
             cold = backend()  # a new process: nothing cached

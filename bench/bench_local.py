@@ -18,6 +18,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import resource
 import shutil
 import subprocess
@@ -92,13 +93,14 @@ def main() -> None:
         campaign = load_campaign(config)
         t_load = time.perf_counter() - t0
         t0 = time.perf_counter()
-        summary = generate(campaign, workers=args.workers)
+        now = dt.datetime.now()  # a script, like the CLI, reads the clock and passes it on
+        summary = generate(campaign, workers=args.workers, now=now)
         t_gen = time.perf_counter() - t0
         t0 = time.perf_counter()
-        again = generate(campaign)
+        again = generate(campaign, now=now)
         t_again = time.perf_counter() - t0
         t0 = time.perf_counter()
-        upgrade = generate(campaign, upgrade=True, workers=args.workers)
+        upgrade = generate(campaign, upgrade=True, workers=args.workers, now=now)
         t_upgrade = time.perf_counter() - t0
         size = sum(p.stat().st_size for p in (folder / "data").rglob("*.xlsx"))
         print(f"structures: {args.structures}, grids written: {summary.written}")

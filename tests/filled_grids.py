@@ -8,6 +8,7 @@ person finds it by reading the sheet.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,12 +26,13 @@ from capsync.workbook.refs import Kind, WorkbookRef
 from .grid_campaign import write_campaign
 
 COLLECTIVE = "test-na"
+GENERATED_AT = dt.datetime(2025, 9, 1, 10, 0)
 
 
 def campaign_with_grids(folder: Path) -> tuple[Campaign, LocalBackend]:
     campaign = write_campaign(folder)
     backend = LocalBackend(campaign.data_dir)
-    generate(campaign, backend, workers=1)
+    generate(campaign, backend, workers=1, now=GENERATED_AT)
     return campaign, backend
 
 

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from capsync.campaign.validation import load_campaign
@@ -374,3 +375,88 @@ def test_unquoted_numeric_id_asks_for_quotes(files: tuple[Path, Path]) -> None:
         f"{ref}:{line} [chapters[0].objectives[0].id] : « 1.1 » doit être un texte ; "
         'mettez-le entre guillemets ("1.1").'
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "message"),
+    [
+        ("  late_days: 14\n", "  late_days: quatorze\n", "settings.late_days",
+         "« quatorze » doit être un nombre."),
+        ("  late_days: 14\n", "  late_days: -1\n", "settings.late_days",
+         "« -1 » doit être supérieur ou égal à 0."),
+        ("        name: Trait d'Union 17\n", '        name: ""\n',
+         "collectives[0].structures[0].name", "cette valeur ne doit pas être vide."),
+        ("contacts: [direction@traitdunion17.example]", "contacts: direction@traitdunion17.example",
+         "collectives[0].structures[0].contacts",
+         "une liste est attendue ici (des lignes commençant par « - »)."),
+        ("pair: {name: Bruno Lafitte, email: b.lafitte@recyclerie-gironde.example, "
+         "structure: recyclerie-gironde}", "pair: Bruno Lafitte",
+         "collectives[0].structures[0].pair", "un bloc de clés est attendu ici (clé: valeur)."),
+        ("pair: {name: Bruno Lafitte, email:", "pair: {name: Bruno Lafitte, emial:",
+         "collectives[0].structures[0].pair.emial",
+         "clé inconnue « emial » (sans doute une faute de frappe). Vouliez-vous dire « email » ?"),
+        ("    region: Nouvelle-Aquitaine\n", "    region: 33\n", "collectives[0].region",
+         '« 33 » doit être un texte ; mettez-le entre guillemets ("33").'),
+        ("  data_dir: ../data\n", "  data_dir: [../data]\n", "backend.data_dir",
+         "cette valeur doit être un texte."),
+        ("      - id: atelier-textile-limoges\n", "      - id: Atelier Textile\n",
+         "collectives[0].structures[2].id",
+         "identifiant « Atelier Textile » invalide : utilisez des minuscules sans accent, des "
+         "chiffres, « - » ou « _ » (par exemple « atelier-du-lac »)."),
+        ("tentative: true, notes", "tentative: peut-être, notes",
+         "collectives[0].calendar[{cloture}].tentative",
+         "« peut-être » doit valoir true ou false."),
+    ],
+)  # fmt: skip
+def test_each_kind_of_mistake_in_the_configuration_has_its_french_sentence(
+    files: tuple[Path, Path], old: str, new: str, key: str, message: str
+) -> None:
+    cfg, _ = files
+    line = edit(cfg, old, new)
+    calendar = yaml.safe_load(cfg.read_text(encoding="utf-8"))["collectives"][0]["calendar"]
+    cloture = next(i for i, phase in enumerate(calendar) if phase["kind"] == "cloture")
+    assert problems(check(cfg)) == [f"{cfg}:{line} [{key.format(cloture=cloture)}] : {message}"]
+
+
+def test_a_service_link_that_is_not_a_web_address(files: tuple[Path, Path]) -> None:
+    cfg, ref = files
+    line = edit(
+        ref,
+        'url: "https://www.coorace.org/offre-de-services/formations/gouvernance-associative"',
+        'url: "coorace.org/gouvernance"',
+    )
+    assert problems(check(cfg)) == [
+        f"{ref}:{line} [offre_de_services[0].url] : « coorace.org/gouvernance » n'est pas une "
+        "adresse web valide (https://…)."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("collectives", "expected"),
+    [
+        ("", ":1 [collectives] : la clé « collectives » est obligatoire et manque ici."),
+        ("collectives: []\n", ":4 [collectives] : cette liste ne doit pas être vide."),
+    ],
+)
+def test_a_configuration_without_collectives(
+    tmp_path: Path, collectives: str, expected: str
+) -> None:
+    cfg = tmp_path / "capsync.yaml"
+    shutil.copytree(EXAMPLE_REFERENTIEL.parent, tmp_path / "referentiel")
+    cfg.write_text(
+        f"backend:\n  kind: local\nreferentiel: referentiel/cap-rse-exemple.yaml\n{collectives}",
+        encoding="utf-8",
+    )
+    assert problems(check(cfg)) == [f"{cfg}{expected}"]
+
+
+def test_exporting_needs_the_referentiel_key(files: tuple[Path, Path]) -> None:
+    cfg, _ = files
+    edit(cfg, "referentiel: ../referentiel/cap-rse-exemple.yaml\n", "\n")
+    line = line_of(cfg, "backend:")  # no line of its own: the document's first key
+    result = CliRunner().invoke(main, ["--config", str(cfg), "referentiel", "export"])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"{cfg}:{line} : la clé « referentiel » (chemin du fichier référentiel) est "
+        "obligatoire.\n1 problème à corriger.\n",
+    )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,10 +18,33 @@ from python_calamine import CalamineWorkbook
 
 from capsync.cli import main
 from capsync.errors import CapsyncError
-from capsync.jobs.daemon import Daemon, parse_interval
+from capsync.jobs.daemon import NAP, Daemon, parse_interval
 from capsync.jobs.status import RunStatus, read_status
 
 from .example_campaign import copy_example
+
+START = dt.datetime(2026, 11, 23, 9, 0)
+
+
+class ManualClock:
+    """Time that passes only when the daemon sleeps (or a cycle says it took a while)."""
+
+    def __init__(self) -> None:
+        self.elapsed = 0.0
+        self.naps: list[float] = []
+        self.on_sleep: Callable[[], None] | None = None
+
+    def now(self) -> dt.datetime:
+        return START + dt.timedelta(seconds=self.elapsed)
+
+    def monotonic(self) -> float:
+        return 1000.0 + self.elapsed
+
+    def sleep(self, seconds: float) -> None:
+        self.naps.append(seconds)
+        self.elapsed += seconds
+        if self.on_sleep is not None:
+            self.on_sleep()
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("15m", 900), ("30s", 30), ("1h", 3600), ("45", 45)])
@@ -41,18 +66,55 @@ def test_a_failing_cycle_is_recorded_and_the_daemon_goes_on(tmp_path: Path) -> N
             raise RuntimeError("disque plein")
         return RunStatus(summary="tout va bien")
 
-    first = Daemon(cycle, every=1, data_dir=tmp_path, max_cycles=1)
+    first = Daemon(cycle, every=1, data_dir=tmp_path, clock=ManualClock(), max_cycles=1)
     assert first.run() == 0
     status = read_status(tmp_path)
     assert status is not None and status.last_run is not None
     assert not status.last_run.ok
     assert status.last_run.summary == "Le cycle a échoué : disque plein"
-    second = Daemon(cycle, every=1, data_dir=tmp_path, max_cycles=2)
+    second = Daemon(cycle, every=1, data_dir=tmp_path, clock=ManualClock(), max_cycles=2)
     assert second.run() == 0
     status = read_status(tmp_path)
+    assert status is not None and status.last_run is not None
     assert status.state == "arrêté" and status.cycles == 2
     assert status.last_run.ok and status.last_run.summary == "tout va bien"
     assert len(calls) == 3
+
+
+def test_cycles_run_every_interval_after_the_previous_one_ended(tmp_path: Path) -> None:
+    clock = ManualClock()
+    started: list[dt.datetime] = []
+
+    def cycle() -> RunStatus:
+        started.append(clock.now())
+        clock.elapsed += 60  # a cycle that takes a minute
+        return RunStatus(summary="ok")
+
+    daemon = Daemon(cycle, every=900, data_dir=tmp_path, clock=clock, max_cycles=3)
+    assert daemon.run() == 0
+    assert started == [START, START + dt.timedelta(minutes=16), START + dt.timedelta(minutes=32)]
+    assert max(clock.naps) == NAP  # short naps: a stop request is seen within half a second
+    status = read_status(tmp_path)
+    assert status is not None and status.last_run is not None
+    assert status.last_run.started_at == "2026-11-23T09:32:00"
+    assert status.last_run.finished_at == "2026-11-23T09:33:00"
+
+
+def test_a_stop_between_two_cycles_ends_the_wait_at_once(tmp_path: Path) -> None:
+    clock = ManualClock()
+    runs: list[int] = []
+
+    def cycle() -> RunStatus:
+        runs.append(1)
+        return RunStatus(summary="ok")
+
+    daemon = Daemon(cycle, every=900, data_dir=tmp_path, clock=clock)
+    clock.on_sleep = lambda: daemon.request_stop(signal.SIGTERM) if clock.elapsed >= 60 else None
+    assert daemon.run() == 0
+    assert runs == [1]
+    assert clock.elapsed == pytest.approx(60.0)  # woke within a nap, no second cycle
+    status = read_status(tmp_path)
+    assert status is not None and status.state == "arrêté" and status.next_run == ""
 
 
 def _status(data: Path) -> dict:
@@ -111,11 +173,12 @@ def test_status_gives_the_next_run_after_the_last_one(tmp_path: Path) -> None:
         seen.append(read_status(tmp_path))
         return RunStatus(summary="ok")
 
-    daemon = Daemon(cycle, every=1, data_dir=tmp_path, max_cycles=2)
+    daemon = Daemon(cycle, every=900, data_dir=tmp_path, clock=ManualClock(), max_cycles=2)
     daemon.run()
     before_second = seen[1]
     assert before_second is not None and before_second.last_run is not None
-    assert before_second.next_run > before_second.last_run.started_at
+    assert before_second.last_run.started_at == "2026-11-23T09:00:00"
+    assert before_second.next_run == "2026-11-23T09:15:00"
 
 
 def test_status_tells_when_the_daemon_was_killed(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from capsync.backends.local import LocalBackend
 from capsync.campaign.validation import load_campaign
 from capsync.cli import main
-from capsync.jobs.generate import Status, generate
+from capsync.jobs.generate import GridOutcome, generate
 from capsync.parse.carry import read_identity
 from capsync.workbook.refs import Kind, WorkbookRef
 from tests.grid_campaign import referentiel_v1, write_campaign
@@ -38,7 +38,7 @@ def test_generate_creates_missing_grids_and_a_second_run_touches_nothing(tmp_pat
     assert again.lines() == ["2 grilles : 0 créée(s), 2 déjà présente(s)."]
     assert again.written == 0
     upgraded = generate(campaign, upgrade=True, now=NOW)
-    assert [r.status for r in upgraded.results] == [Status.UP_TO_DATE, Status.UP_TO_DATE]
+    assert [r.status for r in upgraded.results] == [GridOutcome.UP_TO_DATE, GridOutcome.UP_TO_DATE]
     assert _mtimes(tmp_path / "data") == before
 
 
@@ -106,7 +106,7 @@ def test_upgrade_refuses_a_grid_copied_over_another_structures_file(tmp_path: Pa
     before = (grids / "ai-deux.xlsx").read_bytes()
     _bump(tmp_path)
     summary = generate(load_campaign(tmp_path / "capsync.yaml"), upgrade=True, now=NOW)
-    assert [r.status for r in summary.results] == [Status.UPGRADED, Status.FAILED]
+    assert [r.status for r in summary.results] == [GridOutcome.UPGRADED, GridOutcome.FAILED]
     assert summary.lines()[-1] == (
         f"  {grids / 'ai-deux.xlsx'} : Cette grille est celle de la structure « aci-une » "
         "(collectif « test-na ») et non celle de « ai-deux » (collectif « test-na ») : "
@@ -131,7 +131,7 @@ def test_upgrade_refuses_a_dashboard_put_in_place_of_a_grid(tmp_path: Path) -> N
     summary = generate(
         load_campaign(tmp_path / "capsync.yaml"), structure="ai-deux", upgrade=True, now=NOW
     )
-    assert summary.results[0].status == Status.FAILED
+    assert summary.results[0].status == GridOutcome.FAILED
     assert summary.results[0].message == (
         f"{path} : Ce fichier n'est pas une grille d'auto-évaluation (c'est un classeur de type "
         "« tableau-de-bord ») : il n'a pas été mis à jour (aucune modification). Remettez la "

@@ -15,6 +15,7 @@ from typing import Any
 
 import gspread
 import pandas as pd
+import pytest
 from google.oauth2.credentials import Credentials
 
 from capsync.backends.base import Backend
@@ -25,7 +26,7 @@ from capsync.backends.google.sharing import audit, diff, fix
 from capsync.backends.local import LocalBackend
 from capsync.campaign.config import GoogleSettings
 from capsync.campaign.validation import Campaign
-from capsync.jobs.generate import Status, generate
+from capsync.jobs.generate import GridOutcome, generate
 from capsync.jobs.pull import pull
 from capsync.scoring.scores import score_collective
 from capsync.store.database import Store
@@ -121,13 +122,13 @@ def test_a_campaign_scores_the_same_on_google_as_on_local_files(
 ) -> None:
     camp = campaign(tmp_path)
     local = LocalBackend(camp.data_dir)
-    generate(camp, local, workers=1)
+    generate(camp, local, workers=1, now=NOW)
     fill_local(local)
     expected = scores(camp, local, tmp_path / "local.sqlite")
 
     backend = google(google_api, camp)
-    summary = generate(camp, backend, workers=1)
-    assert [r.status for r in summary.results] == [Status.CREATED, Status.CREATED]
+    summary = generate(camp, backend, workers=1, now=NOW)
+    assert [r.status for r in summary.results] == [GridOutcome.CREATED, GridOutcome.CREATED]
     fill_google(google_api, backend)
     got = scores(camp, backend, tmp_path / "google.sqlite")
     pd.testing.assert_frame_equal(got[0], expected[0])
@@ -140,7 +141,7 @@ def test_with_a_fifth_of_requests_failing_the_sync_converges(
 ) -> None:
     camp = campaign(tmp_path)
     clean = google(google_api, camp)
-    generate(camp, clean, workers=1)
+    generate(camp, clean, workers=1, now=NOW)
     fill_google(google_api, clean)
     expected = scores(camp, clean, tmp_path / "clean.sqlite")
     google_api.reset()
@@ -149,8 +150,8 @@ def test_with_a_fifth_of_requests_failing_the_sync_converges(
     backend = google(google_api, camp, policy=policy)
     google_api.faults(rate=0.2, codes=(429, 500, 503), delay=0.6, delay_rate=0.03, seed=7)
     for _ in range(10):  # cycles: a cycle cut short resumes at the next one
-        summary = generate(camp, backend, workers=1)
-        if all(r.status in (Status.CREATED, Status.EXISTING) for r in summary.results):
+        summary = generate(camp, backend, workers=1, now=NOW)
+        if all(r.status in (GridOutcome.CREATED, GridOutcome.EXISTING) for r in summary.results):
             break
         time.sleep(0.7)  # time passes between two cycles (a delayed request lands)
     google_api.faults()
@@ -170,7 +171,7 @@ def test_with_a_fifth_of_requests_failing_the_sync_converges(
 def test_request_counts_per_operation(google_api: GoogleApi, tmp_path: Path) -> None:
     camp = campaign(tmp_path)
     backend = google(google_api, camp)
-    generate(camp, backend, workers=1)
+    generate(camp, backend, workers=1, now=NOW)
     created = google_api.stats.snapshot()["by_method"]
     # 1 listing + 2 folders (collectif, Grilles), then per grid: create + batchUpdate + 1 grant
     assert created == {"files.list": 1, "files.create": 4, "spreadsheets.batchUpdate": 2,
@@ -194,7 +195,7 @@ def test_request_counts_per_operation(google_api: GoogleApi, tmp_path: Path) -> 
 def test_quota_is_never_exceeded_even_for_a_burst(google_api: GoogleApi, tmp_path: Path) -> None:
     camp = campaign(tmp_path)
     backend = google(google_api, camp)
-    generate(camp, backend, workers=1)
+    generate(camp, backend, workers=1, now=NOW)
     start = google_api.clock()
     for _ in range(70):
         backend.refresh()
@@ -208,7 +209,7 @@ def test_the_audit_finds_every_over_share_and_fix_removes_them(
 ) -> None:
     camp = campaign(tmp_path)
     backend = google(google_api, camp)
-    generate(camp, backend, workers=1)
+    generate(camp, backend, workers=1, now=NOW)
     assert audit(backend, camp.config) == []
     une = backend.file_id(WorkbookRef("test-na", Kind.GRID, "aci-une"))
     deux = backend.file_id(WorkbookRef("test-na", Kind.GRID, "ai-deux"))
@@ -238,7 +239,7 @@ def test_a_read_google_did_not_answer_is_retried_at_the_next_pull(
 ) -> None:
     camp = campaign(tmp_path)
     backend = google(google_api, camp, policy=RetryPolicy(max_tries=2, base=0.0))
-    generate(camp, backend, workers=1)
+    generate(camp, backend, workers=1, now=NOW)
     fill_google(google_api, backend)
     google_api.clock.advance(61)
     with Store(tmp_path / "s.sqlite") as store:
@@ -281,9 +282,36 @@ def test_every_drive_call_supports_shared_drives(google_api: GoogleApi, tmp_path
         return response
 
     session.request = spy  # type: ignore[method-assign]  # observe requests, answer unchanged
-    generate(camp, backend, workers=1)
+    generate(camp, backend, workers=1, now=NOW)
     drive = [u for u in seen if "/drive/v3/" in u]
     assert drive and all(
         urllib.parse.parse_qs(urllib.parse.urlsplit(u).query).get("supportsAllDrives") == ["true"]
         for u in drive
     )
+
+
+def test_import_and_demo_say_they_need_xlsx_files_and_touch_nothing_on_drive(
+    google_api: GoogleApi, tmp_path: Path
+) -> None:
+    from capsync.errors import ImportRefused
+    from capsync.jobs.demo import run_demo
+    from capsync.jobs.import_grids import import_grid
+
+    camp = campaign(tmp_path)
+    local = LocalBackend(tmp_path / "courriel")
+    generate(camp, local, workers=1, now=NOW)
+    returned = local.path(WorkbookRef("test-na", Kind.GRID, "aci-une"))  # came back by e-mail
+    backend = google(google_api, camp)
+    generate(camp, backend, workers=1, now=NOW)
+    google_api.stats.reset()
+    with pytest.raises(ImportRefused) as refused:
+        import_grid(returned, camp, backend, now=NOW)
+    assert str(refused.value) == (
+        "aci-une.xlsx : le stockage « google » ne permet pas encore l'import."
+    )
+    demo = run_demo(camp, backend, today=NOW.date())
+    assert (demo.filled, demo.skipped) == (
+        [],
+        ["La démonstration ne remplit que des grilles locales (backend « local »)."],
+    )
+    assert google_api.stats.total == 0  # no backup copied, nothing read

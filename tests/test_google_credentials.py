@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from capsync.backends.google.credentials import key_info
+from capsync.backends.google.credentials import key_info, service_account_credentials
 from capsync.campaign.config import GoogleSettings
 from capsync.errors import BackendError
 
@@ -44,3 +44,23 @@ def test_a_missing_key_file_says_where_it_was_looked_for(tmp_path: Path) -> None
     with pytest.raises(BackendError, match="introuvable ou illisible") as raised:
         key_info(settings, base=tmp_path)
     assert str(tmp_path / "cles" / "compte.json") in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        {"type": "service_account", "private_key": SECRET},  # no client_email, no token_uri
+        {"type": "service_account", "private_key": SECRET, "client_email": "capsync@x.iam",
+         "token_uri": "https://oauth2.googleapis.com/token"},  # a truncated private key
+    ],
+)  # fmt: skip
+def test_a_damaged_key_says_where_it_is_and_what_to_do(tmp_path: Path, key: dict) -> None:
+    path = tmp_path / "compte.json"
+    path.write_text(json.dumps(key), encoding="utf-8")
+    with pytest.raises(BackendError) as raised:
+        service_account_credentials(GoogleSettings(credentials_file=str(path)))
+    assert str(raised.value) == (
+        f"La clé du compte de service ({path}) est incomplète ou abîmée : téléchargez une "
+        "nouvelle clé JSON du compte de service dans la console Google Cloud."
+    )
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__  # no key shown

@@ -5,12 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from capsync.backends.google.requests import (
-    PLACEHOLDER_ID,
-    editable_rectangles,
-    render_requests,
-    sheet_ids,
-)
+from capsync.backends.google.requests import PLACEHOLDER_ID, render_requests, sheet_ids
+from capsync.backends.google.sheet_rules import editable_rectangles
 from capsync.workbook.identity import IDENTITY_SHEET
 from capsync.workbook.spec import (
     CellRange,

@@ -21,7 +21,7 @@ from google.oauth2.credentials import Credentials
 from capsync.backends.google import GoogleBackend
 from capsync.backends.google.http import sheets_client
 from capsync.campaign.validation import Campaign
-from capsync.jobs.generate import Status, generate
+from capsync.jobs.generate import GridOutcome, generate
 from capsync.jobs.sync import CycleReport, run_cycle
 from capsync.scoring.scores import score_collective
 from capsync.store.database import Store
@@ -58,7 +58,7 @@ def synced(google_api: GoogleApi, tmp_path: Path) -> Iterator[Synced]:
     """Grids generated on Drive and filled by their structures; no cycle run yet."""
     camp = campaign(tmp_path)
     backend = google(google_api, camp)
-    generate(camp, backend, workers=1)
+    generate(camp, backend, workers=1, now=NOW)
     fill_google(google_api, backend)
     person = sheets_client(Credentials(token="delegue"), endpoint=google_api.url)
     with Store(tmp_path / "capsync.sqlite") as store, SyncState(tmp_path / "sync.sqlite") as st:
@@ -256,8 +256,8 @@ def _campaign_until_done(api: GoogleApi, tmp_path: Path, faulty: bool) -> dict:
     if faulty:
         api.faults(**faults, seed=11)
     for _ in range(10):
-        done = generate(camp, backend, workers=1).results
-        if all(r.status in (Status.CREATED, Status.EXISTING) for r in done):
+        done = generate(camp, backend, workers=1, now=NOW).results
+        if all(r.status in (GridOutcome.CREATED, GridOutcome.EXISTING) for r in done):
             break
     api.faults()
     fill_google(api, backend)
@@ -303,3 +303,36 @@ def test_a_new_delegate_in_the_configuration_is_flagged_for_the_audit(
         "lancez « capsync audit --fix » pour mettre les partages à jour."
     ]
     assert synced.cycle(minutes=30).warnings() == []  # said once
+
+
+def test_a_sync_while_drive_does_not_answer_reports_the_cause_then_catches_up(
+    google_api: GoogleApi, synced: Synced
+) -> None:
+    """A new ``capsync sync`` (nothing cached) while Drive answers 503 to everything: the
+    collectif fails before any output is written, and says why; the next cycle writes it all."""
+    from capsync.backends.google.quota import RetryPolicy
+
+    down = google(google_api, synced.camp, policy=RetryPolicy(max_tries=2, base=0.0))
+    google_api.faults(rate=1.0, codes=(503,))
+    report = run_cycle(synced.camp, down, synced.store, synced.state, now=NOW)
+    google_api.faults()
+    listing_failed = (
+        "Impossible de lister les fichiers sur Google Drive (Google a répondu 503) : "
+        "la synchronisation reprendra au prochain passage."
+    )
+    assert not report.ok
+    assert report.errors == {
+        COLLECTIVE: listing_failed,
+        "pull": f"Lecture des grilles impossible : {listing_failed}",
+    }
+    assert report.summary() == (
+        "lecture des grilles impossible ; 0 fichier de sortie réécrit ; 1 collectif en erreur."
+    )
+    assert f"Collectif {COLLECTIVE} : {listing_failed}" in report.warnings()
+    assert not [f for f in files(google_api) if "tableau-de-bord" in f.name]
+
+    again = synced.cycle(minutes=15)
+    assert again.ok, again.errors
+    assert [f.name for f in files(google_api) if "tableau-de-bord" in f.name] == [
+        "Tableau de bord — Collectif de test [tableau-de-bord]"
+    ]

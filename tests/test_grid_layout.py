@@ -19,7 +19,7 @@ from capsync.workbook.grid_schema import (
 )
 from capsync.workbook.identity import identity_from_rows, identity_rows
 from capsync.workbook.spec import CellRange, DateValidation, ListValidation, Style
-from tests.grid_campaign import write_campaign
+from tests.grid_campaign import config, write_campaign
 
 CHOICES = (
     "0 - Non engagé",
@@ -58,6 +58,56 @@ def test_sheets_and_identity(tmp_path: Path) -> None:
     assert (identity.referentiel_id, identity.referentiel_version) == ("cap-rse-test", "1")
     assert identity.layout_version == LAYOUT_VERSION
     assert identity.respondents == ("r:sophie-marchand", "r:karim-benali", "r:elodie-roux")
+
+
+def test_two_respondents_with_the_same_name_get_a_column_each(tmp_path: Path) -> None:
+    twins = [
+        {"name": "Marie Martin", "role": "direction"},
+        {"name": "Marie Martin", "role": "salarie_parcours"},
+        {"name": "Marie Martin", "role": "permanent"},
+    ]
+    campaign = write_campaign(tmp_path, cfg=config(twins))
+    coll = campaign.config.collectives[0]
+    spec = grid_spec(campaign.referentiel, coll, coll.structure("aci-une"))
+    sheet = spec.sheet("Chapitre 1")
+    assert sheet.rows[KEY_ROW][5:8] == [
+        "r:marie-martin",
+        "r:marie-martin-bis",
+        "r:marie-martin-bis-bis",
+    ]
+    assert sheet.rows[HEADER_ROW][5:8] == [
+        "Marie Martin (Direction)",
+        "Marie Martin (Salarié·e en parcours)",
+        "Marie Martin (Salarié·e permanent·e)",
+    ]
+    identity = identity_from_rows(identity_rows(spec.metadata))
+    assert identity is not None
+    assert identity.respondents == tuple(sheet.rows[KEY_ROW][5:8])
+
+
+def test_an_identity_sheet_edited_by_hand_is_still_read() -> None:
+    """Someone typed in the hidden sheet: blank rows, a number as a key and an unreadable
+    layout version do not stop capsync from recognising the grid."""
+    rows = [
+        ["clé", "valeur"],
+        [],
+        [3, "trois"],
+        ["kind", "grille"],
+        ["collective", "test-na"],
+        ["structure", "aci-une"],
+        ["layout_version", "deux"],
+        ["respondents", "r:1||r:2"],
+    ]
+    identity = identity_from_rows(rows)
+    assert identity is not None
+    assert (identity.kind, identity.collective, identity.structure) == (
+        "grille",
+        "test-na",
+        "aci-une",
+    )
+    assert identity.layout_version == 0  # unknown: an upgrade rebuilds it
+    assert identity.respondents == ("r:1", "r:2")
+    assert identity_from_rows([["clé", "valeur"], ["kind", "grille"]]) is None  # not ours
 
 
 def test_chapter_sheet_rows_keys_and_headers(tmp_path: Path) -> None:

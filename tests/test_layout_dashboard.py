@@ -14,7 +14,7 @@ import pytest
 
 from capsync.layout.dashboard import DashboardInputs, dashboard_spec
 from capsync.layout.dashboard_sheets import chapter_status
-from capsync.layout.tables import FIRST_ROW
+from capsync.layout.tables import FIRST_ROW, HEADER_ROW
 from capsync.render.xlsx import render_xlsx
 from capsync.scoring import scores as scoring
 from capsync.workbook.spec import ChartKind, ConditionalKind, Formula, Style, WorkbookSpec
@@ -271,6 +271,34 @@ def test_a_collective_without_any_answer_still_builds():
     assert _row(spec, "Synthèse", "Gamma Emploi")[2] is None
     assert _data(spec, "Écarts") == [["Aucun écart pour le moment."]]
     assert [r[11] for r in _data(spec, "Critères")] == [None] * 5
+
+
+def test_a_collective_with_no_structure_yet_gets_a_readable_dashboard(tmp_path: Path):
+    """A collectif is configured before its members are listed: the dashboard says so
+    instead of failing, and keeps the collectif's mean table and its chart."""
+    collective = lc.collective().model_copy(update={"structures": []})
+    scores = scoring.score_collective(lc.answers().iloc[0:0], lc.referentiel(), [])
+    inputs = DashboardInputs(
+        collective=collective,
+        referentiel=lc.referentiel(),
+        settings=lc.inputs().settings,
+        scores=scores,
+        today=lc.TODAY,
+    )
+    path = tmp_path / "tableau-de-bord.xlsx"
+    render_xlsx(dashboard_spec(inputs), path)
+    book = openpyxl.load_workbook(path)
+    synthesis = [list(r[:3]) for r in book["Synthèse"].iter_rows(values_only=True)]
+    assert synthesis[HEADER_ROW][:3] == ["Structure", "Type", "Ch. 1 — score"]
+    assert synthesis[FIRST_ROW:] == [
+        [None, None, None],  # no structure row, then the collectif's means
+        ["Chapitre", "Intitulé", "Moyenne du collectif"],
+        ["Chapitre 1", "Gouvernance", None],
+        ["Chapitre 2", "Parcours", None],
+    ]
+    assert len(book["Synthèse"]._charts) == 1  # the collectif's means; no structure to chart
+    assert book["Avancement"].cell(FIRST_ROW + 1, 1).value == "Aucune structure dans ce collectif."
+    assert book["Écarts"].cell(FIRST_ROW + 1, 1).value == "Aucun écart pour le moment."
 
 
 def _walk(spec: WorkbookSpec):

@@ -10,7 +10,9 @@ import pytest
 
 from capsync.campaign.config import Structure
 from capsync.campaign.referentiel import Referentiel
-from capsync.parse.grid import Answer, level_reader, parse_grid, read_date, read_status
+from capsync.parse.answers import Answer, AnswerKind
+from capsync.parse.cells import level_reader, read_date, read_status
+from capsync.parse.grid import parse_grid
 from capsync.workbook.grid_schema import IDENTITY_SHEET, PLAN_SHEET
 from capsync.workbook.identity import identity_rows
 
@@ -182,6 +184,46 @@ def test_a_level_with_a_sign_or_a_number_syntax_is_an_anomaly(typed: str) -> Non
     [anomaly] = parsed.anomalies
     assert (anomaly.cell, anomaly.value) == ("F4", typed.strip())
     assert anomaly.message == f"Valeur « {typed.strip()} » non reconnue : {LEVEL_EXPECTED}"
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [(2.5, "2,5"), ("2,5", "2,5"), ("2.5", "2.5"), (" 2,5 ", "2,5"), (" -1", "-1"),
+     ("\u00a0-1", "-1"), (-1, "-1"), (-1.0, "-1"), (" +2", "+2")],
+)  # fmt: skip
+def test_a_decimal_or_a_signed_level_is_an_anomaly_naming_the_cell(typed: Any, shown: str) -> None:
+    """A French sheet shows the number 2.5 as « 2,5 »: the message quotes what people see."""
+    parsed = parse(workbook(chapter(row("1.1.1", "2", typed))))
+    assert [(a.column, a.kind, a.level) for a in parsed.answers] == [
+        ("r:sophie", AnswerKind.LEVEL, 2)
+    ]
+    [anomaly] = parsed.anomalies
+    assert (anomaly.sheet, anomaly.cell, anomaly.value) == ("Chapitre 1", "G4", shown)
+    assert anomaly.message == f"Valeur « {shown} » non reconnue : {LEVEL_EXPECTED}"
+    assert parsed.unreadable == {("1.1.1", "r:karim")}
+
+
+@pytest.mark.parametrize(
+    ("typed", "unsigned", "level"),
+    [(" -1", " 1", 1), ("  -2", "  2", 2), ("\t+1", "\t1", 1), (" −3", " 3", 3), (" ≥ 3", " 3", 3)],
+)  # fmt: skip
+def test_the_level_reader_refuses_a_sign_behind_spaces(
+    typed: str, unsigned: str, level: int
+) -> None:
+    """Its digits alone are a level (« -1 » normalises to « 1 »): only the sign, seen behind
+    the spaces, keeps the reader from taking it for one."""
+    reader = level_reader(REF)
+    assert reader.read_text(unsigned) == (AnswerKind.LEVEL, level)
+    assert reader.read_text(typed) is None
+
+
+@pytest.mark.parametrize("number", [2.5, 0.5, -1.0, 4.000001])
+def test_a_typed_number_is_a_level_only_when_whole_and_on_the_scale(number: float) -> None:
+    reader = level_reader(REF)
+    assert reader.read_number(number) is None
+    assert reader.read_number(float(round(number))) == (
+        (AnswerKind.LEVEL, round(number)) if 0 <= round(number) <= 4 else None
+    )
 
 
 @pytest.mark.parametrize("typed", ["3", " 3 ", "3,0", "3.00", "03"])

@@ -12,7 +12,7 @@ import pytest
 from fpdf import FPDF
 
 from capsync.layout.restitution import build_restitution
-from capsync.layout.restitution_data import ActionLine, RestitutionData
+from capsync.layout.restitution_data import ActionLine, ChapterLine, RestitutionData
 from capsync.render.restitution_pdf import (
     _Document,
     _width,
@@ -134,6 +134,31 @@ def test_a_long_plan_flows_onto_more_pages_and_keeps_every_word(tmp_path: Path):
         assert f"Étape {i} : réécrire" in drawn
     assert url in "".join(_shown_lines(pdf))  # cut across lines, every character kept
     assert "page 4" in drawn
+
+
+def test_a_referentiel_of_four_chapters_gets_a_filled_radar_and_a_cut_legend():
+    """The real référentiel has more than two chapters: the structure's area is shaded,
+    a chapter without a score shows « — », and a long name is cut with « … » in the legend
+    and the footer, never drawn over the chart."""
+    name = " ".join(["Association intermédiaire de la vallée"] * 4)
+    chapters = [
+        ChapterLine(str(i), f"Chapitre {i}", score, mean, 0.5)
+        for i, (score, mean) in enumerate([(3.0, 2.0), (1.0, 2.5), (None, 2.0), (4.0, 3.0)], 1)
+    ]
+    pdf = restitution_pdf_bytes(
+        dataclasses.replace(_data(), chapters=chapters, structure_name=name)
+    )
+    assert b"/ca 0.18" in pdf  # the translucent fill of the structure's polygon
+    assert b"/ca 0.18" not in restitution_pdf_bytes(_data())  # two chapters: no area to fill
+    lines = _shown_lines(pdf)
+    assert [f"Ch. {i}" for i in range(1, 5)] == [line for line in lines if line.startswith("Ch. ")]
+    third = lines.index("3 — Chapitre 3")
+    assert lines[third + 1 : third + 4] == ["—", "2,0", "50 %"]
+    assert "Association intermédiaire de la…" in lines  # the legend, next to the chart
+    footers = [line for line in lines if line.endswith("· page 1")]
+    assert footers and footers[0].startswith("Restitution CAP RSE — Association")
+    assert "…" in footers[0]
+    assert _title(pdf) == f"Restitution CAP RSE — {name}"  # the full name, in the metadata
 
 
 def test_every_french_character_is_printed_as_typed():

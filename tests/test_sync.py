@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import icalendar
@@ -12,11 +13,15 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from capsync.backends.local import LocalBackend
+from capsync.backends.xlsx_read import read_workbook
 from capsync.campaign.validation import load_campaign
 from capsync.cli import main
+from capsync.jobs.sync import CycleReport, run_cycle, state_path
 from capsync.locking import campaign_lock
 from capsync.scoring.scores import score_collective
 from capsync.store.database import Store
+from capsync.store.sync_state import SyncState
 
 from .example_campaign import copy_example
 
@@ -27,14 +32,10 @@ def run(config: Path, *args: str) -> str:
     return result.output
 
 
-@pytest.fixture(scope="module")
-def synced(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example campaign after generate, demo and one sync."""
-    config = copy_example(tmp_path_factory.mktemp("campaign"))
-    run(config, "generate")
-    run(config, "demo")
-    run(config, "sync")
-    return config
+def copy_campaign(config: Path, target: Path) -> Path:
+    """A copy of a campaign folder (configuration, référentiel, data with its mtimes)."""
+    shutil.copytree(config.parent.parent, target, dirs_exist_ok=True)
+    return target / "config" / "capsync.yaml"
 
 
 def outputs(data: Path) -> dict[Path, int]:
@@ -43,6 +44,45 @@ def outputs(data: Path) -> dict[Path, int]:
         for p in data.rglob("*")
         if p.suffix in (".xlsx", ".pdf", ".ics") and "grilles" not in p.parts
     }
+
+
+def every_file(data: Path) -> dict[Path, tuple[int, int]]:
+    """Size and mtime of every grid and output: what a later test could have changed."""
+    found = {p: p.stat() for p in data.rglob("*") if p.suffix in (".xlsx", ".pdf", ".ics")}
+    return {p: (s.st_size, s.st_mtime_ns) for p, s in found.items()}
+
+
+@pytest.fixture(scope="module")
+def demoed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example campaign after generate and demo: grids filled, nothing synced yet."""
+    config = copy_example(tmp_path_factory.mktemp("campaign"))
+    run(config, "generate")
+    run(config, "demo")
+    return config
+
+
+@pytest.fixture(scope="module")
+def synced(demoed: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The example campaign after generate, demo and one sync, shared by the tests that
+    only read it; a test that changes anything takes ``synced_copy``. Checked at the end."""
+    config = copy_campaign(demoed, tmp_path_factory.mktemp("synced"))
+    run(config, "sync")
+    data = config.parent.parent / "data"
+    before = every_file(data)
+    yield config
+    assert every_file(data) == before, "a test changed the shared synced campaign"
+
+
+@pytest.fixture
+def synced_copy(synced: Path, tmp_path: Path) -> Path:
+    """This test's own copy of ``synced``, to change at will."""
+    return copy_campaign(synced, tmp_path / "campaign")
+
+
+@pytest.fixture
+def fresh(demoed: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the campaign after generate and demo, never synced."""
+    return copy_campaign(demoed, tmp_path / "campaign")
 
 
 def test_sync_writes_dashboards_restitutions_and_calendars(synced: Path) -> None:
@@ -85,16 +125,16 @@ def test_dashboard_scores_are_the_scores_of_the_stored_answers(synced: Path) -> 
         assert found[structure] == pytest.approx(overall, abs=0.05)
 
 
-def test_a_second_sync_with_nothing_changed_rewrites_nothing(synced: Path) -> None:
-    data = synced.parent.parent / "data"
+def test_a_second_sync_with_nothing_changed_rewrites_nothing(synced_copy: Path) -> None:
+    data = synced_copy.parent.parent / "data"
     before = outputs(data)
-    output = run(synced, "sync")
+    output = run(synced_copy, "sync")
     assert "0 fichier de sortie réécrit" in output
     assert outputs(data) == before
 
 
-def test_a_changed_grid_rewrites_the_outputs_that_depend_on_it(synced: Path) -> None:
-    data = synced.parent.parent / "data"
+def test_a_changed_grid_rewrites_the_outputs_that_depend_on_it(synced_copy: Path) -> None:
+    data = synced_copy.parent.parent / "data"
     grid = data / "occitanie" / "grilles" / "ailes-revel.xlsx"
     book = openpyxl.load_workbook(grid)
     sheet = book["Chapitre 1"]
@@ -103,7 +143,7 @@ def test_a_changed_grid_rewrites_the_outputs_that_depend_on_it(synced: Path) -> 
     sheet.cell(4, keys.index("retenu") + 1).value = "4 - Exemplaire"
     book.save(grid)
     before = outputs(data)
-    output = run(synced, "sync")
+    output = run(synced_copy, "sync")
     after = outputs(data)
     changed = {p for p in after if after[p] != before.get(p)}
     assert data / "occitanie" / "tableau-de-bord.xlsx" in changed
@@ -112,10 +152,10 @@ def test_a_changed_grid_rewrites_the_outputs_that_depend_on_it(synced: Path) -> 
     assert output.startswith("1 grille lue sur 14 ;")
 
 
-def test_a_command_waits_for_no_one_while_the_lock_is_held(synced: Path) -> None:
-    campaign = load_campaign(synced)
+def test_a_command_waits_for_no_one_while_the_lock_is_held(synced_copy: Path) -> None:
+    campaign = load_campaign(synced_copy)
     with campaign_lock(campaign.data_dir):
-        result = CliRunner().invoke(main, ["--config", str(synced), "sync"])
+        result = CliRunner().invoke(main, ["--config", str(synced_copy), "sync"])
     assert result.exit_code == 1
     assert "Une autre commande capsync" in result.output
 
@@ -177,10 +217,10 @@ def test_libreoffice_opens_every_output(synced: Path, tmp_path: Path) -> None:
         assert converted.is_file() and converted.stat().st_size > 0, result.stdout
 
 
-def test_demo_never_touches_a_grid_with_answers(synced: Path) -> None:
-    data = synced.parent.parent / "data"
+def test_demo_never_touches_a_grid_with_answers(synced_copy: Path) -> None:
+    data = synced_copy.parent.parent / "data"
     before = {p: p.stat().st_mtime_ns for p in data.rglob("grilles/*.xlsx")}
-    output = run(synced, "demo")
+    output = run(synced_copy, "demo")
     assert output.startswith("0 grilles remplies")
     assert {p: p.stat().st_mtime_ns for p in data.rglob("grilles/*.xlsx")} == before
 
@@ -192,22 +232,10 @@ def test_sync_dates_are_today(synced: Path) -> None:
     assert changes and all(when.date() <= dt.date.today() for when in changes.values())
 
 
-def _cycle(config: Path, now: dt.datetime):
-    from capsync.backends.local import LocalBackend
-    from capsync.jobs.sync import run_cycle, state_path
-    from capsync.store.sync_state import SyncState
-
+def _cycle(config: Path, now: dt.datetime) -> CycleReport:
     campaign = load_campaign(config)
     with Store.open(campaign.data_dir) as store, SyncState(state_path(campaign.data_dir)) as state:
         return run_cycle(campaign, LocalBackend(campaign.data_dir), store, state, now=now)
-
-
-@pytest.fixture
-def fresh(tmp_path: Path) -> Path:
-    config = copy_example(tmp_path)
-    for command in ("generate", "demo"):
-        run(config, command)
-    return config
 
 
 def test_a_deleted_output_is_written_again_at_the_next_sync(fresh: Path) -> None:
@@ -258,3 +286,78 @@ def test_demo_never_touches_a_grid_whose_plan_de_progres_was_typed(tmp_path: Pat
     output = run(config, "demo")
     assert f"{grid} : déjà renseignée, laissée telle quelle." in output
     assert grid.read_bytes() == before
+
+
+def _texts(path: Path) -> set[str]:
+    """Every text cell of a workbook, as a délégué·e reads it."""
+    return {
+        v
+        for rows in read_workbook(path).values()
+        for row in rows
+        for v in row
+        if isinstance(v, str)
+    }
+
+
+def _outcome(report: CycleReport, collective: str):
+    (found,) = [c for c in report.collectives if c.collective == collective]
+    return found
+
+
+def test_a_new_day_rewrites_dashboards_and_calendars_not_restitutions(fresh: Path) -> None:
+    day = dt.datetime(2026, 11, 23, 9, 0)
+    assert _cycle(fresh, day).ok
+    data = fresh.parent.parent / "data"
+    restitutions = {p: p.stat().st_mtime_ns for p in data.rglob("restitutions/*")}
+    assert len(restitutions) == 28  # 14 workbooks and 14 PDFs
+    report = _cycle(fresh, day + dt.timedelta(days=1))
+    assert report.ok, report.errors
+    for collective in ("nouvelle-aquitaine", "occitanie"):
+        assert not _outcome(report, collective).skipped
+        dashboard = _texts(data / collective / "tableau-de-bord.xlsx")
+        assert any(t.startswith("Mis à jour le 24/11/2026.") for t in dashboard)
+        assert "au 24/11/2026" in _texts(data / collective / "calendrier.xlsx")
+    assert {p: p.stat().st_mtime_ns for p in restitutions} == restitutions
+
+
+def test_a_dashboard_open_in_libreoffice_is_written_at_the_next_sync(fresh: Path) -> None:
+    day = dt.datetime(2026, 11, 23, 9, 0)
+    assert _cycle(fresh, day).ok
+    folder = fresh.parent.parent / "data" / "occitanie"
+    dashboard = folder / "tableau-de-bord.xlsx"
+    lock = folder / ".~lock.tableau-de-bord.xlsx#"
+    lock.write_text("Xavier Delmas,xavier,poste-1,23.11.2026 09:30,file:///home/xavier;")
+    before = dashboard.read_bytes()
+    next_day = day + dt.timedelta(days=1)
+
+    report = _cycle(fresh, next_day)
+    message = (
+        f"Le fichier {dashboard} est ouvert dans un tableur (Excel ou LibreOffice) : "
+        "il n'a pas été modifié et sera repris au prochain passage."
+    )
+    assert report.ok and _outcome(report, "occitanie").locked == [message]
+    assert message in report.warnings()
+    assert dashboard.read_bytes() == before
+    assert "au 24/11/2026" in _texts(folder / "calendrier.xlsx")  # the rest went on
+
+    lock.unlink()  # LibreOffice closed; nothing else changed since
+    report = _cycle(fresh, next_day + dt.timedelta(minutes=15))
+    assert report.ok and _outcome(report, "occitanie").written == [str(dashboard)]
+    assert any(t.startswith("Mis à jour le 24/11/2026.") for t in _texts(dashboard))
+
+
+def test_a_collectif_that_fails_is_reported_and_the_others_are_written(fresh: Path) -> None:
+    data = fresh.parent.parent / "data"
+    blocked = data / "occitanie" / "restitutions"
+    blocked.write_text("un fichier enregistré à la place du dossier des restitutions")
+    result = CliRunner().invoke(main, ["--config", str(fresh), "sync"])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # said, not a traceback
+    lines = result.output.splitlines()
+    assert lines[0].endswith("; 1 collectif en erreur.")
+    (cause,) = [line for line in lines if line.startswith("Collectif occitanie : ")]
+    assert str(blocked) in cause
+    assert len(list((data / "nouvelle-aquitaine" / "restitutions").glob("*.pdf"))) == 7
+    blocked.unlink()  # the admin fixes it: the next sync writes what was missing
+    assert "0 collectif" not in run(fresh, "sync")
+    assert len(list(blocked.glob("*.xlsx"))) == 7

@@ -16,7 +16,7 @@ from capsync.backends.local import LocalBackend
 from capsync.backends.xlsx_read import read_workbook
 from capsync.campaign.referentiel import Referentiel
 from capsync.campaign.validation import Campaign
-from capsync.jobs.generate import Status, generate
+from capsync.jobs.generate import GridOutcome, generate
 from capsync.parse.carry import read_identity
 from capsync.parse.locate import locate_chapter_sheet, locate_plan_sheet
 from capsync.workbook.grid_schema import FIRST_DATA_ROW, HEADER_ROW, KEY_ROW
@@ -147,7 +147,7 @@ def test_upgrade_keeps_every_typed_value(tmp_path: Path) -> None:
     )
     campaign = _campaign(tmp_path, referentiel_v2(), cfg)
     summary = generate(campaign, upgrade=True, now=LATER)
-    assert [r.status for r in summary.results] == [Status.UPGRADED, Status.UPGRADED]
+    assert [r.status for r in summary.results] == [GridOutcome.UPGRADED, GridOutcome.UPGRADED]
 
     raw = backend.read(ACI)
     identity = read_identity(raw)
@@ -199,7 +199,7 @@ def test_upgrade_keeps_every_typed_value(tmp_path: Path) -> None:
     # a second upgrade touches nothing
     files = {p: p.stat().st_mtime_ns for p in campaign.data_dir.rglob("*.xlsx")}
     again = generate(campaign, upgrade=True, now=LATER + dt.timedelta(hours=1))
-    assert [r.status for r in again.results] == [Status.UP_TO_DATE, Status.UP_TO_DATE]
+    assert [r.status for r in again.results] == [GridOutcome.UP_TO_DATE, GridOutcome.UP_TO_DATE]
     assert {p: p.stat().st_mtime_ns for p in campaign.data_dir.rglob("*.xlsx")} == files
 
 
@@ -230,12 +230,12 @@ def test_a_locked_grid_is_not_upgraded(tmp_path: Path) -> None:
     before = backend.path(ACI).read_bytes()
     campaign = _campaign(tmp_path, referentiel_v2())
     summary = generate(campaign, upgrade=True, now=LATER)
-    assert [r.status for r in summary.results] == [Status.LOCKED, Status.UPGRADED]
+    assert [r.status for r in summary.results] == [GridOutcome.LOCKED, GridOutcome.UPGRADED]
     assert backend.path(ACI).read_bytes() == before
     assert not list((campaign.data_dir / "test-na" / "sauvegardes").glob("aci-une-*"))
     lock.unlink()
     summary = generate(campaign, upgrade=True, now=LATER)
-    assert [r.status for r in summary.results] == [Status.UPGRADED, Status.UP_TO_DATE]
+    assert [r.status for r in summary.results] == [GridOutcome.UPGRADED, GridOutcome.UP_TO_DATE]
 
 
 def _columns(ws: Any) -> dict[str, int]:
@@ -276,7 +276,7 @@ def test_named_anonymous_columns_become_the_configured_respondents(tmp_path: Pat
 
     campaign = write_campaign(tmp_path, None, _named_ai_config())
     summary = generate(campaign, structure="ai-deux", upgrade=True, now=LATER)
-    assert [r.status for r in summary.results] == [Status.UPGRADED]
+    assert [r.status for r in summary.results] == [GridOutcome.UPGRADED]
     report = summary.results[0].report
     assert report is not None
     assert report.renamed == ["Répondant·e 1 → Marie Curie", "Répondant·e 2 → Paul"]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pytest
 
@@ -52,6 +54,15 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
     assert all(ws.cell(1, c + 1).data_type == "s" for c in range(5))
     assert ws.cell(1, 6).value == "=SUM(1,2)" and ws.cell(1, 6).data_type == "f"
     assert ws.cell(2, 1).value == '=HYPERLINK("http://x")' and ws.cell(2, 1).data_type == "s"
+
+
+def test_only_a_formula_capsync_wrote_can_be_one() -> None:
+    """The safety is in the type: a ``Formula`` that does not start with « = » is refused
+    when it is made, and so is a range that covers no cell, before anything is written."""
+    with pytest.raises(ValueError, match="starts with '='"):
+        Formula("SUM(A1:A3)")
+    with pytest.raises(ValueError, match="empty range"):
+        CellRange(3, 0, 2, 0)
 
 
 def _everything() -> WorkbookSpec:
@@ -155,6 +166,51 @@ def test_long_drop_down_goes_to_a_hidden_list_sheet(tmp_path: Path) -> None:
     assert validation.formula1 == "'_listes'!$A$1:$A$40"
     assert wb["_listes"].sheet_state == "hidden"
     assert [wb["_listes"].cell(r + 1, 1).value for r in range(40)] == list(choices)
+
+
+def test_two_long_drop_downs_share_the_hidden_list_sheet_each_list_once(tmp_path: Path) -> None:
+    levels = tuple(f"Niveau {i}, décrit longuement" for i in range(30))
+    statuses = tuple(f"Statut « {i} »" for i in range(3))  # short, no comma, no quote: inline
+    quoted = ('Dit "oui"', "Dit non")  # a quote cannot be inlined in a list formula
+    spec = WorkbookSpec(
+        "l",
+        [
+            SheetSpec(
+                "S",
+                rows=[[None]],
+                validations=[
+                    ListValidation(CellRange(0, 0, 9, 0), levels),
+                    ListValidation(CellRange(0, 1, 9, 1), levels),
+                    ListValidation(CellRange(0, 2, 9, 2), quoted),
+                    ListValidation(CellRange(0, 3, 9, 3), statuses),
+                ],
+            )
+        ],
+    )
+    render_xlsx(spec, tmp_path / "l.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "l.xlsx")
+    sources = sorted((str(v.sqref), v.formula1) for v in wb["S"].data_validations.dataValidation)
+    assert sources == [
+        ("A1:A10", "'_listes'!$A$1:$A$30"),
+        ("B1:B10", "'_listes'!$A$1:$A$30"),  # the same list, not written twice
+        ("C1:C10", "'_listes'!$B$1:$B$2"),
+        ("D1:D10", '"Statut « 0 »,Statut « 1 »,Statut « 2 »"'),
+    ]
+    lists = wb["_listes"]
+    assert [lists.cell(r + 1, 1).value for r in range(30)] == list(levels)
+    assert [lists.cell(r + 1, 2).value for r in range(2)] == list(quoted)
+    assert lists.max_column == 2
+
+
+def test_numbers_that_cannot_be_shown_leave_the_cell_empty(tmp_path: Path) -> None:
+    """A score nobody could compute is an empty cell, never « #NUM! » or « nan »; a value
+    of a type outside the spec (a numpy integer, a Decimal) still shows, as text."""
+    row = [float("nan"), float("inf"), 2.5, np.int64(3), decimal.Decimal("1.5")]
+    spec = WorkbookSpec("n", [SheetSpec("S", rows=[row], column_styles=[Style.SCORE] * 5)])
+    render_xlsx(spec, tmp_path / "n.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "n.xlsx")["S"]
+    assert [ws.cell(1, c).value for c in range(1, 6)] == [None, None, 2.5, "3", "1.5"]
+    assert ws.cell(1, 1).number_format == "0.0"  # the empty cell keeps its style
 
 
 @pytest.mark.skipif(

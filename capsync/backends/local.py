@@ -12,7 +12,9 @@ Every write renders to a temporary file in the target's folder, fsyncs it and
 renames it into place, so a crash leaves the old file or the new one, never a
 half-written one. A file a person has open (Excel's ``~$name.xlsx``,
 LibreOffice's ``.~lock.name.xlsx#``) is never replaced: :class:`FileLocked`
-is raised and the next run tries again.
+is raised and the next run tries again. What the OS refuses (a read-only
+folder, a full disk) becomes a :class:`~capsync.errors.DataFolderError` naming
+the file.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ import shutil
 from pathlib import Path
 
 from capsync.atomic import TEMP_SUFFIX, write_bytes_atomic
+from capsync.backends.base import locked_message
 from capsync.backends.xlsx_read import read_workbook
-from capsync.errors import BackendError, FileLocked
+from capsync.errors import BackendError, FileLocked, data_folder_error
 from capsync.render.xlsx import render_xlsx_bytes
 from capsync.workbook.refs import Kind, RawWorkbook, WorkbookRef
 from capsync.workbook.spec import WorkbookSpec
@@ -64,17 +67,13 @@ def is_workbook_name(name: str) -> bool:
     )
 
 
-def locked_message(path: Path) -> str:
-    return (
-        f"Le fichier {path} est ouvert dans un tableur (Excel ou LibreOffice) : "
-        "il n'a pas été modifié et sera repris au prochain passage."
-    )
-
-
 class LocalBackend:
     """Workbooks as .xlsx files under one data folder."""
 
     name = "local"
+    files_are_xlsx = True
+    parallel_workers = True  # files on disk: reading and rendering spread over the cores
+    shares_with_people = False  # who opens the folder is the file system's business
 
     def __init__(self, data_dir: Path):
         self.data_dir = Path(data_dir)
@@ -105,6 +104,15 @@ class LocalBackend:
     def read(self, ref: WorkbookRef) -> RawWorkbook:
         return read_workbook(self.path(ref))
 
+    def read_bytes(self, ref: WorkbookRef) -> bytes:
+        path = self.path(ref)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError as exc:
+            raise BackendError(f"Le classeur {path} est introuvable.") from exc
+        except OSError as exc:
+            raise BackendError(f"Lecture impossible de {path} ({exc.strerror}).") from exc
+
     def versions(self, collective: str, kind: Kind) -> dict[WorkbookRef, str]:
         folder = self.folder(collective, kind)
         wanted = _SINGLE_FILES.get(kind)
@@ -134,8 +142,7 @@ class LocalBackend:
         """Put ``content`` in place of the workbook atomically, unless a person has it open."""
         target = self.path(ref)
         if self.is_locked(ref):
-            raise FileLocked(locked_message(target))
-        target.parent.mkdir(parents=True, exist_ok=True)
+            raise FileLocked(locked_message(str(target)))
         _atomic_write(target, content)
         log.debug("wrote %s (%d bytes)", target, len(content))
 
@@ -143,7 +150,7 @@ class LocalBackend:
         """A companion file of a workbook (the calendar's .ics, a restitution's .pdf)."""
         target = self.path(ref).with_suffix(f".{extension}")
         if any(lock.exists() for lock in lock_files(target)):
-            raise FileLocked(locked_message(target))
+            raise FileLocked(locked_message(str(target)))
         _atomic_write(target, content)
 
     def backup(self, ref: WorkbookRef, stamp: dt.datetime) -> str:
@@ -151,21 +158,28 @@ class LocalBackend:
         if not source.is_file():
             raise BackendError(f"Impossible de sauvegarder {source} : le fichier n'existe pas.")
         folder = self.data_dir / ref.collective / BACKUPS_DIR
-        folder.mkdir(parents=True, exist_ok=True)
         base = f"{source.stem}-{stamp:%Y%m%d-%H%M%S}"
         target = folder / f"{base}.xlsx"
         n = 2
         while target.exists():
             target = folder / f"{base}-{n}.xlsx"
             n += 1
-        _atomic_write(target, source.read_bytes())
-        shutil.copystat(source, target)
+        _atomic_write(target, self.read_bytes(ref))
+        try:
+            shutil.copystat(source, target)
+        except OSError as exc:
+            raise data_folder_error(exc, target) from exc
         log.info("backup of %s kept as %s", source, target)
         return str(target)
 
 
 def _atomic_write(target: Path, content: bytes) -> None:
+    """Write through :func:`write_bytes_atomic`; what the OS refuses is said in French."""
     try:
         write_bytes_atomic(target, content)
-    except PermissionError as exc:  # Windows: the file is open in Excel
-        raise FileLocked(locked_message(target)) from exc
+    except PermissionError as exc:
+        if os.name == "nt":  # Windows refuses to replace a file open in Excel
+            raise FileLocked(locked_message(str(target))) from exc
+        raise data_folder_error(exc, target) from exc
+    except OSError as exc:  # a read-only folder, a full disk, a file where a folder should be
+        raise data_folder_error(exc, target) from exc

@@ -112,16 +112,16 @@ def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     except (KeyError, ElementTree.ParseError):
         return []  # not a workbook calamine can read either: it says so
-    targets = {}
+    targets: dict[str, str] = {}
     for rel in rels.iter(f"{_PKG}Relationship"):
         target = rel.get("Target", "")
         part = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-        targets[rel.get("Id")] = posixpath.normpath(part)
+        targets[rel.get("Id", "")] = posixpath.normpath(part)
     parts = []
     for sheet in workbook.iter(f"{_MAIN}sheet"):
-        part = targets.get(sheet.get(f"{_REL}id"))
-        if part:
-            parts.append((sheet.get("name", ""), part))
+        found = targets.get(sheet.get(f"{_REL}id", ""))
+        if found:
+            parts.append((sheet.get("name", ""), found))
     return parts
 
 

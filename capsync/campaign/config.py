@@ -1,6 +1,6 @@
 """The campaign configuration: backend, référentiel path, collectifs and their calendars.
 
-Models only; :mod:`capsync.validation` loads the YAML and reports every mistake.
+Models only; :mod:`capsync.campaign.validation` loads the YAML and reports every mistake.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The référentiel: what a structure assesses itself against.
 
-Models only; loading and cross-checks live in :mod:`capsync.validation` so that
+Models only; loading and cross-checks live in :mod:`capsync.campaign.validation` so that
 every mistake of a hand-written YAML file is reported at once.
 """
 

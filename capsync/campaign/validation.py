@@ -16,18 +16,21 @@ import os
 import re
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from capsync.campaign.config import Config
 from capsync.campaign.referentiel import Referentiel
 from capsync.campaign.yaml_source import PathKey, YamlSource, load_yaml
 from capsync.errors import Problem, ValidationFailed
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 DEFAULT_CONFIG = Path("config/capsync.yaml")
 
@@ -133,7 +136,7 @@ _BOUNDS = {
 NOT_A_DATE = "{} n'est pas une date ; écrivez-la AAAA-MM-JJ, par exemple 2025-04-08."
 
 
-def _french(error: dict[str, Any], model: type[BaseModel], loc: PathKey) -> str:
+def _french(error: ErrorDetails, model: type[BaseModel], loc: PathKey) -> str:
     """Translate one pydantic error into a sentence a COORACE admin can act on."""
     kind = error["type"]
     value = error.get("input")
@@ -191,7 +194,9 @@ def _is_union_tag(part: Any) -> bool:
     return isinstance(part, str) and "[" in part
 
 
-def _schema_problems(source: YamlSource, model: type[BaseModel]) -> tuple[Any, list[Problem]]:
+def _schema_problems(
+    source: YamlSource, model: type[ModelT]
+) -> tuple[ModelT | None, list[Problem]]:
     """Validate ``source`` against ``model``; the model instance or the located problems."""
     if source.data is None:
         return None, [Problem(source.path, None, "", "le fichier est vide.")]
@@ -234,7 +239,7 @@ def _prefixed(child: str, parent: str) -> bool:
 
 
 def _duplicate_ids(
-    source: YamlSource, items: list[tuple[PathKey, str]], what: str
+    source: YamlSource, items: Sequence[tuple[PathKey, str]], what: str
 ) -> Iterator[Problem]:
     """One problem per repetition of an ID, pointing at the first use."""
     first: dict[str, PathKey] = {}

@@ -14,10 +14,13 @@ import pkgutil
 import click
 
 from capsync import __version__
-from capsync.cli.common import CliState
+from capsync.cli.common import CapsyncGroup, CliState
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=CapsyncGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="capsync")
 @click.option(
     "--config",

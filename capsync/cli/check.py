@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import click
 
-from capsync.cli.common import CliState, handles_user_errors, pass_state
+from capsync.cli.common import CliState, pass_state
 
 
 @click.command()
 @pass_state
-@handles_user_errors
 def check(state: CliState) -> None:
     """Validate the configuration and its référentiel; list every problem at once.
 

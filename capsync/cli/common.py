@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from capsync.campaign.validation import Campaign, load_campaign
-from capsync.errors import CapsyncError, ValidationFailed
-
-F = TypeVar("F", bound=Callable[..., Any])
+from capsync.errors import CapsyncError, ValidationFailed, data_folder_error
 
 
 @dataclass
@@ -28,7 +25,13 @@ class CliState:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn a user's mistake into a message and exit code 1, never a traceback."""
+    """Turn a user's mistake into a message and exit code 1, never a traceback.
+
+    Every command runs inside it (:class:`CapsyncGroup`). Library code translates
+    what it meets into :class:`CapsyncError` (the store its ``sqlite3`` errors);
+    an ``OSError`` that still reaches this edge is translated here with the file
+    it names.
+    """
     try:
         yield
     except ValidationFailed as exc:
@@ -39,15 +42,23 @@ def user_errors() -> Iterator[None]:
         raise SystemExit(1) from None
     except CapsyncError as exc:
         raise click.ClickException(str(exc)) from None
+    except BrokenPipeError:
+        raise  # `capsync … | head`: click ends quietly
+    except OSError as exc:
+        if not isinstance(exc.filename, str):
+            raise click.ClickException(
+                f"Erreur du système ({exc.strerror or exc}) : vérifiez le dossier de données "
+                "et la place sur le disque, puis relancez la commande."
+            ) from None
+        raise click.ClickException(str(data_folder_error(exc, Path(exc.filename)))) from None
 
 
-def handles_user_errors(func: F) -> F:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+class CapsyncGroup(click.Group):
+    """A command group whose every command, nested or added later, runs in :func:`user_errors`."""
+
+    def invoke(self, ctx: click.Context) -> Any:
         with user_errors():
-            return func(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+            return super().invoke(ctx)
 
 
 pass_state = click.make_pass_decorator(CliState)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import click
 
 from capsync.campaign.config import BackendKind
-from capsync.cli.common import CliState, handles_user_errors, pass_state
+from capsync.cli.common import CliState, pass_state
 
 
 @click.command()
 @click.option("--fix", "apply_fix", is_flag=True, help="Remove over-shares, grant what is missing.")
 @pass_state
-@handles_user_errors
 def audit(state: CliState, apply_fix: bool) -> None:
     """List every Drive permission that differs from the configuration.
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from capsync.backends.factory import open_backend
-from capsync.cli.common import CliState, handles_user_errors, pass_state
+from capsync.cli.common import CliState, pass_state
 from capsync.cli.progress import progress_bar
-from capsync.jobs.generate import Status, generate
+from capsync.jobs.generate import GridOutcome, generate
 from capsync.locking import campaign_lock
 
 
@@ -20,7 +22,6 @@ from capsync.locking import campaign_lock
     help="Rebuild grids whose référentiel version or respondents changed, keeping every answer.",
 )
 @pass_state
-@handles_user_errors
 def generate_command(
     state: CliState, collective: str | None, structure: str | None, upgrade: bool
 ) -> None:
@@ -44,15 +45,16 @@ def generate_command(
             collective=collective,
             structure=structure,
             upgrade=upgrade,
+            now=dt.datetime.now(),
             progress=(lambda done, total: report("Grilles", done, total)) if report else None,
         )
     lines = summary.lines()
-    problems = summary.of(Status.LOCKED) + summary.of(Status.FAILED)
+    problems = summary.of(GridOutcome.LOCKED) + summary.of(GridOutcome.FAILED)
     if not state.quiet or problems:
         click.echo(lines[0])
         for line in lines[1:]:
             click.echo(line, err=line.strip() in {r.message for r in problems})
-    if summary.of(Status.FAILED):
+    if summary.of(GridOutcome.FAILED):
         raise SystemExit(1)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from capsync.backends.factory import open_backend
-from capsync.cli.common import CliState, handles_user_errors, pass_state
+from capsync.cli.common import CliState, pass_state
 from capsync.errors import ImportRefused
 from capsync.jobs.import_grids import import_grid
 from capsync.locking import campaign_lock
@@ -20,7 +20,6 @@ from capsync.locking import campaign_lock
     "--collective", "collective", metavar="ID", help="Refuse grids of any other collectif."
 )
 @pass_state
-@handles_user_errors
 def import_(state: CliState, files: tuple[str, ...], collective: str | None) -> None:
     """Put returned grids (any file name) in place of their structure's grid, keeping a backup.
 

@@ -8,7 +8,7 @@ import click
 
 from capsync.backends.factory import open_backend
 from capsync.campaign.validation import Campaign
-from capsync.cli.common import CliState, handles_user_errors, pass_state
+from capsync.cli.common import CliState, pass_state
 from capsync.jobs.pull import pull
 from capsync.locking import campaign_lock
 from capsync.store.database import HistoryEntry, Store
@@ -37,7 +37,6 @@ COLUMN_LABELS = {
 @click.command(name="pull")
 @click.option("--collective", "collective", metavar="ID", help="Only this collectif.")
 @pass_state
-@handles_user_errors
 def pull_command(state: CliState, collective: str | None) -> None:
     """Read the grids changed since the last pull and store their answers and anomalies.
 
@@ -86,7 +85,6 @@ def history_line(entry: HistoryEntry, label: str) -> str:
 @click.command(name="history")
 @click.option("--structure", "structure", metavar="ID", required=True, help="The structure's id.")
 @pass_state
-@handles_user_errors
 def history_command(state: CliState, structure: str) -> None:
     """Show every change pulled from a structure's grid: when, where, old → new.
 

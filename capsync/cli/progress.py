@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 Report = Callable[[str, int, int], None]
 
 
 @contextmanager
-def progress_bar(quiet: bool) -> Iterator[Report | None]:
-    """Yield a ``(what, done, total)`` callback, or None when nobody watches."""
-    if quiet or not sys.stderr.isatty():
+def progress_bar(quiet: bool, console: Console | None = None) -> Iterator[Report | None]:
+    """Yield a ``(what, done, total)`` callback, or None when nobody watches.
+
+    Nobody watches under ``--quiet`` or when ``console`` (standard error by
+    default) is not a terminal: cron mails would fill with redrawn bars. The
+    bar is erased when the command ends, so only the summary stays on screen.
+    """
+    console = console if console is not None else Console(stderr=True)
+    if quiet or not console.is_terminal:
         yield None
         return
     columns = (
@@ -23,8 +36,8 @@ def progress_bar(quiet: bool) -> Iterator[Report | None]:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, transient=True) as bar:
-        tasks: dict[str, int] = {}
+    with Progress(*columns, console=console, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
 
         def report(what: str, done: int, total: int) -> None:
             if what not in tasks:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from capsync.campaign.validation import load_referentiel, referentiel_path
-from capsync.cli.common import CliState, handles_user_errors, pass_state
+from capsync.cli.common import CliState, pass_state
 from capsync.render.referentiel_export import (
     ExportFormat,
     default_filename,
@@ -49,7 +49,6 @@ def referentiel() -> None:
     help="Référentiel YAML to export. Default: the one named by the configuration.",
 )
 @pass_state
-@handles_user_errors
 def export(state: CliState, fmt: str, output: str | None, ref_file: str | None) -> None:
     """Export the référentiel flat: one row per criterion, French headers.
 

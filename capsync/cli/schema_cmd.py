@@ -8,7 +8,7 @@ import click
 
 from capsync.campaign.schemas import schema_files, stale_schemas, write_schemas
 from capsync.campaign.validation import referentiel_path
-from capsync.cli.common import CliState, handles_user_errors, pass_state
+from capsync.cli.common import CliState, pass_state
 
 
 def _targets(config_path: Path) -> dict[Path, str]:
@@ -19,7 +19,6 @@ def _targets(config_path: Path) -> dict[Path, str]:
 @click.command()
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if stale.")
 @pass_state
-@handles_user_errors
 def schema(state: CliState, check_only: bool) -> None:
     """Write config/schema.json and referentiel/schema.json from the models.
 

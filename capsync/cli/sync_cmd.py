@@ -9,7 +9,7 @@ import click
 
 from capsync.backends.factory import open_backend
 from capsync.campaign.validation import Campaign, load_campaign
-from capsync.cli.common import CliState, handles_user_errors, pass_state
+from capsync.cli.common import CliState, pass_state
 from capsync.cli.progress import progress_bar
 from capsync.jobs.daemon import Daemon, parse_interval
 from capsync.jobs.status import RunStatus, iso, process_alive, read_status
@@ -41,7 +41,7 @@ def _cycle(
     lines = [result.summary(), *result.warnings()]
     return RunStatus(
         started_at=iso(result.started_at),
-        finished_at=iso(result.finished_at),
+        finished_at=iso(dt.datetime.now()),
         ok=result.ok,
         summary="\n".join(lines),
         errors=result.errors,
@@ -52,7 +52,6 @@ def _cycle(
 @click.option("--collective", help="Only this collectif.")
 @click.option("--force", is_flag=True, help="Rewrite every output even if its content is the same.")
 @pass_state
-@handles_user_errors
 def sync(state: CliState, collective: str | None, force: bool) -> None:
     """Run one cycle: pull changed grids, score, rewrite outputs whose content changed.
 
@@ -77,7 +76,6 @@ def sync(state: CliState, collective: str | None, force: bool) -> None:
 )
 @click.option("--max-cycles", type=int, default=None, help="Stop after this many cycles.")
 @pass_state
-@handles_user_errors
 def daemon(state: CliState, every: str, max_cycles: int | None) -> None:
     """Run sync cycles on a schedule until SIGTERM or SIGINT (the cycle in progress finishes).
 
@@ -100,7 +98,6 @@ def daemon(state: CliState, every: str, max_cycles: int | None) -> None:
 
 @click.command()
 @pass_state
-@handles_user_errors
 def status(state: CliState) -> None:
     """Print the daemon's last run, next run and errors.
 
@@ -138,7 +135,6 @@ def status(state: CliState) -> None:
 
 @click.command()
 @pass_state
-@handles_user_errors
 def demo(state: CliState) -> None:
     """Fill the example grids with plausible answers so that dashboards show something.
 

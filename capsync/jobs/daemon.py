@@ -1,14 +1,20 @@
 """The daemon: sync cycles on a schedule, one at a time, stopped cleanly.
 
-Policy, stated as schedule's docs ask us to:
-- a cycle runs at start, then every ``every`` seconds; cycles never overlap
-  (they run in this one thread and take the campaign lock that manual
-  commands also take; when a manual command holds it, the cycle is skipped and
-  retried at the next tick);
+Policy, stated plainly (as schedule's docs ask of whoever runs jobs):
+- a cycle runs at start, then ``every`` seconds after the previous one ended;
+  cycles never overlap (they run in this one thread and take the campaign
+  lock that manual commands also take; when a manual command holds it, the
+  cycle is skipped and retried at the next tick);
 - an exception in a cycle is logged and kept in the status file, and the
   daemon goes on; a failing collectif never stops the others (see sync);
 - SIGTERM or SIGINT lets the cycle in progress finish, then the daemon writes
-  its status and exits 0.
+  its status and exits 0; between cycles it stops within half a second.
+
+The daemon is, with the CLI, the one place that reads the clock, through a
+:class:`Clock` passed in: tests give it a clock of their own and run a day of
+cycles without waiting. Waiting is measured on the monotonic clock, so a
+change of the wall clock (summer time, a manual setting) never stretches or
+skips an interval.
 """
 
 from __future__ import annotations
@@ -22,8 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-
-import schedule
+from typing import Protocol
 
 from capsync.errors import CapsyncError, LockBusy
 from capsync.jobs.status import RunStatus, Status, iso, write_status
@@ -43,6 +48,30 @@ def parse_interval(text: str) -> int:
 
 
 CycleFn = Callable[[], RunStatus]
+NAP = 0.5  # seconds: the longest sleep between two looks at a stop request
+
+
+class Clock(Protocol):
+    """The time the daemon reads: the date for its status, a monotonic count to wait on."""
+
+    def now(self) -> dt.datetime: ...
+
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """The machine's clock."""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
 
 class Daemon:
@@ -54,17 +83,17 @@ class Daemon:
         *,
         every: int,
         data_dir: Path,
-        now: Callable[[], dt.datetime] = dt.datetime.now,
+        clock: Clock | None = None,
         max_cycles: int | None = None,
     ) -> None:
         self.cycle = cycle
         self.every = every
         self.data_dir = data_dir
-        self.now = now
+        self.clock: Clock = clock or SystemClock()
         self.max_cycles = max_cycles
         self.stop_requested = False
         self.status = Status(pid=os.getpid(), every_seconds=every)
-        self.scheduler = schedule.Scheduler()
+        self._due = 0.0  # monotonic time of the next cycle
 
     def request_stop(self, signum: int, _frame: FrameType | None = None) -> None:
         log.info("signal %s received: finishing the current cycle, then stopping", signum)
@@ -73,17 +102,20 @@ class Daemon:
     def _run_once(self) -> None:
         self.status.state = "cycle en cours"
         write_status(self.data_dir, self.status)
-        started = self.now()
+        started = self.clock.now()
         try:
             with campaign_lock(self.data_dir):
                 result = self.cycle()
         except LockBusy as exc:
             result = RunStatus(ok=False, summary=str(exc))
+        except CapsyncError as exc:  # a damaged store, a read-only folder: said in French
+            log.error("sync cycle failed: %s", exc)
+            result = RunStatus(ok=False, summary=str(exc))
         except Exception as exc:  # the daemon outlives a failing cycle
             log.exception("sync cycle failed")
             result = RunStatus(ok=False, summary=f"Le cycle a échoué : {exc}")
         result.started_at = result.started_at or iso(started)
-        result.finished_at = iso(self.now())
+        result.finished_at = iso(self.clock.now())
         self.status.last_run = result
         self.status.cycles += 1
         self.status.state = "en attente"
@@ -92,10 +124,19 @@ class Daemon:
         self._write_next()
 
     def _write_next(self) -> None:
-        # schedule moves its next_run only after the job returns, so compute it here.
-        next_run = self.now() + dt.timedelta(seconds=self.every)
+        """The next cycle is due ``every`` seconds from now; the status file says when."""
+        self._due = self.clock.monotonic() + self.every
+        next_run = self.clock.now() + dt.timedelta(seconds=self.every)
         self.status.next_run = "" if self.stop_requested else iso(next_run)
         write_status(self.data_dir, self.status)
+
+    def _wait(self) -> None:
+        """Sleep until the next cycle is due, in naps short enough to notice a stop request."""
+        while not self.stop_requested:
+            left = self._due - self.clock.monotonic()
+            if left <= 0:
+                return
+            self.clock.sleep(min(NAP, left))
 
     def run(self) -> int:
         """Loop until a signal or ``max_cycles``; returns the exit code (0)."""
@@ -103,12 +144,9 @@ class Daemon:
             sig: signal.signal(sig, self.request_stop) for sig in (signal.SIGTERM, signal.SIGINT)
         }
         try:
-            self.scheduler.every(self.every).seconds.do(self._run_once)
-            self._run_once()
             while not self.stop_requested:
-                self.scheduler.run_pending()
-                idle = self.scheduler.idle_seconds
-                time.sleep(max(0.05, min(0.5, idle if idle is not None else 0.5)))
+                self._run_once()
+                self._wait()
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

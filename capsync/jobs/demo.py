@@ -4,7 +4,8 @@ It writes with openpyxl, cell by cell, the way a person's spreadsheet program
 would, including the mess real people type (numbers, lower-case labels, a
 level out of the scale, an impossible date), respondents who disagree, and
 plans de progrès. It only touches grids in which nobody has typed anything
-yet, so it can never overwrite a real answer.
+yet, so it can never overwrite a real answer. It needs workbooks kept as .xlsx
+files (:attr:`Backend.files_are_xlsx`): on Google Sheets it says so and stops.
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ import datetime as dt
 import io
 import random
 from dataclasses import dataclass, field
-from pathlib import Path
+from enum import StrEnum
 
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
-from capsync.atomic import write_bytes_atomic
 from capsync.backends.base import Backend
-from capsync.backends.local import LocalBackend
 from capsync.campaign.config import Collective, Structure
 from capsync.campaign.referentiel import Referentiel
 from capsync.campaign.validation import Campaign
+from capsync.campaign.vocabulary import PhaseKind
+from capsync.errors import BackendError, FileLocked
 from capsync.parse.locate import LocatedSheet, locate_chapter_sheet, locate_plan_sheet
 from capsync.workbook.grid_schema import (
     COL_ID,
@@ -53,6 +54,14 @@ ACTIONS = [
 ]
 
 
+class Filling(StrEnum):
+    """What the demo did with one grid."""
+
+    FILLED = "filled"
+    ANSWERED = "answered"  # somebody already typed in it: left alone
+    NOT_STARTED = "not_started"  # one structure in ten has not started: left empty
+
+
 @dataclass
 class DemoReport:
     filled: list[str] = field(default_factory=list)
@@ -65,9 +74,9 @@ def _progress(collective: Collective, today: dt.date) -> dict[str, float]:
     for phase in collective.calendar:
         if phase.chapter is None:
             continue
-        if phase.kind.value == "visio_lecture" and phase.date <= today:
+        if phase.kind == PhaseKind.VISIO_LECTURE and phase.date <= today:
             progress[phase.chapter] = max(progress.get(phase.chapter, 0.0), 0.6)
-        if phase.kind.value == "regroupement" and phase.date <= today + dt.timedelta(days=30):
+        if phase.kind == PhaseKind.REGROUPEMENT and phase.date <= today + dt.timedelta(days=30):
             progress[phase.chapter] = 1.0
     return progress
 
@@ -81,7 +90,7 @@ def _has_answers(sheet: Worksheet, located: LocatedSheet) -> bool:
     return False
 
 
-def _label(ref: Referentiel, level: int, rng: random.Random) -> object:
+def _label(ref: Referentiel, level: int, rng: random.Random) -> str | int:
     """A level as people type it: mostly the drop-down label, sometimes not."""
     text = ref.scale.choice_labels()[level]
     roll = rng.random()
@@ -103,7 +112,7 @@ def _fill_chapter(
 ) -> None:
     top = ref.scale.max_value
     respondents = located.respondent_keys()
-    for cid, r in located.rows.items():
+    for r in located.rows.values():
         if rng.random() > share:
             continue
         truth = min(top, max(0, round(base + rng.gauss(0, 0.8))))
@@ -140,7 +149,6 @@ def _fill_chapter(
                     sheet.cell(
                         r + 1, located.columns[COL_REVIEW_COMMENT] + 1
                     ).value = "Preuves à compléter avant de retenir ce niveau."
-        _ = cid
 
 
 def _fill_plan(
@@ -151,7 +159,7 @@ def _fill_plan(
         due = today + dt.timedelta(days=rng.randint(-60, 180))
         done = due < today and rng.random() < 0.5
         status = "fait" if done else rng.choice(["à faire", "en cours"])
-        values = {
+        values: dict[str, str | dt.date | None] = {
             "critere": rng.choice(ids),
             "action": action,
             "responsable": who,
@@ -184,23 +192,11 @@ def _plant_mistakes(book: openpyxl.Workbook, ref: Referentiel, rng: random.Rando
         plan.cell(r + 1, located_plan.columns["statut"] + 1).value = "A FAIRE"
 
 
-def fill_grid(
-    path: Path,
-    campaign: Campaign,
-    collective: Collective,
-    structure: Structure,
-    today: dt.date,
-    *,
-    seed: int = 2025,
-) -> bool:
-    """Fill one grid; False when somebody already typed in it."""
-    ref = campaign.referentiel
-    rng = random.Random(f"{seed}-{structure.id}")
-    book = openpyxl.load_workbook(path)
-    progress = _progress(collective, today)
-    base = rng.uniform(1.2, 3.2)
-    reviewed = structure.pair is not None
-    located_sheets = []
+def _chapters_to_fill(
+    book: openpyxl.Workbook, ref: Referentiel
+) -> list[tuple[str, Worksheet, LocatedSheet]] | None:
+    """The chapter sheets of the grid, or None when somebody already typed in it."""
+    found: list[tuple[str, Worksheet, LocatedSheet]] = []
     for chapter in ref.chapters:
         name = chapter_sheet_name(chapter.id)
         if name not in book.sheetnames:
@@ -210,15 +206,37 @@ def fill_grid(
         if located is None or COL_ID not in located.columns:
             continue
         if _has_answers(sheet, located):
-            return "answered"
-        located_sheets.append((chapter.id, sheet, located))
+            return None
+        found.append((chapter.id, sheet, located))
     if PLAN_SHEET in book.sheetnames:
         rows = list(book[PLAN_SHEET].iter_rows(values_only=True))
         located_plan = locate_plan_sheet(PLAN_SHEET, rows)
         if located_plan and located_plan.data_rows:  # somebody typed an action
-            return "answered"
+            return None
+    return found
+
+
+def fill_grid(
+    content: bytes,
+    campaign: Campaign,
+    collective: Collective,
+    structure: Structure,
+    today: dt.date,
+    *,
+    seed: int = 2025,
+) -> tuple[Filling, bytes | None]:
+    """Fill one grid's .xlsx; the filled file, or None when it is to be left as it is."""
+    ref = campaign.referentiel
+    rng = random.Random(f"{seed}-{structure.id}")
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    located_sheets = _chapters_to_fill(book, ref)
+    if located_sheets is None:
+        return Filling.ANSWERED, None
     if rng.random() < 0.1:  # one structure in ten has not started yet
-        return "not started"
+        return Filling.NOT_STARTED, None
+    progress = _progress(collective, today)
+    base = rng.uniform(1.2, 3.2)
+    reviewed = structure.pair is not None
     ids: list[str] = []
     for chapter_id, sheet, located in located_sheets:
         share = progress.get(chapter_id, 0.0) * rng.uniform(0.85, 1.0)
@@ -234,32 +252,55 @@ def fill_grid(
         _plant_mistakes(book, ref, rng)
     buffer = io.BytesIO()
     book.save(buffer)
-    write_bytes_atomic(path, buffer.getvalue())
-    return "filled"
+    return Filling.FILLED, buffer.getvalue()
+
+
+_SKIPPED = {
+    Filling.ANSWERED: "déjà renseignée, laissée telle quelle.",
+    Filling.NOT_STARTED: "laissée vide (structure pas encore lancée).",
+}
 
 
 def run_demo(campaign: Campaign, backend: Backend, *, today: dt.date) -> DemoReport:
-    """Fill every example grid that nobody has touched yet (local backend only)."""
+    """Fill every example grid that nobody has touched yet (workbooks kept as .xlsx files)."""
     report = DemoReport()
-    if not isinstance(backend, LocalBackend):
+    if not backend.files_are_xlsx:
         report.skipped.append(
             "La démonstration ne remplit que des grilles locales (backend « local »)."
         )
         return report
     for collective in campaign.config.collectives:
         for structure in collective.structures:
-            ref = WorkbookRef(collective.id, Kind.GRID, structure.id)
-            path = backend.path(ref)
-            if not path.is_file():
-                report.skipped.append(f"{path} : grille absente, lancez d'abord capsync generate.")
-            elif backend.is_locked(ref):
-                report.skipped.append(f"{path} : fichier ouvert dans un tableur, laissé tel quel.")
+            left = _fill_one(campaign, backend, collective, structure, today)
+            if left is None:
+                report.filled.append(structure.id)
             else:
-                outcome = fill_grid(path, campaign, collective, structure, today)
-                if outcome == "filled":
-                    report.filled.append(structure.id)
-                elif outcome == "answered":
-                    report.skipped.append(f"{path} : déjà renseignée, laissée telle quelle.")
-                else:
-                    report.skipped.append(f"{path} : laissée vide (structure pas encore lancée).")
+                report.skipped.append(left)
     return report
+
+
+def _fill_one(
+    campaign: Campaign,
+    backend: Backend,
+    collective: Collective,
+    structure: Structure,
+    today: dt.date,
+) -> str | None:
+    """Fill one grid in place; None once filled, else why it was left as it is (French)."""
+    ref = WorkbookRef(collective.id, Kind.GRID, structure.id)
+    where = backend.location(ref)
+    if not backend.exists(ref):
+        return f"{where} : grille absente, lancez d'abord capsync generate."
+    locked = f"{where} : fichier ouvert dans un tableur, laissé tel quel."
+    if backend.is_locked(ref):
+        return locked
+    try:
+        outcome, filled = fill_grid(backend.read_bytes(ref), campaign, collective, structure, today)
+        if filled is None:
+            return f"{where} : {_SKIPPED[outcome]}"
+        backend.write_bytes(ref, filled)
+    except FileLocked:  # opened between the check and the write
+        return locked
+    except BackendError as exc:
+        return f"{where} : {exc}"
+    return None

@@ -3,7 +3,7 @@
 Creating only what is missing makes the command safe to re-run: a second run
 touches no file. ``upgrade=True`` rebuilds a grid whose layout, référentiel
 version or respondents changed, carrying every typed value over
-(:mod:`capsync.upgrade`) after keeping a dated backup; a grid already up to
+(:mod:`capsync.parse.carry`) after keeping a dated backup; a grid already up to
 date is not touched. A grid open in a spreadsheet program is skipped with a
 message and done at the next run; the others go on.
 
@@ -18,16 +18,15 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 
-from capsync.backends.base import Backend
-from capsync.backends.local import LocalBackend, locked_message
+from capsync.backends.base import Backend, locked_message
+from capsync.backends.factory import open_backend
 from capsync.campaign.config import Collective, Structure
 from capsync.campaign.validation import Campaign
 from capsync.errors import BackendError, CapsyncError, FileLocked
 from capsync.layout.grid import grid_spec
 from capsync.parse.carry import UpgradeReport, carry_over, needs_upgrade, read_identity
-from capsync.parse.grid import identity_message
+from capsync.parse.messages import identity_message
 from capsync.workbook.identity import Identity
 from capsync.workbook.refs import Kind, WorkbookRef
 from capsync.workers import process_pool, worker_count
@@ -40,7 +39,9 @@ PARALLEL_MIN = 48  # below this, starting worker processes costs more than it sa
 Progress = Callable[[int, int], None]
 
 
-class Status(StrEnum):
+class GridOutcome(StrEnum):
+    """What ``generate`` did with one grid."""
+
     CREATED = "created"
     EXISTING = "existing"
     UPGRADED = "upgraded"
@@ -52,7 +53,7 @@ class Status(StrEnum):
 @dataclass
 class GridResult:
     ref: WorkbookRef
-    status: Status
+    status: GridOutcome
     message: str = ""
     report: UpgradeReport | None = None
 
@@ -64,12 +65,12 @@ class GenerateSummary:
     upgrade: bool
     results: list[GridResult] = field(default_factory=list)
 
-    def of(self, status: Status) -> list[GridResult]:
+    def of(self, status: GridOutcome) -> list[GridResult]:
         return [r for r in self.results if r.status == status]
 
     @property
     def written(self) -> int:
-        return len(self.of(Status.CREATED)) + len(self.of(Status.UPGRADED))
+        return len(self.of(GridOutcome.CREATED)) + len(self.of(GridOutcome.UPGRADED))
 
     def lines(self) -> list[str]:
         """The French report the CLI prints: totals, then one line per notable grid."""
@@ -77,26 +78,25 @@ class GenerateSummary:
         if self.upgrade:
             head = (
                 f"{n} grille{'s' if n > 1 else ''} examinée{'s' if n > 1 else ''} : "
-                f"{len(self.of(Status.UPGRADED))} mise(s) à jour, "
-                f"{len(self.of(Status.UP_TO_DATE))} déjà à jour, "
-                f"{len(self.of(Status.CREATED))} créée(s)"
+                f"{len(self.of(GridOutcome.UPGRADED))} mise(s) à jour, "
+                f"{len(self.of(GridOutcome.UP_TO_DATE))} déjà à jour, "
+                f"{len(self.of(GridOutcome.CREATED))} créée(s)"
             )
         else:
             head = (
-                f"{n} grille{'s' if n > 1 else ''} : {len(self.of(Status.CREATED))} créée(s), "
-                f"{len(self.of(Status.EXISTING))} déjà présente(s)"
+                f"{n} grille{'s' if n > 1 else ''} : {len(self.of(GridOutcome.CREATED))} créée(s), "
+                f"{len(self.of(GridOutcome.EXISTING))} déjà présente(s)"
             )
-        skipped = len(self.of(Status.LOCKED)) + len(self.of(Status.FAILED))
+        skipped = len(self.of(GridOutcome.LOCKED)) + len(self.of(GridOutcome.FAILED))
         if skipped:
             head += f", {skipped} non traitée(s)"
         lines = [head + "."]
-        for result in self.of(Status.UPGRADED):
+        for result in self.of(GridOutcome.UPGRADED):
             assert result.report is not None
             lines.append(f"  {result.ref.name} : {result.report.text()}.")
             lines.append(f"    sauvegarde de l'ancienne grille : {result.report.backup}")
-        lines += [
-            f"  {r.message}" for r in self.results if r.status in (Status.LOCKED, Status.FAILED)
-        ]
+        not_done = (GridOutcome.LOCKED, GridOutcome.FAILED)
+        lines += [f"  {r.message}" for r in self.results if r.status in not_done]
         return lines
 
 
@@ -137,37 +137,36 @@ def process_grid(
     try:
         if not backend.exists(ref):
             backend.write(ref, grid_spec(ref_model, collective, structure, settings))
-            return GridResult(ref, Status.CREATED)
+            return GridResult(ref, GridOutcome.CREATED)
         if not upgrade:
-            return GridResult(ref, Status.EXISTING)
+            return GridResult(ref, GridOutcome.EXISTING)
         raw = backend.read(ref)
         identity = read_identity(raw)
         if identity is None:
             return GridResult(
                 ref,
-                Status.FAILED,
+                GridOutcome.FAILED,
                 f"La grille {backend.location(ref)} n'a pas de feuille d'identité "
                 "« _capsync » : elle n'a pas été mise à jour (aucune modification). "
                 "Remettez la grille d'origine à sa place ou importez-la avec « capsync import ».",
             )
         wrong = _wrong_identity(identity, collective, structure)
         if wrong:
-            return GridResult(ref, Status.FAILED, f"{backend.location(ref)} : {wrong}")
+            return GridResult(ref, GridOutcome.FAILED, f"{backend.location(ref)} : {wrong}")
         if not needs_upgrade(identity, ref_model, structure):
-            return GridResult(ref, Status.UP_TO_DATE)
-        is_locked = getattr(backend, "is_locked", None)
-        if is_locked is not None and is_locked(ref):
-            raise FileLocked(_locked(backend, ref))
+            return GridResult(ref, GridOutcome.UP_TO_DATE)
+        if backend.is_locked(ref):  # before the backup: no copy of a replacement that won't happen
+            raise FileLocked(locked_message(backend.location(ref)))
         carried, report = carry_over(raw, ref_model, structure, now.date())
         spec = grid_spec(ref_model, collective, structure, settings, carried)
         report.backup = backend.backup(ref, now)
         backend.write(ref, spec)
         log.info("upgraded %s: %s", ref, report.text())
-        return GridResult(ref, Status.UPGRADED, report=report)
+        return GridResult(ref, GridOutcome.UPGRADED, report=report)
     except FileLocked as exc:
-        return GridResult(ref, Status.LOCKED, str(exc))
+        return GridResult(ref, GridOutcome.LOCKED, str(exc))
     except BackendError as exc:
-        return GridResult(ref, Status.FAILED, str(exc))
+        return GridResult(ref, GridOutcome.FAILED, str(exc))
 
 
 def _wrong_identity(identity: Identity, collective: Collective, structure: Structure) -> str:
@@ -189,12 +188,6 @@ def _wrong_identity(identity: Identity, collective: Collective, structure: Struc
     return ""
 
 
-def _locked(backend: Backend, ref: WorkbookRef) -> str:
-    if isinstance(backend, LocalBackend):
-        return locked_message(backend.path(ref))
-    return f"Le classeur {backend.location(ref)} est ouvert : il sera repris au prochain passage."
-
-
 def generate(
     campaign: Campaign,
     backend: Backend | None = None,
@@ -202,19 +195,23 @@ def generate(
     collective: str | None = None,
     structure: str | None = None,
     upgrade: bool = False,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
     progress: Progress | None = None,
     workers: int | None = None,
 ) -> GenerateSummary:
-    """Create the missing grids (and with ``upgrade``, rebuild the outdated ones)."""
-    backend = backend or LocalBackend(campaign.data_dir)
-    now = now or dt.datetime.now()
+    """Create the missing grids (and with ``upgrade``, rebuild the outdated ones).
+
+    ``backend`` defaults to the one the campaign's configuration names; ``now``
+    dates the backups and the answers carried by an upgrade.
+    """
+    if backend is None:
+        backend = open_backend(campaign)
     pairs = select(campaign, collective, structure)
     summary = GenerateSummary(upgrade=upgrade)
     todo: list[tuple[Collective, Structure]] = []
     for coll, struct in pairs:
         if not upgrade and backend.exists(grid_ref(coll, struct)):
-            summary.results.append(GridResult(grid_ref(coll, struct), Status.EXISTING))
+            summary.results.append(GridResult(grid_ref(coll, struct), GridOutcome.EXISTING))
         else:
             todo.append((coll, struct))
     total = len(todo)
@@ -222,7 +219,7 @@ def generate(
         progress(0, total)
     if workers is None:
         workers = worker_count(total, PARALLEL_MIN)
-    if workers > 1 and isinstance(backend, LocalBackend):
+    if workers > 1 and backend.parallel_workers:
         results = _in_workers(campaign, backend, todo, upgrade, now, workers)
     else:
         results = (process_grid(campaign, backend, c, s, upgrade, now) for c, s in todo)
@@ -236,12 +233,13 @@ def generate(
 
 # -- worker processes ------------------------------------------------------------
 
-_worker_state: tuple[Campaign, LocalBackend] | None = None
+_worker_state: tuple[Campaign, Backend] | None = None
 
 
-def _init_worker(campaign: Campaign, data_dir: str) -> None:
+def _init_worker(campaign: Campaign, backend: Backend) -> None:
+    """Each worker gets its own copy of the backend (only backends that allow workers come here)."""
     global _worker_state
-    _worker_state = (campaign, LocalBackend(Path(data_dir)))
+    _worker_state = (campaign, backend)
 
 
 def _worker_job(job: tuple[str, str, bool, dt.datetime]) -> GridResult:
@@ -256,12 +254,12 @@ def _worker_job(job: tuple[str, str, bool, dt.datetime]) -> GridResult:
 
 def _in_workers(
     campaign: Campaign,
-    backend: LocalBackend,
+    backend: Backend,
     todo: list[tuple[Collective, Structure]],
     upgrade: bool,
     now: dt.datetime,
     workers: int,
 ) -> Iterator[GridResult]:
     jobs = [(c.id, s.id, upgrade, now) for c, s in todo]
-    with process_pool(workers, _init_worker, (campaign, str(backend.data_dir))) as pool:
+    with process_pool(workers, _init_worker, (campaign, backend)) as pool:
         yield from pool.map(_worker_job, jobs, chunksize=8)

@@ -91,6 +91,8 @@ def import_grid(
             f"la structure « {identity.structure} » (collectif « {identity.collective} ») "
             "est inconnue de la configuration.",
         )
+    if not backend.files_are_xlsx:  # refused before anything is copied or read
+        raise _refuse(path, f"le stockage « {backend.name} » ne permet pas encore l'import.")
     ref = WorkbookRef(identity.collective, Kind.GRID, identity.structure)
     content = path.read_bytes()
     backup = None
@@ -106,14 +108,16 @@ def import_grid(
             )
         if _same_file(backend, ref, content):
             return Imported(path, ref.collective, ref.name, backend.location(ref), None, True)
-        is_locked = getattr(backend, "is_locked", None)
-        if is_locked is not None and is_locked(ref):
+        if backend.is_locked(ref):
             raise _refuse(
                 path,
                 f"la grille en place {backend.location(ref)} est ouverte dans un tableur : "
                 "fermez-la, puis relancez l'import.",
             )
-        backup = backend.backup(ref, now)
+        try:
+            backup = backend.backup(ref, now)
+        except BackendError as exc:  # no backup, no replacement: the next file goes on
+            raise _refuse(path, str(exc)) from exc
     _put(backend, ref, content, path)
     log.info("imported %s as %s", path, backend.location(ref))
     return Imported(path, ref.collective, ref.name, backend.location(ref), backup)
@@ -128,18 +132,14 @@ def _identity_in_place(backend: Backend, ref: WorkbookRef) -> Identity | None:
 
 
 def _same_file(backend: Backend, ref: WorkbookRef, content: bytes) -> bool:
-    target = getattr(backend, "path", None)
-    if target is None:
-        return False
-    place = Path(target(ref))
-    return place.is_file() and place.read_bytes() == content
+    try:
+        return backend.read_bytes(ref) == content
+    except BackendError:
+        return False  # unreadable in place: the import puts a readable grid there
 
 
 def _put(backend: Backend, ref: WorkbookRef, content: bytes, path: Path) -> None:
-    write_bytes = getattr(backend, "write_bytes", None)
-    if write_bytes is None:
-        raise _refuse(path, f"le stockage « {backend.name} » ne permet pas encore l'import.")
     try:
-        write_bytes(ref, content)
+        backend.write_bytes(ref, content)
     except BackendError as exc:  # FileLocked included: the grid in place is open
         raise _refuse(path, str(exc)) from exc

@@ -21,25 +21,25 @@ parsing are CPU work that parallelises); the parent only writes to SQLite.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
-import pickle
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from capsync.backends.base import Backend
-from capsync.backends.local import LocalBackend
 from capsync.campaign.config import Structure
 from capsync.campaign.referentiel import Referentiel
 from capsync.errors import BackendError, BackendUnavailable, FileLocked
-from capsync.parse.grid import Anomaly, ParsedGrid, parse_grid
-from capsync.workbook.refs import Kind, RawWorkbook, WorkbookRef
+from capsync.parse.answers import Anomaly, ParsedGrid
+from capsync.parse.grid import parse_grid
+from capsync.store.sync_state import content_hash
+from capsync.workbook.refs import Kind, WorkbookRef
 from capsync.workers import process_pool, worker_count
 
 if TYPE_CHECKING:
     from capsync.campaign.validation import Campaign
-    from capsync.store.database import ChangeSummary, Store
+    from capsync.store.database import Store
+    from capsync.store.record import ChangeSummary
 
 log = logging.getLogger("capsync")
 
@@ -131,15 +131,6 @@ class PullReport:
         }
 
 
-def content_hash(raw: RawWorkbook) -> str:
-    """A digest of every value of the workbook: equal when nothing a person typed moved.
-
-    Pickle is four times faster than repr here and as stable for one reader: at
-    worst a new reader version makes one pull re-parse grids that then append nothing.
-    """
-    return hashlib.blake2b(pickle.dumps(raw, protocol=5), digest_size=16).hexdigest()
-
-
 def unknown_message(location: str, collective: str, structure: str) -> str:
     return (
         f"La grille {location} porte le nom « {structure} », qui n'est pas une structure du "
@@ -171,10 +162,8 @@ def pull(
     if not jobs:
         return report
     if workers is None:
-        # Worker processes pay off for files on disk; for an API they would each
-        # hold their own request budget and exceed the quota together.
-        local = isinstance(backend, LocalBackend)
-        workers = worker_count(len(jobs), PARALLEL_MIN) if local else 1
+        parallel = backend.parallel_workers  # never against an API: see Backend.parallel_workers
+        workers = worker_count(len(jobs), PARALLEL_MIN) if parallel else 1
     referentiel = campaign.referentiel
     outcomes = (
         _in_workers(backend, referentiel, jobs, workers)
@@ -240,7 +229,7 @@ def read_grid(backend: Backend, referentiel: Referentiel, job: Job) -> Outcome:
         broken = ParsedGrid(job.collective, job.structure.id, job.location)
         broken.anomalies.append(Anomaly(job.structure.id, job.location, "", "", "", str(exc)))
         return Outcome(job, parsed=broken)
-    digest = content_hash(raw)
+    digest = content_hash(raw)  # equal when nothing a person typed moved (only the mtime did)
     if digest == job.previous_hash:
         return Outcome(job, content_hash=digest, unchanged=True)
     parsed = parse_grid(

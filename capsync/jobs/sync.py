@@ -13,17 +13,18 @@ on.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Literal, TypeVar
 
 from capsync.backends.base import Backend
-from capsync.backends.local import LocalBackend
 from capsync.campaign.config import Collective
 from capsync.campaign.validation import Campaign
-from capsync.errors import FileLocked
+from capsync.errors import CapsyncError, FileLocked
 from capsync.jobs.pull import PullReport, pull
 from capsync.jobs.restitutions import POOL_MIN, Batch, Renderer, Restitution
 from capsync.layout.calendar import calendar_spec
@@ -55,8 +56,8 @@ class CollectiveOutcome:
 
 @dataclass
 class CycleReport:
-    started_at: dt.datetime
-    finished_at: dt.datetime | None = None
+    started_at: dt.datetime  # the ``now`` the cycle was given
+    finished_at: dt.datetime | None = None  # stamped by the caller that reads the clock
     pull: PullReport | None = None
     pull_error: str | None = None  # the pull failed; the outputs were still refreshed
     collectives: list[CollectiveOutcome] = field(default_factory=list)
@@ -76,12 +77,15 @@ class CycleReport:
         """The French summary ``capsync sync`` prints and the status file keeps."""
         written = sum(len(c.written) for c in self.collectives)
         skipped = sum(1 for c in self.collectives if c.skipped)
-        parts = [self.pull.summary_lines()[0].rstrip(".") if self.pull else "aucune grille lue"]
+        if self.pull is not None:
+            parts = [self.pull.summary_lines()[0].rstrip(".")]
+        else:  # the pull failed: its cause is among the warnings
+            parts = ["lecture des grilles impossible" if self.pull_error else "aucune grille lue"]
         plural = "s" if written > 1 else ""
         parts.append(f"{written} fichier{plural} de sortie réécrit{plural}")
         if skipped:
             parts.append(f"{skipped} collectif{'s' if skipped > 1 else ''} sans changement")
-        errors = len(self.errors)
+        errors = sum(1 for c in self.collectives if c.error)
         if errors:
             parts.append(f"{errors} collectif{'s' if errors > 1 else ''} en erreur")
         return " ; ".join(parts) + "."
@@ -186,7 +190,7 @@ def _sharing_notice(
     files is ``capsync audit --fix``'s job (one request per file, so not done
     silently inside a cycle).
     """
-    if isinstance(backend, LocalBackend):
+    if not backend.shares_with_people:
         return None
     people = (
         sorted((d.email.lower(), d.role.value) for d in collective.delegates),
@@ -293,7 +297,7 @@ def _start(
         today=today,
         structures=tuple(s.id for s in collective.structures),
         known={} if force else _known_restitutions(state, collective, backend),
-        render=isinstance(backend, LocalBackend),
+        render=backend.files_are_xlsx,  # rendered to .xlsx bytes in the worker processes
     )
     inputs = DashboardInputs(
         collective=collective,
@@ -323,7 +327,12 @@ def _write_collective_files(job: _Refresh, now: dt.datetime) -> None:
     writer.file(calendar_ref, "ics", ics, digest)
 
 
-_FAILED = object()
+class _Step(enum.Enum):
+    FAILED = "failed"  # the step raised; the collectif's outcome already holds why
+
+
+_FAILED = _Step.FAILED
+_T = TypeVar("_T")
 
 
 def run_cycle(
@@ -343,6 +352,8 @@ def run_cycle(
     pool (local files); the dashboards and calendars are written while it
     renders, then the restitutions. A collectif's fingerprint is remembered
     only once all its outputs are written, so a cycle cut short is redone.
+    A collectif that fails at any step is reported with its cause and written
+    no further; the others are written all the same.
     """
     report = CycleReport(started_at=now)
     try:
@@ -351,24 +362,20 @@ def run_cycle(
         log.exception("pull failed")
         report.pull_error = f"Lecture des grilles impossible : {exc}"
     chosen = [c for c in campaign.config.collectives if not collective or c.id == collective]
-    local = isinstance(backend, LocalBackend)
     structures = sum(len(c.structures) for c in chosen)
-    workers = worker_count(structures, POOL_MIN) if local else 1
+    workers = worker_count(structures, POOL_MIN) if backend.parallel_workers else 1
     outcomes: dict[str, CollectiveOutcome] = {}
     with Renderer(workers) as renderer:
         jobs: list[_Refresh] = []
         for coll in chosen:
-            started = _guarded(
-                coll,
-                outcomes,
-                lambda c=coll: _start(
-                    campaign, c, backend, store, state, renderer, now=now, force=force
-                ),
+            start = partial(
+                _start, campaign, coll, backend, store, state, renderer, now=now, force=force
             )
+            started = _guarded(coll, outcomes, start)
             if isinstance(started, _Refresh):
                 outcomes[coll.id] = started.outcome
                 jobs.append(started)
-            elif started is not None:
+            elif isinstance(started, CollectiveOutcome):
                 outcomes[coll.id] = started
         for job in list(jobs):
             written = _guarded(job.collective, outcomes, partial(_write_collective_files, job, now))
@@ -377,22 +384,30 @@ def run_cycle(
         for job in jobs:
             _guarded(job.collective, outcomes, partial(_finish, job, backend, state, now, progress))
     report.collectives = [outcomes[c.id] for c in chosen if c.id in outcomes]
-    report.finished_at = dt.datetime.now()
     return report
 
 
 def _guarded(
-    collective: Collective, outcomes: dict[str, CollectiveOutcome], step: Callable[[], object]
-) -> object:
-    """Run one step of a collectif's refresh; a failure is recorded and stops only it."""
+    collective: Collective, outcomes: dict[str, CollectiveOutcome], step: Callable[[], _T]
+) -> _T | Literal[_Step.FAILED]:
+    """Run one step of a collectif's refresh; a failure is recorded and stops only it.
+
+    What the collectif already wrote stays in its outcome, next to why it stopped.
+    """
     try:
         return step()
     except Exception as exc:  # one collectif's failure must not stop the others
         log.exception("collective %s failed", collective.id)
-        outcomes[collective.id] = CollectiveOutcome(
-            collective.id, error=f"{type(exc).__name__} : {exc}"
-        )
+        outcome = outcomes.setdefault(collective.id, CollectiveOutcome(collective.id))
+        outcome.error = _failure_cause(exc)
         return _FAILED
+
+
+def _failure_cause(exc: Exception) -> str:
+    """Why a collectif failed, for the admin: a capsync error says it in French already."""
+    if isinstance(exc, CapsyncError):
+        return str(exc)
+    return f"erreur inattendue ({type(exc).__name__} : {exc}), détails dans le journal"
 
 
 def _finish(

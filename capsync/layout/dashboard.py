@@ -1,6 +1,6 @@
 """The délégué·e·s' dashboard of a collectif (``<data>/<collectif>/tableau-de-bord.xlsx``).
 
-Pure: :class:`DashboardInputs` in, :class:`~capsync.spec.WorkbookSpec` out.
+Pure: :class:`DashboardInputs` in, :class:`~capsync.workbook.spec.WorkbookSpec` out.
 Every sheet is sync-owned and protected; the sync rewrites the whole workbook
 when its content changes, so nothing here is ever typed by a person. Text that
 *came* from a person (actions, comments, anomaly values, names) is copied as a
@@ -69,12 +69,12 @@ def _empty(*columns: str) -> pd.DataFrame:
 class DashboardInputs:
     """Everything the dashboard shows, gathered by the sync; nothing is read here.
 
-    - ``scores``: :func:`capsync.scoring.score_collective` of the collectif's current answers.
+    - ``scores``: :func:`~capsync.scoring.scores.score_collective` of the current answers.
     - ``answers``: the store's current answers (collective, structure, criterion,
       column, kind, level, recorded_at); only used for the lowest and highest
       respondent levels shown next to a divergence.
     - ``actions``, ``anomalies``, ``texts``: the store's frames for this collectif
-      (see :mod:`capsync.store`); texts give the justification and the
+      (see :mod:`capsync.store.database`); texts give the justification and the
       tiers / pair comment next to a gap.
     - ``last_change``: structure ID → when its grid last changed.
     - ``history``: one row per (date, structure, chapter) with columns ``date``
@@ -147,12 +147,8 @@ def collective_chapter_means(inputs: DashboardInputs) -> dict[str, float | None]
     return means
 
 
-def synthesis_sheet(inputs: DashboardInputs) -> SheetSpec:
-    """Structures × chapters: score, completion, overall, labellisation, last update; charts."""
-    ref = inputs.referentiel
-    chapters = _lookup(inputs.scores.chapters, "structure", "chapter")
-    overall = _lookup(inputs.scores.overall, "structure")
-    labels = _lookup(inputs.scores.label, "structure")
+def _synthesis_columns(ref: Referentiel) -> tuple[list[Value], list[float], list[Style | None]]:
+    """Headers, widths and styles of the synthesis table: two columns per chapter, then totals."""
     headers: list[Value] = ["Structure", "Type"]
     widths = [34.0, 8.0]
     styles: list[Style | None] = [Style.TEXT, Style.TEXT]
@@ -163,7 +159,110 @@ def synthesis_sheet(inputs: DashboardInputs) -> SheetSpec:
     headers += ["Score global", "Labellisation", "Motifs", "Dernière mise à jour"]
     widths += [10.0, 14.0, 48.0, 14.0]
     styles += [Style.SCORE, Style.TEXT, Style.TEXT, Style.DATE]
-    label_col = 2 + 2 * len(ref.chapters) + 1
+    return headers, widths, styles
+
+
+def _label_column(ref: Referentiel) -> int:
+    """Index of « Labellisation »: after the name, the type and two columns per chapter."""
+    return 2 + 2 * len(ref.chapters) + 1
+
+
+def _structure_rows(
+    inputs: DashboardInputs, rows: list[list[Value]], cell_styles: dict[tuple[int, int], Style]
+) -> None:
+    """One row per structure appended to ``rows``, its labellisation coloured by outcome."""
+    chapters = _lookup(inputs.scores.chapters, "structure", "chapter")
+    overall = _lookup(inputs.scores.overall, "structure")
+    labels = _lookup(inputs.scores.label, "structure")
+    label_col = _label_column(inputs.referentiel)
+    for structure in inputs.collective.structures:
+        row: list[Value] = [structure.name, structure.type.value]
+        for chapter in inputs.referentiel.chapters:
+            found = chapters.get((structure.id, chapter.id), {})
+            row += [number(found.get("score")), number(found.get("completion"))]
+        label, reasons = label_text(labels.get(structure.id))
+        row += [number(overall.get(structure.id, {}).get("overall")), label, reasons]
+        row.append(as_datetime(inputs.last_change.get(structure.id)))
+        cell_styles[(len(rows), label_col)] = {
+            ELIGIBLE: Style.GOOD,
+            NOT_ELIGIBLE: Style.WARNING,
+        }.get(label, Style.NOTE)
+        rows.append(row)
+
+
+def _mean_table(
+    inputs: DashboardInputs, rows: list[list[Value]], cell_styles: dict[tuple[int, int], Style]
+) -> int:
+    """The collectif's mean per chapter, below the structures: the second chart reads it.
+
+    Returns the row of its header.
+    """
+    means = collective_chapter_means(inputs)
+    rows.append([])
+    mean_header = len(rows)
+    rows.append(["Chapitre", "Intitulé", "Moyenne du collectif"])
+    for chapter in inputs.referentiel.chapters:
+        rows.append([short_chapter(chapter.id), chapter.title, means[chapter.id]])
+    for r in range(mean_header + 1, len(rows)):
+        cell_styles[(r, 1)] = Style.TEXT
+        cell_styles[(r, 2)] = Style.SCORE
+    return mean_header
+
+
+def _score_scales(sheet: SheetSpec, ref: Referentiel, first: int, last: int) -> None:
+    """A 0 → max colour scale on every chapter score and the overall score."""
+    score_cols = [2 + 2 * i for i in range(len(ref.chapters))] + [_label_column(ref) - 1]
+    for col in score_cols:
+        sheet.conditional_formats.append(
+            ConditionalFormat(
+                target=CellRange(first, col, last, col),
+                kind=ConditionalKind.COLOR_SCALE,
+                minimum=0.0,
+                maximum=float(ref.scale.max_value),
+            )
+        )
+
+
+def _scores_chart(ref: Referentiel, first: int, last: int, anchor_row: int) -> Chart:
+    """Columns per structure, one series per chapter."""
+    return Chart(
+        kind=ChartKind.COLUMN,
+        title="Scores par structure et par chapitre",
+        categories=CellRange(first, 0, last, 0, sheet=SYNTHESIS_SHEET),
+        series=tuple(
+            Series(
+                name=short_chapter(chapter.id),
+                values=CellRange(first, 2 + 2 * i, last, 2 + 2 * i, SYNTHESIS_SHEET),
+            )
+            for i, chapter in enumerate(ref.chapters)
+        ),
+        anchor_row=anchor_row,
+        anchor_col=0,
+        y_min=0.0,
+        y_max=float(ref.scale.max_value),
+        width=900,
+    )
+
+
+def _means_chart(ref: Referentiel, mean_header: int, anchor_row: int) -> Chart:
+    """The collectif's mean per chapter, read from the table under ``mean_header``."""
+    mean_first, mean_last = mean_header + 1, mean_header + len(ref.chapters)
+    return Chart(
+        kind=ChartKind.COLUMN,
+        title="Moyenne du collectif par chapitre",
+        categories=CellRange(mean_first, 0, mean_last, 0, sheet=SYNTHESIS_SHEET),
+        series=(Series(COLLECTIVE_MEAN, CellRange(mean_first, 2, mean_last, 2, SYNTHESIS_SHEET)),),
+        anchor_row=anchor_row,
+        anchor_col=0,
+        y_min=0.0,
+        y_max=float(ref.scale.max_value),
+    )
+
+
+def synthesis_sheet(inputs: DashboardInputs) -> SheetSpec:
+    """Structures × chapters: score, completion, overall, labellisation, last update; charts."""
+    ref = inputs.referentiel
+    headers, widths, styles = _synthesis_columns(ref)
     rows: list[list[Value]] = [
         [f"Tableau de bord — {inputs.collective.name}"],
         [
@@ -173,99 +272,31 @@ def synthesis_sheet(inputs: DashboardInputs) -> SheetSpec:
         headers,
     ]
     cell_styles: dict[tuple[int, int], Style] = {}
-    for structure in inputs.collective.structures:
-        row: list[Value] = [structure.name, structure.type.value]
-        for chapter in ref.chapters:
-            found = chapters.get((structure.id, chapter.id), {})
-            row += [number(found.get("score")), number(found.get("completion"))]
-        label, reasons = label_text(labels.get(structure.id))
-        row += [number(overall.get(structure.id, {}).get("overall")), label, reasons]
-        row.append(as_datetime(inputs.last_change.get(structure.id)))
-        r = len(rows)
-        cell_styles[(r, label_col)] = {ELIGIBLE: Style.GOOD, NOT_ELIGIBLE: Style.WARNING}.get(
-            label, Style.NOTE
-        )
-        rows.append(row)
+    _structure_rows(inputs, rows, cell_styles)
     first, last = FIRST_ROW, len(rows) - 1
-    n = len(inputs.collective.structures)
-
-    # The collectif's mean per chapter, a small table the second chart reads.
-    means = collective_chapter_means(inputs)
-    rows.append([])
-    mean_header = len(rows)
-    rows.append(["Chapitre", "Intitulé", "Moyenne du collectif"])
-    for chapter in ref.chapters:
-        rows.append([short_chapter(chapter.id), chapter.title, means[chapter.id]])
-    for r in range(mean_header + 1, len(rows)):
-        cell_styles[(r, 1)] = Style.TEXT
-        cell_styles[(r, 2)] = Style.SCORE
-    row_styles = {
-        TITLE_ROW: Style.TITLE,
-        NOTE_ROW: Style.NOTE,
-        HEADER_ROW: Style.HEADER,
-        mean_header: Style.HEADER,
-    }
-
+    mean_header = _mean_table(inputs, rows, cell_styles)
     sheet = SheetSpec(
         name=SYNTHESIS_SHEET,
         rows=rows,
         column_widths=widths,
         column_styles=styles,
         cell_styles=cell_styles,
-        row_styles=row_styles,
+        row_styles={
+            TITLE_ROW: Style.TITLE,
+            NOTE_ROW: Style.NOTE,
+            HEADER_ROW: Style.HEADER,
+            mean_header: Style.HEADER,
+        },
         freeze_rows=FIRST_ROW,
         freeze_cols=1,
         protected=True,
         tab_color="#2E75B6",
     )
-    score_cols = [2 + 2 * i for i in range(len(ref.chapters))] + [label_col - 1]
-    if n:
-        for col in score_cols:
-            sheet.conditional_formats.append(
-                ConditionalFormat(
-                    target=CellRange(first, col, last, col),
-                    kind=ConditionalKind.COLOR_SCALE,
-                    minimum=0.0,
-                    maximum=float(ref.scale.max_value),
-                )
-            )
     chart_row = len(rows) + 1
-    y_max = float(ref.scale.max_value)
-    if n:
-        sheet.charts.append(
-            Chart(
-                kind=ChartKind.COLUMN,
-                title="Scores par structure et par chapitre",
-                categories=CellRange(first, 0, last, 0, sheet=SYNTHESIS_SHEET),
-                series=tuple(
-                    Series(
-                        name=short_chapter(chapter.id),
-                        values=CellRange(first, 2 + 2 * i, last, 2 + 2 * i, SYNTHESIS_SHEET),
-                    )
-                    for i, chapter in enumerate(ref.chapters)
-                ),
-                anchor_row=chart_row,
-                anchor_col=0,
-                y_min=0.0,
-                y_max=y_max,
-                width=900,
-            )
-        )
-    mean_first, mean_last = mean_header + 1, mean_header + len(ref.chapters)
-    sheet.charts.append(
-        Chart(
-            kind=ChartKind.COLUMN,
-            title="Moyenne du collectif par chapitre",
-            categories=CellRange(mean_first, 0, mean_last, 0, sheet=SYNTHESIS_SHEET),
-            series=(
-                Series(COLLECTIVE_MEAN, CellRange(mean_first, 2, mean_last, 2, SYNTHESIS_SHEET)),
-            ),
-            anchor_row=chart_row + 20,
-            anchor_col=0,
-            y_min=0.0,
-            y_max=y_max,
-        )
-    )
+    if inputs.collective.structures:
+        _score_scales(sheet, ref, first, last)
+        sheet.charts.append(_scores_chart(ref, first, last, chart_row))
+    sheet.charts.append(_means_chart(ref, mean_header, chart_row + 20))
     return sheet
 
 

@@ -26,6 +26,7 @@ from capsync.layout.tables import (
     style_column,
     table_sheet,
 )
+from capsync.parse.answers import AnswerKind
 from capsync.scoring import scores as scoring
 from capsync.workbook.grid_schema import COL_JUSTIFICATION, COL_REVIEW_COMMENT, RESPONDENT_PREFIX
 from capsync.workbook.spec import (
@@ -48,7 +49,9 @@ LATE = "en retard"
 COMPLETE = "complet"
 IN_PROGRESS = "en cours"
 NOT_STARTED = "non commencé"
-NOT_APPLICABLE = "sans objet"
+# The « État » of a chapter none of whose criteria apply to the structure's type (not the
+# answer « Non applicable », which is the parser's AnswerKind.NOT_APPLICABLE).
+NO_CRITERION_APPLIES = "sans objet"
 TO_DISCUSS = "à discuter"
 BETWEEN_RESPONDENTS = "entre répondant·e·s"
 BETWEEN_SELF_AND_REVIEW = "auto-évaluation / tiers ou pair"
@@ -81,7 +84,7 @@ def chapter_status(
     and not complete), « en cours », « non commencé », or « sans objet » when no criterion
     of the chapter applies to the structure."""
     if applicable == 0:
-        return NOT_APPLICABLE
+        return NO_CRITERION_APPLIES
     if completion is not None and completion >= 1.0:
         return COMPLETE
     if regroupement is not None and (regroupement - today).days < late_days:
@@ -215,7 +218,7 @@ def respondent_range(answers: pd.DataFrame) -> dict[tuple[str, str], tuple[float
         return {}
     frame = answers[
         answers["column"].astype(str).str.startswith(RESPONDENT_PREFIX)
-        & (answers["kind"].astype(str) == "level")
+        & (answers["kind"].astype(str) == AnswerKind.LEVEL)
         & answers["level"].notna()
     ]
     if frame.empty:

@@ -1,10 +1,10 @@
-"""The assessment grid of one structure, as a :class:`~capsync.spec.WorkbookSpec` (pure).
+"""The assessment grid of one structure, as a :class:`~capsync.workbook.spec.WorkbookSpec` (pure).
 
 One workbook per structure: « Mode d'emploi », one sheet per chapter (one row
 per criterion that applies to the structure's type), « Plan de progrès », and
 when an upgrade archived something, « Archives ». The exact layout is
 documented in docs/grid.md; the vocabulary (sheet names, rows, column keys) is
-in :mod:`capsync.layout.grid_schema`, shared with parsing and upgrades.
+in :mod:`capsync.workbook.grid_schema`, shared with parsing and upgrades.
 
 :class:`Carried` lets ``generate --upgrade`` rebuild a grid around the values
 people typed in its previous version: they are placed, as typed, in the new
@@ -14,6 +14,7 @@ input cells.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from capsync.campaign.config import Collective, Phase, Settings, Structure
 from capsync.campaign.referentiel import Chapter, Criterion, Referentiel
@@ -58,16 +59,6 @@ CRITERION_MESSAGE = "Choisissez l'identifiant d'un critère de la grille."
 DATE_MESSAGE = "Tapez une date, par exemple 30/06/2026."
 STATUS_MESSAGE = "Choisissez un statut dans la liste."
 LEVEL_KEYS = (COL_RETAINED, COL_REVIEW_LEVEL)
-
-
-def applicable_criteria(referentiel: Referentiel, structure_type: StructureType) -> list[Criterion]:
-    return referentiel.criteria_for(structure_type)
-
-
-def grid_columns(structure: Structure) -> list[tuple[str, str, float]]:
-    """(key, header, width) of every column of a chapter sheet, in order."""
-    respondents = [(r.key, r.header, RESPONDENT_WIDTH) for r in respondent_columns(structure)]
-    return [*LEADING_COLUMNS, *respondents, *TRAILING_COLUMNS]
 
 
 def grid_spec(
@@ -152,9 +143,8 @@ def _chapter_sheet(
     n_lead = len(LEADING_COLUMNS)
     first_resp = n_lead
     last_resp = n_lead + len(respondents) - 1
-    column_styles: list[Style | None] = [Style.LOCKED] * n_lead + [Style.INPUT] * (
-        len(respondents) + len(TRAILING_COLUMNS)
-    )
+    locked: list[Style | None] = [Style.LOCKED] * n_lead
+    column_styles = locked + [Style.INPUT] * (len(respondents) + len(TRAILING_COLUMNS))
     cell_styles: dict[tuple[int, int], Style] = {}
     notes: dict[tuple[int, int], str] = {}
     for i, respondent in enumerate(respondents):
@@ -298,103 +288,127 @@ def _chapter_dates(collective: Collective, chapter_id: str) -> str:
     return "\n".join(parts)
 
 
-def _guide_sheet(
-    referentiel: Referentiel, collective: Collective, structure: Structure, settings: Settings
-) -> SheetSpec:
-    rows: list[list[Value]] = []
-    styles: dict[tuple[int, int], Style] = {}
+@dataclass
+class _Guide:
+    """The « Mode d'emploi » being written: label / text rows, section headers styled."""
 
-    def section(title: str) -> None:
-        rows.append([])
-        rows.append([title])
-        styles[(len(rows) - 1, 0)] = Style.HEADER
-        styles[(len(rows) - 1, 1)] = Style.HEADER
+    rows: list[list[Value]] = field(default_factory=list)
+    styles: dict[tuple[int, int], Style] = field(default_factory=dict)
 
-    def line(label: Value, text: Value = None) -> None:
-        rows.append([label, text])
+    def section(self, title: str) -> None:
+        self.rows.append([])
+        self.rows.append([title])
+        self.styles[(len(self.rows) - 1, 0)] = Style.HEADER
+        self.styles[(len(self.rows) - 1, 1)] = Style.HEADER
 
-    rows.append(["CAP RSE — grille d'auto-évaluation"])
-    styles[(0, 0)] = Style.TITLE
-    line("Structure", f"{structure.name} ({StructureType(structure.type).label})")
-    line("Collectif", collective.name)
-    line("Référentiel", f"{referentiel.title} — version {referentiel.version}")
+    def line(self, label: Value, text: Value = None) -> None:
+        self.rows.append([label, text])
 
-    section("La démarche")
-    line(
+
+def _guide_approach(guide: _Guide) -> None:
+    guide.section("La démarche")
+    guide.line(
         "CAP RSE",
         "CAP RSE est la démarche de progrès en responsabilité sociétale (RSE) proposée par "
         "COORACE à ses adhérents. Elle fonctionne par niveaux de maturité : chaque critère du "
         "référentiel décrit ce qu'est un niveau 0 (non engagé) jusqu'au niveau le plus élevé.",
     )
-    line(
+    guide.line(
         "Auto-évaluation",
         "7 à 8 personnes de la structure (direction, salarié·e·s permanent·e·s, "
         "administrateur·rice·s, salarié·e·s en parcours) évaluent chacune chaque critère, "
         "puis le groupe se met d'accord sur un niveau retenu (consensus).",
     )
-    line(
+    guide.line(
         "Évaluation complémentaire",
         "Un tiers (délégation régionale) ou un pair (une autre structure du réseau) relit "
         "l'auto-évaluation et donne son propre niveau et un commentaire.",
     )
-    line(
+    guide.line(
         "Plan de progrès",
         "À partir des résultats, la structure note dans l'onglet « Plan de progrès » les "
         "actions qu'elle s'engage à mener : critère, action, responsable, échéance, statut.",
     )
-    line(
+    guide.line(
         "Un chapitre par trimestre",
         "Le collectif avance d'un chapitre par trimestre : lecture partagée du chapitre "
         "(visio), auto-évaluation dans cette grille, puis regroupement du collectif.",
     )
 
-    section("Qui remplit quoi")
-    line(
+
+def _guide_who_fills_what(guide: _Guide) -> None:
+    guide.section("Qui remplit quoi")
+    guide.line(
         "Chaque répondant·e",
         "Sa colonne, dans chaque onglet « Chapitre » : un niveau par critère, choisi dans "
         "la liste (ou tapé : 0 à 4, « Non applicable », « Ne sait pas »).",
     )
-    line(
+    guide.line(
         "Le groupe",
         "La colonne « Niveau retenu » (le consensus) et « Justification / preuves ».",
     )
-    line(
+    guide.line(
         "Le tiers ou le pair",
         "Les colonnes « Niveau tiers / pair » et « Commentaire tiers / pair ».",
     )
-    line(
+    guide.line(
         "À savoir",
         "Les cellules jaunes sont à remplir ; les autres sont protégées. Ne modifiez pas la "
         "colonne ID. Vous pouvez renommer les en-têtes « Répondant·e N », trier les lignes "
         "et ajouter des colonnes : vos réponses restent reconnues.",
     )
 
-    section("Les niveaux de maturité")
-    for level in referentiel.scale.levels:
-        line(f"{level.value} - {level.label}", level.description)
-    line(referentiel.scale.not_applicable.label, "Le critère ne concerne pas la structure.")
-    line(referentiel.scale.unknown.label, "La personne ne connaît pas la réponse.")
 
-    section("Calendrier du collectif")
+def _guide_levels(guide: _Guide, referentiel: Referentiel) -> None:
+    guide.section("Les niveaux de maturité")
+    for level in referentiel.scale.levels:
+        guide.line(f"{level.value} - {level.label}", level.description)
+    guide.line(referentiel.scale.not_applicable.label, "Le critère ne concerne pas la structure.")
+    guide.line(referentiel.scale.unknown.label, "La personne ne connaît pas la réponse.")
+
+
+def _guide_calendar(guide: _Guide, referentiel: Referentiel, collective: Collective) -> None:
+    guide.section("Calendrier du collectif")
     for chapter in referentiel.chapters:
-        line(f"Chapitre {chapter.id} — {chapter.title}", _chapter_dates(collective, chapter.id))
+        guide.line(
+            f"Chapitre {chapter.id} — {chapter.title}", _chapter_dates(collective, chapter.id)
+        )
     for phase in collective.phases():
         if phase.chapter is None:
-            line(phase.title, phase_when(phase) + (f" — {phase.notes}" if phase.notes else ""))
+            notes = f" — {phase.notes}" if phase.notes else ""
+            guide.line(phase.title, phase_when(phase) + notes)
 
-    section("Besoin d'aide ?")
+
+def _guide_help(guide: _Guide, collective: Collective, settings: Settings) -> None:
+    guide.section("Besoin d'aide ?")
     for delegate in collective.delegates:
         role = DelegateRole(delegate.role).label
-        line(f"{delegate.name} ({role})", str(delegate.email))
+        guide.line(f"{delegate.name} ({role})", str(delegate.email))
     if settings.help_contact:
-        line("Contact", settings.help_contact)
+        guide.line("Contact", settings.help_contact)
 
+
+def _guide_sheet(
+    referentiel: Referentiel, collective: Collective, structure: Structure, settings: Settings
+) -> SheetSpec:
+    """« Mode d'emploi »: who this grid is for, the approach, who fills what, levels, dates."""
+    guide = _Guide()
+    guide.rows.append(["CAP RSE — grille d'auto-évaluation"])
+    guide.styles[(0, 0)] = Style.TITLE
+    guide.line("Structure", f"{structure.name} ({StructureType(structure.type).label})")
+    guide.line("Collectif", collective.name)
+    guide.line("Référentiel", f"{referentiel.title} — version {referentiel.version}")
+    _guide_approach(guide)
+    _guide_who_fills_what(guide)
+    _guide_levels(guide, referentiel)
+    _guide_calendar(guide, referentiel, collective)
+    _guide_help(guide, collective, settings)
     return SheetSpec(
         name=GUIDE_SHEET,
-        rows=rows,
+        rows=guide.rows,
         column_widths=[34, 100],
         column_styles=[Style.TEXT, Style.TEXT],
-        cell_styles=styles,
+        cell_styles=guide.styles,
         protected=True,
         tab_color="#1F4E79",
     )

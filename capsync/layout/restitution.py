@@ -5,14 +5,14 @@ structure: scores per chapter next to the collectif's mean with a radar chart,
 strengths and weak points, divergences, the offre de services of its weakest
 objectives, its plan de progrès and its labellisation status. The content is a
 :class:`~capsync.layout.restitution_data.RestitutionData` (also rendered to PDF
-by :mod:`capsync.restitution_pdf`); this module only lays it out.
+by :mod:`capsync.render.restitution_pdf`); this module only lays it out.
 """
 
 from __future__ import annotations
 
 from capsync.layout.dashboard import ELIGIBLE, NOT_ASSESSED, NOT_ELIGIBLE
-from capsync.layout.dashboard_sheets import GAP_COLUMNS, TO_DISCUSS
-from capsync.layout.restitution_data import LATE, RestitutionData, build_restitution
+from capsync.layout.dashboard_sheets import GAP_COLUMNS, LATE, TO_DISCUSS
+from capsync.layout.restitution_data import RestitutionData, build_restitution
 from capsync.layout.tables import Column, short_chapter, style_column, table_sheet
 from capsync.workbook.identity import Identity
 from capsync.workbook.refs import Kind

@@ -3,13 +3,14 @@
 :func:`build_restitution` gathers the scores, strengths and weak points,
 divergences, offre de services and plan de progrès of one structure into a pure
 :class:`RestitutionData`; :mod:`capsync.layout.restitution` renders it as a
-workbook and :mod:`capsync.restitution_pdf` as a PDF, so the two never disagree.
+workbook and :mod:`capsync.render.restitution_pdf` as a PDF, so the two never disagree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -23,7 +24,6 @@ from capsync.scoring import scores as scoring
 MAX_STRENGTHS = 5
 MAX_WEAK_POINTS = 8
 MAX_WEAK_OBJECTIVES = 3
-LATE = "en retard"
 
 
 @dataclass(frozen=True)
@@ -200,9 +200,9 @@ class CollectiveView:
     criterion_means: dict[str, float | None]
     chapter_means: dict[str, float | None]
     overall_mean: float | None
-    chapter_rows: dict[tuple[str, str], dict]
-    overall_rows: dict[str, dict]
-    label_rows: dict[str, dict]
+    chapter_rows: dict[tuple[str, str], dict[str, Any]]
+    overall_rows: dict[str, dict[str, Any]]
+    label_rows: dict[str, dict[str, Any]]
     criteria: dict[str, pd.DataFrame]
     answers: dict[str, pd.DataFrame]
     texts: dict[str, pd.DataFrame]
@@ -252,6 +252,75 @@ def collective_view(
     )
 
 
+def _chapter_lines(
+    referentiel: Referentiel, view: CollectiveView, structure_id: str
+) -> list[ChapterLine]:
+    """The structure's score and completion per chapter, next to the collectif's mean."""
+    lines = []
+    for chapter in referentiel.chapters:
+        row = view.chapter_rows.get((structure_id, chapter.id), {})
+        lines.append(
+            ChapterLine(
+                chapter=chapter.id,
+                title=chapter.title,
+                score=number(row.get("score")),
+                collective_mean=view.chapter_means.get(chapter.id),
+                completion=number(row.get("completion")),
+            )
+        )
+    return lines
+
+
+def _strengths(answered: list[CriterionLine], weak: int) -> list[CriterionLine]:
+    """Criteria retained above the weak level, highest first, at most :data:`MAX_STRENGTHS`."""
+    return sorted(
+        (c for c in answered if c.retained is not None and c.retained > weak),
+        key=lambda c: -(c.retained or 0),
+    )[:MAX_STRENGTHS]
+
+
+def _weak_points(answered: list[CriterionLine], weak: int) -> list[CriterionLine]:
+    """Criteria retained below the weak level, lowest first and mandatory ones first on a tie."""
+    return sorted(
+        (c for c in answered if c.retained is not None and c.retained < weak),
+        key=lambda c: (c.retained, not c.mandatory),
+    )[:MAX_WEAK_POINTS]
+
+
+def _gap_lines(
+    referentiel: Referentiel, view: CollectiveView, structure_id: str, mine: pd.DataFrame
+) -> list[GapLine]:
+    """The structure's divergences, as the dashboard's « Écarts » sheet computes them."""
+    empty = pd.DataFrame()
+    return [
+        GapLine(**{k: v for k, v in g.items() if k != "structure"})
+        for g in gap_rows(
+            referentiel,
+            mine,
+            view.answers.get(structure_id, empty),
+            view.texts.get(structure_id, empty),
+        )
+    ]
+
+
+def _plan_lines(actions: pd.DataFrame | None, today: dt.date) -> list[ActionLine]:
+    """The structure's plan de progrès, soonest deadline first, late actions flagged."""
+    plan = [
+        ActionLine(
+            criterion=person_text(r.get("criterion")),
+            action=person_text(r.get("action")),
+            responsable=person_text(r.get("responsable")),
+            echeance=as_date(r.get("echeance")),
+            statut=person_text(r.get("statut")),
+            commentaire=person_text(r.get("commentaire")),
+            late=action_is_late(r.get("echeance"), r.get("statut"), today),
+        )
+        for r in frame_rows(actions)
+    ]
+    plan.sort(key=lambda a: a.echeance or dt.date.max)
+    return plan
+
+
 def build_restitution(
     collective: Collective,
     referentiel: Referentiel,
@@ -274,56 +343,11 @@ def build_restitution(
         )
     structure = collective.structure(structure_id)
     weak = referentiel.scoring.weak_level
-    empty = pd.DataFrame()
     mine = view.criteria.get(structure_id, scores.criteria.iloc[0:0])
-    chapter_lines = []
-    for chapter in referentiel.chapters:
-        row = view.chapter_rows.get((structure_id, chapter.id), {})
-        chapter_lines.append(
-            ChapterLine(
-                chapter=chapter.id,
-                title=chapter.title,
-                score=number(row.get("score")),
-                collective_mean=view.chapter_means.get(chapter.id),
-                completion=number(row.get("completion")),
-            )
-        )
     label_row = view.label_rows.get(structure_id)
     label, _ = label_text(label_row)
-    reasons = [str(x) for x in (label_row or {}).get("reasons", [])] if label_row else []
-
+    reasons = [str(x) for x in label_row.get("reasons", [])] if label_row else []
     answered = _criterion_lines(referentiel, mine, view.criterion_means)
-    strengths = sorted(
-        (c for c in answered if c.retained is not None and c.retained > weak),
-        key=lambda c: -(c.retained or 0),
-    )[:MAX_STRENGTHS]
-    weak_points = sorted(
-        (c for c in answered if c.retained is not None and c.retained < weak),
-        key=lambda c: (c.retained, not c.mandatory),
-    )[:MAX_WEAK_POINTS]
-    gaps = [
-        GapLine(**{k: v for k, v in g.items() if k != "structure"})
-        for g in gap_rows(
-            referentiel,
-            mine,
-            view.answers.get(structure_id, empty),
-            view.texts.get(structure_id, empty),
-        )
-    ]
-    plan = []
-    for r in frame_rows(view.actions.get(structure_id)):
-        plan.append(
-            ActionLine(
-                criterion=person_text(r.get("criterion")),
-                action=person_text(r.get("action")),
-                responsable=person_text(r.get("responsable")),
-                echeance=as_date(r.get("echeance")),
-                statut=person_text(r.get("statut")),
-                commentaire=person_text(r.get("commentaire")),
-                late=action_is_late(r.get("echeance"), r.get("statut"), today),
-            )
-        )
-    plan.sort(key=lambda a: a.echeance or dt.date.max)
     return RestitutionData(
         collective_id=collective.id,
         collective_name=collective.name,
@@ -334,15 +358,15 @@ def build_restitution(
         referentiel_id=referentiel.id,
         referentiel_version=referentiel.version,
         today=today,
-        chapters=chapter_lines,
+        chapters=_chapter_lines(referentiel, view, structure_id),
         overall=number(view.overall_rows.get(structure_id, {}).get("overall")),
         collective_overall=view.overall_mean,
         label=label,
         label_reasons=reasons,
-        strengths=strengths,
-        weak_points=weak_points,
-        gaps=gaps,
+        strengths=_strengths(answered, weak),
+        weak_points=_weak_points(answered, weak),
+        gaps=_gap_lines(referentiel, view, structure_id, mine),
         services=_services(referentiel, mine, weak) if not mine.empty else [],
-        actions=plan,
+        actions=_plan_lines(view.actions.get(structure_id), today),
         weak_level=weak,
     )

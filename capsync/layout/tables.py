@@ -1,7 +1,7 @@
 """Small helpers shared by the délégué·e·s' read-only workbooks (dashboard, restitution).
 
 The one rule that matters here: anything a person typed becomes a plain ``str``
-(:func:`person_text`), never a :class:`~capsync.spec.Formula`, so that
+(:func:`person_text`), never a :class:`~capsync.workbook.spec.Formula`, so that
 « =IMPORTXML(...) », « +33 6… » or « @SUM(...) » shows exactly as typed.
 """
 
@@ -62,9 +62,7 @@ def as_date(value: Any) -> dt.date | None:
     """A date from a date, datetime or pandas Timestamp; None for NaT/None."""
     if missing(value):
         return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.datetime):  # pandas' Timestamp included
         return value.date()
     if isinstance(value, dt.date):
         return value
@@ -91,12 +89,6 @@ def chapter_label(chapter: Chapter) -> str:
 
 def short_chapter(chapter_id: str) -> str:
     return f"Chapitre {chapter_id}"
-
-
-def level_text(value: Any) -> str:
-    """A level as « 2 »; « — » when there is none."""
-    found = integer(value)
-    return "—" if found is None else str(found)
 
 
 @dataclass(frozen=True)
@@ -141,7 +133,8 @@ def frame_rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
     """A frame's rows as dicts (an empty list for None or an empty frame)."""
     if frame is None or frame.empty:
         return []
-    return frame.to_dict("records")
+    rows: list[dict[str, Any]] = frame.to_dict("records")
+    return rows
 
 
 def style_column(

@@ -2,7 +2,7 @@
 
 When the référentiel or the respondents change, a grid is rebuilt around what
 people typed. Every person-typed cell of the old workbook is found by
-criterion ID and column key (:mod:`capsync.grid_locate`), never by position,
+criterion ID and column key (:mod:`capsync.parse.locate`), never by position,
 and either placed — as typed, without normalisation — in the new grid, or kept
 in the « Archives » sheet with where it came from. Nothing is dropped:
 
@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from capsync.campaign.config import Structure
@@ -50,12 +51,12 @@ ANONYMOUS_HEADER = re.compile(r"^Répondant·e \d+$")
 ANONYMOUS_KEY = re.compile(rf"^{RESPONDENT_PREFIX}\d+$")
 
 
-class Moved:
-    """Names of the counters of an :class:`UpgradeReport` (French plural, as printed)."""
+class Moved(StrEnum):
+    """The counters of an :class:`UpgradeReport`; each value is its French plural, as printed."""
 
     ANSWERS = "réponses déplacées"
     REMOVED = "réponses de critères retirés archivées"
-    NOT_APPLICABLE = "réponses de critères non applicables archivées"
+    OTHER_TYPE = "réponses de critères non applicables archivées"  # not for this structure type
     RESPONDENT = "réponses de répondant·e·s retiré·e·s archivées"
     RESPONDENT_HEADER = "en-têtes de répondant·e·s retiré·e·s archivés"
     ADDED_COLUMN = "cellules de colonnes ajoutées archivées"
@@ -72,7 +73,7 @@ class Moved:
 SINGULAR = {
     Moved.ANSWERS: "réponse déplacée",
     Moved.REMOVED: "réponse de critère retiré archivée",
-    Moved.NOT_APPLICABLE: "réponse de critère non applicable archivée",
+    Moved.OTHER_TYPE: "réponse de critère non applicable archivée",
     Moved.RESPONDENT: "réponse de répondant·e retiré·e archivée",
     Moved.RESPONDENT_HEADER: "en-tête de répondant·e retiré·e archivé",
     Moved.ADDED_COLUMN: "cellule de colonne ajoutée archivée",
@@ -92,7 +93,7 @@ class UpgradeReport:
     """What an upgrade did to one grid, counted by kind."""
 
     structure: str
-    counts: Counter[str] = field(default_factory=Counter)
+    counts: Counter[Moved] = field(default_factory=Counter)
     backup: str = ""
     renamed: list[str] = field(default_factory=list)  # « Répondant·e 1 → Marie Curie »
 
@@ -148,7 +149,7 @@ class _Carrier:
         self.mapping: dict[str, str] = {}  # old respondent key → new key (renamed column)
 
     def archive(
-        self, kind: str, sheet: str, r: int, c: int, cid: Any, label: str, value: Any
+        self, kind: Moved, sheet: str, r: int, c: int, cid: Any, label: str, value: Any
     ) -> None:
         row: list[Value] = [sheet, cell_a1(r, c), cid or None, label or None, value, self.today]
         self.fresh_archives.append(row)
@@ -180,7 +181,7 @@ class _Carrier:
                 if cid not in self.referentiel.criteria:
                     self.archive(Moved.REMOVED, sheet, r, col, cid, label, value)
                 elif cid not in self.applicable:
-                    self.archive(Moved.NOT_APPLICABLE, sheet, r, col, cid, label, value)
+                    self.archive(Moved.OTHER_TYPE, sheet, r, col, cid, label, value)
                 elif key not in self.input_keys:
                     self.archive(Moved.RESPONDENT, sheet, r, col, cid, label, value)
                 elif (cid, key) in self.carried.answers:  # the same criterion on two sheets

@@ -1,29 +1,47 @@
 """Turn the raw values of one grid into answers, texts, actions and anomalies (pure).
 
-People type levels in every spelling (« 3 », 3.0, « 3 – maîtrisé », « MAÎTRISÉ »,
-« NA », « ? »), dates as text or as real dates, re-sort rows, insert columns and
-delete rows. Everything that can be read is read; everything that cannot
-becomes an :class:`Anomaly` telling the structure, in French, which cell to fix
-and what is expected. Nothing here does I/O, so the same function serves the
-local and the Google backend and is tested on hand-built workbooks.
-
-Speed matters (hundreds of grids per pull): the accepted spellings of a scale
-are computed once per référentiel into one dict, and each cell costs one
-lookup in the common case.
+People re-sort rows, insert columns, delete rows and type levels and dates in
+every spelling. Everything that can be read is read (cells by
+:mod:`capsync.parse.cells`); everything that cannot becomes an :class:`Anomaly`
+telling the structure, in French (:mod:`capsync.parse.messages`), which cell to
+fix and what is expected. Nothing here does I/O, so the same function serves
+the local and the Google backend and is tested on hand-built workbooks.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from capsync.campaign.config import Structure
-from capsync.campaign.referentiel import Referentiel, Scale
+from capsync.campaign.referentiel import Referentiel
+from capsync.parse.answers import (
+    PLAN_FIELDS,
+    Action,
+    Anomaly,
+    Answer,
+    ParsedGrid,
+    TextAnswer,
+)
+from capsync.parse.cells import (
+    LevelReader,
+    column_letter,
+    display,
+    level_reader,
+    read_date,
+    read_status,
+)
 from capsync.parse.locate import LocatedSheet, locate_chapter_sheet, locate_plan_sheet
+from capsync.parse.messages import (
+    NO_CHAPTER_MESSAGE,
+    NO_PLAN_MESSAGE,
+    date_message,
+    duplicate_message,
+    identity_message,
+    level_message,
+    status_message,
+    unknown_criterion_message,
+)
 from capsync.workbook.grid_schema import (
     ARCHIVE_SHEET,
     COL_ID,
@@ -34,332 +52,24 @@ from capsync.workbook.grid_schema import (
     GUIDE_SHEET,
     IDENTITY_SHEET,
     PLAN_SHEET,
-    PLAN_STATUSES,
     RESPONDENT_PREFIX,
 )
-from capsync.workbook.identity import Identity, identity_from_rows
+from capsync.workbook.identity import identity_from_rows
 from capsync.workbook.spec import cell_a1
-from capsync.workbook.spec import column_letter as _column_letter
 
-LEVEL = "level"
-NOT_APPLICABLE = "na"
-UNKNOWN = "nsp"
+# What the jobs import from here; the types live in capsync.parse.answers.
+__all__ = ["Anomaly", "ParsedGrid", "identity_message", "parse_grid"]
+
 TEXT_COLUMNS = (COL_JUSTIFICATION, COL_REVIEW_COMMENT)
-PLAN_FIELDS = ("critere", "action", "responsable", "echeance", "statut", "commentaire")
 _NOT_CHAPTERS = {GUIDE_SHEET, PLAN_SHEET, ARCHIVE_SHEET, IDENTITY_SHEET}
 _NOT_PLAN = {GUIDE_SHEET, ARCHIVE_SHEET, IDENTITY_SHEET, "_listes"}
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-_LETTERS = [_column_letter(i) for i in range(256)]
 
-
-def column_letter(col: int) -> str:
-    return _LETTERS[col] if col < 256 else _column_letter(col)
-
-
-class Answer(NamedTuple):
-    """One non-empty level cell: who answered what for which criterion, and where."""
-
-    structure: str
-    criterion: str
-    column: str  # "r:<respondent>", "retenu" or "niveau_revue"
-    kind: str  # "level", "na" or "nsp"
-    level: int | None
-    text: str  # what was typed, as text
-    sheet: str
-    cell: str  # A1
-
-
-class TextAnswer(NamedTuple):
-    """A justification or a tiers/pair comment: typed text, stored like an answer."""
-
-    structure: str
-    criterion: str
-    column: str  # "justification" or "commentaire_revue"
-    text: str
-    sheet: str
-    cell: str
-
-
-@dataclass(frozen=True)
-class Action:
-    """One row of the « Plan de progrès »."""
-
-    structure: str
-    criterion: str
-    action: str
-    responsable: str
-    echeance: dt.date | None
-    statut: str
-    commentaire: str
-    sheet: str
-    row: int  # 1-based sheet row, as people see it
-    cells: tuple[str, ...]  # A1 of each field, in PLAN_FIELDS order ("" for a missing column)
-    echeance_text: str = ""  # what was typed when it is not a readable date
-
-
-@dataclass(frozen=True)
-class Anomaly:
-    """A cell that could not be read, with what the structure should write instead."""
-
-    structure: str
-    source: str  # where the file is (path or URL)
-    sheet: str
-    cell: str
-    value: str
-    message: str
-
-
-@dataclass
-class ParsedGrid:
-    collective: str
-    structure: str
-    source: str
-    answers: list[Answer] = field(default_factory=list)
-    texts: list[TextAnswer] = field(default_factory=list)
-    actions: list[Action] = field(default_factory=list)
-    anomalies: list[Anomaly] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)  # applicable criteria with no row
-    # criterion → (sheet, 1-based row, column key → letter) for each criterion row read
-    rows_found: dict[str, tuple[str, int, dict[str, str]]] = field(default_factory=dict)
-    unreadable: set[tuple[str, str]] = field(default_factory=set)  # (criterion, column) kept
-    plan_found: bool = False  # False: the plan's rows are unknown, not deleted
-    identity: Identity | None = None
-
-
-# -- spellings ---------------------------------------------------------------
-
-
-def normalize(text: str) -> str:
-    """« 3 – MAÎTRISÉ » → « 3 maitrise »: no accents, no case, punctuation as single spaces."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(re.sub(r"[^a-z0-9?]+", " ", ascii_text.lower()).split())
-
-
-_BUILTIN_NA = ("Non applicable", "N/A", "NA", "N.A.", "Sans objet", "Non concerné")
-_BUILTIN_NSP = ("Ne sait pas", "NSP", "?", "Ne sais pas", "Je ne sais pas", "NSPP")
-
-Reading = tuple[str, int | None]  # (kind, level)
-
-
-class LevelReader:
-    """Every accepted spelling of one scale, computed once: text → (kind, level)."""
-
-    def __init__(self, scale: Scale):
-        self.scale = scale
-        self.values = set(scale.values)
-        table: dict[str, Reading] = {}
-        for lv in scale.levels:
-            reading = (LEVEL, lv.value)
-            for spelling in (
-                str(lv.value),
-                lv.label,
-                f"{lv.value} {lv.label}",
-                f"niveau {lv.value}",
-                f"niveau {lv.value} {lv.label}",
-            ):
-                table[normalize(spelling)] = reading
-        for answer, kind, builtin in (
-            (scale.not_applicable, NOT_APPLICABLE, _BUILTIN_NA),
-            (scale.unknown, UNKNOWN, _BUILTIN_NSP),
-        ):
-            for spelling in (answer.label, *answer.aliases, *builtin):
-                table.setdefault(normalize(spelling), (kind, None))
-        self._normalized = table
-        # Exact spellings seen so far (the drop-down's own labels first): one lookup per cell.
-        self._exact: dict[str, Reading | None] = {}
-        for label in scale.choice_labels():
-            self._exact[label] = table[normalize(label)]
-        low, high = min(scale.values), max(scale.values)
-        self.expected = (
-            f"choisissez un niveau de {low} à {high} dans la liste, "
-            f"« {scale.not_applicable.label} » ou « {scale.unknown.label} »."
-        )
-
-    def read_text(self, text: str) -> Reading | None:
-        """The reading of a typed text, None when it is not an accepted spelling.
-
-        A leading comparison or sign (« <3 », « ≥ 3 », « -1 », « +2 ») says something
-        other than the level its digits name: it is not read, so the structure is asked.
-        """
-        try:
-            return self._exact[text]
-        except KeyError:
-            pass
-        signed = text.lstrip()[:1] in _SIGNS
-        reading = None if signed else self._normalized.get(normalize(text))
-        if reading is None and not signed:
-            number = _number(text)
-            if number is not None and number in self.values:
-                reading = (LEVEL, number)
-        if len(self._exact) < 10_000:
-            self._exact[text] = reading
-        return reading
-
-    def read_number(self, number: float) -> Reading | None:
-        if number.is_integer() and int(number) in self.values:
-            return (LEVEL, int(number))
-        return None
-
-
-_SIGNS = frozenset("<>≤≥⩽⩾+-−")  # a value starting with one of these is not a plain level
-_WHOLE = re.compile(r"^\s*(\d+)(?:[.,]0+)?\s*$")
-
-
-def _number(text: str) -> int | None:
-    """« 3 », « 3,0 », « 3.00 » → 3; anything else (« 1e0 », « 3.5 », « -1 ») → None."""
-    match = _WHOLE.match(text)
-    return int(match.group(1)) if match else None
-
-
-_READERS: dict[int, tuple[Scale, LevelReader]] = {}
-
-
-def level_reader(referentiel: Referentiel) -> LevelReader:
-    """The reader of a référentiel's scale, built once and reused."""
-    scale = referentiel.scale
-    cached = _READERS.get(id(scale))
-    if cached is None or cached[0] is not scale:
-        cached = (scale, LevelReader(scale))
-        _READERS[id(scale)] = cached
-    return cached[1]
-
-
-def display(value: Any) -> str:
-    """A cell value as a person would read it in the sheet."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "VRAI" if value else "FAUX"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return f"{value:%d/%m/%Y}"
-        return f"{value:%d/%m/%Y %H:%M}"
-    if isinstance(value, dt.date):
-        return f"{value:%d/%m/%Y}"
-    return str(value).strip()
-
-
-_DMY = re.compile(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2})$")
-_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-
-
-def read_date(value: Any) -> dt.date | None:
-    """A date cell as a date; raise ValueError when it is not one (an empty cell is None).
-
-    Only dates of years 2000–2100 are dates of this campaign: « 2026 » typed alone,
-    or a year typed as 1926, is asked again rather than read as a date a century off.
-    Digits typed as text are never Excel serial numbers (« 2026 » is not 18/07/1905).
-    """
-    if value is None:
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-    return _in_campaign_years(_read_date(value))
-
-
-def _read_date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return _serial(float(value))
-    if isinstance(value, str):
-        text = value.strip()
-        if match := _DMY.match(text):
-            day, month, year = (int(g) for g in match.groups())
-            if len(match.group(3)) == 2:
-                year += 2000
-            return dt.date(year, month, day)
-        if match := _YMD.match(text):
-            year, month, day = (int(g) for g in match.groups())
-            return dt.date(year, month, day)
-    raise ValueError(f"not a date: {value!r}")
-
-
-_FIRST_YEAR, _LAST_YEAR = 2000, 2100
-_SERIALS = (36526, 73051)  # 01/01/2000 and 01/01/2100 as Excel serial day numbers
-
-
-def _in_campaign_years(date: dt.date) -> dt.date:
-    if not _FIRST_YEAR <= date.year <= _LAST_YEAR:
-        raise ValueError(f"date out of the campaign's years: {date}")
-    return date
-
-
-def _serial(number: float) -> dt.date:
-    """An Excel serial day number (1900 system, as Excel and LibreOffice write it)."""
-    if not _SERIALS[0] <= number <= _SERIALS[1]:
-        raise ValueError(f"not a date serial of years 2000–2100: {number}")
-    return _EXCEL_EPOCH + dt.timedelta(days=int(number))
-
-
-_STATUSES = {normalize(s): s for s in PLAN_STATUSES}
-
-
-def read_status(text: str) -> str | None:
-    """« A FAIRE » → « à faire »; None when not one of the plan's statuses."""
-    return _STATUSES.get(normalize(text))
-
-
-# -- messages ------------------------------------------------------------------
-
-
-def level_message(value: str, reader: LevelReader) -> str:
-    return f"Valeur « {value} » non reconnue : {reader.expected}"
-
-
-def date_message(value: str) -> str:
-    return f"Date « {value} » invalide : écrivez une date au format JJ/MM/AAAA."
-
-
-def status_message(value: str) -> str:
-    choices = ", ".join(f"« {s} »" for s in PLAN_STATUSES[:-1])
-    return f"Statut « {value} » non reconnu : choisissez {choices} ou « {PLAN_STATUSES[-1]} »."
-
-
-def unknown_criterion_message(value: str) -> str:
-    return (
-        f"Critère « {value} » inconnu : indiquez l'identifiant d'un critère du référentiel "
-        "(colonne « ID » des onglets « Chapitre »)."
-    )
-
-
-def duplicate_message(criterion: str, first: str, again: str) -> str:
-    return (
-        f"Le critère « {criterion} » apparaît deux fois ({first} et {again}) : seule la "
-        f"première ligne est lue ; supprimez la ligne en double ou fusionnez les réponses."
-    )
-
-
-def identity_message(identity: Identity, collective: str, structure: str) -> str:
-    return (
-        f"Cette grille est celle de la structure « {identity.structure} » (collectif "
-        f"« {identity.collective} ») et non celle de « {structure} » (collectif "
-        f"« {collective} ») : elle n'a pas été lue. Remettez le bon fichier à sa place "
-        "ou importez-le avec « capsync import »."
-    )
-
-
-NO_PLAN_MESSAGE = (
-    f"Onglet « {PLAN_SHEET} » introuvable : s'il a été renommé ou supprimé, remettez-le "
-    "(le plan de progrès n'a pas été lu)."
-)
-NO_CHAPTER_MESSAGE = (
-    "Aucun onglet « Chapitre » n'a été trouvé dans ce fichier : ce n'est sans doute pas "
-    "une grille capsync. Remettez la grille d'origine à sa place."
-)
-
-
-# -- parsing ---------------------------------------------------------------------
+Raw = dict[str, list[list[Any]]]
+Report = Callable[[str, str, str, str], None]  # (sheet, cell, value, message) → anomaly
 
 
 def parse_grid(
-    raw: dict[str, list[list[Any]]],
+    raw: Raw,
     *,
     referentiel: Referentiel,
     collective: str,
@@ -408,7 +118,7 @@ def parse_grid(
     return parsed
 
 
-def _locate_plan(raw: dict[str, list[list[Any]]], others: list[str]) -> LocatedSheet | None:
+def _locate_plan(raw: Raw, others: list[str]) -> LocatedSheet | None:
     """The plan by its name, else by its key row in a sheet a structure renamed."""
     for sheet in (PLAN_SHEET, *others):
         if sheet in raw and sheet not in _NOT_PLAN:
@@ -418,7 +128,7 @@ def _locate_plan(raw: dict[str, list[list[Any]]], others: list[str]) -> LocatedS
     return None
 
 
-def _identity_cell(raw: dict[str, list[list[Any]]]) -> str:
+def _identity_cell(raw: Raw) -> str:
     for r, row in enumerate(raw.get(IDENTITY_SHEET, [])):
         if row and row[0] == "structure":
             return cell_a1(r, 1)
@@ -430,10 +140,15 @@ def _parse_chapter(
     located: LocatedSheet,
     rows: Sequence[Sequence[Any]],
     reader: LevelReader,
-    known: dict[str, Any],
+    known: Mapping[str, object],
     seen: dict[str, str],
-    anomaly: Any,
+    anomaly: Report,
 ) -> None:
+    """Read the level and text cells of one chapter sheet, row by criterion ID.
+
+    Written as one loop, without a call per cell: a cold pull reads a quarter
+    of a million cells.
+    """
     sheet = located.sheet
     sid = parsed.structure
     columns = located.columns
@@ -499,8 +214,8 @@ def _parse_plan(
     parsed: ParsedGrid,
     located: LocatedSheet,
     rows: Sequence[Sequence[Any]],
-    known: dict[str, Any],
-    anomaly: Any,
+    known: Mapping[str, object],
+    anomaly: Report,
 ) -> None:
     sheet = located.sheet
     columns = located.columns

@@ -108,9 +108,9 @@ def _locate(
         header_row = key_row + 1
         columns: dict[str, int] = {}
         for c, value in enumerate(rows[key_row]):
-            key = _text(value)
-            if key and key not in columns:
-                columns[key] = c
+            text = _text(value)
+            if text and text not in columns:
+                columns[text] = c
         by_keys = True
     else:
         found = _find_header_row(rows, fixed)

@@ -97,4 +97,5 @@ def calendar_ics(collective: Collective, *, now: dt.datetime) -> bytes:
         first = min(p.date for p in phases) - dt.timedelta(days=366)
         last = max(p.date for p in phases) + dt.timedelta(days=366)
         calendar.add_missing_timezones(first_date=first, last_date=last)
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()  # icalendar leaves to_ical() unannotated
+    return ical

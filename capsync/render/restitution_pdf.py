@@ -31,13 +31,14 @@ from capsync.scoring.scores import format_level, format_score
 UNICODE_FONT = "DejaVu"
 CORE_FONT = "helvetica"
 CORE_ENCODING = "windows-1252"  # WinAnsi: every French letter, « » · — ’ … • €
-STRUCTURE_COLOUR = (0x2E, 0x75, 0xB6)
-MEAN_COLOUR = (0xC5, 0x5A, 0x11)
-GRID_COLOUR = (0xBF, 0xBF, 0xBF)
-GREY = (0x7F, 0x7F, 0x7F)
-DARK_GREY = (0x40, 0x40, 0x40)
-HEADER_FILL = (0xD9, 0xE1, 0xF2)
-BLACK = (0, 0, 0)
+Colour = tuple[int, int, int]  # red, green, blue, 0-255
+STRUCTURE_COLOUR: Colour = (0x2E, 0x75, 0xB6)
+MEAN_COLOUR: Colour = (0xC5, 0x5A, 0x11)
+GRID_COLOUR: Colour = (0xBF, 0xBF, 0xBF)
+GREY: Colour = (0x7F, 0x7F, 0x7F)
+DARK_GREY: Colour = (0x40, 0x40, 0x40)
+HEADER_FILL: Colour = (0xD9, 0xE1, 0xF2)
+BLACK: Colour = (0, 0, 0)
 MARGIN = 18.0  # mm
 BODY_SIZE = 9.5  # pt
 LINE_HEIGHT = 4.6  # mm per body line
@@ -124,7 +125,9 @@ class _Document(FPDF):
         # Dated by the restitution, not the clock: the same content gives the same bytes.
         self.set_creation_date(dt.datetime.combine(data.today, dt.time(), dt.UTC))
         self.set_lang("fr-FR")
-        self.alias_nb_pages(None)  # never rewrite a « {nb} » in the text
+        # Never rewrite a « {nb} » in the text. fpdf2 documents None as "disable the alias"
+        # but annotates the parameter as str.
+        self.alias_nb_pages(None)  # type: ignore[arg-type]
 
     def use_font(self, size: float, *, bold: bool = False) -> None:
         self.set_font(self.family_name, "B" if bold else "", size)
@@ -143,6 +146,7 @@ def _width(pdf: _Document, text: str) -> float:
     width = pdf.widths.get(key)
     if width is None:
         font = pdf.current_font
+        assert font is not None, "use_font() sets a font before any text is measured"
         width = font.get_text_width(pdf.normalize_text(text), pdf.font_size_pt, None)[1] / pdf.k
         pdf.widths[key] = width
     return width
@@ -203,7 +207,9 @@ def _lines(pdf: _Document, text: str, left: float, height: float, *, bullet: boo
         pdf.ln(height)
 
 
-def _write(pdf: _Document, text: str, *, size: float, bold: bool = False, colour=BLACK) -> None:
+def _write(
+    pdf: _Document, text: str, *, size: float, bold: bool = False, colour: Colour = BLACK
+) -> None:
     """A full-width paragraph at the left margin."""
     pdf.use_font(size, bold=bold)
     pdf.set_text_color(*colour)
@@ -224,7 +230,9 @@ def _header(pdf: _Document, data: RestitutionData) -> None:
     _write(pdf, label, size=10, bold=True)
 
 
-def _point(cx: float, cy: float, radius: float, index: int, n: int, value: float):
+def _point(
+    cx: float, cy: float, radius: float, index: int, n: int, value: float
+) -> tuple[float, float]:
     """Chapter ``index`` of ``n`` at ``value``: chapter 1 at the top, then clockwise."""
     angle = -math.pi / 2 + 2 * math.pi * index / n
     r = radius * max(0.0, min(value, LEVEL_MAX)) / LEVEL_MAX
@@ -240,7 +248,16 @@ def _runs(values: list[float | None]) -> Iterator[tuple[int, int]]:
             yield i, j
 
 
-def _series(pdf, cx, cy, radius, values: list[float | None], colour, *, fill: bool) -> None:
+def _series(
+    pdf: _Document,
+    cx: float,
+    cy: float,
+    radius: float,
+    values: list[float | None],
+    colour: Colour,
+    *,
+    fill: bool,
+) -> None:
     """One polygon: outline between known values, optional semi-transparent fill."""
     n = len(values)
     points = [_point(cx, cy, radius, i, n, v or 0.0) for i, v in enumerate(values)]

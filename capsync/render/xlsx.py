@@ -1,11 +1,11 @@
-"""Render a :class:`~capsync.spec.WorkbookSpec` to an .xlsx file with XlsxWriter.
+"""Render a :class:`~capsync.workbook.spec.WorkbookSpec` to an .xlsx file with XlsxWriter.
 
 One renderer serves every workbook capsync writes (grids, dashboards,
 restitutions, calendars), so it implements the whole spec and nothing else.
 
 Formula safety: a ``str`` is always written with ``write_string`` — never with
 XlsxWriter's generic ``write()``, which would turn a typed « =IMPORTXML(…) »
-into a live formula. Only :class:`~capsync.spec.Formula` values become formulas.
+into a live formula. Only :class:`~capsync.workbook.spec.Formula` values become formulas.
 
 Long drop-down lists (Excel limits an inline list to 255 characters, and an
 inline list cannot hold a comma) are written to the hidden sheet ``_listes``
@@ -36,7 +36,6 @@ from capsync.workbook.spec import (
     ListValidation,
     SheetSpec,
     Style,
-    Value,
     WorkbookSpec,
     row_heights,
 )
@@ -200,10 +199,10 @@ def _render_sheet(
 ) -> None:
     for col, width in enumerate(sheet.column_widths):
         ws.set_column(col, col, width)
-    for row, height in row_heights(sheet).items():
-        ws.set_row(row, height)
-    for row in sheet.hidden_rows:
-        ws.set_row(row, None, None, {"hidden": True})
+    for r, height in row_heights(sheet).items():
+        ws.set_row(r, height)
+    for r in sheet.hidden_rows:
+        ws.set_row(r, None, None, {"hidden": True})
     merged_tails = {
         (r, c)
         for m in sheet.merges
@@ -264,9 +263,14 @@ def _render_sheet(
 
 
 def _write_cell(
-    ws: Worksheet, r: int, c: int, value: Value, style: Style | None, formats: _Formats
+    ws: Worksheet, r: int, c: int, value: object, style: Style | None, formats: _Formats
 ) -> None:
-    """Write one value with the writer of its type; a str is never a formula."""
+    """Write one value with the writer of its type; a str is never a formula.
+
+    ``value`` is ``object``, not a spec ``Value``: rows are built from data frames,
+    and a value of another type (``numpy.int64`` is no ``int``, ``Decimal`` no
+    ``float``) must still reach the cell readable, as text, rather than crash a sync.
+    """
     if value is None:
         fmt = formats.get(style)
         if fmt is not None:

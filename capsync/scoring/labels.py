@@ -1,13 +1,11 @@
 """What the score tables say to people: labellisation reasons, collectif statistics, French numbers.
 
-Split from :mod:`capsync.scoring` (which re-exports everything here) because
+Split from :mod:`capsync.scoring.scores` (which re-exports everything here) because
 these functions read the criterion and chapter tables rather than the answers.
 The rules are documented in ``docs/scoring.md``.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pandas as pd
@@ -30,34 +28,37 @@ def round_score(value: float | np.ndarray | pd.Series) -> np.ndarray | float:
     rounded = rounded + 0.0  # turns -0.0 into 0.0
     if np.ndim(rounded) == 0:
         return float(rounded)
-    return rounded
+    return np.asarray(rounded, dtype=float)
 
 
-def _missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value)
+def _number(value: float | None) -> float | None:
+    """The value as a float, None when it is missing (None, NaN, pandas' NA)."""
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def format_score(value: float | None) -> str:
     """« 2,5 »: a score with one decimal and a French decimal comma; « — » when there is none."""
-    if _missing(value):
+    number = _number(value)
+    if number is None:
         return MISSING
-    return f"{round_score(float(value)):.1f}".replace(".", ",")
+    return f"{round_score(number):.1f}".replace(".", ",")
 
 
 def format_change(value: float | None) -> str:
     """« +0,3 », « -1,2 », « 0,0 »: a progression between two dates; « — » when unknown."""
-    if _missing(value):
+    number = _number(value)
+    if number is None:
         return MISSING
-    rounded = round_score(float(value))
+    rounded = round_score(number)
     sign = "+" if rounded > 0 else ""
     return f"{sign}{rounded:.1f}".replace(".", ",")
 
 
 def format_level(value: float | None) -> str:
     """« 1 », « 1,5 »: a maturity level, without a decimal when it is a whole level."""
-    if _missing(value):
+    number = _number(value)
+    if number is None:
         return MISSING
-    number = float(value)
     if number.is_integer():
         return str(int(number))
     return f"{number:g}".replace(".", ",")

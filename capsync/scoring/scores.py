@@ -9,8 +9,8 @@ a second: answers are mapped to integer row positions of a (structure ×
 criterion) table and aggregated with one ``groupby`` per measure.
 
 Labellisation, collectif statistics and French number formatting live in
-:mod:`capsync.scoring_labels` and are re-exported here, so that callers only
-import :mod:`capsync.scoring`.
+:mod:`capsync.scoring.labels` and are re-exported here, so that callers only
+import :mod:`capsync.scoring.scores`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import pandas as pd
 
 from capsync.campaign.config import Structure
 from capsync.campaign.referentiel import Referentiel
+from capsync.parse.answers import AnswerKind
 from capsync.scoring.labels import (
     criterion_statistics,
     format_change,
@@ -53,8 +54,6 @@ __all__ = [
 log = logging.getLogger("capsync")
 
 ANSWER_COLUMNS = ("collective", "structure", "criterion", "column", "kind", "level", "recorded_at")
-KIND_LEVEL = "level"
-KIND_NA = "na"
 SOURCE_RETENU = "retenu"
 SOURCE_MEDIAN = "mediane"
 
@@ -208,7 +207,11 @@ def criterion_scores(
         retenu=lambda key: key == COL_RETAINED,
         review=lambda key: key == COL_REVIEW_LEVEL,
     )
-    kind = _flags(found["kind"], level=lambda k: k == KIND_LEVEL, na=lambda k: k == KIND_NA)
+    kind = _flags(
+        found["kind"],
+        level=lambda k: k == AnswerKind.LEVEL,
+        not_applicable=lambda k: k == AnswerKind.NOT_APPLICABLE,
+    )
     has_level = kind["level"] & found["level"].notna().to_numpy()
     respondent, is_retenu = column["respondent"], column["retenu"]
 
@@ -217,11 +220,11 @@ def criterion_scores(
     low = _scatter(size, levels.min())
     high = _scatter(size, levels.max())
     n_levels = _scatter(size, levels.size(), 0.0).astype(np.int64)
-    n_na = _scatter(size, found.loc[respondent & kind["na"]].groupby("pos").size(), 0.0)
+    n_na = _scatter(size, found.loc[respondent & kind["not_applicable"]].groupby("pos").size(), 0.0)
 
     retenu_level = _scatter(size, found.loc[is_retenu & has_level].set_index("pos")["level"])
     retenu_na = np.zeros(size, dtype=bool)
-    retenu_na[found.loc[is_retenu & kind["na"], "pos"].to_numpy(dtype=np.int64)] = True
+    retenu_na[found.loc[is_retenu & kind["not_applicable"], "pos"].to_numpy(dtype=np.int64)] = True
     review_rows = found.loc[column["review"] & has_level]
     review = _scatter(size, review_rows.set_index("pos")["level"])
 

@@ -21,6 +21,12 @@ erase what was already pulled. Tables::
 The views ``answer_log`` and ``action_log`` show the logs with their source
 and time. Only differences with the current state are appended: a pull that
 finds nothing new appends nothing.
+
+The file is the only copy of the answers' history, so (:mod:`capsync.store.safety`)
+an existing store is checked with ``PRAGMA quick_check`` before it is opened
+and refused, untouched, when damaged; each transaction that wrote something is
+followed by a copy to ``<data>/capsync-sauvegarde.sqlite``, the backup a
+damaged store's message points to.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,8 +44,9 @@ import numpy as np
 import pandas as pd
 
 from capsync.errors import CapsyncError
-from capsync.parse.grid import PLAN_FIELDS, ParsedGrid
-from capsync.store.record import TEXT, ChangeSummary, Recorder
+from capsync.parse.answers import PLAN_FIELDS, AnswerKind, ParsedGrid
+from capsync.store.record import ChangeSummary, Recorder
+from capsync.store.safety import check_integrity, guarded, keep_backup, storage_errors
 
 STORE_FILE = "capsync.sqlite"
 SCHEMA_VERSION = 1
@@ -125,22 +132,38 @@ def timestamp(at: dt.datetime) -> str:
     return at.isoformat(sep=" ", timespec="microseconds")
 
 
-def _where_collective(collective: str | None, column: str = "collective") -> tuple[str, tuple]:
+def _where_collective(
+    collective: str | None, column: str = "collective"
+) -> tuple[str, tuple[str, ...]]:
     return (f" WHERE {column} = ?", (collective,)) if collective else ("", ())
 
 
 class Store:
-    """The campaign's SQLite store; use as a context manager, or call :meth:`close`."""
+    """The campaign's SQLite store; use as a context manager, or call :meth:`close`.
 
-    def __init__(self, path: Path | str):
+    An existing file is checked before it is opened for writing, and a backup
+    is kept after each change (see :mod:`capsync.store.safety`); SQLite and OS
+    errors come out as :class:`~capsync.errors.DataFolderError` naming the file.
+    """
+
+    def __init__(self, path: Path | str, *, timeout: float = 30.0):
+        """Open (create, check, migrate) the store; ``timeout``: how long to wait, in
+        seconds, for another program that holds the file before giving up."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
         self._depth = 0
-        self._migrate()
+        with storage_errors(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path.is_file() and self.path.stat().st_size:
+                check_integrity(self.path)  # before any connection may write to it
+            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
+            try:
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                self.conn.execute("PRAGMA synchronous=NORMAL")
+                self.conn.execute("PRAGMA foreign_keys=ON")
+                self._migrate()
+            except BaseException:
+                self.conn.close()
+                raise
 
     @classmethod
     def open(cls, data_dir: Path | str) -> Store:
@@ -164,15 +187,19 @@ class Store:
                 f"La base {self.path} a été écrite par une version plus récente de capsync "
                 f"(schéma {version}) : mettez capsync à jour avant de l'utiliser."
             )
-        with self.transaction():
+        with self.transaction(backup=False):  # an empty store is not worth a backup
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self.conn.execute(statement)
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One transaction; nested calls join the outer one (a pull commits once)."""
+    def transaction(self, *, backup: bool = True) -> Iterator[None]:
+        """One transaction; nested calls join the outer one (a pull commits once).
+
+        Once the outer transaction has committed a change, the store is copied
+        to its backup (unless ``backup`` is False).
+        """
         if self._depth:
             self._depth += 1
             try:
@@ -180,19 +207,31 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        with storage_errors(self.path):
+            self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
+        changes = self.conn.total_changes
         try:
             yield
+            with storage_errors(self.path):
+                self.conn.execute("COMMIT")
         except BaseException:
-            self._depth = 0
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
-        self._depth = 0
-        self.conn.execute("COMMIT")
+        finally:
+            self._depth = 0
+        if backup and self.conn.total_changes != changes:
+            keep_backup(self.conn, self.path)
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not already (it may after a full disk)."""
+        if self.conn.in_transaction:
+            with suppress(sqlite3.Error):  # the error being raised says more than this one
+                self.conn.execute("ROLLBACK")
 
     # -- writing ---------------------------------------------------------------
 
+    @guarded
     def record_grid(
         self,
         collective: str,
@@ -213,6 +252,7 @@ class Store:
             recorder.source(version_token, content_hash)
         return summary
 
+    @guarded
     def touch_source(self, collective: str, structure: str, version_token: str) -> None:
         """The file was saved again with the same values: remember its new token only."""
         self.conn.execute(
@@ -220,6 +260,7 @@ class Store:
             (version_token, collective, structure),
         )
 
+    @guarded
     def start_run(self, command: str, collective: str | None, at: dt.datetime) -> int:
         cur = self.conn.execute(
             "INSERT INTO runs (command, collective, started_at) VALUES (?, ?, ?)",
@@ -227,6 +268,7 @@ class Store:
         )
         return int(cur.lastrowid or 0)
 
+    @guarded
     def finish_run(self, run_id: int, at: dt.datetime, summary: dict[str, Any]) -> None:
         self.conn.execute(
             "UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?",
@@ -235,6 +277,7 @@ class Store:
 
     # -- reading ---------------------------------------------------------------
 
+    @guarded
     def source_state(self, collective: str) -> dict[str, tuple[str, str]]:
         rows = self.conn.execute(
             "SELECT structure, version_token, content_hash FROM sources WHERE collective = ?",
@@ -242,14 +285,16 @@ class Store:
         )
         return {s: (token or "", digest or "") for s, token, digest in rows}
 
+    @guarded
     def current_answers(self, collective: str | None = None) -> pd.DataFrame:
         """One row per answered level cell (no texts, no cleared cells), sorted by grid."""
         columns, times = self._current(collective, texts=False)
         return _frame(columns, times, ANSWER_COLUMNS)
 
+    @guarded
     def answers_as_of(self, when: dt.datetime, collective: str | None = None) -> pd.DataFrame:
         """The answers as they stood at ``when``, rebuilt from the log."""
-        args: tuple = (timestamp(when),)
+        args: tuple[str, ...] = (timestamp(when),)
         extra = ""
         if collective:
             extra, args = " AND r.collective = ?", (*args, collective)
@@ -262,22 +307,25 @@ class Store:
                        r.recorded_at
                 FROM latest JOIN answers a ON a.id = latest.id
                 JOIN readings r ON r.id = a.reading_id
-                WHERE a.removed = 0 AND a.kind != '{TEXT}'
+                WHERE a.removed = 0 AND a.kind != '{AnswerKind.TEXT.value}'
                 ORDER BY r.collective, r.structure, a.criterion, a.column_key""",
             args,
         ).fetchall()
         return _answers_frame(rows)
 
+    @guarded
     def current_texts(self, collective: str | None = None) -> pd.DataFrame:
         """Justifications and tiers/pair comments as they stand now."""
         columns, times = self._current(collective, texts=True)
         return _frame(columns, times, TEXT_COLUMNS)
 
-    def _current(self, collective: str | None, texts: bool) -> tuple[dict[str, list], list[str]]:
+    def _current(
+        self, collective: str | None, texts: bool
+    ) -> tuple[dict[str, list[Any]], list[str]]:
         where, args = _where_collective(collective)
         names = TEXT_COLUMNS if texts else ANSWER_COLUMNS
         section = "texts" if texts else "levels"
-        columns: dict[str, list] = {name: [] for name in names}
+        columns: dict[str, list[Any]] = {name: [] for name in names}
         times: list[str] = []
         for coll, structure, state in self.conn.execute(
             f"SELECT collective, structure, state FROM cur_answers{where} "
@@ -299,6 +347,7 @@ class Store:
             columns["recorded_at"] += [offset + t for t in part["t"]] if offset else part["t"]
         return columns, times
 
+    @guarded
     def current_actions(self, collective: str | None = None) -> pd.DataFrame:
         where, args = _where_collective(collective)
         rows = self.conn.execute(
@@ -313,6 +362,7 @@ class Store:
         frame["recorded_at"] = _datetimes(frame["recorded_at"])
         return frame
 
+    @guarded
     def current_anomalies(self, collective: str | None = None) -> pd.DataFrame:
         where, args = _where_collective(collective)
         rows = self.conn.execute(
@@ -324,6 +374,7 @@ class Store:
         frame["found_at"] = _datetimes(frame["found_at"])
         return frame
 
+    @guarded
     def last_change(self, collective: str) -> dict[str, dt.datetime]:
         """When each structure's grid last brought a new answer, text or action."""
         rows = self.conn.execute(
@@ -336,6 +387,7 @@ class Store:
         )
         return {s: dt.datetime.fromisoformat(t) for s, t in rows}
 
+    @guarded
     def history(self, structure: str) -> list[HistoryEntry]:
         """Every change of the structure's cells, oldest first: answers, texts and plan rows."""
         entries: list[tuple[str, int, HistoryEntry]] = []
@@ -397,7 +449,7 @@ def _dt(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
-def _frame(columns: dict[str, list], times: list[str], names: list[str]) -> pd.DataFrame:
+def _frame(columns: dict[str, list[Any]], times: list[str], names: list[str]) -> pd.DataFrame:
     """A frame from column lists; recorded_at holds codes into ``times`` (parsed once each)."""
     codes = np.asarray(columns["recorded_at"], dtype="int64")
     data: dict[str, Any] = {name: columns[name] for name in names[:-1]}
@@ -416,7 +468,7 @@ def _datetimes(texts: list[str] | pd.Series) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(pd.to_datetime(index)).as_unit("us")
 
 
-def _answers_frame(rows: list[tuple]) -> pd.DataFrame:
+def _answers_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=ANSWER_COLUMNS)
     frame["level"] = frame["level"].astype("float64")
     frame["recorded_at"] = _datetimes(frame["recorded_at"])

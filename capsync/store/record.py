@@ -1,6 +1,6 @@
 """Appending one grid reading to the store: the diff against the current state.
 
-Split from :mod:`capsync.store` so that the store module keeps its API and its
+Split from :mod:`capsync.store.database` so that the store module keeps its API and its
 reads; this one holds the write path that a pull runs once per changed grid,
 written for speed (one ``executemany`` per grid, the current state of a grid
 as one JSON document read and written whole).
@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress
 
-from capsync.parse.grid import Action, Anomaly, ParsedGrid
+from capsync.parse.answers import Action, Anomaly, AnswerKind, ParsedGrid
 from capsync.workbook.grid_schema import ARCHIVE_SHEET, RESPONDENT_PREFIX
 
-TEXT = "text"  # the kind of a justification or a comment in the answers log
+Key = tuple[str, str]  # (criterion, column key)
+CellState = tuple[str, float | None, str, str]  # (kind, level, text, recorded_at)
+Event = tuple[str, str, str, float | None, str, str, str]  # criterion, column, kind, level,
+# text, sheet, cell: an Answer without its structure
+Removal = tuple[str, str, str, str, str]  # criterion, column, kind, sheet, cell
+ActionValues = tuple[str | None, ...]  # see _action_values
 
 
 @dataclass
@@ -43,7 +49,7 @@ class ChangeSummary:
         return self.added + self.changed + self.removed + self.actions
 
 
-def state_doc(state: dict[tuple[str, str], tuple]) -> str:
+def state_doc(state: dict[Key, CellState]) -> str:
     """{"at": [times], "levels": {column: [...]}, "texts": {column: [...]}}: compact, and
     read back into frames without a Python loop per cell."""
     if not state:
@@ -55,10 +61,10 @@ def state_doc(state: dict[tuple[str, str], tuple]) -> str:
     kinds, levels, texts, ats = zip(*values, strict=True)
     times = {at: i for i, at in enumerate(dict.fromkeys(ats))}
     codes = list(map(times.__getitem__, ats))
-    is_level = [kind != TEXT for kind in kinds]
+    is_level = [kind != AnswerKind.TEXT for kind in kinds]
     is_text = [not x for x in is_level]
 
-    def pick(mask: list[bool], *series: tuple | list) -> list[list]:
+    def pick(mask: list[bool], *series: Sequence[object]) -> list[list[object]]:
         return [list(compress(s, mask)) for s in series]
 
     doc = {
@@ -75,7 +81,7 @@ _LEVEL_PARTS = ("criterion", "column", "kind", "level", "text", "t")
 _TEXT_PARTS = ("criterion", "column", "text", "t")
 
 
-def _columns(values: list, names: tuple[str, ...]) -> dict[str, list]:
+def _columns(values: list[object], names: tuple[str, ...]) -> dict[str, list[object]]:
     return {name: list(values) for name in names}
 
 
@@ -113,13 +119,14 @@ class Recorder:
     def answers(self) -> ChangeSummary:
         parsed = self.parsed
         when = self.when
-        # (criterion, column, kind, level, text, sheet, cell): Answer without its structure
-        found = [a[1:] for a in parsed.answers]
+        found: list[Event] = [a[1:] for a in parsed.answers]
         found += [
-            (t.criterion, t.column, TEXT, None, t.text, t.sheet, t.cell) for t in parsed.texts
+            (t.criterion, t.column, AnswerKind.TEXT, None, t.text, t.sheet, t.cell)
+            for t in parsed.texts
         ]
         current = self._load_state()
         summary = ChangeSummary()
+        events: list[Event]
         if not current:  # a first reading: everything is new (the cold pull's fast path)
             events = found
             summary.added = len(found)
@@ -154,7 +161,7 @@ class Recorder:
             self._save_state(current)
         return summary
 
-    def _removals(self, current: dict[tuple[str, str], tuple], found: set) -> list[tuple]:
+    def _removals(self, current: dict[Key, CellState], found: set[Key]) -> list[Removal]:
         """Cells that were answered and are now empty, in a row and column that were read.
 
         A deleted row or column, or a cell now holding something unreadable, is not a
@@ -182,7 +189,7 @@ class Recorder:
             del current[key]
         return removals
 
-    def _load_state(self) -> dict[tuple[str, str], tuple]:
+    def _load_state(self) -> dict[Key, CellState]:
         """The grid's current cells: (criterion, column) → (kind, level, text, recorded_at)."""
         row = self.conn.execute(
             "SELECT state FROM cur_answers WHERE collective = ? AND structure = ?",
@@ -209,10 +216,10 @@ class Recorder:
         for crit, col, text, t in zip(
             texts["criterion"], texts["column"], texts["text"], texts["t"], strict=True
         ):
-            state[(crit, col)] = (TEXT, None, text, at[t])
+            state[(crit, col)] = (AnswerKind.TEXT, None, text, at[t])
         return state
 
-    def _save_state(self, state: dict[tuple[str, str], tuple]) -> None:
+    def _save_state(self, state: dict[Key, CellState]) -> None:
         """One JSON document per grid, column by column (see :func:`state_doc`)."""
         self.conn.execute(
             "INSERT OR REPLACE INTO cur_answers (collective, structure, state) VALUES (?, ?, ?)",
@@ -316,7 +323,7 @@ class Recorder:
 _CONTENT = 7  # the fields of _action_values that are content, not location
 
 
-def _action_values(action: Action) -> tuple:
+def _action_values(action: Action) -> ActionValues:
     echeance = action.echeance.isoformat() if action.echeance else None
     return (
         action.criterion,

@@ -18,6 +18,8 @@ from typing import Any
 
 import pandas as pd
 
+from capsync.store.safety import guarded, storage_errors
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sync_outputs (
     key TEXT PRIMARY KEY,
@@ -45,11 +47,20 @@ def content_hash(*parts: Any) -> str:
 
 
 class SyncState:
+    """The sync's memory, in its own tables of the store's file (opened after the store,
+    which checks the file first); errors come out in French like the store's."""
+
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
+        self.path = path
+        with storage_errors(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=30)
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.executescript(SCHEMA)
+            except BaseException:
+                self.db.close()
+                raise
 
     def close(self) -> None:
         self.db.close()
@@ -60,10 +71,12 @@ class SyncState:
     def __exit__(self, *_: object) -> None:
         self.close()
 
+    @guarded
     def hash_of(self, key: str) -> str | None:
         row = self.db.execute("SELECT hash FROM sync_outputs WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
+    @guarded
     def remember(self, key: str, value: str, at: dt.datetime) -> None:
         with self.db:
             self.db.execute(
@@ -73,10 +86,12 @@ class SyncState:
                 (key, value, at.isoformat(timespec="seconds")),
             )
 
+    @guarded
     def forget(self, key: str) -> None:
         with self.db:
             self.db.execute("DELETE FROM sync_outputs WHERE key = ?", (key,))
 
+    @guarded
     def record_scores(
         self, day: dt.date, collective: str, chapters: pd.DataFrame, overall: pd.DataFrame
     ) -> None:
@@ -95,6 +110,7 @@ class SyncState:
             )
             self.db.executemany("INSERT INTO sync_score_history VALUES (?, ?, ?, ?, ?)", rows)
 
+    @guarded
     def score_history(self, collective: str) -> pd.DataFrame:
         """Columns date, structure, chapter ("" = overall), score: what « Historique » shows."""
         frame = pd.read_sql_query(

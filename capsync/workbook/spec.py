@@ -192,7 +192,7 @@ class SheetSpec:
 
 @dataclass
 class WorkbookSpec:
-    """A whole workbook; ``metadata`` is its hidden identity (see :mod:`capsync.identity`)."""
+    """A whole workbook; ``metadata`` is its hidden identity (:mod:`capsync.workbook.identity`)."""
 
     title: str
     sheets: list[SheetSpec]

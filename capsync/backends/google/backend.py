@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +31,16 @@ import gspread
 import requests
 
 from capsync.backends.google import drive_layout as layout
+from capsync.backends.google.credentials import service_account_credentials
 from capsync.backends.google.drive import FOLDER_MIME, SPREADSHEET_MIME, DriveClient, DriveError
 from capsync.backends.google.http import GOOGLE_HOSTS, sheets_client
+from capsync.backends.google.listing import Entry, Listing
 from capsync.backends.google.quota import Clock, RequestBudget, RetryPolicy, Sleep, install
 from capsync.backends.google.reading import READ_FIELDS, raw_workbook, sheet_ids
 from capsync.backends.google.requests import render_requests
+from capsync.backends.google.sharing import grant_missing
 from capsync.campaign.config import Config, GoogleSettings
+from capsync.campaign.validation import Campaign
 from capsync.errors import BackendError, BackendUnavailable
 from capsync.workbook.refs import Kind, RawWorkbook, WorkbookRef
 from capsync.workbook.spec import WorkbookSpec
@@ -47,72 +50,19 @@ log = logging.getLogger("capsync")
 SHEETS_URL = "https://docs.google.com/spreadsheets/d/"
 LISTING_FIELDS = "id,name,mimeType,parents,version"
 _MIMES = {"ics": "text/calendar", "pdf": "application/pdf", "csv": "text/csv"}
-
-
-@dataclass
-class Entry:
-    """One file of the listing."""
-
-    id: str
-    name: str
-    version: str
-    pending: bool = False
-
-
-class Listing:
-    """The Drive tree as one ``files.list`` saw it: folders and workbooks by ref."""
-
-    def __init__(self, root: str, files: list[dict[str, Any]]):
-        self.root = root
-        folders = {f["id"]: f for f in files if f.get("mimeType") == FOLDER_MIME}
-        self.collective_folders: dict[str, str] = {}
-        self.subfolders: dict[tuple[str, str], str] = {}
-        for folder in folders.values():
-            if root in folder.get("parents", []):
-                self.collective_folders.setdefault(folder["name"], folder["id"])
-        by_id = {v: k for k, v in self.collective_folders.items()}
-        place: dict[str, tuple[str, str | None]] = {i: (c, None) for i, c in by_id.items()}
-        for folder in folders.values():
-            for parent in folder.get("parents", []):
-                if parent in by_id:
-                    key = (by_id[parent], folder["name"])
-                    self.subfolders.setdefault(key, folder["id"])
-                    place[folder["id"]] = (by_id[parent], folder["name"])
-        self.workbooks: dict[WorkbookRef, Entry] = {}
-        self.other: dict[tuple[str, str], Entry] = {}  # (parent id, name) → plain file
-        self.companions: dict[WorkbookRef, list[Entry]] = {}  # the .ics / .pdf of a workbook
-        for item in files:
-            if item.get("mimeType") == FOLDER_MIME:
-                continue
-            for parent in item.get("parents", []):
-                if parent not in place:
-                    continue
-                entry = Entry(item["id"], item["name"], str(item.get("version", "")))
-                if item.get("mimeType") != SPREADSHEET_MIME:
-                    self.other[(parent, item["name"])] = entry
-                    stem = item["name"].rsplit(".", 1)[0]  # « ailes-revel.pdf » → its workbook
-                    companion = layout.ref_for(*place[parent], f"[{stem}]")
-                    if companion is not None:
-                        self.companions.setdefault(companion[0], []).append(entry)
-                    continue
-                found = layout.ref_for(*place[parent], item["name"])
-                if found is None:
-                    log.warning("Drive file %r is not a capsync workbook; ignored", item["name"])
-                    continue
-                ref, entry.pending = found
-                known = self.workbooks.get(ref)
-                if known is None or (known.pending and not entry.pending):
-                    self.workbooks[ref] = entry
-                else:
-                    log.warning(
-                        "two Drive files for %s: kept %s, ignored %s", ref, known.id, item["id"]
-                    )
+_NO_XLSX = (
+    "Google Drive garde les classeurs en Google Sheets, pas en fichiers .xlsx : "
+    "impossible de {what}."
+)
 
 
 class GoogleBackend:
     """Workbooks as Google Sheets; see the module docstring for what each call costs."""
 
     name = "google"
+    files_are_xlsx = False  # Sheets are rendered request by request, never uploaded as .xlsx
+    parallel_workers = False  # each process would hold its own budget and exceed the quota
+    shares_with_people = True  # each file is shared with its readers and writers
 
     def __init__(
         self,
@@ -144,7 +94,7 @@ class GoogleBackend:
         self._sheet_ids: dict[str, list[int]] = {}  # file id → sheet ids it holds now
 
     @classmethod
-    def from_campaign(cls, campaign: Any, **options: Any) -> GoogleBackend:
+    def from_campaign(cls, campaign: Campaign, **options: Any) -> GoogleBackend:
         """The backend of ``campaign.config.backend.google`` (key path relative to the config)."""
         return google_backend(campaign.config, campaign.config_path.parent, **options)
 
@@ -253,9 +203,7 @@ class GoogleBackend:
         entry.pending = False
         entry.name = layout.file_name(spec.title, ref)
         if created and self.config is not None:
-            from capsync.backends.google.sharing import grant_missing
-
-            grant_missing(self, ref, self.config)
+            grant_missing(self.drive, entry.id, ref, self.config)
         log.debug("wrote %s on Google Drive (%d requests)", ref, len(rendered.requests))
 
     def _create(self, ref: WorkbookRef, spec: WorkbookSpec) -> Entry:
@@ -298,15 +246,15 @@ class GoogleBackend:
                 f"Sauvegarde impossible de {self.location(ref)} ({_why(exc)})."
             ) from exc
         log.info("backup of %s kept as %s", ref, name)
-        return SHEETS_URL + made["id"]
+        return SHEETS_URL + str(made["id"])
 
-    def write_file(self, ref: WorkbookRef, extension: str, data: bytes) -> str:
-        """Upload an .ics or .pdf beside the workbook (replacing the previous one); its id."""
-        parent = self.folder(ref.collective, ref.kind)
+    def write_file(self, ref: WorkbookRef, extension: str, data: bytes) -> None:
+        """Upload an .ics or .pdf beside the workbook (replacing the previous one)."""
         name = f"{layout.key_of(ref)}.{extension}"
-        known = self.listing().other.get((parent, name))
         mime = _MIMES.get(extension, "application/octet-stream")
         try:
+            parent = self.folder(ref.collective, ref.kind)
+            known = self.listing().other.get((parent, name))
             made = self.drive.upload(name, mime, data, [parent], known.id if known else None)
         except (DriveError, requests.RequestException) as exc:
             self._forget()
@@ -317,10 +265,17 @@ class GoogleBackend:
         if known is None:  # a new file: known to this listing, shared like its workbook
             self.listing().other[(parent, name)] = Entry(file_id, name, "")
             if self.config is not None:
-                from capsync.backends.google.sharing import grant_missing
+                grant_missing(self.drive, file_id, ref, self.config)
 
-                grant_missing(self, ref, self.config, file_id=file_id)
-        return file_id
+    def is_locked(self, ref: WorkbookRef) -> bool:
+        """Never: people edit the live sheet, and a replacement keeps their open tab working."""
+        return False
+
+    def read_bytes(self, ref: WorkbookRef) -> bytes:
+        raise BackendError(_NO_XLSX.format(what=f"lire {self.location(ref)} en fichier .xlsx"))
+
+    def write_bytes(self, ref: WorkbookRef, content: bytes) -> None:
+        raise BackendError(_NO_XLSX.format(what=f"remplacer {self.location(ref)} par un .xlsx"))
 
     def file_id(self, ref: WorkbookRef) -> str | None:
         entry = self._entry(ref)
@@ -348,8 +303,6 @@ def _why(exc: BaseException) -> str:
 
 def google_backend(config: Config, base: Path | None = None, **options: Any) -> GoogleBackend:
     """The backend of ``config.backend.google``, with the service account's key."""
-    from capsync.backends.google.credentials import service_account_credentials
-
     settings = config.backend.google
     credentials = service_account_credentials(settings, base)
     return GoogleBackend(settings, credentials, config=config, **options)

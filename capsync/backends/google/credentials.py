@@ -23,13 +23,18 @@ SCOPES = (
 
 def key_info(settings: GoogleSettings, base: Path | None = None) -> dict[str, Any]:
     """The service-account key as a dict, from ``credentials_file`` or ``credentials_env``."""
+    return _key(settings, base)[0]
+
+
+def _key(settings: GoogleSettings, base: Path | None) -> tuple[dict[str, Any], str]:
+    """The key and where it was found, in French (« la variable d'environnement X », a path)."""
     if settings.credentials_file:
         path = Path(settings.credentials_file)
         if base is not None and not path.is_absolute():
             path = base / path
         try:
             text = path.read_text(encoding="utf-8")
-        except OSError as exc:
+        except (OSError, UnicodeDecodeError) as exc:
             raise BackendError(
                 f"Clé du compte de service introuvable ou illisible : {path}."
             ) from exc
@@ -50,11 +55,22 @@ def key_info(settings: GoogleSettings, base: Path | None = None) -> dict[str, An
         raise BackendError(
             f"La clé ({source}) n'est pas celle d'un compte de service (type service_account)."
         )
-    return info
+    return info, source
 
 
 def service_account_credentials(settings: GoogleSettings, base: Path | None = None) -> Any:
+    """Credentials from the key; a key with missing fields or a damaged private key is said so,
+    naming where it was found and never what it holds."""
     from google.oauth2 import service_account
 
-    info = key_info(settings, base)
-    return service_account.Credentials.from_service_account_info(info, scopes=list(SCOPES))
+    info, source = _key(settings, base)
+    try:
+        # google-auth leaves this classmethod unannotated; it returns service_account.Credentials.
+        return service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
+            info, scopes=list(SCOPES)
+        )
+    except ValueError:  # google-auth's MalformedError, or the key's PEM that cannot be read
+        raise BackendError(
+            f"La clé du compte de service ({source}) est incomplète ou abîmée : téléchargez une "
+            "nouvelle clé JSON du compte de service dans la console Google Cloud."
+        ) from None

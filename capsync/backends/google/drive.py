@@ -14,6 +14,8 @@ from typing import Any
 
 import requests
 
+from capsync.errors import BackendError
+
 DRIVE = "https://www.googleapis.com/drive/v3"
 UPLOAD = "https://www.googleapis.com/upload/drive/v3"
 FOLDER_MIME = "application/vnd.google-apps.folder"
@@ -21,11 +23,15 @@ SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 PAGE_SIZE = 1000
 
 
-class DriveError(Exception):
-    """A Drive call answered an error (after the adapter's retries)."""
+class DriveError(BackendError):
+    """A Drive call answered an error (after the adapter's retries).
+
+    The backend turns it into a French message naming the workbook; should one
+    escape, it is still a :class:`~capsync.errors.CapsyncError` the CLI reports.
+    """
 
     def __init__(self, status: int, message: str):
-        super().__init__(f"HTTP {status}: {message}")
+        super().__init__(f"Google Drive a répondu {status} : {message}")
         self.status = status
         self.message = message
 
@@ -39,7 +45,7 @@ class DriveClient:
     def __init__(self, session: requests.Session):
         self.session = session
 
-    def _call(self, method: str, url: str, **kwargs: Any) -> Any:
+    def _call(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
         # A service account has no storage of its own: real deployments put the root folder
         # in a shared drive, which Drive only serves to calls that say they support them.
         kwargs["params"] = {**kwargs.get("params", {}), "supportsAllDrives": "true"}
@@ -52,7 +58,8 @@ class DriveClient:
             raise DriveError(response.status_code, message)
         if response.status_code == 204 or not response.content:
             return {}
-        return response.json()
+        answer: dict[str, Any] = response.json()
+        return answer
 
     def list_files(self, q: str, fields: str) -> Iterator[dict[str, Any]]:
         """Every file matching ``q``, 1000 per request."""
@@ -68,7 +75,8 @@ class DriveClient:
             if token:
                 params["pageToken"] = token
             page = self._call("GET", f"{DRIVE}/files", params=params)
-            yield from page.get("files", [])
+            files: list[dict[str, Any]] = page.get("files", [])
+            yield from files
             token = page.get("nextPageToken")
             if not token:
                 return
@@ -111,8 +119,11 @@ class DriveClient:
 
     def permissions(self, file_id: str) -> list[dict[str, Any]]:
         fields = "permissions(id,type,role,emailAddress,domain,permissionDetails(inherited))"
-        return self._call("GET", f"{DRIVE}/files/{file_id}/permissions",
-                          params={"fields": fields}).get("permissions", [])  # fmt: skip
+        answer = self._call(
+            "GET", f"{DRIVE}/files/{file_id}/permissions", params={"fields": fields}
+        )
+        permissions: list[dict[str, Any]] = answer.get("permissions", [])
+        return permissions
 
     def grant(self, file_id: str, email: str, role: str) -> dict[str, Any]:
         body = {"type": "user", "role": role, "emailAddress": email}

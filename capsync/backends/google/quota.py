@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
 
 log = logging.getLogger("capsync")
 
@@ -149,7 +149,7 @@ def may_retry_after_failure(method: str, url: str) -> bool:
 class ResilientAdapter(HTTPAdapter):
     """Wraps the session's adapter: budget before each try, bounded retries after faults."""
 
-    def __init__(self, inner: HTTPAdapter, budget: RequestBudget):
+    def __init__(self, inner: BaseAdapter, budget: RequestBudget):
         super().__init__()
         self.inner = inner
         self.budget = budget

@@ -17,6 +17,7 @@ it: that is what was typed, and a parse anomaly says what is expected.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from capsync.workbook.refs import RawWorkbook
@@ -73,7 +74,7 @@ def cell_value(cell: dict[str, Any]) -> Any:
     return None
 
 
-def raw_workbook(answer: dict[str, Any]) -> RawWorkbook:
+def raw_workbook(answer: Mapping[str, Any]) -> RawWorkbook:
     """Every sheet of the answer, in sheet order, trailing empty cells and rows dropped."""
     raw: RawWorkbook = {}
     for sheet in answer.get("sheets", []):
@@ -95,5 +96,5 @@ def raw_workbook(answer: dict[str, Any]) -> RawWorkbook:
     return raw
 
 
-def sheet_ids(answer: dict[str, Any]) -> list[int]:
+def sheet_ids(answer: Mapping[str, Any]) -> list[int]:
     return [s["properties"].get("sheetId", 0) for s in answer.get("sheets", [])]

@@ -11,21 +11,23 @@ The rule (docs/google.md):
 
 :func:`desired` and :func:`diff` are pure; :func:`audit` costs one
 ``permissions.list`` per workbook, :func:`fix` one request per change.
+
+This module is given what it works on — a :class:`DriveClient`, a file id, a
+:class:`SharedTree` (which the Google backend is) — and never imports the
+backend, which calls :func:`grant_missing` when it creates a file.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from capsync.backends.google.drive import DriveError
+from capsync.backends.google.drive import DriveClient, DriveError
+from capsync.backends.google.listing import Listing
 from capsync.campaign.config import Config
 from capsync.errors import BackendError
 from capsync.workbook.refs import Kind, WorkbookRef
-
-if TYPE_CHECKING:
-    from capsync.backends.google.backend import GoogleBackend
 
 log = logging.getLogger("capsync")
 
@@ -37,6 +39,19 @@ ROLE_LABELS = {
     "organizer": "gestionnaire",
     "owner": "propriétaire",
 }
+
+
+class SharedTree(Protocol):
+    """What the audit reads and changes: the Drive client, the account capsync runs as
+    (the owner of every file, never an over-share) and a fresh listing of the tree."""
+
+    @property
+    def drive(self) -> DriveClient: ...
+
+    @property
+    def email(self) -> str | None: ...
+
+    def refresh(self) -> Listing: ...
 
 
 def desired(config: Config, ref: WorkbookRef) -> dict[str, str]:
@@ -127,12 +142,12 @@ def diff(
     return found
 
 
-def audit(backend: GoogleBackend, config: Config) -> list[Finding]:
+def audit(tree: SharedTree, config: Config) -> list[Finding]:
     """Compare the permissions of every workbook, and of the .ics and .pdf files beside them,
     with the configuration (one read per file)."""
-    listing = backend.refresh()
+    listing = tree.refresh()
     known = who(config)
-    owners = frozenset({backend.email.lower()} if backend.email else set())
+    owners = frozenset({tree.email.lower()} if tree.email else set())
     configured = {c.id for c in config.collectives}
     found: list[Finding] = []
     files = [(ref, entry) for ref, entry in listing.workbooks.items()]
@@ -140,26 +155,26 @@ def audit(backend: GoogleBackend, config: Config) -> list[Finding]:
     for ref, entry in sorted(files, key=lambda item: (item[0], item[1].name)):
         wanted = desired(config, ref) if ref.collective in configured else {}
         try:
-            permissions = backend.drive.permissions(entry.id)
+            permissions = tree.drive.permissions(entry.id)
         except DriveError as exc:
             raise BackendError(f"Lecture des partages de {ref} impossible ({exc.status}).") from exc
         found += diff(ref, entry.id, permissions, wanted, known, owners)
     return found
 
 
-def fix(backend: GoogleBackend, findings: list[Finding]) -> list[str]:
+def fix(tree: SharedTree, findings: list[Finding]) -> list[str]:
     """Remove every over-share and grant what is missing; say what was done, in French."""
     done: list[str] = []
     for finding in findings:
         try:
             if finding.permission_id is not None:
-                backend.drive.revoke(finding.file_id, finding.permission_id)
+                tree.drive.revoke(finding.file_id, finding.permission_id)
                 done.append(f"Retiré — {finding.message}")
         except DriveError as exc:
             done.append(f"Échec ({exc.status}) — {finding.message}")
     for ref_file, email, role in _grants(findings):
         try:
-            backend.drive.grant(ref_file[1], email, role)
+            tree.drive.grant(ref_file[1], email, role)
             done.append(f"Ajouté — {ref_file[0]} : {email} ({ROLE_LABELS[role]})")
         except DriveError as exc:
             done.append(f"Échec ({exc.status}) — {ref_file[0]} : {email} ({ROLE_LABELS[role]})")
@@ -171,21 +186,14 @@ def _grants(findings: list[Finding]) -> list[tuple[tuple[WorkbookRef, str], str,
     return [((f.ref, f.file_id), f.email, f.role) for f in findings if f.permission_id is None]
 
 
-def grant_missing(
-    backend: GoogleBackend, ref: WorkbookRef, config: Config, file_id: str | None = None
-) -> None:
-    """Share a newly created workbook as the configuration says (one request per person).
+def grant_missing(drive: DriveClient, file_id: str, ref: WorkbookRef, config: Config) -> None:
+    """Share a newly created file as the configuration says for ``ref`` (one request per person).
 
-    With ``file_id``, share that file instead: the .ics or .pdf uploaded beside ``ref``
-    is read by the same people as the workbook."""
-    if file_id is None:
-        entry = backend.listing().workbooks.get(ref)
-        if entry is None:
-            return
-        file_id = entry.id
+    ``file_id`` is the workbook's, or the .ics / .pdf uploaded beside it: those are read
+    by the same people as the workbook."""
     for email, role in desired(config, ref).items():
         try:
-            backend.drive.grant(file_id, email, role)
+            drive.grant(file_id, email, role)
         except DriveError as exc:
             log.warning("could not share %s with %s (HTTP %d); the audit will say so",
                         ref, email, exc.status)  # fmt: skip

@@ -1,0 +1,112 @@
+"""What a sheet checks and protects: validations, conditional formats, protected ranges (pure).
+
+Each function returns one request of the batchUpdate that
+:func:`~capsync.backends.google.requests.render_requests` assembles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from capsync.backends.google.ranges import grid_range, runs
+from capsync.backends.google.styles import conditional_format, rgb
+from capsync.workbook.spec import (
+    EDITABLE_STYLES,
+    CellRange,
+    ConditionalFormat,
+    ConditionalKind,
+    DateValidation,
+    ListValidation,
+    SheetSpec,
+)
+
+Request = dict[str, Any]
+
+_SCALE_COLOURS = ("#F8696B", "#FFEB84", "#63BE7B")
+
+
+def validation_request(validation: ListValidation | DateValidation, sheet_id: int) -> Request:
+    if isinstance(validation, ListValidation):
+        rule: dict[str, Any] = {
+            "condition": {
+                "type": "ONE_OF_LIST",
+                "values": [{"userEnteredValue": choice} for choice in validation.choices],
+            },
+            "strict": validation.strict,
+            "showCustomUi": True,
+        }
+    else:
+        rule = {"condition": {"type": "DATE_IS_VALID"}, "strict": False}
+    if validation.message:
+        rule["inputMessage"] = validation.message
+    return {"setDataValidation": {"range": grid_range(validation.target, sheet_id), "rule": rule}}
+
+
+def conditional_request(conditional: ConditionalFormat, sheet_id: int, index: int) -> Request:
+    target = grid_range(conditional.target, sheet_id)
+    rule: dict[str, Any] = {"ranges": [target]}
+    if conditional.kind == ConditionalKind.COLOR_SCALE:
+        low, mid, high = (rgb(c) for c in _SCALE_COLOURS)
+        middle = (conditional.minimum + conditional.maximum) / 2
+        points = (
+            ("minpoint", conditional.minimum, low),
+            ("midpoint", middle, mid),
+            ("maxpoint", conditional.maximum, high),
+        )
+        rule["gradientRule"] = {
+            key: {"type": "NUMBER", "value": _num(value), "colorStyle": {"rgbColor": colour}}
+            for key, value, colour in points
+        }
+    else:
+        text = conditional.text
+        if text.startswith("="):  # a TEXT_EQ value starting with = would be a formula
+            first = conditional.target
+            corner = CellRange(first.first_row, first.first_col, first.first_row, first.first_col)
+            quoted = text.replace('"', '""')
+            condition = {
+                "type": "CUSTOM_FORMULA",
+                "values": [{"userEnteredValue": f'={corner.a1()}="{quoted}"'}],
+            }
+        else:
+            condition = {"type": "TEXT_EQ", "values": [{"userEnteredValue": text}]}
+        rule["booleanRule"] = {
+            "condition": condition,
+            "format": conditional_format(conditional.style),
+        }
+    return {"addConditionalFormatRule": {"rule": rule, "index": index}}
+
+
+def _num(value: float) -> str:
+    """InterpolationPoint values are strings; « 4 » rather than « 4.0 »."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def editable_rectangles(sheet: SheetSpec) -> list[CellRange]:
+    """The INPUT / INPUT_DATE cells of the sheet as few rectangles as possible."""
+    width = sheet.width
+    open_: dict[tuple[int, int], int] = {}  # (first col, last col) → first row
+    done: list[CellRange] = []
+    for r in range(len(sheet.rows)):
+        cols = [c for c in range(width) if sheet.style_at(r, c) in EDITABLE_STYLES]
+        spans = {(a, b - 1) for a, b in runs(cols)}
+        for span in [s for s in open_ if s not in spans]:
+            done.append(CellRange(open_.pop(span), span[0], r - 1, span[1]))
+        for span in spans:
+            open_.setdefault(span, r)
+    for span, first in open_.items():
+        done.append(CellRange(first, span[0], len(sheet.rows) - 1, span[1]))
+    return sorted(done, key=lambda a: (a.first_row, a.first_col))
+
+
+def protection_request(sheet: SheetSpec, sheet_id: int, editors: Sequence[str]) -> Request:
+    """The whole sheet editable by the service account only, except the INPUT cells."""
+    protected: dict[str, Any] = {
+        "range": {"sheetId": sheet_id},
+        "description": f"capsync : « {sheet.name} » est tenu à jour par la synchronisation",
+        "warningOnly": False,
+        "unprotectedRanges": [grid_range(a, sheet_id) for a in editable_rectangles(sheet)],
+    }
+    if editors:
+        protected["editors"] = {"users": list(editors)}
+    return {"addProtectedRange": {"protectedRange": protected}}

@@ -1,0 +1,177 @@
+"""Keeping the SQLite store safe: an integrity check at open, one backup, errors in French.
+
+The store is the only copy of the answers' history (a grid only holds its
+present), so:
+
+- an existing store is checked with ``PRAGMA quick_check`` on a read-only
+  connection before anything else opens it; a damaged file, or one that is
+  not a database at all, raises :class:`StoreDamaged` and nothing is written
+  to it;
+- after each transaction that changed something (a pull that appended
+  answers), the store is copied with SQLite's backup API to
+  ``<data>/capsync-sauvegarde.sqlite``: written beside it under a temporary
+  name, then renamed over the previous copy, so a crash keeps the previous
+  backup. This is the « last good backup » a damaged store's message names,
+  after checking it too;
+- every ``sqlite3.Error`` and ``OSError`` met on the store becomes a
+  :class:`DataFolderError` naming the file and what to do (read-only folder,
+  full disk, a program holding the file).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
+
+from capsync.atomic import TEMP_PREFIX, TEMP_SUFFIX
+from capsync.errors import (
+    DataFolderError,
+    StoreDamaged,
+    data_folder_error,
+    disk_full_message,
+    no_rights_message,
+)
+
+log = logging.getLogger("capsync")
+
+BACKUP_SUFFIX = "-sauvegarde"  # capsync.sqlite → capsync-sauvegarde.sqlite
+
+_DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+_NO_RIGHTS = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM}
+_BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+
+
+def backup_path(path: Path) -> Path:
+    """Where the backup of the store at ``path`` is kept: beside it, « -sauvegarde » added."""
+    return path.with_name(f"{path.stem}{BACKUP_SUFFIX}{path.suffix}")
+
+
+def _code(exc: sqlite3.Error) -> int:
+    """The primary SQLite result code of an error (extended codes carry it in the low byte)."""
+    return (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+
+
+def sqlite_error(exc: sqlite3.Error, path: Path) -> DataFolderError:
+    """The French error for a ``sqlite3.Error`` met on the store at ``path``."""
+    code = _code(exc)
+    if code in _DAMAGED:
+        return StoreDamaged(path, last_good_backup(path))
+    if code in _NO_RIGHTS:
+        return DataFolderError(no_rights_message(path), path)
+    if code == sqlite3.SQLITE_FULL:
+        return DataFolderError(disk_full_message(path), path)
+    if code in _BUSY:
+        return DataFolderError(
+            f"La base {path} est occupée par un autre programme (un outil qui l'a ouverte ?) : "
+            "fermez-le, puis relancez la commande.",
+            path,
+        )
+    return DataFolderError(
+        f"La base {path} n'a pas pu être lue ou écrite ({exc}) : vérifiez le disque et le "
+        "dossier de données, puis relancez la commande.",
+        path,
+    )
+
+
+@contextmanager
+def storage_errors(path: Path) -> Iterator[None]:
+    """Translate what SQLite and the OS raise about the store into a :class:`DataFolderError`."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise sqlite_error(exc, path) from exc
+    except OSError as exc:
+        raise data_folder_error(exc, path) from exc
+
+
+class _OnStore(Protocol):
+    @property
+    def path(self) -> Path: ...
+
+
+S = TypeVar("S", bound=_OnStore)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def guarded(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:
+    """A method of an object on the store whose SQLite and OS errors come out in French."""
+
+    @functools.wraps(method)
+    def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with storage_errors(self.path):
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+def passes_quick_check(path: Path) -> bool:
+    """Whether the database at ``path`` passes ``PRAGMA quick_check``, read without writing.
+
+    False for a damaged file or one that is not a database; any other failure
+    (no right to read, say) is raised for the caller to translate.
+    """
+    # Without a -wal file, the file alone is the database: read it as immutable, which
+    # creates no -wal or -shm file beside it. With one, SQLite must read it too.
+    wal = path.with_name(f"{path.name}-wal").exists()
+    options = "mode=ro" if wal else "mode=ro&immutable=1"
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True)
+    try:
+        rows = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        if _code(exc) in _DAMAGED:
+            return False
+        raise
+    finally:
+        conn.close()
+    return rows == [("ok",)]
+
+
+def check_integrity(path: Path) -> None:
+    """Raise :class:`StoreDamaged` unless the existing store at ``path`` passes its check."""
+    if not passes_quick_check(path):
+        raise StoreDamaged(path, last_good_backup(path))
+
+
+def last_good_backup(path: Path) -> Path | None:
+    """The store's backup when it exists and passes its own check, else None."""
+    backup = backup_path(path)
+    try:
+        return backup if backup.is_file() and passes_quick_check(backup) else None
+    except (sqlite3.Error, OSError):
+        return None
+
+
+def keep_backup(conn: sqlite3.Connection, path: Path) -> None:
+    """Copy the store (through ``conn``) over its backup; a failure is logged, never raised.
+
+    The copy is a plain single-file database (no WAL), so it can be copied back
+    by hand; a failed or interrupted copy leaves the previous backup in place.
+    """
+    target = backup_path(path)
+    try:
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        log.warning("store backup %s not written: %s", target, exc)
+        return
+    tmp = Path(name)
+    try:
+        copy = sqlite3.connect(tmp)
+        try:
+            conn.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            copy.close()
+        os.replace(tmp, target)
+    except (sqlite3.Error, OSError) as exc:
+        log.warning("store backup %s not written: %s", target, exc)
+    finally:
+        tmp.unlink(missing_ok=True)

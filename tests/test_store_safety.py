@@ -1,0 +1,185 @@
+"""The store's safety net: its backup, and its errors in French (real SQLite files)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from capsync.errors import DataFolderError, StoreDamaged, data_folder_error
+from capsync.parse.answers import ParsedGrid
+from capsync.store.database import STORE_FILE, Store
+from capsync.store.sync_state import SyncState
+
+from .test_parse import chapter, parse, row, workbook
+
+T1 = dt.datetime(2026, 3, 1, 10, 0)
+T2 = dt.datetime(2026, 3, 8, 10, 0)
+BACKUP = "capsync-sauvegarde.sqlite"
+
+
+def grid(level: object, justification: str = "PV du CA") -> ParsedGrid:
+    return parse(workbook(chapter(row("1.1.1", level, texts=(justification, None)))))
+
+
+def levels(store: Store) -> list[tuple[str, str, float]]:
+    frame = store.current_answers()
+    return list(zip(frame.criterion, frame.column, frame.level, strict=True))
+
+
+def test_a_change_is_backed_up_and_the_backup_reads_back_the_same(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        assert not (tmp_path / BACKUP).exists()  # a new, empty store is not worth one
+        with store.transaction():
+            store.record_grid("test-na", "aci-une", grid(3), "tok1", "h1", T1)
+        expected = levels(store)
+    copy = tmp_path / "restored"
+    copy.mkdir()
+    shutil.copy(tmp_path / BACKUP, copy / STORE_FILE)  # one file: no -wal needed beside it
+    with Store.open(copy) as restored:
+        assert levels(restored) == expected == [("1.1.1", "r:sophie", 3.0)]
+        assert restored.current_texts()["text"].tolist() == ["PV du CA"]
+
+
+def test_the_backup_follows_each_transaction_that_wrote(tmp_path: Path) -> None:
+    backup = tmp_path / BACKUP
+    with Store.open(tmp_path) as store:
+        store.record_grid("test-na", "aci-une", grid(3), "tok1", "h1", T1)
+        first = (backup.read_bytes(), backup.stat().st_mtime_ns)
+        with store.transaction():  # a transaction that only reads, as a pull finding nothing
+            assert store.source_state("test-na") == {"aci-une": ("tok1", "h1")}
+        assert (backup.read_bytes(), backup.stat().st_mtime_ns) == first
+        store.record_grid("test-na", "aci-une", grid(4), "tok3", "h2", T2)
+    with sqlite3.connect(backup) as conn:
+        assert conn.execute(
+            "SELECT level FROM answers WHERE kind = 'level' ORDER BY id"
+        ).fetchall() == [(3.0,), (4.0,)]
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [BACKUP, STORE_FILE]  # no temporary
+
+
+def test_a_full_store_says_so_keeps_what_it_had_and_its_backup(tmp_path: Path) -> None:
+    path = tmp_path / STORE_FILE
+    with Store.open(tmp_path) as store:
+        store.record_grid("test-na", "aci-une", grid(3), "tok1", "h1", T1)
+        backup = (tmp_path / BACKUP).read_bytes()
+        pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+        store.conn.execute(f"PRAGMA max_page_count = {pages}")  # the disk is now full
+        with pytest.raises(DataFolderError) as caught:
+            store.record_grid("test-na", "aci-une", grid(4, "x" * 100_000), "tok2", "h2", T2)
+        assert levels(store) == [("1.1.1", "r:sophie", 3.0)]
+        assert store.current_texts()["text"].tolist() == ["PV du CA"]
+    assert str(caught.value) == (
+        f"Impossible d'écrire {path} : le disque est plein. Libérez de la place, "
+        "puis relancez la commande."
+    )
+    assert caught.value.path == path
+    assert (tmp_path / BACKUP).read_bytes() == backup
+
+
+def test_the_sync_state_reports_a_damaged_file_like_the_store(tmp_path: Path) -> None:
+    path = tmp_path / STORE_FILE
+    path.write_bytes(b"ceci n'est pas une base SQLite" * 200)
+    with pytest.raises(StoreDamaged) as caught:
+        SyncState(path)
+    assert caught.value.path == path and caught.value.backup is None
+    assert str(caught.value).startswith(f"Base endommagée : {path} ne passe pas le contrôle")
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (errno.EACCES, "Impossible d'écrire {file} : le dossier {folder} est en lecture seule "
+         "ou capsync n'a pas le droit d'y écrire. Donnez-lui ce droit (ou choisissez un autre "
+         "dossier avec backend.data_dir dans la configuration), puis relancez la commande."),
+        (errno.EROFS, "Impossible d'écrire {file} : le dossier {folder} est en lecture seule "
+         "ou capsync n'a pas le droit d'y écrire. Donnez-lui ce droit (ou choisissez un autre "
+         "dossier avec backend.data_dir dans la configuration), puis relancez la commande."),
+        (errno.ENOSPC, "Impossible d'écrire {file} : le disque est plein. Libérez de la place, "
+         "puis relancez la commande."),
+        (errno.EIO, "Impossible d'utiliser {file} (erreur de lecture ou d'écriture du disque) "
+         ": vérifiez ce fichier et son dossier, puis relancez la commande."),
+        (errno.ELOOP, "Impossible d'utiliser {file} (Too many levels of symbolic links) : "
+         "vérifiez ce fichier et son dossier, puis relancez la commande."),
+    ],
+)  # fmt: skip
+def test_an_os_error_in_the_data_folder_names_the_file_that_failed(
+    tmp_path: Path, code: int, expected: str
+) -> None:
+    failed = tmp_path / "occitanie" / "tableau-de-bord.xlsx"
+    exc = OSError(code, os.strerror(code), str(failed))
+    error = data_folder_error(exc, tmp_path)
+    assert str(error) == expected.format(file=failed, folder=failed.parent)
+    assert error.path == failed
+
+
+def test_a_store_held_by_another_program_says_so(tmp_path: Path) -> None:
+    path = tmp_path / STORE_FILE
+    Store(path).close()
+    other = sqlite3.connect(path, isolation_level=None)  # a tool with a write open
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with Store(path, timeout=0.1) as store, pytest.raises(DataFolderError) as caught:
+            store.record_grid("test-na", "aci-une", grid(3), "tok1", "h1", T1)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert str(caught.value) == (
+        f"La base {path} est occupée par un autre programme (un outil qui l'a ouverte ?) : "
+        "fermez-le, puis relancez la commande."
+    )
+
+
+def test_a_backup_that_cannot_be_written_does_not_lose_the_change(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / BACKUP).mkdir()  # something in the way of the backup
+    with Store.open(tmp_path) as store:
+        store.record_grid("test-na", "aci-une", grid(3), "tok1", "h1", T1)
+        assert levels(store) == [("1.1.1", "r:sophie", 3.0)]
+    [warning] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.startswith(f"store backup {tmp_path / BACKUP} not written: [Errno 21]")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [BACKUP, STORE_FILE]  # no temporary
+
+
+def cut_short(data: bytes) -> bytes:
+    """A copy interrupted after its first page."""
+    return data[:4096]
+
+
+def last_page_overwritten(data: bytes) -> bytes:
+    """A bad sector: the file opens, and only reading that page, or the check, finds it."""
+    return data[:-4096] + b"\xff" * 4096
+
+
+@pytest.mark.parametrize("damage", [cut_short, last_page_overwritten])
+def test_a_damaged_store_is_refused_untouched_and_its_good_backup_named(
+    tmp_path: Path, damage: Callable[[bytes], bytes]
+) -> None:
+    path = tmp_path / STORE_FILE
+    with Store(path) as store:
+        store.record_grid("test-na", "aci-une", grid(3), "tok1", "h1", T1)
+    path.write_bytes(damage(path.read_bytes()))
+    damaged = path.read_bytes()
+    with pytest.raises(StoreDamaged) as caught:
+        Store(path)
+    assert (caught.value.path, caught.value.backup) == (path, tmp_path / BACKUP)
+    assert path.read_bytes() == damaged
+    assert sorted(p.name for p in tmp_path.iterdir()) == [BACKUP, STORE_FILE]
+
+
+def test_a_store_in_a_folder_that_cannot_exist_names_it(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("un fichier", encoding="utf-8")
+    path = tmp_path / "notes.txt" / "data" / STORE_FILE
+    with pytest.raises(DataFolderError) as caught:
+        Store(path)
+    assert str(caught.value) == (
+        f"Impossible d'utiliser {path.parent} (un élément du chemin est un fichier et non un "
+        "dossier) : vérifiez ce fichier et son dossier, puis relancez la commande."
+    )
