@@ -1,171 +1,157 @@
-"""Requests and simulated time per cycle on the Google backend, against the local test server.
+"""Requests and simulated time of each step on the Google backend, against the test server.
 
-Run by hand: ``python -m bench.bench_google 20 550``. The server runs in-process
-with a manual clock that the backend's quota budget advances when it waits, so
-"simulated time" is what the same cycle would take against Google's quotas
-(60 reads / 60 writes per minute; capsync budgets 50). Figures for: first
-generation, cold pull, a pull with nothing changed, a pull with 10 % of the
-grids changed — next to a plain gspread script that opens each spreadsheet and
-reads each worksheet.
+Run by hand, never in CI::
+
+    .venv/bin/python -m bench.bench_google [--structures 550] [--changed 10]
+
+The campaign is the synthetic network of ``bench_local.py``: the real example
+référentiel, 550 structures of 8 respondents in 11 collectifs of 50. The test server
+runs in this process with Google's quotas — Sheets 60 reads and 60 writes a minute per
+user, Drive 12,000 queries a minute per user, counted apart — and a manual clock that
+capsync's request budget advances when it waits, so ``simulated_s`` is what the step
+would take against Google. People's own typing is not capsync's budget: it is done with
+the quota off, between steps.
+
+One JSON line per step: ``{"step", "requests", "by_method", "simulated_s", ...}``:
+
+- first generation (every grid created and shared);
+- first full cycle with outputs: every grid read, dashboards and calendars written,
+  and, on the day a regroupement's window opens, every structure's restitution
+  (workbook + PDF);
+- nothing changed: the next cycle;
+- k changed grids: k structures each change one answer, then a cycle (its ``reads``
+  count must stay ≤ k + 2).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import gspread
+import yaml
 from google.oauth2.credentials import Credentials
 
 from capsync.backends.google import GoogleBackend
 from capsync.backends.google.http import sheets_client
-from capsync.campaign.config import GoogleSettings
+from capsync.campaign.validation import Campaign, load_campaign
 from capsync.jobs.generate import generate
-from capsync.jobs.pull import pull
+from capsync.jobs.sync import run_cycle
 from capsync.store.database import Store
+from capsync.store.sync_state import SyncState
+from capsync.workbook.grid_schema import COL_RETAINED, FIRST_DATA_ROW, KEY_ROW
 from capsync.workbook.refs import Kind, WorkbookRef
 from tests.google_api.limits import ManualClock
 from tests.google_api.server import GoogleApiServer
 from tests.google_api.state import State
-from tests.grid_campaign import config, write_campaign
 
-NOW = dt.datetime(2026, 3, 2, 9, 0)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_local import synthetic_config
+from bench_sync import regroupement_day
 
-
-def campaign_of(n: int, folder: Path) -> Any:
-    cfg = config()
-    template = cfg["collectives"][0]
-    collectives = []
-    per = 14
-    for c in range((n + per - 1) // per):
-        coll = {**template, "id": f"coll-{c:02d}", "structures": []}
-        for s in range(c * per, min(n, (c + 1) * per)):
-            coll["structures"].append(
-                {
-                    "id": f"s-{s:03d}",
-                    "name": f"Structure {s}",
-                    "type": "ACI",
-                    "contacts": [f"contact{s}@example.org"],
-                }
-            )
-        collectives.append(coll)
-    cfg["collectives"] = collectives
-    return write_campaign(folder, cfg=cfg)
+GENERATED = dt.datetime(2026, 3, 2, 9, 0)
+TARGETS = {
+    "first generation": "≤ 900 s simulated",
+    "first full cycle with outputs": "≤ 1200 s simulated",
+    "nothing changed": "≤ 2 requests",
+}
 
 
-def measure(server: GoogleApiServer, clock: ManualClock, label: str, action: Any) -> dict[str, Any]:
-    server.state.stats.reset()
-    start_clock, start_wall = clock(), time.perf_counter()
+def google_campaign(folder: Path, n: int, endpoint: str) -> Campaign:
+    """The synthetic campaign with its backend switched to the local Google server."""
+    path = synthetic_config(folder, n)
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config["backend"] = {
+        "kind": "google",
+        "data_dir": "data",
+        "google": {"endpoint": endpoint, "requests_per_minute": 50},
+    }
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
+    return load_campaign(path)
+
+
+def measure(server: GoogleApiServer, clock: ManualClock, step: str, action: Callable[[], Any]
+            ) -> dict[str, Any]:  # fmt: skip
+    stats = server.state.stats
+    stats.reset()
+    start, wall = clock(), time.perf_counter()
     action()
+    snapshot = stats.snapshot()
     return {
-        "step": label,
-        "requests": server.state.stats.total,
-        "by_method": dict(server.state.stats.by_method),
-        "simulated_s": round(clock() - start_clock, 1),
-        "wall_s": round(time.perf_counter() - start_wall, 1),
+        "step": step,
+        "requests": stats.total,
+        "by_method": dict(sorted(snapshot["by_method"].items())),
+        "simulated_s": round(clock() - start, 1),
+        "by_api": snapshot["by_api"],
+        "reads": snapshot["by_kind"].get("read", 0),
+        "errors": {k: v for k, v in snapshot["by_status"].items() if int(k) >= 400},
+        "wall_s": round(time.perf_counter() - wall, 1),
     }
 
 
-def run(n: int) -> Iterator[dict[str, Any]]:
+def type_answers(server: GoogleApiServer, backend: GoogleBackend, refs: list[WorkbookRef],
+                 level: str) -> None:  # fmt: skip
+    """Each structure's contact types one « Niveau retenu » in its grid, in the browser."""
+    person = sheets_client(Credentials(token="person"), endpoint=server.url)
+    server.state.quota.enabled = False
+    try:
+        for ref in refs:
+            raw = backend.read(ref)
+            sheet = next(name for name, rows in raw.items()
+                         if len(rows) > KEY_ROW and COL_RETAINED in rows[KEY_ROW])  # fmt: skip
+            column = raw[sheet][KEY_ROW].index(COL_RETAINED)
+            book = person.open_by_key(backend.file_id(ref))
+            book.worksheet(sheet).update_cell(FIRST_DATA_ROW + 1, column + 1, level)
+    finally:
+        server.state.quota.enabled = True
+        server.state.quota.reset()
+
+
+def run(n: int, changed: int) -> Iterator[dict[str, Any]]:
     clock = ManualClock()
     server = GoogleApiServer(State(clock=clock)).start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            camp = campaign_of(n, Path(tmp))
-            settings = GoogleSettings(endpoint=server.url, requests_per_minute=50)
+            camp = google_campaign(Path(tmp), n, server.url)
+            settings, token = camp.config.backend.google, Credentials(token="t")
+            backend = GoogleBackend(settings, token, config=camp.config, clock=clock,
+                                    sleep=clock.advance)  # fmt: skip
+            refs = [WorkbookRef(c.id, Kind.GRID, s.id)
+                    for c in camp.config.collectives for s in c.structures]  # fmt: skip
+            yield measure(server, clock, "first generation",
+                          lambda: generate(camp, backend, workers=1, now=GENERATED))  # fmt: skip
+            type_answers(server, backend, refs, "2")
+            day = regroupement_day(camp.config_path)
+            with Store(Path(tmp) / "s.sqlite") as store, SyncState(Path(tmp) / "st.sqlite") as st:
 
-            def backend() -> GoogleBackend:
-                token = Credentials(token="t")
-                return GoogleBackend(
-                    settings, token, config=camp.config, clock=clock, sleep=clock.advance
-                )
+                def cycle(minutes: int) -> Callable[[], Any]:
+                    moment = day + dt.timedelta(minutes=minutes)
+                    return lambda: run_cycle(camp, backend, store, st, now=moment)
 
-            first = backend()
-            yield (
-                measure(
-                    server,
-                    clock,
-                    "first generation",
-                    lambda: generate(camp, first, workers=1, now=NOW),
-                )
-            )
-            store = Store(Path(tmp) / "s.sqlite")
-            cold = backend()  # a new process: nothing cached
-            yield (
-                measure(
-                    server, clock, "cold pull", lambda: pull(camp, cold, store, now=NOW, workers=1)
-                )
-            )
-            yield (
-                measure(
-                    server,
-                    clock,
-                    "nothing changed",
-                    lambda: pull(camp, cold, store, now=NOW, workers=1),
-                )
-            )
-            person = sheets_client(Credentials(token="person"), endpoint=server.url)
-            server.state.quota.enabled = False  # people's typing is not capsync's budget
-            refs = [
-                WorkbookRef(c.id, Kind.GRID, s.id)
-                for c in camp.config.collectives
-                for s in c.structures
-            ]
-            changed = refs[::10]
-            for ref in changed:
-                person.open_by_key(cold.file_id(ref)).worksheet("Chapitre 1").update_acell(
-                    "F4", "3"
-                )
-            server.state.quota.enabled = True
-            clock.advance(60)  # people type between two cycles; their requests are not capsync's
-            server.state.quota.reset()
-            yield (
-                measure(
-                    server,
-                    clock,
-                    f"{len(changed)} changed (10 %)",
-                    lambda: pull(camp, cold, store, now=NOW, workers=1),
-                )
-            )
-            ids = [cold.file_id(r) for r in refs]
-            plain = sheets_client(Credentials(token="t"), endpoint=server.url)
-
-            def gspread_script() -> None:
-                for file_id in ids:
-                    for _ in range(100):
-                        try:
-                            book = plain.open_by_key(file_id)
-                            for ws in book.worksheets():
-                                ws.get_all_values()
-                            break
-                        except gspread.exceptions.APIError:  # 429: wait as a naive script would
-                            clock.advance(10)
-
-            yield (measure(server, clock, "plain gspread: open + read every sheet", gspread_script))
-            store.close()
+                yield measure(server, clock, "first full cycle with outputs", cycle(0))
+                clock.advance(900)
+                yield measure(server, clock, "nothing changed", cycle(15))
+                type_answers(server, backend, refs[:: max(1, len(refs) // changed)][:changed], "3")
+                clock.advance(900)
+                yield measure(server, clock, f"{changed} changed grids", cycle(30))
     finally:
         server.stop()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("sizes", nargs="*", type=int, default=[20])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--structures", type=int, default=550)
+    parser.add_argument("--changed", type=int, default=10)
     args = parser.parse_args()
-    for n in args.sizes:
-        print(f"\n## {n} structures", flush=True)
-        print("| step | requests | simulated time (s) | wall (s) | by method |")
-        print("|---|---|---|---|---|")
-        for row in run(n):
-            methods = ", ".join(f"{k} {v}" for k, v in sorted(row["by_method"].items()))
-            cells = [row["step"], row["requests"], row["simulated_s"], row["wall_s"], methods]
-            print("| " + " | ".join(str(c) for c in cells) + " |", flush=True)
+    for row in run(args.structures, args.changed):
+        print(json.dumps(row, ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

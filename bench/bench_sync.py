@@ -5,9 +5,14 @@ respondents in 11 collectifs, every grid filled), then measures, each case in
 a fresh process so that its peak memory is its own:
 
 - a cold cycle (empty store: pull 550 grids, score, write 11 dashboards,
-  11 calendars and .ics, 550 restitutions as .xlsx and .pdf);
+  11 calendars and .ics; restitutions are documents of events, so a cold
+  cycle outside any event's window produces none);
 - a cycle where nothing changed (the daemon's common case);
-- a cycle after 10 % of the grids changed (one answer each);
+- a cycle after 1 grid changed, and after 10 % of the grids changed (one answer
+  each): the files rewritten must grow with the grids changed (O(k));
+- a regroupement's restitutions: every structure's, on the day its window opens;
+- a bare python-calamine pass over the same grids, measured in the same run, so
+  that the cold sync is given as a ratio of it (target: ≤ 6×);
 - the wall time of the ``capsync -q sync`` command with nothing changed,
   start-up included.
 
@@ -31,8 +36,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_pull import build
 
+BENCH_NOW = dt.datetime(2026, 4, 1, 9, 0)  # no event of the synthetic calendars is due
 
-def measure(config: Path) -> dict[str, float]:
+
+def measure(config: Path, now: dt.datetime = BENCH_NOW) -> dict[str, float]:
     """One sync cycle, in this (fresh) process."""
     from capsync.backends.local import LocalBackend
     from capsync.campaign.validation import load_campaign
@@ -46,15 +53,19 @@ def measure(config: Path) -> dict[str, float]:
     backend = LocalBackend(campaign.data_dir)
     with Store.open(campaign.data_dir) as store, SyncState(state_path(campaign.data_dir)) as st:
         t0 = time.perf_counter()
-        report = run_cycle(campaign, backend, store, st, now=dt.datetime.now())
+        report = run_cycle(campaign, backend, store, st, now=now)
         seconds = time.perf_counter() - t0
     written = sum(len(c.written) for c in report.collectives)
+    to_fix = sum(1 for c in report.collectives for w in c.written if "a-corriger" in w)
     assert report.ok, report.errors
     return {
         "seconds": seconds,
         "load_config_seconds": loaded,
         "grids_read": report.pull.read if report.pull else 0,
         "outputs_written": written,
+        "produced": len(report.produced()),
+        "to_fix": to_fix,
+        "anomalies": float(len(report.pull.anomalies) if report.pull else 0),
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -74,8 +85,9 @@ def change_some(config: Path, share: float) -> int:
     return len(chosen)
 
 
-def _run(config: Path) -> dict[str, float]:
+def _run(config: Path, now: dt.datetime = BENCH_NOW) -> dict[str, float]:
     args = [sys.executable, __file__, "--measure", "--config", str(config)]
+    args += ["--now", now.isoformat()]
     out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
     return json.loads(out.splitlines()[-1])
 
@@ -84,8 +96,33 @@ def _line(name: str, m: dict[str, float]) -> str:
     return (
         f"{name}: {m['seconds']:.2f} s in process (+{m['load_config_seconds']:.2f} s to load the "
         f"config) — {m['grids_read']:.0f} grids read, {m['outputs_written']:.0f} outputs "
-        f"written; peak RSS {m['rss_mb']:.0f} MB"
+        f"written ({m.get('produced', 0):.0f} restitutions produced, {m.get('to_fix', 0):.0f} "
+        f"« À corriger », {m.get('anomalies', 0):.0f} anomalies); "
+        f"peak RSS {m['rss_mb']:.0f} MB"
     )
+
+
+def calamine_pass(config: Path) -> float:
+    """A bare python-calamine read of every grid, in a fresh process: the floor of a pull."""
+    script = Path(__file__).resolve().parent / "bench_pull.py"
+    args = [sys.executable, str(script), "--measure", "calamine", "--config", str(config)]
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    return float(json.loads(out.splitlines()[-1])["seconds"])
+
+
+def regroupement_day(config: Path) -> dt.datetime:
+    """The first day a regroupement's window opens, after the benchmark's ``now``."""
+    from capsync.campaign.validation import load_campaign
+
+    campaign = load_campaign(config)
+    days = campaign.config.settings.restitution_days_before
+    dates = [
+        p.date - dt.timedelta(days=days)
+        for c in campaign.config.collectives
+        for p in c.calendar
+        if p.kind.value == "regroupement" and p.date - dt.timedelta(days=days) > BENCH_NOW.date()
+    ]
+    return dt.datetime.combine(min(dates), dt.time(9, 0))
 
 
 def main() -> None:
@@ -93,21 +130,31 @@ def main() -> None:
     parser.add_argument("--structures", type=int, default=550)
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--config", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--now", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.config)))
+        now = dt.datetime.fromisoformat(args.now) if args.now else BENCH_NOW
+        print(json.dumps(measure(args.config, now)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         config = build(Path(tmp), args.structures)
         print(f"built {args.structures} filled grids in {time.perf_counter() - t0:.1f} s")
-        print(_line("cold sync", _run(config)))
+        bare = calamine_pass(config)
+        print(f"bare python-calamine pass: {bare:.2f} s")
+        cold = _run(config)
+        print(_line("cold sync", cold) + f" — {cold['seconds'] / bare:.1f}× calamine")
         print(_line("nothing changed", _run(config)))
+        changed = change_some(config, 1 / args.structures)
+        print(_line(f"{changed} grid changed", _run(config)))
         changed = change_some(config, 0.10)
         print(_line(f"{changed} grids changed (10 %)", _run(config)))
+        day = regroupement_day(config)
+        print(_line(f"regroupement window opens ({day:%d/%m/%Y})", _run(config, day)))
+        cli = [sys.executable, "-m", "capsync", "--config", str(config), "-q", "sync"]
+        subprocess.run(cli, check=False, capture_output=True)  # today's date: its own cycle
         t0 = time.perf_counter()
-        cli = [str(Path(sys.executable).parent / "capsync"), "--config", str(config), "-q", "sync"]
-        subprocess.run(cli, check=True, capture_output=True)
+        subprocess.run(cli, check=False, capture_output=True)
         print(f"capsync -q sync, nothing changed: {time.perf_counter() - t0:.2f} s wall time")
 
 

@@ -227,6 +227,7 @@ def anomalies() -> pd.DataFrame:
                 "cell": "H5",
                 "value": "=1+1",
                 "message": "« =1+1 » n'est pas un niveau : choisissez un niveau dans la liste.",
+                "kind": "unknown_level",
                 "found_at": pd.Timestamp("2025-03-31 08:00"),
             }
         ]

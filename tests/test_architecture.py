@@ -24,7 +24,18 @@ ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 
 # Bottom-up. Entries are paths relative to capsync/: a file, or a folder ending with "/".
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("__init__.py", "errors.py", "atomic.py", "locking.py", "workers.py")),
+    (
+        "base",
+        (
+            "__init__.py",
+            "errors.py",
+            "atomic.py",
+            "locking.py",
+            "workers.py",
+            "data_folder.py",
+            "french.py",
+        ),
+    ),
     ("campaign", ("campaign/",)),
     ("workbook", ("workbook/",)),
     ("parse", ("parse/",)),

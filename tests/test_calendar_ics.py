@@ -47,9 +47,10 @@ def test_timed_phase_is_in_paris_time():
     assert str(event["SUMMARY"]) == (
         "CAP RSE Nouvelle-Aquitaine — Visio lecture / inter-session auto-évaluation — chapitre 2"
     )
-    assert str(event["DESCRIPTION"]) == "Collectif de test\nModalité : Visio"
+    assert str(event["DESCRIPTION"]) == "Collectif de test\nModalité\u00a0: Visio"
     assert event["DTSTAMP"].dt == NOW
     assert b"BEGIN:VTIMEZONE" in data
+    assert b"RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in data
     assert b"TZID:Europe/Paris" in data
 
 
@@ -61,7 +62,7 @@ def test_phase_without_time_is_all_day_with_place_and_notes():
     assert launch["DTEND"].dt == dt.date(2025, 2, 5)
     assert str(launch["LOCATION"]) == "Bordeaux"
     assert str(launch["DESCRIPTION"]) == (
-        "Collectif de test\nModalité : En présentiel\nJournée de cadrage"
+        "Collectif de test\nModalité\u00a0: En présentiel\nLieu\u00a0: Bordeaux\nJournée de cadrage"
     )
     assert str(launch["STATUS"]) == "CONFIRMED"
 
@@ -74,7 +75,7 @@ def test_tentative_phase_says_so():
         "CAP RSE Nouvelle-Aquitaine — Clôture, évaluation finale et labellisation "
         "(date à confirmer)"
     )
-    assert "Date à confirmer." in str(closing["DESCRIPTION"])
+    assert "Date à confirmer (07/2025)." in str(closing["DESCRIPTION"])
 
 
 def test_same_calendar_same_bytes():

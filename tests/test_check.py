@@ -20,13 +20,10 @@ EXAMPLE_REFERENTIEL = ROOT / "referentiel" / "cap-rse-exemple.yaml"
 @pytest.fixture
 def files(tmp_path: Path) -> tuple[Path, Path]:
     """Copies of the example configuration and référentiel, laid out like the repository."""
-    (tmp_path / "config").mkdir()
-    (tmp_path / "referentiel").mkdir()
-    cfg = tmp_path / "config" / "capsync.yaml"
-    ref = tmp_path / "referentiel" / "cap-rse-exemple.yaml"
-    shutil.copy(EXAMPLE_CONFIG, cfg)
-    shutil.copy(EXAMPLE_REFERENTIEL, ref)
-    return cfg, ref
+    # Whole folders: the configuration's companion files (decisions…) come along.
+    shutil.copytree(EXAMPLE_CONFIG.parent, tmp_path / "config")
+    shutil.copytree(EXAMPLE_REFERENTIEL.parent, tmp_path / "referentiel")
+    return tmp_path / "config" / "capsync.yaml", tmp_path / "referentiel" / "cap-rse-exemple.yaml"
 
 
 def edit(path: Path, old: str, new: str) -> int:
@@ -65,8 +62,9 @@ def test_example_files_are_valid() -> None:
     result = check(EXAMPLE_CONFIG)
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        "OK: capsync.yaml — 2 collectifs, 14 structures; référentiel « cap-rse-exemple » "
-        "v2025.1, 5 chapitres, 54 critères.\n"
+        "Configuration valide : capsync.yaml — 2 collectifs, 14 structures ; référentiel "
+        "« cap-rse-exemple » v2025.1, 5 chapitres, 54 critères ; dossier de données "
+        f"{ROOT / 'data'}.\n"
     )
 
 
@@ -389,11 +387,11 @@ def test_unquoted_numeric_id_asks_for_quotes(files: tuple[Path, Path]) -> None:
         ("contacts: [direction@traitdunion17.example]", "contacts: direction@traitdunion17.example",
          "collectives[0].structures[0].contacts",
          "une liste est attendue ici (des lignes commençant par « - »)."),
-        ("pair: {name: Bruno Lafitte, email: b.lafitte@recyclerie-gironde.example, "
-         "structure: recyclerie-gironde}", "pair: Bruno Lafitte",
-         "collectives[0].structures[0].pair", "un bloc de clés est attendu ici (clé: valeur)."),
-        ("pair: {name: Bruno Lafitte, email:", "pair: {name: Bruno Lafitte, emial:",
-         "collectives[0].structures[0].pair.emial",
+        ("pair: {name: Marie Sabatier, email: jardins@lauragais.example, "
+         "structure: jardins-du-lauragais}", "pair: Marie Sabatier",
+         "collectives[1].structures[4].pair", "un bloc de clés est attendu ici (clé: valeur)."),
+        ("pair: {name: Marie Sabatier, email:", "pair: {name: Marie Sabatier, emial:",
+         "collectives[1].structures[4].pair.emial",
          "clé inconnue « emial » (sans doute une faute de frappe). Vouliez-vous dire « email » ?"),
         ("    region: Nouvelle-Aquitaine\n", "    region: 33\n", "collectives[0].region",
          '« 33 » doit être un texte ; mettez-le entre guillemets ("33").'),

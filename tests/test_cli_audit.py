@@ -16,7 +16,8 @@ KEY_ENV = "CAPSYNC_TEST_NO_SUCH_KEY"
 
 def google_campaign(folder: Path, **google: str) -> Path:
     cfg = config()
-    cfg["backend"] = {"kind": "google", "google": {"credentials_env": KEY_ENV, **google}}
+    settings = {"credentials_env": KEY_ENV, "root_folder_id": "dossier-partage", **google}
+    cfg["backend"] = {"kind": "google", "google": settings}
     return write_campaign(folder, cfg=cfg).config_path
 
 
@@ -27,7 +28,7 @@ def test_audit_without_a_service_account_key_says_where_to_put_it(
     result = CliRunner().invoke(main, ["--config", str(google_campaign(tmp_path)), "audit"])
     assert (result.exit_code, result.output) == (
         1,
-        "Error: Aucune clé de compte de service Google : renseignez "
+        "Erreur : Aucune clé de compte de service Google : renseignez "
         f"backend.google.credentials_file ou la variable d'environnement {KEY_ENV}.\n",
     )
 
@@ -39,5 +40,5 @@ def test_audit_with_a_key_file_that_is_not_json_names_the_file(tmp_path: Path) -
     result = CliRunner().invoke(main, ["--config", str(config_path), "audit"])
     assert (result.exit_code, result.output) == (
         1,
-        f"Error: La clé du compte de service ({key}) n'est pas du JSON.\n",
+        f"Erreur : La clé du compte de service ({key}) n'est pas du JSON.\n",
     )

@@ -39,14 +39,14 @@ def test_history_lists_each_change_with_its_cell_and_old_and_new_values(tmp_path
 
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "01/03/2026 09:30  Chapitre 1!G4  1.1.1  Karim Benali (Salarié·e permanent·e) : (vide) → 2",
-        "01/03/2026 09:30  Chapitre 1!I4  1.1.1  Niveau retenu : (vide) → NSP",
+        "01/03/2026 09:30  Chapitre 1!F4  1.1.1  Karim Benali (Salarié·e permanent·e) : (vide) → 2",
+        "01/03/2026 09:30  Chapitre 1!L4  1.1.1  Niveau retenu : (vide) → NSP",
         "01/03/2026 09:30  Plan de progrès!A4  1.1.1  Critère : (vide) → 1.1.1",
         "01/03/2026 09:30  Plan de progrès!B4  1.1.1  Action : (vide) → Écrire le projet",
         "01/03/2026 09:30  Plan de progrès!E4  1.1.1  Statut : (vide) → à faire",
-        "08/03/2026 14:05  Chapitre 1!G4  1.1.1  Karim Benali (Salarié·e permanent·e) : "
+        "08/03/2026 14:05  Chapitre 1!F4  1.1.1  Karim Benali (Salarié·e permanent·e) : "
         "2 → 3 - Maîtrisé",
-        "08/03/2026 14:05  Chapitre 1!I4  1.1.1  Niveau retenu : NSP → (effacé)",
+        "08/03/2026 14:05  Chapitre 1!L4  1.1.1  Niveau retenu : NSP → (effacé)",
         "08/03/2026 14:05  Plan de progrès!E4  1.1.1  Statut : à faire → fait",
     ]
 

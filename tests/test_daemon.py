@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ from python_calamine import CalamineWorkbook
 
 from capsync.cli import main
 from capsync.errors import CapsyncError
-from capsync.jobs.daemon import NAP, Daemon, parse_interval
+from capsync.jobs.daemon import NAP, Daemon, interval_text, parse_interval
 from capsync.jobs.status import RunStatus, read_status
 
 from .example_campaign import copy_example
@@ -47,9 +48,87 @@ class ManualClock:
             self.on_sleep()
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("15m", 900), ("30s", 30), ("1h", 3600), ("45", 45)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("15m", 900), ("30s", 30), ("1h", 3600), ("2H", 7200)]
+)
 def test_intervals(text: str, seconds: int) -> None:
     assert parse_interval(text) == seconds
+    assert parse_interval(interval_text(seconds)) == seconds
+
+
+def test_an_interval_without_a_unit_is_refused_in_french() -> None:
+    """« 15 » meant 15 seconds to capsync and 15 minutes to the admin who typed it."""
+    result = CliRunner().invoke(main, ["daemon", "--every", "15"])
+    assert (result.exit_code, result.output) == (
+        1,
+        "Erreur : Intervalle « 15 » invalide : l'unité manque ; écrivez par exemple 15m "
+        "(minutes), 1h (heures) ou 30s (secondes).\n",
+    )
+
+
+def test_the_daemon_logs_a_start_line_and_one_line_per_cycle_in_english(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    runs = iter([RunStatus(summary="ok", grids_read=3, answers=12, new_anomalies=1,
+                           open_anomalies=6, files_written=18, late_structures=2),
+                 RunStatus(ok=False, summary="Disque plein", open_anomalies=6)])  # fmt: skip
+    clock = ManualClock()
+
+    def cycle() -> RunStatus:
+        clock.elapsed += 4.2
+        return next(runs)
+
+    daemon = Daemon(cycle, every=900, data_dir=tmp_path, clock=clock, max_cycles=2,
+                    config_path=tmp_path / "capsync.yaml")  # fmt: skip
+    with caplog.at_level(logging.INFO, logger="capsync.daemon"):
+        daemon.run()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"daemon started (pid {os.getpid()}): config {tmp_path / 'capsync.yaml'}, "
+        f"data folder {tmp_path}, a cycle every 15m",
+        "cycle 1 done: 3 grids read, 12 answers changed, 1 new anomalies (6 open), "
+        "2 late structures, 18 files written, 4.2 s",
+        "cycle 2 FAILED: 0 grids read, 0 answers changed, 0 new anomalies (6 open), "
+        "0 late structures, 0 files written, 4.2 s; `capsync status` says why",
+        "daemon stopped after 2 cycles",
+    ]
+    status = read_status(tmp_path)
+    assert status is not None and [r.ok for r in status.recent] == [True, False]
+
+
+def test_status_shows_the_last_cycles_the_open_anomalies_and_the_next_run(
+    tmp_path: Path,
+) -> None:
+    config = copy_example(tmp_path)
+    data = tmp_path / "data"
+    clock = ManualClock()
+
+    done: list[int] = []
+
+    def cycle() -> RunStatus:
+        clock.elapsed += 2
+        done.append(1)
+        return RunStatus(summary=f"{len(done)} grilles lues.\nà regarder", open_anomalies=6)
+
+    Daemon(cycle, every=900, data_dir=data, clock=clock, max_cycles=12).run()
+    from capsync.jobs.status import write_status
+
+    status = read_status(data)
+    assert status is not None and len(status.recent) == 10  # the file keeps ten
+    status.state, status.pid, status.next_run = "en attente", os.getpid(), "2026-11-23T12:00:00"
+    write_status(data, status)
+    shown = CliRunner().invoke(main, ["--config", str(config), "status"]).output.splitlines()
+    assert shown[:5] == [
+        f"État : en attente (pid {os.getpid()})",
+        "Intervalle : 15m ; cycles effectués : 12",
+        "Prochain cycle : 2026-11-23T12:00:00",
+        "Anomalies ouvertes : 6",
+        "Derniers cycles :",
+    ]
+    assert shown[5:10] == [
+        f"  {(START + dt.timedelta(seconds=902 * i + 0)).isoformat()} (2.0 s) réussi — "
+        f"{i + 1} grilles lues."
+        for i in range(7, 12)
+    ]
 
 
 def test_a_bad_interval_says_how_to_write_it() -> None:
@@ -157,8 +236,8 @@ def test_sigterm_in_the_middle_of_a_cycle_finishes_it_and_exits_0(tmp_path: Path
     assert status["next_run"] == ""
     leftovers = [p for p in data.rglob("*") if "tmp" in p.name]
     assert leftovers == []
-    outputs = [*data.glob("*/tableau-de-bord.xlsx"), *data.glob("*/restitutions/*.xlsx")]
-    assert len(outputs) == 2 + 14
+    outputs = [*data.glob("*/tableau-de-bord.xlsx"), *data.glob("*/calendrier.xlsx")]
+    assert len(outputs) == 2 + 2
     for path in outputs:
         assert CalamineWorkbook.from_path(str(path)).sheet_names
     shown = runner.invoke(main, ["--config", str(config), "status"])

@@ -108,10 +108,12 @@ def test_upgrade_refuses_a_grid_copied_over_another_structures_file(tmp_path: Pa
     summary = generate(load_campaign(tmp_path / "capsync.yaml"), upgrade=True, now=NOW)
     assert [r.status for r in summary.results] == [GridOutcome.UPGRADED, GridOutcome.FAILED]
     assert summary.lines()[-1] == (
-        f"  {grids / 'ai-deux.xlsx'} : Cette grille est celle de la structure « aci-une » "
-        "(collectif « test-na ») et non celle de « ai-deux » (collectif « test-na ») : "
-        "elle n'a pas été mise à jour (aucune modification). Remettez le bon fichier à sa "
-        "place ou importez-le avec « capsync import »."
+        f"  {grids / 'ai-deux.xlsx'} : Ce fichier est la grille de la structure « aci-une » "
+        "(collectif « test-na »), et non celle de « ai-deux » (collectif « test-na ») : "
+        "il n'a pas été mis à jour (aucune modification), et rien n'a changé dans les réponses "
+        "de « ai-deux ». Remettez la grille de « ai-deux » à sa place (les sauvegardes en "
+        "gardent une copie) ; si ce fichier doit rejoindre sa structure, importez-le avec "
+        "« capsync import »."
     )
     assert (grids / "ai-deux.xlsx").read_bytes() == before
     assert not list((tmp_path / "data" / "test-na" / "sauvegardes").glob("ai-deux-*"))

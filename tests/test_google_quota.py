@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections import deque
 
-from capsync.backends.google.quota import TokenBucket, may_retry_after_failure, request_kind
+from capsync.backends.google.quota import (
+    DRIVE_PER_MINUTE,
+    RequestBudget,
+    TokenBucket,
+    may_retry_after_failure,
+    request_bucket,
+    request_kind,
+)
 from tests.google_api.limits import ManualClock
 
 
@@ -40,3 +47,21 @@ def test_creations_are_not_retried_blindly_after_a_lost_answer() -> None:
     )
     assert may_retry_after_failure("GET", "https://www.googleapis.com/drive/v3/files")
     assert request_kind("GET") == "read" and request_kind("PATCH") == "write"
+
+
+def test_sheets_and_drive_are_budgeted_apart() -> None:
+    """Google gives Drive its own, much larger quota: Drive calls never wait for Sheets'."""
+    assert request_bucket("GET", "https://sheets.googleapis.com/v4/spreadsheets/x") == "read"
+    assert request_bucket("POST", "https://sheets.googleapis.com/v4/spreadsheets") == "write"
+    assert request_bucket("POST", "https://www.googleapis.com/drive/v3/files?q=x") == "drive"
+    assert request_bucket("GET", "https://www.googleapis.com/drive/v3/files") == "drive"
+    assert request_bucket("PATCH", "https://www.googleapis.com/upload/drive/v3/files/x") == "drive"
+    clock = ManualClock()
+    budget = RequestBudget(50, clock=clock, sleep=clock.advance)
+    for _ in range(50):
+        budget.take("write")  # Sheets writes past their burst: the clock had to move
+    spent = clock()
+    for _ in range(DRIVE_PER_MINUTE // 6):
+        budget.take("drive")  # Drive's burst is untouched by Sheets' waiting
+    assert clock() == spent
+    assert budget.sent == {"write": 50, "drive": DRIVE_PER_MINUTE // 6}

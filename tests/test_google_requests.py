@@ -76,7 +76,10 @@ def test_one_batch_swaps_old_sheets_for_new_ones_and_sets_the_title() -> None:
     assert body[1] == {"deleteSheet": {"sheetId": 0}}
     assert body[-2] == {"deleteSheet": {"sheetId": PLACEHOLDER_ID}}
     assert body[-1] == {
-        "updateSpreadsheetProperties": {"properties": {"title": "Grille [aci]"}, "fields": "title"}
+        "updateSpreadsheetProperties": {
+            "properties": {"title": "Grille [aci]", "locale": "fr_FR", "timeZone": "Europe/Paris"},
+            "fields": "title,locale,timeZone",
+        }
     }
     titles = [a["properties"]["title"] for a in _of(body, "addSheet")]
     assert titles == ["__capsync_remplacement__", "Chapitre 1", IDENTITY_SHEET]

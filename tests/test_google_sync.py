@@ -105,24 +105,14 @@ def test_a_cycle_writes_what_delegates_read(google_api: GoogleApi, synced: Synce
     assert len(events) == len(collective.calendar)
     assert sorted(map(start_day, events)) == sorted(p.date for p in collective.calendar)
 
-    restitutions = children(google_api, folder(google_api, "Restitutions", coll.id))
-    assert set(restitutions) == {
-        "Restitution — ACI Une [aci-une]",
-        "Restitution — AI Deux [ai-deux]",
-        "aci-une.pdf",
-        "ai-deux.pdf",
-    }
-    for structure in STRUCTURES.values():
-        pdf = restitutions[f"{structure}.pdf"]
-        assert pdf.mime_type == "application/pdf"
-        assert pdf.content and pdf.content.startswith(b"%PDF")
+    # restitutions are documents of events (tests/test_restitution_google.py): none on 02/03/2026
+    assert not [p for p in report.produced() if p.kind == Kind.RESTITUTION]
 
-    outputs = [dashboard, top["Calendrier — Collectif de test [calendrier]"], ics,
-               *restitutions.values()]  # fmt: skip
-    for output in outputs:  # the délégué·e may open every output, and only read it
-        assert [(p["emailAddress"], p["role"]) for p in output.permissions] == [
-            (DELEGATE, "reader")
-        ], output.name
+    # the délégué·e reads the collectif's folder, so every output in it: one grant in all
+    assert [(p["emailAddress"], p["role"]) for p in coll.permissions] == [(DELEGATE, "reader")]
+    outputs = [dashboard, top["Calendrier — Collectif de test [calendrier]"], ics]
+    for output in outputs:  # nothing granted file by file
+        assert output.permissions == [], output.name
 
     scores = score_collective(synced.store.current_answers(COLLECTIVE),
                               synced.camp.referentiel, collective.structures)  # fmt: skip
@@ -231,11 +221,11 @@ def test_the_audit_covers_the_ics_and_pdfs_beside_the_workbooks(
 
     synced.cycle()
     assert audit(synced.backend, synced.camp.config) == []
-    pdf = next(f for f in files(google_api) if f.name == "ai-deux.pdf")
-    synced.backend.drive.grant(pdf.id, "contact@aci-une.fr", "reader")  # another structure
+    ics = next(f for f in files(google_api) if f.name == "calendrier.ics")
+    synced.backend.drive.grant(ics.id, "inconnu@gmail.com", "reader")
     [finding] = audit(synced.backend, synced.camp.config)
     assert finding.message == (
-        "test-na/restitution/ai-deux : contact@aci-une.fr n'est pas dans la configuration (lecteur)"
+        "test-na/calendrier : inconnu@gmail.com n'est pas dans la configuration (lecteur)"
     )
 
 
@@ -317,8 +307,9 @@ def test_a_sync_while_drive_does_not_answer_reports_the_cause_then_catches_up(
     report = run_cycle(synced.camp, down, synced.store, synced.state, now=NOW)
     google_api.faults()
     listing_failed = (
-        "Impossible de lister les fichiers sur Google Drive (Google a répondu 503) : "
-        "la synchronisation reprendra au prochain passage."
+        "Impossible de lister les fichiers sur Google Drive (Google a répondu 503 backendError "
+        "« The service is currently unavailable. ») : la synchronisation reprendra au prochain "
+        "passage."
     )
     assert not report.ok
     assert report.errors == {

@@ -18,7 +18,7 @@ from capsync.workbook.grid_schema import (
     Carried,
 )
 from capsync.workbook.identity import identity_from_rows, identity_rows
-from capsync.workbook.spec import CellRange, DateValidation, ListValidation, Style
+from capsync.workbook.spec import CellRange, DateValidation, Formula, ListValidation, Style
 from tests.grid_campaign import config, write_campaign
 
 CHOICES = (
@@ -47,6 +47,7 @@ def test_sheets_and_identity(tmp_path: Path) -> None:
         "Chapitre 1",
         "Chapitre 2",
         "Plan de progrès",
+        "Niveaux par critère",
     ]
     identity = identity_from_rows(identity_rows(spec.metadata))
     assert identity is not None
@@ -70,19 +71,19 @@ def test_two_respondents_with_the_same_name_get_a_column_each(tmp_path: Path) ->
     coll = campaign.config.collectives[0]
     spec = grid_spec(campaign.referentiel, coll, coll.structure("aci-une"))
     sheet = spec.sheet("Chapitre 1")
-    assert sheet.rows[KEY_ROW][5:8] == [
+    assert sheet.rows[KEY_ROW][4:7] == [
         "r:marie-martin",
         "r:marie-martin-bis",
         "r:marie-martin-bis-bis",
     ]
-    assert sheet.rows[HEADER_ROW][5:8] == [
+    assert sheet.rows[HEADER_ROW][4:7] == [
         "Marie Martin (Direction)",
         "Marie Martin (Salarié·e en parcours)",
         "Marie Martin (Salarié·e permanent·e)",
     ]
     identity = identity_from_rows(identity_rows(spec.metadata))
     assert identity is not None
-    assert identity.respondents == tuple(sheet.rows[KEY_ROW][5:8])
+    assert identity.respondents == tuple(sheet.rows[KEY_ROW][4:7])
 
 
 def test_an_identity_sheet_edited_by_hand_is_still_read() -> None:
@@ -114,16 +115,22 @@ def test_chapter_sheet_rows_keys_and_headers(tmp_path: Path) -> None:
     sheet = _spec(tmp_path).sheet("Chapitre 1")
     assert sheet.rows[TITLE_ROW] == ["Chapitre 1 — Gouvernance"]
     assert sheet.rows[KEY_ROW] == [
-        "id", "objectif", "critere", "question", "niveaux",
+        "id", "objectif", "critere", "question",
         "r:sophie-marchand", "r:karim-benali", "r:elodie-roux",
-        "retenu", "justification", "niveau_revue", "commentaire_revue",
+        "nb_reponses", "mediane", "ecart", "a_discuter",
+        "retenu", "justification", "niveau_tiers", "commentaire_tiers",
+        "niveau_pair", "commentaire_pair",
     ]  # fmt: skip
     assert sheet.rows[HEADER_ROW] == [
-        "ID", "Objectif", "Critère", "Question", "Niveaux de maturité pour ce critère",
+        "ID", "Objectif", "Critère", "Question",
         "Sophie Marchand (Direction)", "Karim Benali (Salarié·e permanent·e)",
         "Élodie Roux (Administrateur·rice)",
-        "Niveau retenu", "Justification / preuves", "Niveau tiers / pair",
-        "Commentaire tiers / pair",
+        "Réponses", "Médiane", "Écart", "À discuter ?",
+        "Niveau retenu", "Justification / preuves",
+        "Niveau tiers\ntiers à désigner",
+        "Commentaire tiers\nrevue avant le regroupement du 11/06/2025",
+        "Niveau pair\npair à désigner",
+        "Commentaire pair\nrevue avant le regroupement du 11/06/2025",
     ]  # fmt: skip
     assert KEY_ROW in sheet.hidden_rows
     # 1.1.3 applies to AI and ETTI only: an ACI does not see it.
@@ -134,20 +141,24 @@ def test_chapter_sheet_rows_keys_and_headers(tmp_path: Path) -> None:
         "Projet formalisé",
         "Question du critère 1.1.1 ?",
     ]
-    assert first[4].splitlines()[0] == (
-        "0 - Non engagé : Description du niveau 0 pour ce critère. (1.1.1)"
+    # the level descriptions are a note on the question, not a 15-line-high column
+    note = sheet.notes[(FIRST_DATA_ROW, 3)]
+    assert (
+        note.splitlines()[0] == "0 - Non engagé : Description du niveau 0 pour ce critère. (1.1.1)"
     )
-    assert len(first[4].splitlines()) == 5
-    assert first[5:] == [None] * 7
+    assert len(note.splitlines()) == 5
+    assert first[4:7] == [None] * 3
+    assert all(isinstance(v, Formula) for v in first[7:11])  # computed by the spreadsheet
+    assert first[11:] == [None] * 6
 
 
 def test_ai_grid_has_the_ai_criterion_and_anonymous_respondents(tmp_path: Path) -> None:
     sheet = _spec(tmp_path, "ai-deux").sheet("Chapitre 1")
     assert [row[0] for row in sheet.rows[FIRST_DATA_ROW:]] == ["1.1.1", "1.1.2", "1.1.3", "1.2.1"]
-    assert sheet.rows[HEADER_ROW][5:13] == [f"Répondant·e {i}" for i in range(1, 9)]
-    assert sheet.rows[KEY_ROW][5:13] == [f"r:{i}" for i in range(1, 9)]
+    assert sheet.rows[HEADER_ROW][4:12] == [f"Répondant·e {i}" for i in range(1, 9)]
+    assert sheet.rows[KEY_ROW][4:12] == [f"r:{i}" for i in range(1, 9)]
     # the structure may write a person's name over « Répondant·e N »
-    assert sheet.style_at(HEADER_ROW, 5) == Style.INPUT
+    assert sheet.style_at(HEADER_ROW, 4) == Style.INPUT
     assert sheet.style_at(HEADER_ROW, 0) == Style.HEADER
 
 
@@ -155,16 +166,22 @@ def test_level_drop_downs_styles_and_protection(tmp_path: Path) -> None:
     sheet = _spec(tmp_path).sheet("Chapitre 1")
     last = FIRST_DATA_ROW + 2
     lists = [v for v in sheet.validations if isinstance(v, ListValidation)]
-    # respondents and « Niveau retenu » are adjacent: one range; then « Niveau tiers / pair »
+    # respondents, « Niveau retenu », « Niveau tiers », « Niveau pair »
     assert [v.target for v in lists] == [
-        CellRange(FIRST_DATA_ROW, 5, last, 8),
-        CellRange(FIRST_DATA_ROW, 10, last, 10),
+        CellRange(FIRST_DATA_ROW, 4, last, 6),
+        CellRange(FIRST_DATA_ROW, 11, last, 11),
+        CellRange(FIRST_DATA_ROW, 13, last, 13),
+        CellRange(FIRST_DATA_ROW, 15, last, 15),
     ]
-    assert all(v.choices == CHOICES and not v.strict for v in lists)
+    # a typed « 3 » is accepted with no warning: the parser reports what it cannot read
+    assert all(v.choices == CHOICES and not v.strict and not v.alert for v in lists)
     assert sheet.protected
     assert sheet.style_at(FIRST_DATA_ROW, 0) == Style.LOCKED  # the ID cannot be edited
-    assert {sheet.style_at(FIRST_DATA_ROW, c) for c in range(5, 12)} == {Style.INPUT}
-    assert (sheet.freeze_rows, sheet.freeze_cols) == (FIRST_DATA_ROW, 1)
+    assert {sheet.style_at(FIRST_DATA_ROW, c) for c in (4, 5, 6, 11, 12)} == {Style.INPUT}
+    assert {sheet.style_at(FIRST_DATA_ROW, c) for c in range(7, 11)} == {Style.COMPUTED}
+    assert {sheet.style_at(FIRST_DATA_ROW, c) for c in range(13, 17)} == {Style.REVIEW}
+    # the ID and the criterion stay on screen
+    assert (sheet.freeze_rows, sheet.freeze_cols) == (FIRST_DATA_ROW, 3)
     assert sheet.landscape and sheet.fit_width and sheet.header_rows == FIRST_DATA_ROW
 
 
@@ -177,7 +194,8 @@ def test_plan_sheet(tmp_path: Path) -> None:
     last = FIRST_DATA_ROW + PLAN_ROWS - 1
     criteria, deadline, status = sheet.validations
     assert isinstance(criteria, ListValidation) and isinstance(status, ListValidation)
-    assert criteria.choices == ("1.1.1", "1.1.2", "1.2.1", "2.1.1", "2.1.2")
+    assert criteria.choices[:2] == ("1.1.1 — Projet formalisé", "1.1.2 — Projet partagé")
+    assert len(criteria.choices) == 5
     assert status.choices == PLAN_STATUSES
     assert isinstance(deadline, DateValidation)
     assert deadline.target == CellRange(FIRST_DATA_ROW, 3, last, 3)
@@ -212,8 +230,8 @@ def test_carried_values_land_in_their_cells(tmp_path: Path) -> None:
         archive_rows=[["Chapitre 9", "F4", "9.9.9", "ancien", 2.0, dt.date(2025, 1, 2)]],
     )
     spec = _spec(tmp_path, carried=carried)
-    assert spec.sheet("Chapitre 1").rows[FIRST_DATA_ROW + 2][6] == 3.0
-    assert spec.sheet("Chapitre 2").rows[FIRST_DATA_ROW + 1][9] == "=voir CR"
+    assert spec.sheet("Chapitre 1").rows[FIRST_DATA_ROW + 2][5] == 3.0
+    assert spec.sheet("Chapitre 2").rows[FIRST_DATA_ROW + 1][12] == "=voir CR"
     plan = spec.sheet("Plan de progrès")
     assert len(plan.rows) == FIRST_DATA_ROW + PLAN_ROWS + 2  # the sheet grows
     archives = spec.sheet("Archives")
@@ -230,7 +248,7 @@ def test_example_campaign_builds_every_grid() -> None:
     for coll in campaign.config.collectives:
         for structure in coll.structures:
             spec = grid_spec(campaign.referentiel, coll, structure, campaign.config.settings)
-            applicable = campaign.referentiel.criteria_for(structure.type)
+            applicable = campaign.referentiel.criteria_for(structure.all_types)
             ids = [
                 row[0]
                 for sheet in spec.sheets

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from capsync.cli import main
 from capsync.workbook.identity import IDENTITY_SHEET
 
-from .filled_grids import campaign_with_grids, editing, grid_path, put
+from .filled_grids import a1, campaign_with_grids, editing, grid_path, put
 
 SOPHIE = "r:sophie-marchand"
 
@@ -55,7 +55,7 @@ def test_a_returned_grid_with_any_name_is_put_in_place_and_the_old_one_kept(
     )
     assert target.read_bytes() == mail.read_bytes()
     ws = openpyxl.load_workbook(target)["Chapitre 1"]
-    assert ws["F4"].value == "3 - Maîtrisé"
+    assert ws[a1(ws, "1.1.1", SOPHIE)].value == "3 - Maîtrisé"
 
 
 def test_each_file_is_judged_alone_and_refusals_say_why(tmp_path: Path) -> None:
@@ -66,8 +66,6 @@ def test_each_file_is_judged_alone_and_refusals_say_why(tmp_path: Path) -> None:
     set_identity(other, "collective", "occitanie")
     unknown = returned_copy(grid_path(backend, "aci-une"), inbox, "inconnue.xlsx")
     set_identity(unknown, "structure", "structure-fantome")
-    older = returned_copy(grid_path(backend, "aci-une"), inbox, "ancienne.xlsx")
-    set_identity(older, "layout_version", "0")
     plain = inbox / "tableau.xlsx"
     wb = openpyxl.Workbook()
     wb.active["A1"] = "Bonjour"
@@ -77,7 +75,7 @@ def test_each_file_is_judged_alone_and_refusals_say_why(tmp_path: Path) -> None:
     before = grid_path(backend, "aci-une").read_bytes()
 
     code, out, err = run(campaign.config_path, "--collective", "test-na", *map(str, (
-        other, good, unknown, older, plain, not_excel)))  # fmt: skip
+        other, good, unknown, plain, not_excel)))  # fmt: skip
 
     assert code == 1
     assert (
@@ -90,15 +88,13 @@ def test_each_file_is_judged_alone_and_refusals_say_why(tmp_path: Path) -> None:
         "« occitanie », pas du collectif « test-na » demandé.",
         "Refusé — inconnue.xlsx : la structure « structure-fantome » (collectif « test-na ») est "
         "inconnue de la configuration.",
-        "Refusé — ancienne.xlsx : cette grille a une mise en page plus ancienne (version 0) que "
-        "celle en place (version 1) : elle n'a pas été importée. Demandez à la structure de "
-        "reporter ses réponses dans la grille actuelle.",
         "Refusé — tableau.xlsx : ce fichier n'est pas une grille capsync (il n'a pas l'onglet "
         "caché « _capsync » qui identifie la structure).",
         f"Refusé — notes.xlsx : ce fichier n'est pas une grille capsync (Le fichier {not_excel} "
-        "n'est pas un classeur Excel lisible (.xlsx) : il est peut-être abîmé ou d'un autre "
-        "format (ValueError).)",
-        "5 fichier(s) refusé(s) sur 6.",
+        "n'est pas un classeur (.xlsx, .ods ou .xls) : il est peut-être abîmé ou d'un autre "
+        "type (PDF, document texte…). Enregistrez la grille depuis le tableur au format Excel "
+        "(.xlsx) ou OpenDocument (.ods).)",
+        "4 fichier(s) refusé(s) sur 5.",
     ]
     assert grid_path(backend, "aci-une").read_bytes() == before
 

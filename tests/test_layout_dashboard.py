@@ -12,22 +12,36 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from capsync.french import typeset, typography_faults
 from capsync.layout.dashboard import DashboardInputs, dashboard_spec
 from capsync.layout.dashboard_sheets import chapter_status
 from capsync.layout.tables import FIRST_ROW, HEADER_ROW
 from capsync.render.xlsx import render_xlsx
 from capsync.scoring import scores as scoring
-from capsync.workbook.spec import ChartKind, ConditionalKind, Formula, Style, WorkbookSpec
+from capsync.workbook.spec import (
+    CellRange,
+    ChartKind,
+    ConditionalKind,
+    Formula,
+    Style,
+    WorkbookSpec,
+)
 from tests import layout_campaign as lc
 
 SHEETS = [
     "Synthèse",
     "Avancement",
+    "Participation",
     "Critères",
     "Écarts",
+    "Revue tiers et pair",
+    "Regards croisés",
     "Plans de progrès",
     "Historique",
+    "Progression",
     "Anomalies",
+    "Motifs",
+    "Label",
 ]
 
 
@@ -64,24 +78,27 @@ def test_synthesis_shows_scores_completion_label_and_last_update():
     ]
     alpha = _row(spec, "Synthèse", "Alpha Insertion")
     assert alpha[2:7] == pytest.approx([8 / 3, 1.0, 1.0, 1.0, 11 / 6])
-    assert alpha[7:] == [
-        "Non éligible",
-        "Chapitre 2 : score 1,0 inférieur au minimum de 2,0",
+    assert alpha[7:] == [  # before the close (01/07/2025): no failure declared
+        "En cours",
+        typeset("1 point à atteindre (onglet « Motifs »)"),
         dt.datetime(2025, 3, 30, 9, 0),
     ]
     beta = _row(spec, "Synthèse", "@Bêta Services")
     assert beta[2:6] == pytest.approx([1.5, 2 / 3, None, 0.0], nan_ok=True)
-    assert beta[8] == (
-        "Chapitre 1 incomplet (2/3 critères renseignés) ; "
-        "Chapitre 1 : score 1,5 inférieur au minimum de 2,0 ; "
-        "Chapitre 2 incomplet (0/2 critères renseignés) ; "
-        "Critère obligatoire 1.1.1 au niveau 1 (minimum 2)"
-    )
+    assert beta[8] == typeset("4 points à atteindre (onglet « Motifs »)")
+    motifs = spec.sheet("Motifs")
+    assert [r for r in motifs.rows[FIRST_ROW:] if r[0] == "@Bêta Services"] == [
+        ["@Bêta Services", "Chapitre 1 incomplet (2/3 critères renseignés)"],
+        ["@Bêta Services", typeset("Chapitre 1 : score 1,5 inférieur au minimum de 2,0")],
+        ["@Bêta Services", "Chapitre 2 incomplet (0/2 critères renseignés)"],
+        ["@Bêta Services", "Critère obligatoire 1.1.1 au niveau 1 (minimum 2)"],
+    ]
+    assert motifs.autofilter is not None
     assert beta[9] is None  # never pulled
     delta_index = FIRST_ROW + 3
     assert sheet.rows[delta_index][7] == "Éligible"
     assert sheet.style_at(delta_index, 7) == Style.GOOD
-    assert sheet.style_at(FIRST_ROW, 7) == Style.WARNING
+    assert sheet.style_at(FIRST_ROW, 7) == Style.TEXT  # « En cours », not a red verdict
     assert sheet.style_at(FIRST_ROW, 2) == Style.SCORE
     assert sheet.style_at(FIRST_ROW, 3) == Style.PERCENT
     scales = [f for f in sheet.conditional_formats if f.kind == ConditionalKind.COLOR_SCALE]
@@ -91,6 +108,13 @@ def test_synthesis_shows_scores_completion_label_and_last_update():
         (6, 0.0, 4.0),
     ]
     assert all((f.target.first_row, f.target.last_row) == (3, 6) for f in scales)
+
+
+def test_non_eligible_is_said_only_once_the_campaign_has_closed():
+    after = dashboard_spec(lc.inputs(today=dt.date(2025, 7, 1)))
+    assert _row(after, "Synthèse", "Alpha Insertion")[7] == "Non éligible"
+    assert after.sheet("Synthèse").style_at(FIRST_ROW, 7) == Style.WARNING
+    assert _row(after, "Synthèse", "Delta Solidaire")[7:9] == ["Éligible", ""]
 
 
 def test_synthesis_charts_read_scores_and_the_collective_mean():
@@ -111,48 +135,70 @@ def test_synthesis_charts_read_scores_and_the_collective_mean():
     assert mean.title == "Moyenne du collectif par chapitre"
 
 
-def test_progress_flags_incomplete_chapters_close_to_their_regroupement():
+def test_progress_is_a_structure_by_chapter_matrix_with_each_stage_and_next_date():
     spec = dashboard_spec(lc.inputs())
-    rows = [(r[0], r[1], r[2], r[3], r[7]) for r in _data(spec, "Avancement")]
-    ch1, ch2 = dt.date(2025, 4, 10), dt.date(2025, 6, 20)
-    assert rows == [
-        ("Alpha Insertion", "1 — Gouvernance", ch1, 9, "complet"),
-        ("Alpha Insertion", "2 — Parcours", ch2, 80, "complet"),
-        ("@Bêta Services", "1 — Gouvernance", ch1, 9, "en retard"),
-        ("@Bêta Services", "2 — Parcours", ch2, 80, "non commencé"),
-        ("Gamma Emploi", "1 — Gouvernance", ch1, 9, "en retard"),
-        ("Gamma Emploi", "2 — Parcours", ch2, 80, "non commencé"),
-        ("Delta Solidaire", "1 — Gouvernance", ch1, 9, "complet"),
-        ("Delta Solidaire", "2 — Parcours", ch2, 80, "complet"),
+    ch1 = dt.date(2025, 4, 10)
+    assert spec.sheet("Avancement").rows[HEADER_ROW] == [
+        "Structure", "Étape", "Prochaine échéance", "Jours restants",
+        "Ch. 1", "Ch. 1 — complétude", "Ch. 2", "Ch. 2 — complétude",
+    ]  # fmt: skip
+    rows = _data(spec, "Avancement")
+    assert [[*r[:5], r[6]] for r in rows] == [
+        ["Alpha Insertion", "terminé", None, None, "fait", "fait"],
+        ["@Bêta Services", "Chapitre 1", ch1, 9, "en retard", "à venir"],
+        ["Gamma Emploi", "Chapitre 1", ch1, 9, "en retard", "à venir"],
+        ["Delta Solidaire", "terminé", None, None, "fait", "fait"],
     ]
+    assert rows[1][5] == pytest.approx(2 / 3)
     sheet = spec.sheet("Avancement")
-    assert sheet.style_at(FIRST_ROW + 2, 7) == Style.WARNING
-    assert sheet.rows[1][0] == (
-        "Au 01/04/2025. Un chapitre incomplet est « en retard » quand son regroupement "
-        "est dans moins de 14 jours ou déjà passé."
+    assert sheet.style_at(FIRST_ROW + 1, 4) == Style.WARNING
+    assert sheet.style_at(FIRST_ROW, 4) == Style.GOOD
+
+
+def test_a_structure_with_its_own_dates_or_joined_late_is_not_late_on_everything():
+    coll = lc.collective()
+    beta = coll.structure("beta").model_copy(
+        update={"chapter_dates": {"1": dt.date(2025, 9, 1)}}  # its own order: chapter 2 first
     )
+    gamma = coll.structure("gamma").model_copy(update={"joined": dt.date(2025, 6, 1)})
+    structures = [beta if s.id == "beta" else gamma if s.id == "gamma" else s
+                  for s in coll.structures]  # fmt: skip
+    inputs = dataclasses.replace(
+        lc.inputs(dt.date(2025, 6, 10)),
+        collective=coll.model_copy(update={"structures": structures}),
+    )
+    rows = {r[0]: r for r in _data(dashboard_spec(inputs), "Avancement")}
+    # beta: chapter 1 due 01/09 (its date), chapter 2 on 20/06 (10 days away): late on 2 only
+    assert rows["@Bêta Services"][:5] == [
+        "@Bêta Services", "Chapitre 2", dt.date(2025, 6, 20), 10, "en cours",
+    ]  # fmt: skip
+    assert rows["@Bêta Services"][6] == "en retard"
+    # gamma joined after the chapter 1 regroupement: « à rattraper », not « en retard »
+    assert rows["Gamma Emploi"][4] == "à rattraper" and rows["Gamma Emploi"][6] == "en retard"
 
 
 @pytest.mark.parametrize(
     ("today", "beta_ch1", "beta_ch2"),
     [
-        (dt.date(2025, 3, 27), "en cours", "non commencé"),  # 14 days before: not yet late
-        (dt.date(2025, 3, 28), "en retard", "non commencé"),  # 13 days before
+        (dt.date(2025, 3, 27), "en cours", "à venir"),  # 14 days before: not yet late
+        (dt.date(2025, 3, 28), "en retard", "à venir"),  # 13 days before
         (dt.date(2025, 6, 7), "en retard", "en retard"),  # ch1 past, ch2 in 13 days
     ],
 )
 def test_late_days_boundary(today, beta_ch1, beta_ch2):
     spec = dashboard_spec(lc.inputs(today))
-    beta = [r[7] for r in _data(spec, "Avancement") if r[0] == "@Bêta Services"]
+    beta = [r[i] for r in _data(spec, "Avancement") if r[0] == "@Bêta Services" for i in (4, 6)]
     assert beta == [beta_ch1, beta_ch2]
 
 
 def test_criteria_put_common_weak_points_first():
     rows = _data(dashboard_spec(lc.inputs()), "Critères")
     assert [r[0] for r in rows] == ["2.1.1", "1.1.2", "1.1.1", "2.1.2", "1.2.1"]
-    assert rows[0] == ["2.1.1", "2", "2.1", "Diagnostic", 1.5, 2, 1, 0, 0, 1, 0, 0.5]
-    assert rows[2][4] == pytest.approx(7 / 3)
-    assert rows[2][6:11] == [0, 1, 0, 2, 0]
+    # every mean with the count it rests on, marked under 3 structures
+    assert rows[0] == ["2.1.1", "2", "2.1", "Diagnostic", 1.5, 2, "peu de réponses",
+                       1, 0, 0, 1, 0, 0.5]  # fmt: skip
+    assert rows[2][4] == pytest.approx(7 / 3) and rows[2][6] == ""
+    assert rows[2][7:12] == [0, 1, 0, 2, 0]
 
 
 def test_gaps_list_divergences_with_min_max_and_review_gaps():
@@ -162,7 +208,7 @@ def test_gaps_list_divergences_with_min_max_and_review_gaps():
             "Alpha Insertion",
             "1.1.1",
             "Projet formalisé",
-            "auto-évaluation / tiers ou pair",
+            "auto-évaluation / tiers",
             3.0,
             None,
             None,
@@ -227,19 +273,29 @@ def test_history_has_a_row_per_structure_and_date_its_scores_changed():
     assert len(rows) == 2  # 31/03 repeats 30/03; gamma has no score
 
 
-def test_anomalies_name_the_sheet_and_cell_to_fix():
-    rows = _data(dashboard_spec(lc.inputs()), "Anomalies")
-    assert rows == [
+def test_anomalies_name_the_sheet_and_cell_to_fix_and_are_counted_and_filtered_by_kind():
+    sheet = dashboard_spec(lc.inputs()).sheet("Anomalies")
+    header = next(r for r, row in enumerate(sheet.rows) if row[:2] == ["Structure", "Type"])
+    assert sheet.rows[HEADER_ROW:header] == [
+        ["Type d'anomalie", "Nombre"],
+        ["niveau non reconnu", 1],
+        ["Total", 1],
+        [],
+    ]
+    assert sheet.rows[header + 1 :] == [
         [
             "@Bêta Services",
+            "niveau non reconnu",
             "beta.xlsx",
             "Chapitre 1",
             "H5",
             "=1+1",
-            "« =1+1 » n'est pas un niveau : choisissez un niveau dans la liste.",
+            typeset("« =1+1 » n'est pas un niveau : choisissez un niveau dans la liste."),
             dt.datetime(2025, 3, 31, 8, 0),
         ]
     ]
+    assert sheet.autofilter == CellRange(header, 0, header + 1, 7)
+    assert sheet.freeze_rows == header + 1
 
 
 def test_empty_tables_say_so():
@@ -250,9 +306,10 @@ def test_empty_tables_say_so():
         history=pd.DataFrame(columns=["date", "structure", "chapter", "score"]),
     )
     spec = dashboard_spec(inputs)
-    assert _data(spec, "Anomalies") == [
-        ["Aucune anomalie : toutes les grilles ont été lues sans problème."]
+    assert _data(spec, "Anomalies")[-1] == [
+        "Aucune anomalie : toutes les grilles ont été lues sans problème."
     ]
+    assert spec.sheet("Anomalies").autofilter is None
     assert _data(spec, "Plans de progrès") == [["Aucune action saisie pour le moment."]]
     assert _data(spec, "Historique") == [["Pas encore d'historique."]]
 
@@ -270,7 +327,7 @@ def test_a_collective_without_any_answer_still_builds():
     spec = dashboard_spec(inputs)
     assert _row(spec, "Synthèse", "Gamma Emploi")[2] is None
     assert _data(spec, "Écarts") == [["Aucun écart pour le moment."]]
-    assert [r[11] for r in _data(spec, "Critères")] == [None] * 5
+    assert [r[12] for r in _data(spec, "Critères")] == [None] * 5
 
 
 def test_a_collective_with_no_structure_yet_gets_a_readable_dashboard(tmp_path: Path):
@@ -292,9 +349,9 @@ def test_a_collective_with_no_structure_yet_gets_a_readable_dashboard(tmp_path: 
     assert synthesis[HEADER_ROW][:3] == ["Structure", "Type", "Ch. 1 — score"]
     assert synthesis[FIRST_ROW:] == [
         [None, None, None],  # no structure row, then the collectif's means
-        ["Chapitre", "Intitulé", "Moyenne du collectif"],
-        ["Chapitre 1", "Gouvernance", None],
-        ["Chapitre 2", "Parcours", None],
+        ["Chapitre", "Structures", "Moyenne du collectif"],
+        ["Chapitre 1", 0, None],
+        ["Chapitre 2", 0, None],
     ]
     assert len(book["Synthèse"]._charts) == 1  # the collectif's means; no structure to chart
     assert book["Avancement"].cell(FIRST_ROW + 1, 1).value == "Aucune structure dans ce collectif."
@@ -339,7 +396,7 @@ def test_rendered_dashboard_keeps_person_texts_as_text(tmp_path: Path):
         (lc.AT_COMMENT, "s"),
     ]
     assert late_row[8].value == "en retard"
-    anomaly = book["Anomalies"].cell(row=FIRST_ROW + 1, column=5)
+    anomaly = book["Anomalies"].cell(row=FIRST_ROW + 5, column=6)
     assert (anomaly.value, anomaly.data_type) == ("=1+1", "s")
     name = book["Synthèse"].cell(row=FIRST_ROW + 2, column=1)
     assert (name.value, name.data_type) == ("@Bêta Services", "s")
@@ -397,3 +454,54 @@ def test_time_zone_aware_last_update_is_shown_in_paris_time(tmp_path: Path):
     spec = dashboard_spec(inputs)
     assert _row(spec, "Synthèse", "Alpha Insertion")[9] == dt.datetime(2025, 3, 30, 9, 0)
     render_xlsx(spec, tmp_path / "tableau-de-bord.xlsx")  # Excel has no time zones
+
+
+def test_progression_shows_the_collective_mean_per_chapter_with_its_count_and_the_threshold():
+    sheet = dashboard_spec(lc.inputs()).sheet("Progression")
+    assert sheet.rows[HEADER_ROW] == [
+        "Date", "Chapitre 1", "Ch. 1 — structures", "Chapitre 2", "Ch. 2 — structures",
+        "Seuil du label",
+    ]  # fmt: skip
+    rows = sheet.rows[FIRST_ROW:]
+    assert rows[0] == [dt.date(2025, 3, 1), 2.0, 1, None, None, 2.0]
+    assert rows[1][:3] == [dt.date(2025, 3, 30), pytest.approx(8 / 3), 1]
+    assert len(rows) == 2  # 31/03 repeats 30/03 (gamma's empty scores count for nothing)
+    (chart,) = sheet.charts
+    assert chart.kind == ChartKind.LINE
+    assert [s.name for s in chart.series] == ["Chapitre 1", "Chapitre 2", "Seuil du label"]
+    assert chart.series[-1].values.a1() == "'Progression'!F4:F5"
+
+
+def test_the_means_chart_draws_the_label_threshold_and_each_mean_has_its_count():
+    sheet = dashboard_spec(lc.inputs()).sheet("Synthèse")
+    header = next(r for r, row in enumerate(sheet.rows) if row and row[0] == "Chapitre")
+    assert sheet.rows[header + 1][1:] == [3, pytest.approx(2.39, abs=0.01), "", 2.0, "Gouvernance"]
+    assert sheet.rows[header + 2][1:5] == [2, 2.0, "moins de 3 structures", 2.0]
+    threshold = sheet.charts[1].series[1]
+    assert threshold.name == "Seuil du label" and threshold.line
+
+
+def test_every_table_has_filters_and_its_note_spans_the_table():
+    spec = dashboard_spec(lc.inputs())
+    for sheet in spec.sheets:
+        if len(sheet.rows) > FIRST_ROW and sheet.rows[FIRST_ROW] and len(sheet.column_widths) > 1:
+            assert sheet.autofilter is not None, sheet.name
+    notes = [m for m in spec.sheet("Avancement").merges if m.first_row == 1]
+    assert notes == [CellRange(1, 0, 1, 7)]
+
+
+def test_anomalies_name_the_file_never_the_server_path_and_the_dashboard_is_set_in_french():
+    anomalies = lc.anomalies().assign(source="/srv/capsync/data/test-collectif/grilles/beta.xlsx")
+    spec = dashboard_spec(dataclasses.replace(lc.inputs(), anomalies=anomalies))
+    rows = spec.sheet("Anomalies").rows
+    assert rows[-1][2] == "beta.xlsx"
+    assert not any("/srv/" in str(v) for row in rows for v in row)
+    faults = [
+        (sheet.name, f)
+        for sheet in spec.sheets
+        for row in sheet.rows
+        for v in row
+        if isinstance(v, str) and v not in (lc.EVIL_ACTION, lc.PHONE, lc.AT_COMMENT)
+        for f in typography_faults(v)
+    ]
+    assert faults == []

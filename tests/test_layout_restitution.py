@@ -71,7 +71,7 @@ def test_services_follow_the_weakest_objectives():
 def test_gaps_and_plan():
     data = _data()
     assert [(g.criterion, g.kind, g.low, g.high, g.action) for g in data.gaps] == [
-        ("1.1.1", "auto-évaluation / tiers ou pair", None, None, "à discuter"),
+        ("1.1.1", "auto-évaluation / tiers", None, None, "à discuter"),
         ("1.1.2", "entre répondant·e·s", 0.0, 3.0, "à discuter"),
     ]
     assert data.gaps[0].review_comment == "Preuves à compléter"
@@ -91,16 +91,26 @@ def test_a_structure_without_answers():
         "Aucun critère renseigné pour le moment."
     ]
     assert sheets["Offre de services"].rows[FIRST_ROW] == [
-        "Aucun objectif sous le niveau attendu : pas de ressource à suggérer."
+        "Aucun objectif sous le niveau attendu\u00a0: pas de ressource à suggérer."
     ]
+
+
+def data_headline() -> str:
+    return (
+        "Alpha Insertion a évalué 2 chapitres sur 2, score global 1,8 (moyenne du collectif "
+        "2,1)\u00a0: 1 étape la sépare du label."
+    )
 
 
 def test_spec_sheets_radar_and_identity():
     spec = restitution_spec(_data())
     assert [s.name for s in spec.sheets] == [
         "Restitution",
+        "Chemin vers le label",
         "Points forts et faibles",
         "Écarts à discuter",
+        "Revue tiers et pair",
+        "Regards croisés",
         "Offre de services",
         "Plan de progrès",
     ]
@@ -109,21 +119,29 @@ def test_spec_sheets_radar_and_identity():
     assert spec.metadata["structure"] == "alpha"
     summary = spec.sheet("Restitution")
     assert summary.rows[0] == ["Restitution — Alpha Insertion"]
-    assert summary.rows[3] == [
+    assert summary.rows[3] == [data_headline()]
+    assert summary.rows[4] == [
         "Chapitre",
         "Intitulé",
         "Score de la structure",
         "Moyenne du collectif",
         "Complétude",
     ]
-    assert summary.rows[4][:2] == ["Chapitre 1", "Gouvernance"]
+    assert summary.rows[5][:2] == ["Chapitre 1", "Gouvernance"]
     (radar,) = summary.charts
     assert radar.kind == ChartKind.RADAR
-    assert radar.categories.a1() == "'Restitution'!A5:A6"
+    assert radar.categories.a1() == "'Restitution'!A6:A7"
     assert [(s.name, s.values.a1()) for s in radar.series] == [
-        ("Alpha Insertion", "'Restitution'!C5:C6"),
-        ("Moyenne du collectif", "'Restitution'!D5:D6"),
+        ("Alpha Insertion", "'Restitution'!C6:C7"),
+        ("Moyenne du collectif", "'Restitution'!D6:D7"),
+        ("Tiers", "'Revue tiers et pair'!D4:D5"),  # alpha's 1.1.1 was reviewed (issue 10)
     ]
+    path = spec.sheet("Chemin vers le label").rows[FIRST_ROW]
+    assert path == [
+        "2", "2.1.1", "Diagnostic", "0 - Non engagé", "2 - Structuré",
+        "2.1.1 Diagnostic\u00a0: passer de 0 - Non engagé à 2 - Structuré (score du chapitre 2 "
+        "au minimum de 2)",
+    ]  # fmt: skip
     label = next(r for r in summary.rows if r and r[0] == "Labellisation")
     assert label == ["Labellisation", "Non éligible"]
     services = spec.sheet("Offre de services").rows[FIRST_ROW]

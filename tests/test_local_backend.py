@@ -18,7 +18,7 @@ import pytest
 from capsync.backends.local import LocalBackend
 from capsync.backends.xlsx_read import read_workbook
 from capsync.errors import BackendError, BackendUnavailable, FileLocked
-from capsync.workbook.refs import Kind, WorkbookRef
+from capsync.workbook.refs import Kind, WorkbookRef, restitution_ref
 from capsync.workbook.spec import SheetSpec, WorkbookSpec
 
 GRID = WorkbookRef("na", Kind.GRID, "aci-une")
@@ -34,8 +34,11 @@ def test_paths_of_each_kind(tmp_path: Path) -> None:
     assert (
         backend.path(WorkbookRef("na", Kind.DASHBOARD)) == tmp_path / "na" / "tableau-de-bord.xlsx"
     )
-    assert backend.path(WorkbookRef("na", Kind.RESTITUTION, "x")) == (
-        tmp_path / "na" / "restitutions" / "x.xlsx"
+    assert backend.path(restitution_ref("na", "x", "restitution-2026-03-03")) == (
+        tmp_path / "na" / "structures" / "x" / "restitution-2026-03-03.xlsx"
+    )
+    assert backend.path(WorkbookRef("na", Kind.TO_FIX, "x")) == (
+        tmp_path / "na" / "structures" / "x" / "a-corriger.xlsx"
     )
     assert backend.path(WorkbookRef("na", Kind.CALENDAR)) == tmp_path / "na" / "calendrier.xlsx"
     assert backend.location(GRID) == str(tmp_path / "na" / "grilles" / "aci-une.xlsx")
@@ -103,14 +106,15 @@ def test_unreadable_files_raise_a_french_message(tmp_path: Path) -> None:
     with pytest.raises(BackendError) as caught:
         read_workbook(text)
     assert str(caught.value) == (
-        f"Le fichier {text} n'est pas un classeur Excel lisible (.xlsx) : "
-        "il est peut-être abîmé ou d'un autre format (ValueError)."
+        f"Le fichier {text} n'est pas un classeur (.xlsx, .ods ou .xls) : il est peut-être "
+        "abîmé ou d'un autre type (PDF, document texte…). Enregistrez la grille depuis le "
+        "tableur au format Excel (.xlsx) ou OpenDocument (.ods)."
     )
     backend = LocalBackend(tmp_path)
     backend.write(GRID, _spec())
     broken = tmp_path / "tronque.xlsx"
     broken.write_bytes(backend.path(GRID).read_bytes()[:900])
-    with pytest.raises(BackendError, match="n'est pas un classeur Excel lisible"):
+    with pytest.raises(BackendError, match="pas un classeur"):
         read_workbook(broken)
     with pytest.raises(BackendError) as missing:
         read_workbook(tmp_path / "absent.xlsx")
@@ -239,3 +243,20 @@ def test_excel_owner_file_of_a_seven_character_name_is_seen(tmp_path: Path) -> N
         backend.write(GRID, _spec("après"))
     lock.unlink()
     assert not backend.is_locked(GRID)
+
+
+def test_each_structure_s_results_are_listed_from_its_own_folder(tmp_path: Path) -> None:
+    backend = LocalBackend(tmp_path)
+    spec = WorkbookSpec(title="x", sheets=[SheetSpec(name="A", rows=[["a"]])])
+    backend.write(restitution_ref("na", "aci-une", "restitution-2026-03-03"), spec)
+    backend.write(restitution_ref("na", "ai-deux", "restitution-cloture-2026-07-01"), spec)
+    backend.write(WorkbookRef("na", Kind.TO_FIX, "aci-une"), spec)
+    assert sorted(backend.versions("na", Kind.RESTITUTION)) == [
+        restitution_ref("na", "aci-une", "restitution-2026-03-03"),
+        restitution_ref("na", "ai-deux", "restitution-cloture-2026-07-01"),
+    ]
+    assert list(backend.versions("na", Kind.TO_FIX)) == [WorkbookRef("na", Kind.TO_FIX, "aci-une")]
+    assert backend.versions("other", Kind.TO_FIX) == {}
+    assert sorted(p.name for p in (tmp_path / "na" / "structures" / "aci-une").iterdir()) == [
+        "a-corriger.xlsx", "restitution-2026-03-03.xlsx"
+    ]  # fmt: skip

@@ -10,7 +10,7 @@ import pytest
 
 from capsync.campaign.config import Structure
 from capsync.campaign.referentiel import Referentiel
-from capsync.parse.answers import Answer, AnswerKind
+from capsync.parse.answers import AnomalyKind, Answer, AnswerKind
 from capsync.parse.cells import level_reader, read_date, read_status
 from capsync.parse.grid import parse_grid
 from capsync.workbook.grid_schema import IDENTITY_SHEET, PLAN_SHEET
@@ -304,7 +304,7 @@ def test_resorted_rows_added_columns_and_rows_are_read_by_id_and_key() -> None:
     ]
     assert [(t.criterion, t.column, t.text, t.cell) for t in parsed.texts] == [
         ("1.1.1", "justification", "Preuve : PV du CA", "J7"),
-        ("1.1.1", "commentaire_revue", "RAS", "L7"),
+        ("1.1.1", "commentaire_tiers", "RAS", "L7"),  # layout 1's « tiers / pair »: the tiers'
     ]
     assert parsed.missing == []
 
@@ -332,10 +332,14 @@ def test_a_grid_naming_another_structure_is_not_read() -> None:
     assert parsed.answers == []
     [anomaly] = parsed.anomalies
     assert (anomaly.sheet, anomaly.cell, anomaly.value) == ("_capsync", "B4", "ai-deux")
+    assert anomaly.kind == AnomalyKind.OTHER_STRUCTURE
+    assert not parsed.attributed
     assert anomaly.message == (
-        "Cette grille est celle de la structure « ai-deux » (collectif « test-na ») et non "
-        "celle de « aci-une » (collectif « test-na ») : elle n'a pas été lue. Remettez le bon "
-        "fichier à sa place ou importez-le avec « capsync import »."
+        "Ce fichier est la grille de la structure « ai-deux » (collectif « test-na »), et non "
+        "celle de « aci-une » (collectif « test-na ») : elle n'a pas été lue, et rien n'a "
+        "changé dans les réponses de « aci-une ». Remettez la grille de « aci-une » à sa place "
+        "(les sauvegardes en gardent une copie) ; si ce fichier doit rejoindre sa structure, "
+        "importez-le avec « capsync import »."
     )
 
 

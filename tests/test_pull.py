@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from capsync.cli import main
 from capsync.jobs.pull import Job, pull, read_grid
+from capsync.parse.answers import AnomalyKind
 from capsync.store.database import STORE_FILE, Store
 from capsync.workbook.refs import Kind, WorkbookRef
 
@@ -55,7 +56,7 @@ def fill_messily(path: Path) -> None:
         put(ws, "1.1.2", ELODIE, "7")
         put(ws, "1.1.2", "retenu", 3.0)
         put(ws, "1.2.1", SOPHIE, "ne sait pas")
-        put(ws, "1.2.1", "niveau_revue", "2 - structuré")
+        put(ws, "1.2.1", "niveau_tiers", "2 - structuré")
         # re-sort: 1.1.1 goes below the others (as a sort by the « Critère » column would)
         first = find_row(ws, "1.1.1")
         ws.move_range(f"A{first}:O{first}", rows=ws.max_row - first + 1)
@@ -100,7 +101,7 @@ def test_a_messy_grid_pulls_into_the_right_answers_and_anomalies(tmp_path: Path)
         ("aci-une", "1.1.2", KARIM): ("nsp", None),
         ("aci-une", "1.1.2", "retenu"): ("level", 3.0),
         ("aci-une", "1.2.1", SOPHIE): ("nsp", None),
-        ("aci-une", "1.2.1", "niveau_revue"): ("level", 2.0),
+        ("aci-une", "1.2.1", "niveau_tiers"): ("level", 2.0),
         ("aci-une", "2.1.1", SOPHIE): ("na", None),
     }
     assert texts == [["1.1.1", "justification", "PV du CA du 12/01"]]
@@ -120,7 +121,12 @@ def test_a_messy_grid_pulls_into_the_right_answers_and_anomalies(tmp_path: Path)
         ["aci-une", source, "Plan de progrès", "D6", "31/02/2026",
          "Date « 31/02/2026 » invalide : écrivez une date au format JJ/MM/AAAA."],
     ]  # fmt: skip
-    assert elodie_112 == "I4"  # shifted by the inserted column, moved up by the re-sort
+    assert elodie_112.endswith("4")  # moved up by the re-sort (and right, by the new column)
+    assert anomalies["kind"].tolist() == [
+        AnomalyKind.UNKNOWN_LEVEL,
+        AnomalyKind.UNKNOWN_CRITERION,
+        AnomalyKind.INVALID_DATE,
+    ]
     assert report.missing == {"aci-une": ["2.1.2"]}
     assert (report.listed, report.read, report.parsed) == (2, 2, 2)
     assert (report.added, report.changed, report.removed, report.actions) == (11, 0, 0, 3)
@@ -179,9 +185,11 @@ def test_a_corrupt_file_is_an_anomaly_and_the_others_are_pulled(tmp_path: Path) 
     assert report.parsed == 2
     assert (anomaly["structure"], anomaly["source"], anomaly["sheet"], anomaly["cell"]) == (
         "ai-deux", str(broken), "", "")  # fmt: skip
+    assert anomaly["kind"] == AnomalyKind.UNREADABLE_FILE
     assert anomaly["message"] == (
-        f"Le fichier {broken} n'est pas un classeur Excel lisible (.xlsx) : il est peut-être "
-        "abîmé ou d'un autre format (ValueError)."
+        f"Le fichier {broken} n'est pas un classeur (.xlsx, .ods ou .xls) : il est peut-être "
+        "abîmé ou d'un autre type (PDF, document texte…). Enregistrez la grille depuis le "
+        "tableur au format Excel (.xlsx) ou OpenDocument (.ods)."
     )
 
 
@@ -200,8 +208,10 @@ def test_a_broken_file_keeps_its_answers_and_is_read_again_once_repaired(tmp_pat
         assert store.current_actions()["action"].tolist() == ["Former le CA"]
         assert (broken.read, broken.removed) == (1, 0)
         assert broken.summary_lines()[-1] == (
-            f"Anomalie — aci-une — {path} : Le fichier {path} n'est pas un classeur Excel "
-            "lisible (.xlsx) : il est peut-être abîmé ou d'un autre format (ValueError)."
+            f"Anomalie — aci-une — {path} : Le fichier {path} n'est pas un classeur (.xlsx, "
+            ".ods ou .xls) : il est peut-être abîmé ou d'un autre type (PDF, document texte…). "
+            "Enregistrez la grille depuis le tableur au format Excel (.xlsx) ou OpenDocument "
+            "(.ods)."
         )
         save_again(path, good)
         put_back = pull(campaign, backend, store, now=T2 + dt.timedelta(days=1))
@@ -260,11 +270,25 @@ def test_a_grid_of_an_unknown_structure_is_reported_and_skipped(tmp_path: Path) 
     with Store.open(campaign.data_dir) as store:
         report = pull(campaign, backend, store, now=T1)
         assert set(store.source_state("test-na")) == {"aci-une", "ai-deux"}
-    assert report.messages == [
-        f"La grille {stray} porte le nom « structure-partie », qui n'est pas une structure du "
-        "collectif « test-na » dans la configuration : elle est ignorée. Corrigez le nom du "
-        "fichier ou ajoutez la structure à la configuration."
-    ]
+        [anomaly] = store.current_anomalies().to_dict("records")
+        assert pull(campaign, backend, store, now=T2).messages == [
+            f"Fichier non lu : {stray} (voir les anomalies)."
+        ]
+        stray.unlink()
+        pull(campaign, backend, store, now=T2)
+        assert store.current_anomalies().empty  # gone with the file
+    assert (anomaly["kind"], anomaly["structure"], anomaly["source"]) == (
+        AnomalyKind.STRAY_FILE, "aci-une", str(stray))  # fmt: skip
+    assert (
+        report.messages
+        == [anomaly["message"]]
+        == [
+            "Le fichier « structure-partie.xlsx » est une copie de la grille de « aci-une » : la "
+            "collecte ne lit que « aci-une.xlsx » et n'a rien repris de ce fichier. S'il contient "
+            "des réponses à garder, importez-le avec « capsync import » (rien de ce qui est déjà "
+            "relevé ne sera effacé), puis retirez-le du dossier « grilles »."
+        ]
+    )
 
 
 def test_a_grid_open_in_a_spreadsheet_is_read_from_its_last_saved_version(tmp_path: Path) -> None:

@@ -1,24 +1,28 @@
-"""The restitutions of a collectif, built once, rendered only when they changed."""
+"""The restitutions an event called for, built in one process or in worker processes."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from capsync.jobs.restitutions import Batch, build_all, build_batch
+from capsync.jobs.restitution_events import Due, Event, Occasion
+from capsync.jobs.restitutions import Batch, basis, build_all, build_batch
 from capsync.layout.restitution_data import collective_view
 from tests import layout_campaign as lc
 
 TODAY = dt.date(2026, 3, 2)
+REVIEW = Event(Occasion.REVIEW, "revue:1", TODAY, "1")
 
 
-def batch(known=None, render=True) -> Batch:
+def batch(structures=("alpha", "beta", "gamma", "delta"), render=True) -> Batch:
     collective, referentiel, scores = lc.collective(), lc.referentiel(), lc.scores()
     view = collective_view(
         collective, referentiel, scores, actions=lc.actions(), answers=lc.answers(),
         texts=lc.texts(),
     )  # fmt: skip
-    return Batch(collective, referentiel, scores, view, TODAY,
-                 tuple(s.id for s in collective.structures), known or {}, render)  # fmt: skip
+    due = tuple(Due(s, (REVIEW,)) for s in structures)
+    return Batch(collective, referentiel, scores, view, TODAY, due, render,
+                 previous={"alpha": (dt.date(2026, 1, 5), {"1": 2.0})},
+                 last_change={"alpha": dt.datetime(2026, 3, 1, 9, 30)})  # fmt: skip
 
 
 def test_worker_processes_give_the_same_restitutions_as_one_process() -> None:
@@ -26,20 +30,24 @@ def test_worker_processes_give_the_same_restitutions_as_one_process() -> None:
     parallel = list(build_all(batch(), pool_min=1))
     assert [r.structure for r in parallel] == [r.structure for r in serial]
     for one, other in zip(serial, parallel, strict=True):
-        assert (one.workbook_digest, one.pdf_digest) == (other.workbook_digest, other.pdf_digest)
         assert one.xlsx is not None and other.xlsx is not None
         assert one.pdf == other.pdf
 
 
-def test_only_restitutions_whose_content_changed_are_rendered() -> None:
-    first = build_batch(batch())
-    known = {r.structure: (r.workbook_digest, r.pdf_digest) for r in first}
-    changed = first[0].structure
-    known[changed] = ("an older workbook", known[changed][1])
-    again = build_batch(batch(known))
-    assert [(r.structure, r.xlsx is not None, r.pdf is not None) for r in again] == [
-        (r.structure, r.structure == changed, False) for r in first
+def test_only_the_structures_an_event_reached_are_built() -> None:
+    made = build_batch(batch(("beta",)))
+    assert [r.structure for r in made] == ["beta"]
+    assert made[0].chapters == {"1": 1.5, "2": None}  # the « avant » of its next restitution
+    assert made[0].due.stem(TODAY) == "restitution-chapitre-1-2026-03-02"
+
+
+def test_a_restitution_says_what_it_was_computed_from() -> None:
+    assert basis(batch(), "alpha") == [
+        "la grille de la structure, réponses enregistrées jusqu'au 01/03/2026 à 09:30",
+        "le référentiel «\u00a0Référentiel de test\u00a0», version 1",
+        "les moyennes du collectif\u00a0: 3 structures ayant répondu, au 02/03/2026",
     ]
+    assert basis(batch(), "gamma")[0] == "la grille de la structure, sans réponse enregistrée"
 
 
 def test_an_api_backend_gets_specs_to_render_itself() -> None:

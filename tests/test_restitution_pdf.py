@@ -13,6 +13,7 @@ from fpdf import FPDF
 
 from capsync.layout.restitution import build_restitution
 from capsync.layout.restitution_data import ActionLine, ChapterLine, RestitutionData
+from capsync.render.pdf_text import close_fonts
 from capsync.render.restitution_pdf import (
     _Document,
     _width,
@@ -70,10 +71,11 @@ def _streams(pdf: bytes) -> list[bytes]:
     return found
 
 
-def _shown_lines(pdf: bytes) -> list[str]:
+def _shown_lines(pdf: bytes, *, first_page_only: bool = False) -> list[str]:
     """Every string drawn in Helvetica (WinAnsi), in drawing order."""
     lines = []
-    for content in _streams(pdf):
+    streams = _streams(pdf)
+    for content in streams[:1] if first_page_only else streams:
         for shown in re.findall(rb"\(((?:\\.|[^\\)])*)\) Tj", content, re.S):
             unescaped = re.sub(rb"\\(.)", lambda m: b"\r" if m[1] == b"r" else m[1], shown)
             lines.append(unescaped.decode("cp1252"))
@@ -91,7 +93,7 @@ def test_pdf_has_scores_page_then_text_pages(tmp_path: Path):
     for expected in (
         "Restitution CAP RSE",
         "@Bêta Services",
-        "Labellisation : Non éligible",
+        "Labellisation\u00a0: Non éligible",
         "Points forts",
         "Points faibles",
         "Écarts à discuter",
@@ -105,13 +107,37 @@ def test_pdf_has_scores_page_then_text_pages(tmp_path: Path):
     assert sorted(p.name for p in path.parent.iterdir()) == ["beta.pdf"]  # no temp file left
 
 
-def test_a_structure_without_answers_still_gets_its_pdf():
+def test_a_structure_without_answers_gets_a_pdf_that_says_so_plainly():
     data = _data("gamma")
-    lines = _shown_lines(restitution_pdf_bytes(data))
-    assert "Aucune action saisie pour le moment." in lines
-    assert "Aucun écart à discuter." in lines
-    no_chapters = dataclasses.replace(data, chapters=[], overall=None)
-    assert _pages(restitution_pdf_bytes(no_chapters)) == 2
+    pdf = restitution_pdf_bytes(data)
+    text = " ".join(_shown_lines(pdf))
+    assert (
+        "Rien n'a encore été renseigné dans la grille de Gamma Emploi\u00a0: cette restitution "
+        "se remplira avec ses premières réponses." in text
+    )
+    assert "Points faibles" not in text and "Score global" not in text  # no empty radar
+    assert _pages(pdf) == 1
+
+
+def test_the_first_page_says_so_what(tmp_path: Path):
+    data = dataclasses.replace(
+        _data("beta"),
+        occasions=["regroupement du chapitre 1 du 10/04/2025"],
+        previous_date=dt.date(2025, 1, 1),
+        chapters=[dataclasses.replace(c, previous=1.2) for c in _data("beta").chapters],
+    )
+    pdf = restitution_pdf_bytes(data)
+    first = _shown_lines(pdf, first_page_only=True)
+    text = " ".join(first)
+    assert "3 étapes la séparent du label" in text
+    assert "Produite pour\u00a0: regroupement du chapitre 1 du 10/04/2025" in text
+    assert "Trois points forts" in first and "Trois priorités" in first
+    assert "1.1.1 Projet formalisé — 1 - Émergent" in first  # levels with their names
+    assert "Chemin vers le label" in first
+    assert any("passer de 1 - Émergent à 2 - Structuré" in line for line in first)
+    assert any("Chapitre 2 Parcours\u00a0: chapitre pas encore évalué" in line for line in first)
+    assert any("non évalué" in line for line in first)  # chapter 2, not a point at the centre
+    assert "01/01/2025" in text  # the earlier restitution, before / after
 
 
 def test_a_long_plan_flows_onto_more_pages_and_keeps_every_word(tmp_path: Path):
@@ -153,7 +179,7 @@ def test_a_referentiel_of_four_chapters_gets_a_filled_radar_and_a_cut_legend():
     lines = _shown_lines(pdf)
     assert [f"Ch. {i}" for i in range(1, 5)] == [line for line in lines if line.startswith("Ch. ")]
     third = lines.index("3 — Chapitre 3")
-    assert lines[third + 1 : third + 4] == ["—", "2,0", "50 %"]
+    assert lines[third + 1 : third + 4] == ["non évalué", "2,0", "50 %"]
     assert "Association intermédiaire de la…" in lines  # the legend, next to the chart
     footers = [line for line in lines if line.endswith("· page 1")]
     assert footers and footers[0].startswith("Restitution CAP RSE — Association")
@@ -173,7 +199,8 @@ def test_every_french_character_is_printed_as_typed():
     drawn = " ".join(lines)
     assert FRENCH in drawn
     assert "Zoë" in drawn
-    assert "Commentaire : «\u00a0OK\u00a0»" in drawn  # narrow no-break space shown as no-break
+    # the typed comment stays as typed (its narrow no-break spaces shown as no-break spaces)
+    assert "Commentaire\u00a0: «\u00a0OK\u00a0»" in drawn
     assert _title(pdf) == "Restitution CAP RSE — Œuvre « Ça » — Bêta’s"
     assert b"/FontFile2" not in pdf  # Helvetica, built into every PDF reader
 
@@ -213,3 +240,5 @@ def test_fast_text_width_matches_fpdf2(unicode_font: bool):
             pdf.use_font(size, bold=bold)
             reference.set_font("ref" if unicode_font else "helvetica", "B" if bold else "", size)
             assert _width(pdf, FRENCH) == pytest.approx(reference.get_string_width(FRENCH))
+    close_fonts(pdf)
+    close_fonts(reference)

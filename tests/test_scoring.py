@@ -188,11 +188,14 @@ def test_divergence_and_review_gap_of_the_worked_example(scores):
         nan_ok=True,
     )  # fmt: skip
     assert lac.index[lac["to_discuss"]].tolist() == ["1.2.1"]
-    assert lac.loc["1.1.1", ["review", "review_gap"]].tolist() == [2.0, 1.0]
-    assert lac.loc["1.2.1", ["review", "review_gap"]].tolist() == [1.0, 1.0]
-    assert lac["review_gap"].notna().sum() == 2
+    # layout 1's « niveau_revue » is read as the tiers' level
+    assert lac.loc["1.1.1", ["tiers", "tiers_gap"]].tolist() == [2.0, 1.0]
+    assert lac.loc["1.2.1", ["tiers", "tiers_gap"]].tolist() == [1.0, 1.0]
+    assert lac["tiers_gap"].notna().sum() == 2
+    assert lac["pair"].isna().all()
+    assert lac.loc["1.2.1", "discuss_reasons"] == "avis partagés entre répondant·e·s"
     horizon = row(crit, structure=HORIZON.id, criterion="2.1.3")
-    assert (horizon["divergence"], horizon["to_discuss"], horizon["review_gap"]) == (
+    assert (horizon["divergence"], horizon["to_discuss"], horizon["tiers_gap"]) == (
         2.0,
         True,
         -1.0,
@@ -360,14 +363,17 @@ def test_the_most_recent_record_of_a_cell_wins_whatever_the_row_order():
 def test_the_tables_have_the_documented_columns(scores):
     assert scores.criteria.columns.tolist() == [
         "structure", "chapter", "objective", "criterion", "weight", "mandatory", "applicable",
-        "not_applicable", "answered", "retained", "retained_source", "n_levels", "divergence",
-        "to_discuss", "review", "review_gap", "type_applies",
+        "not_applicable", "answered", "retained", "retained_source", "n_levels", "median",
+        "divergence", "trimmed_divergence", "to_discuss", "discuss_reasons", "tiers",
+        "tiers_gap", "pair", "pair_gap", "type_applies", "tiers_na",
     ]  # fmt: skip
     assert scores.chapters.columns.tolist() == [
         "structure", "chapter", "score", "percent", "answered", "applicable", "completion",
     ]  # fmt: skip
     assert scores.overall.columns.tolist() == ["structure", "overall", "chapters_answered"]
-    assert scores.label.columns.tolist() == ["structure", "eligible", "assessed", "reasons"]
+    assert scores.label.columns.tolist() == [
+        "structure", "eligible", "assessed", "reasons", "to_confirm",
+    ]  # fmt: skip
 
 
 def test_the_example_campaign_scores_every_structure():

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from capsync.store.database import STORE_FILE, Store
+from capsync.parse.answers import AnomalyKind
+from capsync.store.database import SCHEMA_VERSION, STORE_FILE, Store
 
 from .filled_grids import LOG_TABLES, count_rows
 from .test_parse import chapter, parse, row, workbook
@@ -34,7 +35,7 @@ def test_first_open_creates_the_versioned_schema_in_wal_mode(tmp_path: Path) -> 
     with Store.open(tmp_path) as store:
         assert store.path == tmp_path / STORE_FILE
     with sqlite3.connect(tmp_path / STORE_FILE) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     with Store.open(tmp_path) as store:  # reopening keeps everything
         assert store.current_answers().empty
@@ -127,11 +128,12 @@ def test_a_deleted_row_or_an_unreadable_cell_does_not_erase_an_answer(tmp_path: 
     assert (summary.added, summary.changed, summary.removed) == (0, 0, 0)
     assert now.loc[("1.1.1", "r:sophie"), "level"] == 3.0
     assert now.loc[("1.1.2", "r:sophie"), "level"] == 2.0
-    assert anomalies[["structure", "sheet", "cell", "value"]].values.tolist() == [
-        ["aci-une", "Chapitre 1", "F4", "7"]
+    assert anomalies[["structure", "sheet", "cell", "value", "kind"]].values.tolist() == [
+        ["aci-une", "Chapitre 1", "F4", "7", AnomalyKind.UNKNOWN_LEVEL]
     ]
     assert list(anomalies.columns) == [
-        "collective", "structure", "source", "sheet", "cell", "value", "message", "found_at",
+        "collective", "structure", "source", "sheet", "cell", "value", "message", "kind",
+        "found_at",
     ]  # fmt: skip
 
 

@@ -85,18 +85,77 @@ def fresh(demoed: Path, tmp_path: Path) -> Path:
     return copy_campaign(demoed, tmp_path / "campaign")
 
 
-def test_sync_writes_dashboards_restitutions_and_calendars(synced: Path) -> None:
+def test_sync_writes_dashboards_and_calendars(synced: Path) -> None:
     data = synced.parent.parent / "data"
-    for collective, structures in (("nouvelle-aquitaine", 7), ("occitanie", 7)):
+    for collective in ("nouvelle-aquitaine", "occitanie"):
         folder = data / collective
         assert (folder / "tableau-de-bord.xlsx").is_file()
         assert (folder / "calendrier.xlsx").is_file()
-        assert len(list((folder / "restitutions").glob("*.xlsx"))) == structures
-        pdfs = list((folder / "restitutions").glob("*.pdf"))
-        assert len(pdfs) == structures
-        assert all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
         calendar = icalendar.Calendar.from_ical((folder / "calendrier.ics").read_bytes())
         assert len(calendar.walk("VEVENT")) == 13
+
+
+def restitution_files(data: Path) -> dict[Path, int]:
+    return {p: p.stat().st_mtime_ns for p in data.glob("*/structures/*/restitution-*")}
+
+
+def test_restitutions_are_produced_at_their_events_each_in_its_structure_s_folder(
+    fresh: Path,
+) -> None:
+    """23/11/2026: the Occitanie chapter 4 regroupement is 3 days away, the Nouvelle-Aquitaine
+    campaign closed on 01/07/2026. Each structure gets one dated restitution, in its folder."""
+    report = _cycle(fresh, dt.datetime(2026, 11, 23, 9, 0))
+    assert report.ok, report.errors
+    data = fresh.parent.parent / "data"
+    campaign = load_campaign(fresh)
+    for collective, stem in (
+        ("occitanie", "restitution-chapitre-4-2026-11-23"),
+        ("nouvelle-aquitaine", "restitution-cloture-2026-11-23"),
+    ):
+        coll = campaign.config.collective(collective)
+        for structure in coll.structures:
+            folder = data / collective / "structures" / structure.id
+            files = sorted(p.name for p in folder.glob("restitution-*"))
+            assert files == [f"{stem}.pdf", f"{stem}.xlsx"]
+            book = read_workbook(folder / f"{stem}.xlsx")
+            texts = {v for rows in book.values() for row in rows for v in row if isinstance(v, str)}
+            others = {s.name for s in coll.structures if s.id != structure.id}
+            assert not {t for t in texts for name in others if name in t}, structure.id
+    produced = [p for p in report.produced() if p.kind == "restitution"]
+    assert len(produced) == 14
+    kits = [p.name for p in report.produced() if p.kind == "regroupement"]
+    assert kits == ["chapitre-4-2026-11-26"]  # the délégué·e·s' kit, 3 days before (issue 11)
+    ailes = next(p for p in produced if p.structure == "ailes-revel")
+    assert ailes.occasions == ("regroupement du chapitre 4 du 26/11/2026",)
+    assert ailes.files[0].endswith("occitanie/structures/ailes-revel/" + f"{ailes.name}.xlsx")
+
+
+def test_a_restitution_says_its_event_and_what_it_was_computed_from(fresh: Path) -> None:
+    assert _cycle(fresh, dt.datetime(2026, 11, 23, 9, 0)).ok
+    folder = fresh.parent.parent / "data" / "occitanie" / "structures" / "ailes-revel"
+    texts = _texts(folder / "restitution-chapitre-4-2026-11-23.xlsx")
+    occasion = "Produite pour\u00a0: regroupement du chapitre 4 du 26/11/2026"
+    assert any(t.endswith(occasion) for t in texts)
+    assert any(t.startswith("Calculée à partir de") for t in texts)
+
+
+def test_requested_restitutions_are_dated_and_never_overwrite_earlier_ones(fresh: Path) -> None:
+    assert _cycle(fresh, dt.datetime(2026, 11, 23, 9, 0)).ok
+    data = fresh.parent.parent / "data"
+    first = run(fresh, "restitution", "--structure", "ailes-revel")
+    day = f"{dt.date.today():%Y-%m-%d}"
+    folder = data / "occitanie" / "structures" / "ailes-revel"
+    assert first == f"Restitution produite\u00a0: {folder / f'restitution-{day}.xlsx'}\n"
+    kept = (folder / f"restitution-{day}.pdf").read_bytes()
+    second = run(fresh, "restitution", "--structure", "ailes-revel")
+    assert f"restitution-{day}-2.xlsx" in second
+    assert (folder / f"restitution-{day}.pdf").read_bytes() == kept
+    assert (folder / "restitution-chapitre-4-2026-11-23.pdf").is_file()  # the event's, kept
+    whole = run(fresh, "restitution", "--collective", "nouvelle-aquitaine")
+    assert len(whole.splitlines()) == 7
+    result = CliRunner().invoke(main, ["--config", str(fresh), "restitution", "--structure", "x"])
+    assert result.exit_code == 1
+    assert "La configuration ne connaît pas la structure « x »." in result.output
 
 
 def test_dashboard_scores_are_the_scores_of_the_stored_answers(synced: Path) -> None:
@@ -146,9 +205,12 @@ def test_a_changed_grid_rewrites_the_outputs_that_depend_on_it(synced_copy: Path
     output = run(synced_copy, "sync")
     after = outputs(data)
     changed = {p for p in after if after[p] != before.get(p)}
-    assert data / "occitanie" / "tableau-de-bord.xlsx" in changed
-    assert data / "occitanie" / "restitutions" / "ailes-revel.xlsx" in changed
-    assert not any("nouvelle-aquitaine" in p.parts for p in changed)
+    # the live views (the collectif's, the network's) and the structure's own « À corriger »
+    # move; no restitution (no event)
+    mine = data / "occitanie" / "structures" / "ailes-revel" / "a-corriger.xlsx"
+    network = data / "reseau" / "vue-reseau.xlsx"
+    assert {data / "occitanie" / "tableau-de-bord.xlsx", network} <= changed
+    assert changed <= {data / "occitanie" / "tableau-de-bord.xlsx", mine, network}
     assert output.startswith("1 grille lue sur 14 ;")
 
 
@@ -192,7 +254,7 @@ def test_libreoffice_opens_every_output(synced: Path, tmp_path: Path) -> None:
     files = [
         data / "tableau-de-bord.xlsx",
         data / "calendrier.xlsx",
-        *sorted((data / "restitutions").glob("*.xlsx"))[:2],
+        *sorted(data.glob("structures/*/restitution-*.xlsx"))[:2],
     ]
     profile = tmp_path / "profile"
     result = subprocess.run(
@@ -243,10 +305,8 @@ def test_a_deleted_output_is_written_again_at_the_next_sync(fresh: Path) -> None
     assert _cycle(fresh, now).ok
     data = fresh.parent.parent / "data" / "occitanie"
     (data / "tableau-de-bord.xlsx").unlink()
-    (data / "restitutions" / "ailes-revel.xlsx").unlink()
     report = _cycle(fresh, now + dt.timedelta(minutes=15))
     assert (data / "tableau-de-bord.xlsx").is_file()
-    assert (data / "restitutions" / "ailes-revel.xlsx").is_file()
     written = [w for c in report.collectives for w in c.written]
     assert all("nouvelle-aquitaine" not in w for w in written)
 
@@ -254,10 +314,12 @@ def test_a_deleted_output_is_written_again_at_the_next_sync(fresh: Path) -> None
 def test_restitutions_are_not_rewritten_the_next_day_when_nothing_moved(fresh: Path) -> None:
     now = dt.datetime(2026, 11, 23, 9, 0)
     assert _cycle(fresh, now).ok
-    restitutions = sorted((fresh.parent.parent / "data").rglob("restitutions/*"))
-    before = {p: p.stat().st_mtime_ns for p in restitutions}
-    assert _cycle(fresh, now + dt.timedelta(days=1)).ok
-    assert {p: p.stat().st_mtime_ns for p in restitutions} == before
+    data = fresh.parent.parent / "data"
+    before = restitution_files(data)
+    assert len(before) == 28
+    report = _cycle(fresh, now + dt.timedelta(days=1))
+    assert report.ok and report.produced() == []
+    assert restitution_files(data) == before
 
 
 def test_a_pull_that_fails_still_refreshes_the_outputs_from_what_is_stored(fresh: Path) -> None:
@@ -308,7 +370,7 @@ def test_a_new_day_rewrites_dashboards_and_calendars_not_restitutions(fresh: Pat
     day = dt.datetime(2026, 11, 23, 9, 0)
     assert _cycle(fresh, day).ok
     data = fresh.parent.parent / "data"
-    restitutions = {p: p.stat().st_mtime_ns for p in data.rglob("restitutions/*")}
+    restitutions = restitution_files(data)
     assert len(restitutions) == 28  # 14 workbooks and 14 PDFs
     report = _cycle(fresh, day + dt.timedelta(days=1))
     assert report.ok, report.errors
@@ -317,7 +379,7 @@ def test_a_new_day_rewrites_dashboards_and_calendars_not_restitutions(fresh: Pat
         dashboard = _texts(data / collective / "tableau-de-bord.xlsx")
         assert any(t.startswith("Mis à jour le 24/11/2026.") for t in dashboard)
         assert "au 24/11/2026" in _texts(data / collective / "calendrier.xlsx")
-    assert {p: p.stat().st_mtime_ns for p in restitutions} == restitutions
+    assert restitution_files(data) == restitutions
 
 
 def test_a_dashboard_open_in_libreoffice_is_written_at_the_next_sync(fresh: Path) -> None:
@@ -348,16 +410,16 @@ def test_a_dashboard_open_in_libreoffice_is_written_at_the_next_sync(fresh: Path
 
 def test_a_collectif_that_fails_is_reported_and_the_others_are_written(fresh: Path) -> None:
     data = fresh.parent.parent / "data"
-    blocked = data / "occitanie" / "restitutions"
-    blocked.write_text("un fichier enregistré à la place du dossier des restitutions")
+    blocked = data / "occitanie" / "tableau-de-bord.xlsx"
+    blocked.mkdir(parents=True)  # a folder where the dashboard should be
     result = CliRunner().invoke(main, ["--config", str(fresh), "sync"])
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit)  # said, not a traceback
     lines = result.output.splitlines()
-    assert lines[0].endswith("; 1 collectif en erreur.")
+    assert "; 1 collectif en erreur" in lines[0]
     (cause,) = [line for line in lines if line.startswith("Collectif occitanie : ")]
-    assert str(blocked) in cause
-    assert len(list((data / "nouvelle-aquitaine" / "restitutions").glob("*.pdf"))) == 7
-    blocked.unlink()  # the admin fixes it: the next sync writes what was missing
+    assert str(blocked.parent) in cause and "c'est un dossier et non un fichier" in cause
+    assert (data / "nouvelle-aquitaine" / "tableau-de-bord.xlsx").is_file()
+    blocked.rmdir()  # the admin fixes it: the next sync writes what was missing
     assert "0 collectif" not in run(fresh, "sync")
-    assert len(list(blocked.glob("*.xlsx"))) == 7
+    assert blocked.is_file()

@@ -27,7 +27,14 @@ NOW = dt.datetime(2025, 9, 1, 10, 0, 0)
 LATER = dt.datetime(2025, 10, 2, 11, 30, 0)
 ACI = WorkbookRef("test-na", Kind.GRID, "aci-une")
 AI = WorkbookRef("test-na", Kind.GRID, "ai-deux")
-INPUT_KEYS = ("retenu", "justification", "niveau_revue", "commentaire_revue")
+INPUT_KEYS = (
+    "retenu",
+    "justification",
+    "niveau_tiers",
+    "commentaire_tiers",
+    "niveau_pair",
+    "commentaire_pair",
+)
 
 
 def referentiel_v2() -> dict[str, Any]:
@@ -134,8 +141,8 @@ def test_upgrade_keeps_every_typed_value(tmp_path: Path) -> None:
     backend = LocalBackend(campaign.data_dir)
     typed = _fill(backend.path(ACI))
     wb = openpyxl.load_workbook(backend.path(AI))
-    wb["Chapitre 1"].cell(HEADER_ROW + 1, 6).value = "Paulette Durand"
-    wb["Chapitre 1"].cell(FIRST_DATA_ROW + 1, 6).value = "3 - Maîtrisé"
+    wb["Chapitre 1"].cell(HEADER_ROW + 1, 5).value = "Paulette Durand"  # r:1
+    wb["Chapitre 1"].cell(FIRST_DATA_ROW + 1, 5).value = "3 - Maîtrisé"
     wb.save(backend.path(AI))
 
     cfg = config(
@@ -175,7 +182,7 @@ def test_upgrade_keeps_every_typed_value(tmp_path: Path) -> None:
     )
     archives = raw["Archives"][FIRST_DATA_ROW:]
     karim = [row for row in archives if str(row[4]).startswith("r:karim-benali")]
-    assert {row[2] for row in karim} == {"1.1.1", "1.2.1", "2.1.1"}
+    assert {row[2] for row in karim} == {"1.1.1", "1.1.2", "1.2.1", "2.1.1", "2.1.2"}
     assert all(row[3].endswith(" — Karim Benali (Salarié·e permanent·e)") for row in karim)
     assert {row[5] for row in archives} == {dt.date(2025, 10, 2)}
     assert '=IMPORTXML("http://x", "//a")' in typed
@@ -191,7 +198,7 @@ def test_upgrade_keeps_every_typed_value(tmp_path: Path) -> None:
 
     # the anonymous header the AI structure typed is kept, with its answer
     ai = backend.read(AI)
-    assert ai["Chapitre 1"][HEADER_ROW][5] == "Paulette Durand"
+    assert ai["Chapitre 1"][HEADER_ROW][4] == "Paulette Durand"
     ai_ch1 = locate_chapter_sheet("Chapitre 1", ai["Chapitre 1"])
     assert ai_ch1 is not None
     assert ai["Chapitre 1"][ai_ch1.rows["1.1.1"]][ai_ch1.columns["r:1"]] == "3 - Maîtrisé"

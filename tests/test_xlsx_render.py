@@ -244,7 +244,8 @@ def test_grid_survives_a_libreoffice_round_trip(tmp_path: Path) -> None:
     ws = wb["Chapitre 1"]
     assert ws.protection.sheet
     assert ws["A4"].value == "1.1.1" and ws["A4"].protection.locked
-    assert not ws["F4"].protection.locked and not ws["L6"].protection.locked
+    assert not ws["E4"].protection.locked and not ws["Q6"].protection.locked
+    assert ws["H4"].protection.locked  # « Réponses » is computed, never typed
     lists = {
         str(d.sqref): d.formula1 for d in ws.data_validations.dataValidation if d.type == "list"
     }
@@ -252,7 +253,16 @@ def test_grid_survives_a_libreoffice_round_trip(tmp_path: Path) -> None:
         '"0 - Non engagé,1 - Émergent,2 - Structuré,3 - Maîtrisé,4 - Exemplaire,'
         'Non applicable,Ne sait pas"'
     )
-    assert lists == {"F4:I6": expected, "K4:K6": expected}
+    assert lists == {"E4:G6": expected, "L4:L6": expected, "N4:N6": expected, "P4:P6": expected}
+    # a typed « 3 » raises no warning dialog
+    assert not any(d.showErrorMessage for d in ws.data_validations.dataValidation)
+    # filter buttons work on the protected sheet (issue 16: filter, not sort)
+    assert ws.auto_filter.ref == "A3:Q6"
+    assert not ws.protection.autoFilter  # False in openpyxl means « allowed »
+    # printed: header rows repeated, structure and chapter on every page
+    assert ws.print_title_rows == "$1:$3"
+    assert "ACI Une" in (ws.oddHeader.left.text or "")
+    assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
     plan = wb["Plan de progrès"]
     assert plan.protection.sheet and not plan["D4"].protection.locked
     assert {d.type for d in plan.data_validations.dataValidation} == {"list", "date"}

@@ -14,10 +14,14 @@ one by one) is a property here, so a job never asks which class it was given.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Protocol
 
-from capsync.workbook.refs import Kind, RawWorkbook, WorkbookRef
+from capsync.workbook.refs import Kind, RawValue, RawWorkbook, WorkbookRef
 from capsync.workbook.spec import WorkbookSpec
+
+CellAt = tuple[str, int, int]
+"""A cell of a workbook: sheet name, 0-based row, 0-based column."""
 
 
 class Backend(Protocol):
@@ -73,6 +77,13 @@ class Backend(Protocol):
 
     def read(self, ref: WorkbookRef) -> RawWorkbook:
         """Every sheet's values; raise BackendError with a French message when unreadable."""
+        ...
+
+    def write_cells(self, ref: WorkbookRef, cells: Mapping[CellAt, RawValue]) -> None:
+        """Type values into some cells of a workbook people are editing, leaving every other
+        cell as it is (a returned file's answers merged into a live Google Sheet); a ``str``
+        is literal text, never a formula. BackendError when the backend keeps files, which
+        are replaced whole instead (see :attr:`files_are_xlsx`)."""
         ...
 
     def read_bytes(self, ref: WorkbookRef) -> bytes:

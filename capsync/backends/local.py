@@ -4,9 +4,12 @@ Layout of the data folder, one sub-folder per collectif::
 
     <data>/<collectif>/grilles/<structure-id>.xlsx
     <data>/<collectif>/tableau-de-bord.xlsx
-    <data>/<collectif>/restitutions/<structure-id>.xlsx
+    <data>/<collectif>/structures/<structure-id>/restitution-chapitre-2-2026-03-03.xlsx (+ .pdf)
+    <data>/<collectif>/structures/<structure-id>/a-corriger.xlsx
+    <data>/<collectif>/regroupements/chapitre-2-2026-03-03.xlsx (+ .pdf)
     <data>/<collectif>/calendrier.xlsx
     <data>/<collectif>/sauvegardes/<name>-AAAAMMJJ-HHMMSS.xlsx
+    <data>/reseau/vue-reseau.xlsx  (COORACE national's network view)
 
 Every write renders to a temporary file in the target's folder, fsyncs it and
 renames it into place, so a crash leaves the old file or the new one, never a
@@ -23,23 +26,38 @@ import datetime as dt
 import logging
 import os
 import shutil
+import time
+from collections.abc import Mapping
 from pathlib import Path
 
-from capsync.atomic import TEMP_SUFFIX, write_bytes_atomic
-from capsync.backends.base import locked_message
+from capsync.atomic import TEMP_SUFFIX, is_temporary, write_bytes_atomic
+from capsync.backends.base import CellAt, locked_message
 from capsync.backends.xlsx_read import read_workbook
 from capsync.errors import BackendError, FileLocked, data_folder_error
 from capsync.render.xlsx import render_xlsx_bytes
-from capsync.workbook.refs import Kind, RawWorkbook, WorkbookRef
+from capsync.workbook.refs import (
+    STRUCTURE_KINDS,
+    Kind,
+    RawValue,
+    RawWorkbook,
+    WorkbookRef,
+    restitution_ref,
+)
 from capsync.workbook.spec import WorkbookSpec
 
 log = logging.getLogger("capsync")
 
 GRIDS_DIR = "grilles"
-RESTITUTIONS_DIR = "restitutions"
+STRUCTURES_DIR = "structures"  # one folder per structure: what it receives, ready to send
+REGROUPEMENTS_DIR = "regroupements"
 BACKUPS_DIR = "sauvegardes"
-_SINGLE_FILES = {Kind.DASHBOARD: "tableau-de-bord.xlsx", Kind.CALENDAR: "calendrier.xlsx"}
-_FOLDERS = {Kind.GRID: GRIDS_DIR, Kind.RESTITUTION: RESTITUTIONS_DIR}
+TO_FIX_FILE = "a-corriger.xlsx"
+_SINGLE_FILES = {
+    Kind.DASHBOARD: "tableau-de-bord.xlsx",
+    Kind.CALENDAR: "calendrier.xlsx",
+    Kind.NETWORK: "vue-reseau.xlsx",  # <data>/reseau/vue-reseau.xlsx (``capsync reseau``)
+}
+_FOLDERS = {Kind.GRID: GRIDS_DIR, Kind.REGROUPEMENT: REGROUPEMENTS_DIR}
 
 
 def lock_files(path: Path) -> list[Path]:
@@ -58,13 +76,44 @@ def lock_files(path: Path) -> list[Path]:
     return [path.with_name(c) for c in candidates]
 
 
-def is_workbook_name(name: str) -> bool:
+GRID_FORMATS = (".xlsx", ".ods", ".xls")  # a grid saved by LibreOffice or an old Excel
+TEMP_MAX_AGE = 60.0  # seconds: a temporary file older than this was left by a killed process
+
+
+def is_workbook_name(name: str, formats: tuple[str, ...] = (".xlsx",)) -> bool:
     """A real workbook, not a lock file, a temporary file or a hidden file."""
     return (
-        name.lower().endswith(".xlsx")
+        name.lower().endswith(formats)
         and not name.startswith(("~$", ".~lock.", "."))
         and not name.endswith(TEMP_SUFFIX)
     )
+
+
+def remove_stale_temporaries(folder: Path, now: float | None = None) -> list[Path]:
+    """Remove the ``.capsync-*.tmp`` files a killed process left in ``folder``.
+
+    Only those older than :data:`TEMP_MAX_AGE`: a write in progress keeps its
+    temporary file younger than that (it is renamed within seconds), and nobody
+    else writes files of that name. What cannot be removed is left for next time.
+    """
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not is_temporary(entry.name):
+            continue
+        try:
+            if now - entry.stat().st_mtime > TEMP_MAX_AGE:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    if removed:
+        log.info("removed %d temporary file(s) left in %s", len(removed), folder)
+    return removed
 
 
 class LocalBackend:
@@ -77,35 +126,63 @@ class LocalBackend:
 
     def __init__(self, data_dir: Path):
         self.data_dir = Path(data_dir)
+        self._backed_up: set[Path] = set()  # files this process kept a backup of
 
     # -- where things are -------------------------------------------------
     def folder(self, collective: str, kind: Kind) -> Path:
         base = self.data_dir / collective
         return base / _FOLDERS[kind] if kind in _FOLDERS else base
 
+    def structure_folder(self, collective: str, structure: str) -> Path:
+        """Everything one structure receives, and nothing of any other structure."""
+        return self.data_dir / collective / STRUCTURES_DIR / structure
+
     def path(self, ref: WorkbookRef) -> Path:
         if ref.kind in _SINGLE_FILES:
             return self.data_dir / ref.collective / _SINGLE_FILES[ref.kind]
-        if not ref.name:
+        if not ref.name or ref.stem in ("", ".", ".."):
             raise BackendError(f"Nom de classeur manquant pour {ref}.")
+        if ref.kind == Kind.PERSONAL:  # grilles/<structure>/<respondent>.xlsx, beside the grid
+            return self.folder(ref.collective, Kind.GRID) / ref.structure / f"{ref.stem}.xlsx"
+        if ref.kind == Kind.TO_FIX:
+            return self.structure_folder(ref.collective, ref.name) / TO_FIX_FILE
+        if ref.kind == Kind.RESTITUTION:
+            return self.structure_folder(ref.collective, ref.structure) / f"{ref.stem}.xlsx"
         return self.folder(ref.collective, ref.kind) / f"{ref.name}.xlsx"
 
+    def source_path(self, ref: WorkbookRef) -> Path:
+        """The file a grid is read from: ``<id>.xlsx``, else the ``.ods`` or ``.xls`` a
+        structure saved in its place (the next upgrade writes the .xlsx)."""
+        if ref.kind != Kind.GRID:
+            return self.path(ref)
+        folder = self.folder(ref.collective, ref.kind)
+        if ref.name.lower().endswith(GRID_FORMATS):  # « aci.ods » beside « aci.xlsx »
+            return folder / ref.name
+        path = self.path(ref)
+        if not path.exists():
+            for suffix in GRID_FORMATS[1:]:
+                other = path.with_suffix(suffix)
+                if other.is_file():
+                    return other
+        return path
+
     def location(self, ref: WorkbookRef) -> str:
-        return str(self.path(ref))
+        return str(self.source_path(ref))
 
     def exists(self, ref: WorkbookRef) -> bool:
-        return self.path(ref).is_file()
+        return self.source_path(ref).is_file()
 
     def is_locked(self, ref: WorkbookRef) -> bool:
         """Whether a spreadsheet program has the workbook open (its lock file is there)."""
-        return any(p.exists() for p in lock_files(self.path(ref)))
+        paths = {self.path(ref), self.source_path(ref)}
+        return any(lock.exists() for p in paths for lock in lock_files(p))
 
     # -- reading ------------------------------------------------------------
     def read(self, ref: WorkbookRef) -> RawWorkbook:
-        return read_workbook(self.path(ref))
+        return read_workbook(self.source_path(ref))
 
     def read_bytes(self, ref: WorkbookRef) -> bytes:
-        path = self.path(ref)
+        path = self.source_path(ref)
         try:
             return path.read_bytes()
         except FileNotFoundError as exc:
@@ -114,15 +191,53 @@ class LocalBackend:
             raise BackendError(f"Lecture impossible de {path} ({exc.strerror}).") from exc
 
     def versions(self, collective: str, kind: Kind) -> dict[WorkbookRef, str]:
-        folder = self.folder(collective, kind)
+        if kind == Kind.PERSONAL:
+            return self._personal_versions(collective)
+        if kind in STRUCTURE_KINDS:
+            return self._structure_versions(collective, kind)
+        return self._versions(self.folder(collective, kind), collective, kind)
+
+    def _structure_versions(self, collective: str, kind: Kind) -> dict[WorkbookRef, str]:
+        """Restitutions and « À corriger » workbooks, from every structure's folder."""
+        found: dict[WorkbookRef, str] = {}
+        try:
+            folders = [e.name for e in os.scandir(self.data_dir / collective / STRUCTURES_DIR)]
+        except (FileNotFoundError, NotADirectoryError):
+            return found
+        for structure in sorted(folders):
+            folder = self.structure_folder(collective, structure)
+            for ref, token in self._versions(folder, collective, kind).items():
+                if kind == Kind.TO_FIX and ref.name == TO_FIX_FILE[: -len(".xlsx")]:
+                    found[WorkbookRef(collective, kind, structure)] = token
+                elif kind == Kind.RESTITUTION and ref.name != TO_FIX_FILE[: -len(".xlsx")]:
+                    found[restitution_ref(collective, structure, ref.name)] = token
+        return found
+
+    def _personal_versions(self, collective: str) -> dict[WorkbookRef, str]:
+        """Respondents' personal files, from each structure's folder beside the grids."""
+        found: dict[WorkbookRef, str] = {}
+        grids = self.folder(collective, Kind.GRID)
+        try:
+            folders = [e.name for e in os.scandir(grids) if e.is_dir()]
+        except (FileNotFoundError, NotADirectoryError):
+            return found
+        for structure in sorted(folders):
+            for ref, token in self._versions(grids / structure, collective, Kind.PERSONAL).items():
+                found[WorkbookRef(collective, Kind.PERSONAL, f"{structure}/{ref.name}")] = token
+        return found
+
+    def _versions(self, folder: Path, collective: str, kind: Kind) -> dict[WorkbookRef, str]:
         wanted = _SINGLE_FILES.get(kind)
         found: dict[WorkbookRef, str] = {}
+        remove_stale_temporaries(folder)
         try:
             entries = list(os.scandir(folder))
         except FileNotFoundError:
             return found
+        formats = GRID_FORMATS if kind == Kind.GRID else (".xlsx",)
+        names = {e.name for e in entries}
         for entry in entries:
-            if not is_workbook_name(entry.name) or (wanted and entry.name != wanted):
+            if not is_workbook_name(entry.name, formats) or (wanted and entry.name != wanted):
                 continue
             try:
                 if not entry.is_file():
@@ -130,7 +245,7 @@ class LocalBackend:
                 stat = entry.stat()
             except FileNotFoundError:  # replaced or removed while listing
                 continue
-            name = "" if wanted else entry.name[: -len(".xlsx")]
+            name = "" if wanted else _grid_name(entry.name, names)
             found[WorkbookRef(collective, kind, name)] = f"{stat.st_size}:{stat.st_mtime_ns}"
         return found
 
@@ -143,8 +258,19 @@ class LocalBackend:
         target = self.path(ref)
         if self.is_locked(ref):
             raise FileLocked(locked_message(str(target)))
+        replaced = self.source_path(ref)
         _atomic_write(target, content)
         log.debug("wrote %s (%d bytes)", target, len(content))
+        if replaced != target and replaced in self._backed_up:
+            # the .ods/.xls this .xlsx replaces is kept in the backups: one grid in place
+            replaced.unlink(missing_ok=True)
+
+    def write_cells(self, ref: WorkbookRef, cells: Mapping[CellAt, RawValue]) -> None:
+        """Never: a file is replaced whole (:meth:`write_bytes`), after a dated backup."""
+        raise BackendError(
+            f"Le classeur {self.path(ref)} est un fichier : il se remplace en entier "
+            "(capsync import), il ne se complète pas cellule par cellule."
+        )
 
     def write_file(self, ref: WorkbookRef, extension: str, content: bytes) -> None:
         """A companion file of a workbook (the calendar's .ics, a restitution's .pdf)."""
@@ -154,15 +280,16 @@ class LocalBackend:
         _atomic_write(target, content)
 
     def backup(self, ref: WorkbookRef, stamp: dt.datetime) -> str:
-        source = self.path(ref)
+        source = self.source_path(ref)
         if not source.is_file():
             raise BackendError(f"Impossible de sauvegarder {source} : le fichier n'existe pas.")
         folder = self.data_dir / ref.collective / BACKUPS_DIR
         base = f"{source.stem}-{stamp:%Y%m%d-%H%M%S}"
-        target = folder / f"{base}.xlsx"
+        suffix = source.suffix.lower() or ".xlsx"  # an .ods is kept as an .ods
+        target = folder / f"{base}{suffix}"
         n = 2
         while target.exists():
-            target = folder / f"{base}-{n}.xlsx"
+            target = folder / f"{base}-{n}{suffix}"
             n += 1
         _atomic_write(target, self.read_bytes(ref))
         try:
@@ -170,7 +297,21 @@ class LocalBackend:
         except OSError as exc:
             raise data_folder_error(exc, target) from exc
         log.info("backup of %s kept as %s", source, target)
+        self._backed_up.add(source)
         return str(target)
+
+
+def _grid_name(file_name: str, names: set[str]) -> str:
+    """The name a listed file goes by: its stem (« aci-une ») for the .xlsx, or for the
+    first .ods/.xls of a stem with no .xlsx beside it; the whole file name for any other
+    (a duplicate the pull reports rather than reads)."""
+    stem, _, suffix = file_name.rpartition(".")
+    if f".{suffix.lower()}" == ".xlsx":
+        return stem
+    if any(f"{stem}{s}" in names for s in (".xlsx", ".XLSX")):
+        return file_name
+    others = [f"{stem}{s}" for s in GRID_FORMATS[1:] if f"{stem}{s}" in names]
+    return stem if others and others[0] == file_name else file_name
 
 
 def _atomic_write(target: Path, content: bytes) -> None:

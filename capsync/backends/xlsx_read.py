@@ -1,4 +1,10 @@
-"""Read every sheet of an .xlsx file into plain Python values, fast (python-calamine).
+"""Read every sheet of a workbook into plain Python values, fast (python-calamine).
+
+A grid may come back as .xlsx, .ods (LibreOffice's own format) or .xls, under
+any name: the format is told by the file's content (:func:`workbook_format`).
+Cells whose formula shows an error come back as
+:class:`~capsync.workbook.cell_error.CellError` (calamine gives them as empty,
+which would lose what was typed).
 
 Values come back as calamine gives them — str, float (also for whole numbers:
 parsing decides what a number means), bool, date/datetime/time — with empty
@@ -16,6 +22,7 @@ broken file: it is :class:`BackendUnavailable`, read again at the next pull).
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 import zipfile
@@ -25,7 +32,9 @@ from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook
 
+from capsync.backends.ods_read import ods_scan
 from capsync.errors import BackendError, BackendUnavailable
+from capsync.workbook.cell_error import CellError
 from capsync.workbook.refs import RawWorkbook
 from capsync.workbook.spec import column_letter
 
@@ -59,9 +68,23 @@ def read_workbook(path: Path) -> RawWorkbook:
     if not path.exists():
         raise BackendError(f"Le classeur {path} est introuvable.")
     try:
-        with zipfile.ZipFile(path) as archive:
-            _check_extent(path, archive)
-        workbook = CalamineWorkbook.from_path(str(path))
+        kind = workbook_format(path)
+        errors: dict[str, list[tuple[int, int, CellError]]] = {}
+        if kind == XLSX:
+            with zipfile.ZipFile(path) as archive:
+                _check_extent(path, archive)
+                errors = _xlsx_errors(archive)
+        elif kind == ODS:
+            errors, extents = ods_scan(path)
+            for sheet, (last_row, last_col) in extents.items():
+                if last_row > MAX_ROWS or last_col > MAX_COLUMNS:
+                    cell = f"{column_letter(max(last_col, 1) - 1)}{max(last_row, 1)}"
+                    raise BackendError(too_far_message(path, sheet, cell))
+        if kind == XLSX and path.suffix.lower() == ".xlsx":
+            workbook = CalamineWorkbook.from_path(str(path))
+        else:  # by content, whatever the extension: an .ods saved as « grille.xlsx »
+            with path.open("rb") as handle:
+                workbook = CalamineWorkbook.from_filelike(handle)
         try:
             raw: RawWorkbook = {}
             for name in workbook.sheet_names:
@@ -69,6 +92,7 @@ def read_workbook(path: Path) -> RawWorkbook:
                 raw[name] = [[_clean(v) for v in row] for row in rows]
         finally:
             workbook.close()
+        _put_errors(raw, errors)
     except BackendError:
         raise
     except OSError as exc:  # permission, antivirus, placeholder, file being replaced
@@ -79,10 +103,87 @@ def read_workbook(path: Path) -> RawWorkbook:
     except Exception as exc:  # calamine raises several kinds; all mean "unreadable"
         name = "ValueError" if isinstance(exc, zipfile.BadZipFile) else type(exc).__name__
         raise BackendError(
-            f"Le fichier {path} n'est pas un classeur Excel lisible (.xlsx) : "
+            f"Le fichier {path} n'est pas un classeur lisible (.xlsx, .ods ou .xls) : "
             f"il est peut-être abîmé ou d'un autre format ({name})."
         ) from exc
     return _trim(raw)
+
+
+XLSX, ODS, XLS = "xlsx", "ods", "xls"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the header of an .xls (and other old Office files)
+_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def workbook_format(path: Path) -> str:
+    """« xlsx », « ods » or « xls », from the file's content, never from its name.
+
+    Raise :class:`BackendError` for anything else (a PDF, a Word file, a text file).
+    """
+    with Path(path).open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+                if "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIME:
+                    return ODS
+                if "xl/workbook.xml" in names:
+                    return XLSX
+        except zipfile.BadZipFile:
+            pass
+    elif head == _OLE:
+        return XLS
+    raise BackendError(
+        f"Le fichier {path} n'est pas un classeur (.xlsx, .ods ou .xls) : il est peut-être "
+        "abîmé ou d'un autre type (PDF, document texte…). Enregistrez la grille depuis le "
+        "tableur au format Excel (.xlsx) ou OpenDocument (.ods)."
+    )
+
+
+_ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_ATTR_R = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*>(.*?)</(?:\w+:)?f>", re.S)
+_VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
+
+
+def _xlsx_errors(archive: zipfile.ZipFile) -> dict[str, list[tuple[int, int, CellError]]]:
+    """The cells of each sheet that show a formula error (``t="e"``), with their formula."""
+    found: dict[str, list[tuple[int, int, CellError]]] = {}
+    for sheet, part in _sheet_parts(archive):
+        try:
+            data = archive.read(part)
+        except KeyError:
+            continue
+        if b't="e"' not in data:
+            continue
+        for match in _ERROR_CELL.finditer(data):
+            attributes, body = match.group(1), match.group(2) or b""
+            ref = _ATTR_R.search(attributes)
+            if b't="e"' not in attributes or ref is None:
+                continue
+            value = _VALUE.search(body)
+            formula = _FORMULA.search(body)
+            shown = html.unescape(value.group(1).decode()) if value else "#ERREUR"
+            typed = f"={html.unescape(formula.group(1).decode())}" if formula else ""
+            row, col = int(ref.group(2)) - 1, _column_number(ref.group(1).decode()) - 1
+            found.setdefault(sheet, []).append((row, col, CellError(shown, typed)))
+    return found
+
+
+def _put_errors(raw: RawWorkbook, errors: dict[str, list[tuple[int, int, CellError]]]) -> None:
+    """Put each error cell in place of the empty value the reader gave for it."""
+    for sheet, cells in errors.items():
+        rows = raw.get(sheet)
+        if rows is None:
+            continue
+        for r, c, error in cells:
+            while len(rows) <= r:
+                rows.append([])
+            row = rows[r]
+            if len(row) <= c:
+                row.extend([None] * (c + 1 - len(row)))
+            if row[c] is None:
+                row[c] = error
 
 
 def too_far_message(path: Path, sheet: str, cell: str) -> str:

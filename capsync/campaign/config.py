@@ -9,7 +9,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from capsync.campaign.vocabulary import (
     DelegateRole,
@@ -18,6 +18,9 @@ from capsync.campaign.vocabulary import (
     RespondentRole,
     StructureType,
 )
+
+NETWORK_ID = "reseau"
+"""The network view's folder beside the collectifs' (``<data>/reseau/``): no collectif's ID."""
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 Slug = Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
@@ -59,6 +62,7 @@ class Delegate(_Model):
 class Respondent(_Model):
     name: NonEmpty
     role: RespondentRole
+    email: EmailStr | None = None  # on Google, the only person who may type in their column
 
 
 class Pair(_Model):
@@ -69,13 +73,79 @@ class Pair(_Model):
     structure: str | None = None
 
 
+class ChapterPair(_Model):
+    """The pair who reviews one chapter of a structure (« binôme différent par thématique »)."""
+
+    chapter: NonEmpty
+    name: NonEmpty
+    email: EmailStr | None = None
+    structure: NonEmpty
+
+    @field_validator("chapter", mode="before")
+    @classmethod
+    def _chapter_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class Structure(_Model):
     id: Slug
     name: NonEmpty
-    type: StructureType
+    type: StructureType  # its type; with ``types`` alone, the first of them
+    types: list[StructureType] = Field(default_factory=list)  # an ensemblier's types (AI + ACI)
+    members: list[Slug] = Field(default_factory=list)  # a GES: its member structures' IDs
     contacts: list[EmailStr] = Field(default_factory=list)
     respondents: list[Respondent] = Field(default_factory=list)
-    pair: Pair | None = None
+    pair: Pair | None = None  # the same pair for every chapter without an entry in ``pairs``
+    pairs: list[ChapterPair] = Field(default_factory=list)
+    respondents_by_role: bool | None = None  # None: as the collectif says
+    testimony_consent: bool = (
+        False  # may be named in a regroupement kit's « qui pourrait témoigner »
+    )
+    restitution_date: dt.date | None = None  # its restitution meeting (its calendar, J−14/J−3)
+    plan_review_date: dt.date | None = None  # when its plan de progrès is reviewed
+    joined: dt.date | None = None  # joined the collectif late: earlier chapters « à rattraper »
+    chapter_dates: dict[str, dt.date] = Field(
+        default_factory=dict
+    )  # its own date per chapter (its own order), instead of the regroupement's
+
+    @field_validator("chapter_dates", mode="before")
+    @classmethod
+    def _chapter_keys_as_text(cls, value: Any) -> Any:
+        """``{1: 2026-01-15}``: a chapter written as a number is the chapter's ID."""
+        if isinstance(value, dict):
+            return {str(k) if isinstance(k, int) else k: v for k, v in value.items()}
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _type_from_types(cls, data: Any) -> Any:
+        """``types: [AI, ACI]`` alone names the structure's type too (the first one)."""
+        if isinstance(data, dict) and "type" not in data:
+            types = data.get("types")
+            if isinstance(types, list) and types:
+                return {**data, "type": types[0]}
+        return data
+
+    @property
+    def all_types(self) -> tuple[StructureType, ...]:
+        """Every type of the structure, ``type`` first, each once: an ensemblier AI + ACI
+        assesses the criteria of both (:meth:`Criterion.applies_to`)."""
+        return tuple(dict.fromkeys([self.type, *self.types]))
+
+    @property
+    def type_text(self) -> str:
+        """« AI + ACI »: the types as a sheet shows them."""
+        return " + ".join(t.value for t in self.all_types)
+
+    @property
+    def type_label(self) -> str:
+        """« Association intermédiaire + Atelier et chantier d'insertion »."""
+        return " + ".join(t.label for t in self.all_types)
+
+    def pair_for(self, chapter: str) -> Pair | ChapterPair | None:
+        """Who reviews ``chapter`` as the pair: its own entry, else ``pair``, else nobody."""
+        own = next((p for p in self.pairs if p.chapter == chapter), None)
+        return own or self.pair
 
 
 def _time_from_yaml(value: Any) -> Any:
@@ -95,6 +165,8 @@ class Phase(_Model):
     tentative: bool = False
     modality: Modality | None = None
     place: str | None = None
+    address: str | None = None  # the real place (street, town): the events' LOCATION
+    visio_link: str | None = None  # the meeting's link, in the events and the reminders
     notes: str | None = None
 
     @field_validator("chapter", mode="before")
@@ -140,6 +212,7 @@ class Collective(_Model):
     delegates: list[Delegate] = Field(default_factory=list)
     structures: list[Structure] = Field(default_factory=list)
     calendar: list[Phase] = Field(default_factory=list)
+    respondents_by_role: bool = False  # « Salarié·e en parcours 2 » instead of names
 
     def structure(self, structure_id: str) -> Structure:
         return next(s for s in self.structures if s.id == structure_id)
@@ -147,12 +220,67 @@ class Collective(_Model):
     def phases(self) -> list[Phase]:
         return sorted(self.calendar, key=lambda p: p.starts_at)
 
+    @property
+    def tiers(self) -> list[Delegate]:
+        """The collectif's tiers: its délégué·e·s whose role is ``tiers``."""
+        return [d for d in self.delegates if d.role == DelegateRole.TIERS]
+
+    def by_role(self, structure: Structure) -> bool:
+        """Whether ``structure``'s respondents are shown by role and number, not by name."""
+        if structure.respondents_by_role is not None:
+            return structure.respondents_by_role
+        return self.respondents_by_role
+
 
 class Settings(_Model):
     """Campaign-wide knobs (documented in docs/configuration.md)."""
 
     late_days: int = Field(default=14, ge=0)
     help_contact: str | None = None
+    restitution_days_before: int = Field(default=10, ge=0, le=90)  # before a regroupement
+    kit_days_before: int = Field(default=10, ge=0, le=90)  # the regroupement kit, likewise
+    calendar_alarm_days: list[Annotated[int, Field(ge=0)]] = Field(
+        default_factory=lambda: [14, 3]
+    )  # reminders (VALARM) of the structures' calendars, days before each event
+
+
+class SmtpSecurity(StrEnum):
+    STARTTLS = "starttls"
+    SSL = "ssl"
+    NONE = "none"  # only for a relay on the same machine
+
+
+class Smtp(_Model):
+    """The mail server; the password is read from ``password_env``, never from this file."""
+
+    host: NonEmpty
+    port: int = Field(default=587, ge=1, le=65535)
+    security: SmtpSecurity = SmtpSecurity.STARTTLS
+    user: str | None = None
+    password_env: str = "CAPSYNC_SMTP_PASSWORD"
+    timeout_seconds: float = Field(default=30, gt=0)
+
+
+class Mail(_Model):
+    """Invitations, reminders and digests (docs/configuration.md, « mail »)."""
+
+    enabled: bool = True
+    sender: EmailStr = "cap-rse@capsync.invalid"
+    sender_name: str = "CAP RSE — COORACE"
+    smtp: Smtp | None = None  # none: each message is an .eml file in <data>/outbox/
+    per_minute: int = Field(default=30, ge=1)
+    admins: list[EmailStr] = Field(default_factory=list)  # told when a daemon cycle fails
+    opt_out: list[EmailStr] = Field(default_factory=list)  # people who receive nothing
+    reminder_days: list[Annotated[int, Field(ge=0)]] = Field(default_factory=lambda: [14, 3])
+    plan_days: int = Field(default=7, ge=0)  # an action's échéance is « proche »
+    digest_weekday: int = Field(default=1, ge=1, le=7)  # 1 = lundi
+
+
+class NationalContact(_Model):
+    """A person of COORACE national: receives the network workbook (``capsync reseau``)."""
+
+    name: NonEmpty
+    email: EmailStr
 
 
 class Config(_Model):
@@ -160,7 +288,10 @@ class Config(_Model):
 
     backend: Backend = Backend()
     referentiel: NonEmpty
+    decisions: str | None = None  # the délégué·e·s' decisions file (labels, services), YAML
+    national: list[NationalContact] = Field(default_factory=list)  # the network view's readers
     settings: Settings = Settings()
+    mail: Mail = Mail()
     collectives: list[Collective] = Field(min_length=1)
 
     def collective(self, collective_id: str) -> Collective:

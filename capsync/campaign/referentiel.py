@@ -6,6 +6,7 @@ every mistake of a hand-written YAML file is reported at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
 from typing import Annotated
 
@@ -16,6 +17,8 @@ from capsync.campaign.vocabulary import Iso26000, StructureType
 ALL_TYPES: tuple[StructureType, ...] = tuple(StructureType)
 
 NonEmpty = Annotated[str, Field(min_length=1)]
+MAX_WEIGHT = 100
+"""A weight is relative to the others; beyond 100 it is a typing mistake, and .inf breaks scores."""
 
 
 class _Model(BaseModel):
@@ -74,9 +77,9 @@ class Scale(_Model):
 class Labellisation(_Model):
     """Parameters of the labellisation rule."""
 
-    min_chapter_score: float = Field(default=2.0, ge=0)
+    min_chapter_score: float = Field(default=2.0, ge=0, allow_inf_nan=False)
     min_mandatory_level: int = Field(default=2, ge=0)
-    required_completion: float = Field(default=1.0, gt=0, le=1)
+    required_completion: float = Field(default=1.0, gt=0, le=1, allow_inf_nan=False)
 
 
 class ScoringRules(_Model):
@@ -93,6 +96,16 @@ class Service(_Model):
     title: NonEmpty
     description: str = ""
     url: HttpUrl | None = None
+    types: list[StructureType] = Field(default_factory=lambda: list(ALL_TYPES))
+
+    def serves(self, types: StructureType | Iterable[StructureType]) -> bool:
+        """Whether the service is meant for a structure of these types (any one of them)."""
+        return any(t in self.types for t in _as_types(types))
+
+
+def _as_types(types: StructureType | Iterable[StructureType]) -> tuple[StructureType, ...]:
+    """One type or several (an ensemblier AI + ACI) as a tuple."""
+    return (types,) if isinstance(types, str) else tuple(types)
 
 
 class Criterion(_Model):
@@ -101,13 +114,14 @@ class Criterion(_Model):
     question: NonEmpty
     levels: dict[int, NonEmpty]
     structure_types: list[StructureType] = Field(default_factory=lambda: list(ALL_TYPES))
-    weight: float = Field(default=1.0, gt=0)
+    weight: float = Field(default=1.0, gt=0, le=MAX_WEIGHT, allow_inf_nan=False)
     mandatory_for_label: bool = False
     iso26000: list[Iso26000] = Field(default_factory=list)
     services: list[str] = Field(default_factory=list)
 
-    def applies_to(self, structure_type: StructureType) -> bool:
-        return structure_type in self.structure_types
+    def applies_to(self, structure_type: StructureType | Iterable[StructureType]) -> bool:
+        """Whether a structure of this type — or of any of these types — assesses it."""
+        return any(t in self.structure_types for t in _as_types(structure_type))
 
 
 class Objective(_Model):
@@ -121,7 +135,7 @@ class Chapter(_Model):
     id: NonEmpty
     title: NonEmpty
     description: str = ""
-    weight: float = Field(default=1.0, gt=0)
+    weight: float = Field(default=1.0, gt=0, le=MAX_WEIGHT, allow_inf_nan=False)
     objectives: list[Objective] = Field(min_length=1)
 
     @property
@@ -164,5 +178,9 @@ class Referentiel(_Model):
     def chapter(self, chapter_id: str) -> Chapter:
         return next(ch for ch in self.chapters if ch.id == chapter_id)
 
-    def criteria_for(self, structure_type: StructureType) -> list[Criterion]:
+    def criteria_for(
+        self, structure_type: StructureType | Iterable[StructureType]
+    ) -> list[Criterion]:
+        """The criteria a structure assesses: of its type, or the union (each once, in
+        document order) of its types for an ensemblier (``Structure.all_types``)."""
         return [c for c in self.criteria.values() if c.applies_to(structure_type)]

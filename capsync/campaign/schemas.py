@@ -17,15 +17,18 @@ from typing import Any
 from pydantic import BaseModel
 
 from capsync.campaign.config import Config
+from capsync.campaign.decisions import Decisions
 from capsync.campaign.referentiel import Referentiel
 
 log = logging.getLogger("capsync")
 
 SCHEMA_FILENAME = "schema.json"
+DECISIONS_SCHEMA_FILENAME = "decisions-schema.json"  # beside config/decisions.yaml
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 TITLES: dict[type[BaseModel], str] = {
     Config: "Configuration d'une campagne capsync (CAP RSE)",
     Referentiel: "Référentiel CAP RSE pour capsync",
+    Decisions: "Décisions des délégué·e·s : labellisation et offre de services (capsync)",
 }
 # An unquoted 15:30 is read by capsync too, but editors (YAML 1.2) see the text "15:30";
 # JSON Schema's "time" format would demand seconds and a time zone, hence a pattern.
@@ -38,8 +41,17 @@ def _relax(schema: dict[str, Any]) -> dict[str, Any]:
     phase = defs.get("Phase", {}).get("properties", {})
     if "chapter" in phase:  # `chapter: 1` is an integer in YAML; Phase turns it into "1"
         phase["chapter"]["anyOf"] = [{"type": "string"}, {"type": "integer"}, {"type": "null"}]
+    pair = defs.get("ChapterPair", {}).get("properties", {})
+    if "chapter" in pair:  # likewise for the chapter a pair reviews
+        chapter = pair["chapter"]
+        either = [{"type": "string", "minLength": 1}, {"type": "integer"}]
+        pair["chapter"] = {"title": chapter.get("title", "Chapter"), "anyOf": either}
     if "time" in phase:
         phase["time"]["anyOf"] = [{"type": "string", "pattern": TIME_PATTERN}, {"type": "null"}]
+    structure = defs.get("Structure", {})
+    if "type" in structure.get("required", []):  # ``types: [AI, ACI]`` alone names it too
+        structure["required"] = [k for k in structure["required"] if k != "type"]
+        structure["anyOf"] = [{"required": ["type"]}, {"required": ["types"]}]
     levels = defs.get("Criterion", {}).get("properties", {}).get("levels")
     if levels is not None:  # the keys of a criterion's levels are level values: 0, 1, 2…
         levels["propertyNames"] = {"pattern": "^[0-9]+$"}
@@ -64,6 +76,7 @@ def schema_files(config_dir: Path, referentiel_dir: Path) -> dict[Path, str]:
     return {
         Path(config_dir) / SCHEMA_FILENAME: render(schema_for(Config)),
         Path(referentiel_dir) / SCHEMA_FILENAME: render(schema_for(Referentiel)),
+        Path(config_dir) / DECISIONS_SCHEMA_FILENAME: render(schema_for(Decisions)),
     }
 
 

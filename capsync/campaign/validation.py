@@ -11,23 +11,22 @@ run when the schema check failed somewhere else in the file.
 
 from __future__ import annotations
 
-import difflib
 import os
-import re
-import types
-import typing
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from enum import Enum
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
 
-from capsync.campaign.config import Config
+from capsync.campaign.coherence import calendar_coherence, referentiel_coherence
+from capsync.campaign.config import NETWORK_ID, Config
+from capsync.campaign.decisions import Decisions
+from capsync.campaign.decisions import problems as decision_problems
 from capsync.campaign.referentiel import Referentiel
-from capsync.campaign.yaml_source import PathKey, YamlSource, load_yaml
+from capsync.campaign.review_checks import pair_problems
+from capsync.campaign.schema_messages import french
+from capsync.campaign.yaml_source import PathKey, YamlSource, key_text, load_yaml
 from capsync.errors import Problem, ValidationFailed
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -43,6 +42,7 @@ class Campaign:
     referentiel: Referentiel
     config_path: Path
     referentiel_path: Path
+    decisions: Decisions = field(default_factory=Decisions)  # config's ``decisions`` file
 
     @property
     def data_dir(self) -> Path:
@@ -53,11 +53,8 @@ class Campaign:
 
 
 def _key_text(loc: PathKey) -> str:
-    """``collectives[0].structures[2].id``: the key as a person reads it."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+    """``collectives[0].structures[2].id``: the key as a person reads it, on one line."""
+    return key_text(loc)
 
 
 def _at(source: YamlSource, loc: PathKey, message: str) -> Problem:
@@ -75,118 +72,6 @@ def _dict(value: Any) -> dict[Any, Any]:
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
-
-
-# --- schema errors in French ----------------------------------------------------------------
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Strip Optional, list[...] and dict[..., X] down to the item type."""
-    while True:
-        origin = typing.get_origin(annotation)
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if origin in (list, tuple, set) and args:
-            annotation = args[0]
-        elif origin is dict and args:
-            annotation = args[-1]
-        elif origin in (typing.Union, types.UnionType) and args:
-            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-            annotation = models[0] if models else args[0]
-        elif origin is typing.Annotated:
-            annotation = args[0]
-        else:
-            return annotation
-
-
-def _model_at(model: type[BaseModel], loc: PathKey) -> type[BaseModel] | None:
-    """The pydantic model that validates the mapping found at ``loc``."""
-    current: Any = model
-    for part in loc:
-        current = _unwrap(current)
-        if isinstance(part, int) or current is None:
-            continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return None
-        field = current.model_fields.get(str(part))
-        if field is None:
-            return None
-        current = field.annotation
-    current = _unwrap(current)
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-def _choices(model: type[BaseModel], loc: PathKey) -> str:
-    """« (valeurs possibles : a, b, c) » when the field at ``loc`` is an enumeration."""
-    parent = _model_at(model, loc[:-1])
-    field = parent.model_fields.get(str(loc[-1])) if parent and loc else None
-    kind = _unwrap(field.annotation) if field else None
-    if isinstance(kind, type) and issubclass(kind, Enum):
-        return f" (valeurs possibles : {', '.join(str(m.value) for m in kind)})"
-    return ""
-
-
-_DATE_ERRORS = {"date_parsing", "date_type", "date_from_datetime_parsing"}
-_NUMBER_ERRORS = {"int_parsing", "int_type", "float_parsing", "float_type", "int_from_float"}
-_BOUNDS = {
-    "greater_than": "supérieur à",
-    "greater_than_equal": "supérieur ou égal à",
-    "less_than": "inférieur à",
-    "less_than_equal": "inférieur ou égal à",
-}
-NOT_A_DATE = "{} n'est pas une date ; écrivez-la AAAA-MM-JJ, par exemple 2025-04-08."
-
-
-def _french(error: ErrorDetails, model: type[BaseModel], loc: PathKey) -> str:
-    """Translate one pydantic error into a sentence a COORACE admin can act on."""
-    kind = error["type"]
-    value = error.get("input")
-    ctx = error.get("ctx") or {}
-    shown = f"« {value} »" if not isinstance(value, dict | list) else "cette valeur"
-    if kind == "missing":
-        return f"la clé « {loc[-1]} » est obligatoire et manque ici{_choices(model, loc)}."
-    if kind == "extra_forbidden":
-        key = str(loc[-1])
-        parent = _model_at(model, loc[:-1])
-        allowed = list(parent.model_fields) if parent else []
-        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.5)
-        hint = f" Vouliez-vous dire « {close[0]} » ?" if close else ""
-        listed = f" Clés possibles : {', '.join(allowed)}." if allowed and not close else ""
-        return f"clé inconnue « {key} » (sans doute une faute de frappe).{hint}{listed}"
-    if kind == "enum":
-        expected = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
-        return f"valeur {shown} inconnue ; valeurs possibles : {expected}."
-    if kind in _DATE_ERRORS or (kind == "value_error" and "not a date" in error["msg"]):
-        return NOT_A_DATE.format(shown)
-    if kind.startswith("time"):
-        return f'{shown} n\'est pas une heure ; écrivez-la entre guillemets, par exemple "15:30".'
-    if kind == "value_error" and "email" in error["msg"].lower():
-        return f"{shown} n'est pas une adresse e-mail valide (nom@domaine.fr)."
-    if kind == "string_too_short":
-        return "cette valeur ne doit pas être vide."
-    if kind == "string_pattern_mismatch":
-        return (
-            f"identifiant {shown} invalide : utilisez des minuscules sans accent, "
-            "des chiffres, « - » ou « _ » (par exemple « atelier-du-lac »)."
-        )
-    if kind == "too_short":
-        return "cette liste ne doit pas être vide."
-    if kind in _NUMBER_ERRORS:
-        return f"{shown} doit être un nombre."
-    if kind in ("bool_parsing", "bool_type"):
-        return f"{shown} doit valoir true ou false."
-    if kind == "list_type":
-        return "une liste est attendue ici (des lignes commençant par « - »)."
-    if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return "un bloc de clés est attendu ici (clé: valeur)."
-    if kind in ("string_type", "str_type"):
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return f'{shown} doit être un texte ; mettez-le entre guillemets ("{value}").'
-        return f"{shown} doit être un texte."
-    if kind.startswith("url"):
-        return f"{shown} n'est pas une adresse web valide (https://…)."
-    if kind in _BOUNDS:
-        return f"{shown} doit être {_BOUNDS[kind]} {next(iter(ctx.values()), '')}."
-    return f"valeur {shown} refusée ({error['msg']})."
 
 
 def _is_union_tag(part: Any) -> bool:
@@ -221,7 +106,7 @@ def _schema_problems(
     except ValidationError as exc:
         for error in exc.errors():
             loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
-            message = _french(error, model, loc)
+            message = french(error, model, loc, source.written.get(loc))
             if error["loc"] and error["loc"][-1] == "[key]":
                 message = f"la clé {message}"
             problems.append(Problem(source.path, source.line_of(loc), _key_text(loc), message))
@@ -353,24 +238,28 @@ def _config_problems(
         [(("collectives", ci, "id"), _text(c.get("id"))) for ci, c in collectives],
         "de collectif",
     )
+    known = {_text(s.get("id")) for _, s in structures}
+    for loc, structure in structures:
+        for mi, member in enumerate(_list(structure.get("members"))):
+            if _text(member) not in known or _text(member) == _text(structure.get("id")):
+                message = (
+                    f"la structure membre « {member} » n'est pas une autre structure "
+                    "de la configuration."
+                )
+                yield _at(source, (*loc, "members", mi), message)
+    for ci, coll in collectives:
+        if _text(coll.get("id")) == NETWORK_ID:
+            message = (
+                f"l'identifiant « {NETWORK_ID} » est réservé à la vue réseau "
+                "(capsync reseau) ; choisissez-en un autre pour ce collectif."
+            )
+            yield _at(source, ("collectives", ci, "id"), message)
     yield from _duplicate_ids(
         source,
         [((*loc, "id"), _text(s.get("id"))) for loc, s in structures if "id" in s],
         "de structure",
     )
-    known_structures = {_text(s.get("id")) for _, s in structures}
-    for loc, structure in structures:
-        pair = structure.get("pair")
-        if isinstance(pair, dict) and pair.get("structure") is not None:
-            name = _text(pair["structure"])
-            if name not in known_structures:
-                close = difflib.get_close_matches(name, sorted(known_structures), n=1, cutoff=0.6)
-                hint = f" Vouliez-vous dire « {close[0]} » ?" if close else ""
-                message = (
-                    f"la structure « {name} » du pair n'existe pas dans la configuration "
-                    f"(indiquez l'identifiant d'une structure, pas son nom).{hint}"
-                )
-                yield _at(source, (*loc, "pair", "structure"), message)
+    yield from pair_problems(structures, chapter_ids, lambda loc, msg: _at(source, loc, msg))
     for ci, coll in collectives:
         seen: dict[tuple[str, str], PathKey] = {}
         for pi, phase in enumerate(_list(coll.get("calendar"))):
@@ -405,6 +294,7 @@ def load_referentiel(path: Path) -> Referentiel:
     ref, problems = _schema_problems(source, Referentiel)
     if isinstance(source.data, dict):
         problems += list(_referentiel_problems(source, source.data))
+        problems += list(referentiel_coherence(source, source.data))
     if problems or ref is None:
         raise ValidationFailed(_sorted(problems))
     return ref
@@ -480,12 +370,16 @@ def load_campaign(config_path: Path = DEFAULT_CONFIG) -> Campaign:
             problems += found
             if isinstance(ref_source.data, dict):
                 problems += list(_referentiel_problems(ref_source, ref_source.data))
+                problems += list(referentiel_coherence(ref_source, ref_source.data))
                 chapter_ids = {
                     _text(c.get("id"))
                     for c in _list(ref_source.data.get("chapters"))
                     if isinstance(c, dict)
                 }
     problems += list(_config_problems(config_source, raw_cfg, chapter_ids))
+    problems += list(calendar_coherence(config_source, raw_cfg))
+    decisions, found = _load_decisions(config_path, config_source, ref, cross=not problems)
+    problems += found
     if problems or config is None or ref is None or ref_path is None:
         raise ValidationFailed(_sorted(problems))
     return Campaign(
@@ -493,4 +387,47 @@ def load_campaign(config_path: Path = DEFAULT_CONFIG) -> Campaign:
         referentiel=ref,
         config_path=config_path.resolve(),
         referentiel_path=ref_path.resolve(),
+        decisions=decisions or Decisions(),
     )
+
+
+def _load_decisions(
+    config_path: Path, config_source: YamlSource, ref: Referentiel | None, cross: bool
+) -> tuple[Decisions | None, list[Problem]]:
+    """The délégué·e·s' decisions file the configuration names (none: no decision yet).
+
+    Its own mistakes are always listed; whether its structures and services exist is
+    checked only once the configuration and the référentiel are valid (``cross``), so
+    that one renamed structure is not reported again in every decision about it.
+    """
+    raw_cfg = _dict(config_source.data)
+    value = raw_cfg.get("decisions")
+    if not isinstance(value, str) or not value:
+        return None, []
+    path = Path(os.path.normpath(config_path.parent / value))
+    if not path.is_file():
+        message = (
+            f"fichier de décisions introuvable : {path.resolve()} ; "
+            "un chemin relatif part du dossier du fichier de configuration."
+        )
+        return None, [
+            Problem(config_path, config_source.line_of(("decisions",)), "decisions", message)
+        ]
+    source = load_yaml(path)
+    if source.data is None:  # an empty file: no decision yet
+        return Decisions(), []
+    decisions, problems = _schema_problems(source, Decisions)
+    if not cross or ref is None:
+        return decisions, problems
+    structures = {
+        _text(s.get("id"))
+        for c in _list(raw_cfg.get("collectives"))
+        if isinstance(c, dict)
+        for s in _list(c.get("structures"))
+        if isinstance(s, dict)
+    }
+    services = set(ref.services)
+    problems += decision_problems(
+        source.data, structures, services, lambda loc, msg: _at(source, loc, msg)
+    )
+    return decisions, problems

@@ -5,6 +5,12 @@ tree knows it, the plain ``safe_load`` result does not, so both are kept.
 Mistakes PyYAML would hide or crash on are turned into located problems too:
 a key written twice (PyYAML silently keeps the last one) and an impossible
 date such as 2025-13-45 (PyYAML raises a bare ValueError).
+
+A hand-written file can also hurt: a few hundred bytes of nested aliases
+(« billion laughs ») expand to millions of values, and a file nested thousands
+of levels deep exhausts the parser. So the node tree is measured before any
+value is built: its size with every alias expanded, its depth and the file's
+size are bounded, and a file over a bound is refused with the line to look at.
 """
 
 from __future__ import annotations
@@ -18,6 +24,13 @@ import yaml
 from capsync.errors import Problem, ValidationFailed
 
 PathKey = tuple[str | int, ...]
+
+MAX_BYTES = 5_000_000
+"""A 550-structure configuration is about 150 kB; five megabytes is a mistake."""
+MAX_NODES = 200_000
+"""Values once aliases are expanded: the 550-structure configuration has about 20 000."""
+MAX_DEPTH = 40
+"""Nesting levels: the référentiel uses 8; a deeper file is a mistake or an attack."""
 
 
 # libyaml's parser when PyYAML was built with it: 10× faster on a 550-structure config.
@@ -37,6 +50,20 @@ class _Loader(_SafeLoader):  # type: ignore[valid-type,misc]
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
+def _shown(part: str) -> str:
+    """A key as it can be printed on one line: a line break typed in a key shows as \\n."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in part)
+
+
+def key_text(loc: PathKey) -> str:
+    """``collectives[0].structures[2].id``: the key as a person reads it, on one line."""
+    text = ""
+    for part in loc:
+        shown = _shown(str(part))
+        text += f"[{part}]" if isinstance(part, int) else (f".{shown}" if text else shown)
+    return text
+
+
 @dataclass
 class YamlSource:
     """The data of one YAML file and the line (1-based) where each path starts."""
@@ -44,8 +71,14 @@ class YamlSource:
     path: Path
     data: Any
     lines: dict[PathKey, int] = field(default_factory=dict)
+    written: dict[PathKey, str] = field(default_factory=dict)
+    """The text of each scalar that YAML did not read as text (``2025.10`` became 2025.1)."""
     duplicate_keys: list[tuple[PathKey, int, int]] = field(default_factory=list)
     """(path of the repeated key, line of its first occurrence, line of the repetition)."""
+
+    def problem(self, loc: PathKey, message: str) -> Problem:
+        """A mistake at ``loc``, located by line and key."""
+        return Problem(self.path, self.line_of(loc), key_text(loc), message)
 
     def line_of(self, loc: PathKey) -> int | None:
         """The line of ``loc`` or of its closest parent that has one."""
@@ -59,6 +92,8 @@ class YamlSource:
 
 def _walk(node: yaml.Node, data: Any, path: PathKey, source: YamlSource) -> None:
     source.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.ScalarNode) and not isinstance(data, str):
+        source.written[path] = str(node.value)
     if isinstance(node, yaml.MappingNode) and isinstance(data, dict):
         for key_node, value_node in node.value:
             key = key_node.value
@@ -76,6 +111,9 @@ def _walk(node: yaml.Node, data: Any, path: PathKey, source: YamlSource) -> None
             source.lines[(*path, index)] = item_node.start_mark.line + 1
             _walk(item_node, item, (*path, index), source)
 
+
+_DEEP = f"blocs imbriqués sur plus de {MAX_DEPTH} niveaux ; vérifiez l'indentation et les crochets."
+_NODES_TEXT = f"{MAX_NODES:,}".replace(",", "\u202f")  # 200 000, French style
 
 _SYNTAX_HINTS = (
     (
@@ -95,6 +133,7 @@ _SYNTAX_HINTS = (
     ("expected ',' or '}'", "accolade « { » non refermée ou virgule manquante"),
     ("found duplicate anchor", "ancre « & » définie deux fois"),
     ("found undefined alias", "alias « * » sans ancre « & » correspondante"),
+    ("exceeded maximum nesting depth", _DEEP.rstrip(".")),
 )
 
 
@@ -106,10 +145,68 @@ def _explain(problem: str) -> str:
     return f"{problem} ; vérifiez l'indentation et les guillemets"
 
 
-def load_yaml(path: Path) -> YamlSource:
-    """Load ``path``; an unreadable file or a YAML syntax error becomes a located Problem."""
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _measure(root: yaml.Node) -> tuple[str, yaml.Node] | None:
+    """Why the tree is too big to build (and where), or None.
+
+    An alias is the very node of its anchor, so the composed tree is a graph
+    whose nodes are shared; sizes and depths are memoised per node, so a bomb
+    that would expand to billions of values is measured in as many steps as it
+    has nodes. A node met again while its own children are measured is an
+    alias to itself.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            kids = _children(node)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+            if size[key] > MAX_NODES:
+                return "expanded", node
+            if depth[key] > MAX_DEPTH:
+                return "deep", node
+            continue
+        if key in size:
+            continue
+        if key in depth:  # entered and not finished: the node contains itself
+            return "recursive", node
+        depth[key] = -1
+        stack.append((node, True))
+        stack.extend((kid, False) for kid in _children(node) if id(kid) not in size)
+    return None
+
+
+_TOO_BIG = {
+    "expanded": (
+        f"une fois ses alias « * » développés, le fichier compterait plus de {_NODES_TEXT} "
+        "valeurs (ancres « & » imbriquées) ; écrivez les valeurs sans alias."
+    ),
+    "deep": _DEEP,
+    "recursive": "un alias « * » renvoie à son propre bloc ; supprimez cet alias.",
+}
+
+
+def _load_text(path: Path) -> str:
+    """The file's text; a file that cannot be read as UTF-8 YAML becomes a Problem."""
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_BYTES:
+            msg = (
+                f"fichier trop gros ({path.stat().st_size // 1_000_000} Mo ; au plus "
+                f"{MAX_BYTES // 1_000_000} Mo) : ce n'est sans doute pas le bon fichier."
+            )
+            raise ValidationFailed([Problem(path, None, "", msg)])
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ValidationFailed([Problem(path, None, "", "fichier introuvable.")]) from exc
     except IsADirectoryError as exc:
@@ -121,10 +218,21 @@ def load_yaml(path: Path) -> YamlSource:
     except UnicodeDecodeError as exc:
         msg = "le fichier n'est pas encodé en UTF-8 ; enregistrez-le en UTF-8."
         raise ValidationFailed([Problem(path, None, "", msg)]) from exc
-    loader = _Loader(text)
+
+
+def load_yaml(path: Path) -> YamlSource:
+    """Load ``path``; an unreadable, oversized or invalid file becomes a located Problem."""
+    loader = _Loader(_load_text(path))
     try:
         node = loader.get_single_node()
+        too_big = _measure(node) if node is not None else None
+        if too_big is not None:
+            why, where = too_big
+            line = where.start_mark.line + 1
+            raise ValidationFailed([Problem(path, line, "", _TOO_BIG[why])])
         data = loader.construct_document(node) if node is not None else None
+    except RecursionError as exc:  # the pure-Python parser, without libyaml
+        raise ValidationFailed([Problem(path, None, "", _TOO_BIG["deep"])]) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None

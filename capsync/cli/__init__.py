@@ -31,8 +31,14 @@ from capsync.cli.common import CapsyncGroup, CliState
     show_default=True,
     help="Configuration file (env CAPSYNC_CONFIG).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Only print warnings and errors (for cron).")
-@click.option("-v", "--verbose", is_flag=True, help="Log debugging details.")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Print only what needs a look: errors, and a sync's summary when there are new "
+    "anomalies, failures or late structures (for cron).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log what each step does (in English).")
 @click.pass_context
 def main(ctx: click.Context, config_path: str, quiet: bool, verbose: bool) -> None:
     """Run the CAP RSE self-assessment campaign through spreadsheets.
@@ -42,7 +48,9 @@ def main(ctx: click.Context, config_path: str, quiet: bool, verbose: bool) -> No
         capsync check
         capsync --config config/capsync.yaml sync
     """
-    level = logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO)
+    # Logs are English and for debugging; what the campaign's people need is printed in
+    # French by the commands. So by default only warnings are logged, never next to it.
+    level = logging.DEBUG if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     ctx.obj = CliState(config_path=config_path, quiet=quiet)
 

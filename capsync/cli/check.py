@@ -8,25 +8,34 @@ from capsync.cli.common import CliState, pass_state
 
 
 @click.command()
+@click.option("--google", "google", is_flag=True, help="Also check the Google set-up (read only).")
 @pass_state
-def check(state: CliState) -> None:
-    """Validate the configuration and its référentiel; list every problem at once.
+def check(state: CliState, google: bool) -> None:
+    """Validate the configuration, its référentiel and the data folder; list every problem.
 
-    Exits 0 when both are valid, 1 otherwise, each problem with its file, line
-    and key.
+    Exits 0 when all are valid, 1 otherwise, each problem with its file, line
+    and key. The data folder (backend.data_dir) must be a folder capsync can
+    write to, or one it can create.
 
     \b
     Example:
         capsync --config config/capsync.yaml check
+        capsync check --google   # credentials, APIs, root folder; writes nothing
     """
     campaign = state.campaign()
     ref = campaign.referentiel
     structures = sum(len(c.structures) for c in campaign.config.collectives)
     click.echo(
-        f"OK: {campaign.config_path.name} — {len(campaign.config.collectives)} collectifs, "
-        f"{structures} structures; référentiel « {ref.id} » v{ref.version}, "
-        f"{len(ref.chapters)} chapitres, {len(ref.criteria)} critères."
+        f"Configuration valide : {campaign.config_path.name} — "
+        f"{len(campaign.config.collectives)} collectifs, {structures} structures ; "
+        f"référentiel « {ref.id} » v{ref.version}, {len(ref.chapters)} chapitres, "
+        f"{len(ref.criteria)} critères ; dossier de données {campaign.data_dir}."
     )
+    if google:
+        from capsync.cli.google_check import check_google
+
+        if not check_google(campaign):
+            raise SystemExit(1)
 
 
 commands = [check]

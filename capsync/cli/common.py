@@ -6,12 +6,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from capsync.campaign.validation import Campaign, load_campaign
+from capsync.data_folder import check_data_folder
 from capsync.errors import CapsyncError, ValidationFailed, data_folder_error
+
+ERROR_PREFIX = "Erreur : "
+"""Before a French message; click's own English « Error: » stays on its English usage errors."""
 
 
 @dataclass
@@ -20,12 +24,41 @@ class CliState:
     quiet: bool = False
 
     def campaign(self) -> Campaign:
-        return load_campaign(Path(self.config_path))
+        """The validated campaign, its data folder usable (a folder, writable, or creatable)."""
+        campaign = load_campaign(Path(self.config_path))
+        check_data_folder(campaign.data_dir)
+        return campaign
+
+
+def fail(message: str) -> NoReturn:
+    """Print a French message on standard error and exit 1."""
+    click.echo(f"{ERROR_PREFIX}{message}", err=True)
+    raise SystemExit(1)
+
+
+def known_collective(campaign: Campaign, collective: str | None) -> None:
+    """Exit 1 with the known ids when ``--collective`` names none of them."""
+    known = [c.id for c in campaign.config.collectives]
+    if collective is not None and collective not in known:
+        fail(
+            f"Collectif « {collective} » inconnu de la configuration ; "
+            f"collectifs connus : {', '.join(known)}."
+        )
+
+
+def known_structure(campaign: Campaign, structure: str | None) -> None:
+    """Exit 1 with the known ids when ``--structure`` names none of them."""
+    known = [s.id for c in campaign.config.collectives for s in c.structures]
+    if structure is not None and structure not in known:
+        fail(
+            f"Structure « {structure} » inconnue de la configuration ; "
+            f"structures connues : {', '.join(known)}."
+        )
 
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn a user's mistake into a message and exit code 1, never a traceback.
+    """Turn a user's mistake into a French message and exit code 1, never a traceback.
 
     Every command runs inside it (:class:`CapsyncGroup`). Library code translates
     what it meets into :class:`CapsyncError` (the store its ``sqlite3`` errors);
@@ -35,22 +68,22 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except ValidationFailed as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
+        for problem in exc.problems:  # one line each, even for a key typed with a line break
+            click.echo(str(problem).replace("\r", "\\r").replace("\n", "\\n"), err=True)
         n = len(exc.problems)
         click.echo(f"{n} problème{'s' if n > 1 else ''} à corriger.", err=True)
         raise SystemExit(1) from None
     except CapsyncError as exc:
-        raise click.ClickException(str(exc)) from None
+        fail(str(exc))
     except BrokenPipeError:
         raise  # `capsync … | head`: click ends quietly
     except OSError as exc:
         if not isinstance(exc.filename, str):
-            raise click.ClickException(
-                f"Erreur du système ({exc.strerror or exc}) : vérifiez le dossier de données "
+            fail(
+                f"erreur du système ({exc.strerror or exc}) : vérifiez le dossier de données "
                 "et la place sur le disque, puis relancez la commande."
-            ) from None
-        raise click.ClickException(str(data_folder_error(exc, Path(exc.filename)))) from None
+            )
+        fail(str(data_folder_error(exc, Path(exc.filename))))
 
 
 class CapsyncGroup(click.Group):

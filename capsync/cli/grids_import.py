@@ -10,8 +10,18 @@ import click
 from capsync.backends.factory import open_backend
 from capsync.cli.common import CliState, pass_state
 from capsync.errors import ImportRefused
-from capsync.jobs.import_grids import import_grid
+from capsync.jobs.import_grids import Imported, import_grid
 from capsync.locking import campaign_lock
+from capsync.store.database import Store
+
+
+def imported_line(done: Imported) -> str:
+    """What the admin reads about one file brought in (French)."""
+    if done.unchanged:
+        return f"{done.file.name} : déjà en place ({done.location})."
+    how = " (fusionnée avec les réponses déjà relevées)" if done.merged else ""
+    kept = f" (grille précédente gardée : {done.backup})" if done.backup else ""
+    return f"{done.file.name} → {done.location}{how}{kept}."
 
 
 @click.command(name="import")
@@ -21,10 +31,12 @@ from capsync.locking import campaign_lock
 )
 @pass_state
 def import_(state: CliState, files: tuple[str, ...], collective: str | None) -> None:
-    """Put returned grids (any file name) in place of their structure's grid, keeping a backup.
+    """Bring in returned grids (any name; .xlsx, .ods or .xls), keeping a backup.
 
-    Each file is recognised by its hidden identity sheet. Exits 1 when any file
-    was refused, after importing the others.
+    Each file is recognised by its hidden identity sheet and merged: it adds and
+    changes answers but never erases or reverts what another file brought
+    (conflicts are listed). Exits 1 when any file was refused, after importing
+    the others.
 
     \b
     Example:
@@ -35,23 +47,19 @@ def import_(state: CliState, files: tuple[str, ...], collective: str | None) -> 
     backend = open_backend(campaign)
     now = dt.datetime.now()
     refused = 0
-    with campaign_lock(campaign.data_dir):
+    with campaign_lock(campaign.data_dir), Store.open(campaign.data_dir) as store:
         for name in files:
             try:
-                done = import_grid(Path(name), campaign, backend, collective=collective, now=now)
+                done = import_grid(
+                    Path(name), campaign, backend, store, collective=collective, now=now
+                )
             except ImportRefused as exc:
                 refused += 1
                 click.echo(f"Refusé — {exc}", err=True)
                 continue
-            if done.unchanged:
-                click.echo(f"{done.file.name} : déjà en place ({done.location}).")
-            elif done.backup:
-                click.echo(
-                    f"{done.file.name} → {done.location} "
-                    f"(grille précédente gardée : {done.backup})."
-                )
-            else:
-                click.echo(f"{done.file.name} → {done.location}.")
+            click.echo(imported_line(done))
+            for anomaly in done.anomalies:
+                click.echo(f"  Anomalie — {anomaly.message}")
     if refused:
         n = len(files)
         click.echo(f"{refused} fichier(s) refusé(s) sur {n}.", err=True)

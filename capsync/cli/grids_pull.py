@@ -8,15 +8,20 @@ import click
 
 from capsync.backends.factory import open_backend
 from capsync.campaign.validation import Campaign
-from capsync.cli.common import CliState, pass_state
+from capsync.cli.common import CliState, known_collective, known_structure, pass_state
+from capsync.data_folder import require_data_folder
 from capsync.jobs.pull import pull
 from capsync.locking import campaign_lock
-from capsync.store.database import HistoryEntry, Store
+from capsync.parse.answers import OWN_COMMENT_SUFFIX
+from capsync.store.database import Store
+from capsync.store.queries import HistoryEntry
 from capsync.workbook.grid_schema import (
     COL_JUSTIFICATION,
     COL_RETAINED,
     COL_REVIEW_COMMENT,
     COL_REVIEW_LEVEL,
+    RESPONDENT_PREFIX,
+    TRAILING_COLUMNS,
     respondent_columns,
 )
 
@@ -49,8 +54,8 @@ def pull_command(state: CliState, collective: str | None) -> None:
         capsync pull --collective occitanie
     """
     campaign = state.campaign()
-    if collective and collective not in {c.id for c in campaign.config.collectives}:
-        raise click.ClickException(f"Collectif « {collective} » inconnu de la configuration.")
+    known_collective(campaign, collective)
+    require_data_folder(campaign.data_dir)  # before the lock, which would create it
     with campaign_lock(campaign.data_dir), Store.open(campaign.data_dir) as store:
         report = pull(
             campaign,
@@ -66,11 +71,26 @@ def pull_command(state: CliState, collective: str | None) -> None:
 def column_labels(campaign: Campaign, structure: str) -> dict[str, str]:
     """Column key → what people read: respondents' names, French headers."""
     labels = dict(COLUMN_LABELS)
+    labels.update({key: header for key, header, _ in TRAILING_COLUMNS})
     for coll in campaign.config.collectives:
         for s in coll.structures:
             if s.id == structure:
                 labels.update({r.key: r.header for r in respondent_columns(s)})
     return labels
+
+
+def column_label(key: str, labels: dict[str, str]) -> str:
+    """The header of a column key; a respondent no longer in the grid (renamed, removed) is
+    shown under a readable header, never as a raw key."""
+    if key in labels:
+        return labels[key]
+    if key.endswith(OWN_COMMENT_SUFFIX):
+        return f"Commentaire de {column_label(key[: -len(OWN_COMMENT_SUFFIX)], labels)}"
+    if key.startswith(RESPONDENT_PREFIX):
+        name = key[len(RESPONDENT_PREFIX) :]
+        person = f"Répondant·e {name}" if name.isdigit() else name.replace("-", " ").title()
+        return f"{person} (colonne retirée)"
+    return key
 
 
 def history_line(entry: HistoryEntry, label: str) -> str:
@@ -93,6 +113,7 @@ def history_command(state: CliState, structure: str) -> None:
         capsync history --structure trait-d-union-17
     """
     campaign = state.campaign()
+    known_structure(campaign, structure)
     with Store.open(campaign.data_dir) as store:
         entries = store.history(structure)
     if not entries:
@@ -100,7 +121,7 @@ def history_command(state: CliState, structure: str) -> None:
         return
     labels = column_labels(campaign, structure)
     for entry in entries:
-        click.echo(history_line(entry, labels.get(entry.column, entry.column)))
+        click.echo(history_line(entry, column_label(entry.column, labels)))
 
 
 commands = [pull_command, history_command]

@@ -3,26 +3,52 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from pathlib import Path
 
 import click
 
+from capsync.backends.base import Backend
 from capsync.backends.factory import open_backend
 from capsync.campaign.validation import Campaign, load_campaign
-from capsync.cli.common import CliState, pass_state
+from capsync.cli.common import CliState, known_collective, pass_state
 from capsync.cli.progress import progress_bar
-from capsync.jobs.daemon import Daemon, parse_interval
+from capsync.data_folder import check_data_folder, require_data_folder
+from capsync.errors import CapsyncError
+from capsync.jobs.daemon import Daemon, interval_text, parse_interval
+from capsync.jobs.lateness import late_structures
+from capsync.jobs.notify import mail_after_cycle
 from capsync.jobs.status import RunStatus, iso, process_alive, read_status
 from capsync.jobs.sync import run_cycle, state_path
 from capsync.locking import campaign_lock
 from capsync.store.database import Store
 from capsync.store.sync_state import SyncState
+from capsync.workbook.refs import Kind
+
+DAEMON_LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+
+
+def _refuse_without_grids(campaign: Campaign, backend: Backend, collective: str | None) -> None:
+    """Before ``generate`` there is nothing to read: say so rather than write empty outputs."""
+    require_data_folder(campaign.data_dir)  # an unmounted share is not created
+    chosen = [c for c in campaign.config.collectives if not collective or c.id == collective]
+    if not any(backend.versions(c.id, Kind.GRID) for c in chosen):
+        scope = f" du collectif « {collective} »" if collective else ""
+        raise CapsyncError(
+            f"Aucune grille{scope} n'existe encore ({backend.name} : {campaign.data_dir}) : "
+            "lancez d'abord « capsync generate », qui crée les grilles. Rien n'a été écrit."
+        )
 
 
 def _cycle(
     campaign: Campaign, *, quiet: bool, collective: str | None = None, force: bool = False
 ) -> RunStatus:
+    """One cycle and what it counted: the French summary, and the numbers the daemon logs."""
     backend = open_backend(campaign)
+    _refuse_without_grids(campaign, backend, collective)
+    began = time.monotonic()
+    now = dt.datetime.now()
     with (
         Store.open(campaign.data_dir) as store,
         SyncState(state_path(campaign.data_dir)) as state,
@@ -33,18 +59,38 @@ def _cycle(
             backend,
             store,
             state,
-            now=dt.datetime.now(),
+            now=now,
             collective=collective,
             force=force,
             progress=report,
         )
-    lines = [result.summary(), *result.warnings()]
+        refreshed = [
+            campaign.config.collective(c.collective)
+            for c in result.collectives
+            if not c.skipped and c.error is None
+        ]
+        late = [s for c in refreshed for s in late_structures(campaign, c, store, now.date())]
+        anomalies = store.current_anomalies(collective)
+    new = int((anomalies["found_at"] >= now).sum()) if len(anomalies) else 0
+    summary = result.summary()
+    if late:
+        shown = ", ".join(late[:5]) + (", …" if len(late) > 5 else "")
+        plural = "s" if len(late) > 1 else ""
+        summary = f"{summary[:-1]} ; {len(late)} structure{plural} en retard ({shown})."
+    pulled = result.pull
     return RunStatus(
         started_at=iso(result.started_at),
         finished_at=iso(dt.datetime.now()),
         ok=result.ok,
-        summary="\n".join(lines),
+        summary="\n".join([summary, *result.warnings()]),
         errors=result.errors,
+        grids_read=pulled.read if pulled else 0,
+        answers=(pulled.added + pulled.changed + pulled.removed) if pulled else 0,
+        new_anomalies=new,
+        open_anomalies=len(anomalies),
+        files_written=sum(len(c.written) for c in result.collectives),
+        late_structures=len(late),
+        seconds=round(time.monotonic() - began, 1),
     )
 
 
@@ -61,11 +107,13 @@ def sync(state: CliState, collective: str | None, force: bool) -> None:
         capsync --quiet sync --collective occitanie   # from cron
     """
     campaign = state.campaign()
+    known_collective(campaign, collective)
+    require_data_folder(campaign.data_dir)  # before the lock, which would create it
     with campaign_lock(campaign.data_dir):
         result = _cycle(campaign, quiet=state.quiet, collective=collective, force=force)
-    lines = result.summary.splitlines()
-    for line in lines[1:] if state.quiet else lines:  # --quiet: only what needs a look
-        click.echo(line)
+    if not state.quiet or result.needs_a_look:  # --quiet: a line only when there is a reason
+        for line in result.summary.splitlines():
+            click.echo(line)
     if not result.ok:
         raise SystemExit(1)
 
@@ -88,12 +136,28 @@ def daemon(state: CliState, every: str, max_cycles: int | None) -> None:
     """
     seconds = parse_interval(every)
     campaign = state.campaign()
+    _daemon_logging(state.quiet)
 
     def cycle() -> RunStatus:
         fresh = load_campaign(Path(state.config_path))
-        return _cycle(fresh, quiet=True)
+        check_data_folder(fresh.data_dir)
+        return mail_after_cycle(fresh, lambda: _cycle(fresh, quiet=True), clock=dt.datetime.now)
 
-    Daemon(cycle, every=seconds, data_dir=campaign.data_dir, max_cycles=max_cycles).run()
+    Daemon(
+        cycle,
+        every=seconds,
+        data_dir=campaign.data_dir,
+        max_cycles=max_cycles,
+        config_path=campaign.config_path,
+    ).run()
+
+
+def _daemon_logging(quiet: bool) -> None:
+    """Timestamped lines, and the daemon's own start and cycle lines even without -v."""
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(logging.Formatter(DAEMON_LOG_FORMAT, "%Y-%m-%d %H:%M:%S"))
+    if not quiet:
+        logging.getLogger("capsync.daemon").setLevel(logging.INFO)
 
 
 @click.command()
@@ -119,7 +183,17 @@ def status(state: CliState) -> None:
     else:
         click.echo(f"État : {found.state}" + (f" (pid {found.pid})" if found.pid else ""))
     if found.every_seconds:
-        click.echo(f"Intervalle : {found.every_seconds} s ; cycles effectués : {found.cycles}")
+        every = interval_text(found.every_seconds)
+        click.echo(f"Intervalle : {every} ; cycles effectués : {found.cycles}")
+    if found.next_run:
+        click.echo(f"Prochain cycle : {found.next_run}")
+    if found.last_run and found.last_run.open_anomalies is not None:
+        click.echo(f"Anomalies ouvertes : {found.last_run.open_anomalies}")
+    if found.recent:
+        click.echo("Derniers cycles :")
+        for run in found.recent[-5:]:
+            first = run.summary.splitlines()[0] if run.summary else ""
+            click.echo(f"  {run.started_at} ({run.seconds:.1f} s) {_verdict(run)} — {first}")
     if found.last_run:
         run = found.last_run
         click.echo(
@@ -129,8 +203,10 @@ def status(state: CliState) -> None:
         click.echo(run.summary)
         for name, message in run.errors.items():
             click.echo(f"  {name} : {message}")
-    if found.next_run:
-        click.echo(f"Prochain cycle : {found.next_run}")
+
+
+def _verdict(run: RunStatus) -> str:
+    return "réussi" if run.ok else "en erreur"
 
 
 @click.command()
@@ -148,6 +224,7 @@ def demo(state: CliState) -> None:
     from capsync.jobs.demo import run_demo  # openpyxl: only for this command
 
     campaign = state.campaign()
+    require_data_folder(campaign.data_dir)  # before the lock, which would create it
     with campaign_lock(campaign.data_dir):
         report = run_demo(campaign, open_backend(campaign), today=dt.date.today())
     click.echo(f"{len(report.filled)} grilles remplies avec des réponses de démonstration.")

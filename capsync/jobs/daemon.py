@@ -34,17 +34,43 @@ from capsync.errors import CapsyncError, LockBusy
 from capsync.jobs.status import RunStatus, Status, iso, write_status
 from capsync.locking import campaign_lock
 
-log = logging.getLogger("capsync")
+log = logging.getLogger("capsync.daemon")
+"""The daemon's own lines (start, one per cycle), shown at INFO under ``capsync daemon``."""
 
 UNITS = {"s": 1, "m": 60, "h": 3600}
 
 
 def parse_interval(text: str) -> int:
-    """'15m' → 900; '30s', '1h' and a bare number of seconds work too."""
-    match = re.fullmatch(r"\s*(\d+)\s*([smh]?)\s*", text.lower())
+    """'15m' → 900; '30s' and '1h' too. A bare number is refused: 15 seconds or minutes?"""
+    match = re.fullmatch(r"\s*(\d+)\s*([smh])\s*", text.lower())
     if not match or int(match.group(1)) == 0:
-        raise CapsyncError(f"Intervalle « {text} » invalide : écrivez par exemple 15m, 1h ou 30s.")
-    return int(match.group(1)) * UNITS[match.group(2) or "s"]
+        bare = re.fullmatch(r"\s*\d+\s*", text)
+        why = " : l'unité manque ;" if bare else " :"
+        raise CapsyncError(
+            f"Intervalle « {text} » invalide{why} écrivez par exemple 15m (minutes), "
+            "1h (heures) ou 30s (secondes)."
+        )
+    return int(match.group(1)) * UNITS[match.group(2)]
+
+
+def interval_text(seconds: int) -> str:
+    """900 → '15m': the interval as the admin wrote it."""
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def cycle_line(number: int, run: RunStatus) -> str:
+    """The daemon's log line for one cycle: counts only, in English (the French is in status)."""
+    open_ = "?" if run.open_anomalies is None else str(run.open_anomalies)
+    line = (
+        f"cycle {number} {'done' if run.ok else 'FAILED'}: {run.grids_read} grids read, "
+        f"{run.answers} answers changed, {run.new_anomalies} new anomalies ({open_} open), "
+        f"{run.late_structures} late structures, {run.files_written} files written, "
+        f"{run.seconds:.1f} s"
+    )
+    return line if run.ok else f"{line}; `capsync status` says why"
 
 
 CycleFn = Callable[[], RunStatus]
@@ -85,8 +111,10 @@ class Daemon:
         data_dir: Path,
         clock: Clock | None = None,
         max_cycles: int | None = None,
+        config_path: Path | None = None,
     ) -> None:
         self.cycle = cycle
+        self.config_path = config_path
         self.every = every
         self.data_dir = data_dir
         self.clock: Clock = clock or SystemClock()
@@ -102,22 +130,24 @@ class Daemon:
     def _run_once(self) -> None:
         self.status.state = "cycle en cours"
         write_status(self.data_dir, self.status)
-        started = self.clock.now()
+        started, began = self.clock.now(), self.clock.monotonic()
         try:
             with campaign_lock(self.data_dir):
                 result = self.cycle()
         except LockBusy as exc:
             result = RunStatus(ok=False, summary=str(exc))
         except CapsyncError as exc:  # a damaged store, a read-only folder: said in French
-            log.error("sync cycle failed: %s", exc)
             result = RunStatus(ok=False, summary=str(exc))
         except Exception as exc:  # the daemon outlives a failing cycle
             log.exception("sync cycle failed")
             result = RunStatus(ok=False, summary=f"Le cycle a échoué : {exc}")
         result.started_at = result.started_at or iso(started)
         result.finished_at = iso(self.clock.now())
-        self.status.last_run = result
-        self.status.cycles += 1
+        result.seconds = round(self.clock.monotonic() - began, 1)
+        self.status.record(result)
+        log.log(
+            logging.INFO if result.ok else logging.WARNING, cycle_line(self.status.cycles, result)
+        )
         self.status.state = "en attente"
         if self.max_cycles is not None and self.status.cycles >= self.max_cycles:
             self.stop_requested = True
@@ -143,6 +173,10 @@ class Daemon:
         previous = {
             sig: signal.signal(sig, self.request_stop) for sig in (signal.SIGTERM, signal.SIGINT)
         }
+        log.info(
+            "daemon started (pid %d): config %s, data folder %s, a cycle every %s",
+            os.getpid(), self.config_path or "-", self.data_dir, interval_text(self.every),
+        )  # fmt: skip
         try:
             while not self.stop_requested:
                 self._run_once()
@@ -153,4 +187,5 @@ class Daemon:
             self.status.state = "arrêté"
             self.status.next_run = ""
             write_status(self.data_dir, self.status)
+            log.info("daemon stopped after %d cycles", self.status.cycles)
         return 0

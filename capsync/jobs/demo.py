@@ -23,35 +23,24 @@ from capsync.backends.base import Backend
 from capsync.campaign.config import Collective, Structure
 from capsync.campaign.referentiel import Referentiel
 from capsync.campaign.validation import Campaign
-from capsync.campaign.vocabulary import PhaseKind
+from capsync.campaign.vocabulary import PhaseKind, RespondentRole
 from capsync.errors import BackendError, FileLocked
+from capsync.jobs.demo_texts import justification, plan_action, respondent_levels
 from capsync.parse.locate import LocatedSheet, locate_chapter_sheet, locate_plan_sheet
 from capsync.workbook.grid_schema import (
     COL_ID,
     COL_JUSTIFICATION,
+    COL_PAIR_COMMENT,
+    COL_PAIR_LEVEL,
     COL_RETAINED,
-    COL_REVIEW_COMMENT,
-    COL_REVIEW_LEVEL,
+    COL_TIERS_COMMENT,
+    COL_TIERS_LEVEL,
+    GENERATED_KEYS,
     PLAN_SHEET,
     chapter_sheet_name,
+    respondent_columns,
 )
 from capsync.workbook.refs import Kind, WorkbookRef
-
-JUSTIFICATIONS = [
-    "Projet associatif révisé en assemblée générale ; compte rendu disponible.",
-    "Procédure écrite, appliquée depuis deux ans ; revue chaque année en réunion d'équipe.",
-    "Pratique réelle mais non formalisée : à écrire avant le regroupement.",
-    "Tableau de suivi partagé avec la CIP ; indicateurs présentés au CA.",
-    "Action lancée cette année, premiers résultats au prochain bilan.",
-]
-ACTIONS = [
-    ("Formaliser la procédure d'accueil et d'information collective", "Direction"),
-    ("Présenter les résultats de l'auto-évaluation au conseil d'administration", "Présidence"),
-    ("Mettre en place un questionnaire de satisfaction clients", "Chargée de développement"),
-    ("Former deux encadrants techniques à la prévention des risques", "Responsable RH"),
-    ("Réaliser un bilan carbone simplifié des déplacements", "Référent RSE"),
-    ("Associer deux salariés en parcours au comité de pilotage RSE", "CIP"),
-]
 
 
 class Filling(StrEnum):
@@ -82,7 +71,7 @@ def _progress(collective: Collective, today: dt.date) -> dict[str, float]:
 
 
 def _has_answers(sheet: Worksheet, located: LocatedSheet) -> bool:
-    skip = {located.columns[k] for k in ("id", "objectif", "critere", "question", "niveaux")}
+    skip = {c for k, c in located.columns.items() if k in GENERATED_KEYS}
     for r in located.rows.values():
         for c in range(sheet.max_column):
             if c not in skip and sheet.cell(r + 1, c + 1).value not in (None, ""):
@@ -108,16 +97,20 @@ def _fill_chapter(
     share: float,
     base: float,
     rng: random.Random,
-    reviewed: bool,
-) -> None:
+    reviewed: list[tuple[str, str]],
+    roles: dict[str, RespondentRole],
+) -> dict[str, int]:
+    """Fill a chapter sheet; the level retained for each criterion that got one."""
+    retained: dict[str, int] = {}
     top = ref.scale.max_value
     respondents = located.respondent_keys()
-    for r in located.rows.values():
+    for criterion_id, r in located.rows.items():
         if rng.random() > share:
             continue
         truth = min(top, max(0, round(base + rng.gauss(0, 0.8))))
         levels = []
-        for key in respondents:
+        seen = respondent_levels([roles.get(k) for k in respondents], truth, top, rng)
+        for key, seen_level in zip(respondents, seen, strict=True):
             if rng.random() < 0.15:
                 continue  # this respondent skipped the criterion
             roll = rng.random()
@@ -127,45 +120,87 @@ def _fill_chapter(
             elif roll < 0.06:
                 cell.value = "N/A"
             else:
-                spread = 2 if rng.random() < 0.12 else 1  # some people see it very differently
-                level = min(top, max(0, truth + rng.randint(-spread, spread)))
-                levels.append(level)
-                cell.value = _label(ref, level, rng)
+                levels.append(seen_level)
+                cell.value = _label(ref, seen_level, rng)
         if levels and rng.random() < 0.7:
             consensus = sorted(levels)[len(levels) // 2]
+            retained[criterion_id] = consensus
             sheet.cell(r + 1, located.columns[COL_RETAINED] + 1).value = ref.scale.choice_labels()[
                 consensus
             ]
-            if rng.random() < 0.4:
-                sheet.cell(r + 1, located.columns[COL_JUSTIFICATION] + 1).value = rng.choice(
-                    JUSTIFICATIONS
+            if rng.random() < 0.4 and criterion_id in ref.criteria:
+                sheet.cell(r + 1, located.columns[COL_JUSTIFICATION] + 1).value = justification(
+                    ref.criteria[criterion_id], consensus, rng
                 )
-            if reviewed and rng.random() < 0.5:
-                review = max(0, consensus - rng.choice([0, 0, 1]))
-                sheet.cell(
-                    r + 1, located.columns[COL_REVIEW_LEVEL] + 1
-                ).value = ref.scale.choice_labels()[review]
-                if review != consensus:
-                    sheet.cell(
-                        r + 1, located.columns[COL_REVIEW_COMMENT] + 1
-                    ).value = "Preuves à compléter avant de retenir ce niveau."
+            for level_key, comment_key in reviewed:
+                _fill_review(sheet, r + 1, located, ref, consensus, rng, level_key, comment_key)
+    return retained
+
+
+REVIEW_COMMENTS = (
+    "Preuves à compléter avant de retenir ce niveau.",
+    "Pratique constatée lors de la visite ; à formaliser par écrit.",
+    "Le niveau retenu semble prudent : les actions décrites vont plus loin.",
+)
+
+
+def _reviewers(collective: Collective, structure: Structure, chapter: str) -> list[tuple[str, str]]:
+    """The review columns a demo fills for a chapter: the tiers', and the pair's if named."""
+    found = [(COL_TIERS_LEVEL, COL_TIERS_COMMENT)] if collective.tiers else []
+    if structure.pair_for(chapter) is not None:
+        found.append((COL_PAIR_LEVEL, COL_PAIR_COMMENT))
+    return found
+
+
+def _fill_review(
+    sheet: Worksheet,
+    row: int,
+    located: LocatedSheet,
+    ref: Referentiel,
+    consensus: int,
+    rng: random.Random,
+    level_key: str,
+    comment_key: str,
+) -> None:
+    """A tiers or a pair reviews about half the criteria: mostly agrees, sometimes one lower,
+    rarely two levels apart (a real discussion for the restitution)."""
+    if level_key not in located.columns or rng.random() >= 0.5:
+        return
+    shift = rng.choices([0, -1, 1, -2], weights=[60, 28, 8, 4])[0]
+    review = min(ref.scale.max_value, max(0, consensus + shift))
+    sheet.cell(row, located.columns[level_key] + 1).value = ref.scale.choice_labels()[review]
+    if review != consensus and comment_key in located.columns:
+        sheet.cell(row, located.columns[comment_key] + 1).value = rng.choice(REVIEW_COMMENTS)
 
 
 def _fill_plan(
-    sheet: Worksheet, located: LocatedSheet, ids: list[str], today: dt.date, rng: random.Random
+    sheet: Worksheet,
+    located: LocatedSheet,
+    ref: Referentiel,
+    retained: dict[str, int],
+    today: dt.date,
+    rng: random.Random,
 ) -> None:
+    """Two to four actions on the structure's weakest criteria, each aiming at the next level."""
     row = located.first_data_row
-    for action, who in rng.sample(ACTIONS, k=rng.randint(2, 4)):
+    top = ref.scale.max_value
+    weakest = sorted((level, rng.random(), cid) for cid, level in retained.items() if level < top)
+    chapters = [ch.id for ch in ref.chapters]
+    for level, _, criterion_id in weakest[: rng.randint(2, 4)]:
+        chapter = chapters.index(ref.chapter_of[criterion_id].id)
+        action, who, comment = plan_action(
+            ref.criteria[criterion_id], level, ref.scale, chapter, rng
+        )
         due = today + dt.timedelta(days=rng.randint(-60, 180))
         done = due < today and rng.random() < 0.5
         status = "fait" if done else rng.choice(["à faire", "en cours"])
         values: dict[str, str | dt.date | None] = {
-            "critere": rng.choice(ids),
+            "critere": criterion_id,
             "action": action,
             "responsable": who,
             "echeance": due,
             "statut": status,
-            "commentaire": None,
+            "commentaire": comment,
         }
         for key, value in values.items():
             cell = sheet.cell(row + 1, located.columns[key] + 1)
@@ -236,18 +271,20 @@ def fill_grid(
         return Filling.NOT_STARTED, None
     progress = _progress(collective, today)
     base = rng.uniform(1.2, 3.2)
-    reviewed = structure.pair is not None
-    ids: list[str] = []
+    people = zip(respondent_columns(structure), structure.respondents, strict=False)
+    roles = {column.key: person.role for column, person in people}
+    retained: dict[str, int] = {}
     for chapter_id, sheet, located in located_sheets:
         share = progress.get(chapter_id, 0.0) * rng.uniform(0.85, 1.0)
         share = 1.0 if share > 0.95 else share
-        _fill_chapter(sheet, located, ref, share, base, rng, reviewed)
-        ids.extend(located.rows)
-    if PLAN_SHEET in book.sheetnames and ids:
+        reviewed = _reviewers(collective, structure, chapter_id)
+        retained |= _fill_chapter(sheet, located, ref, share, base, rng, reviewed, roles)
+    retained = {cid: level for cid, level in retained.items() if cid in ref.criteria}
+    if PLAN_SHEET in book.sheetnames and retained:
         plan = book[PLAN_SHEET]
         located_plan = locate_plan_sheet(PLAN_SHEET, list(plan.iter_rows(values_only=True)))
         if located_plan:
-            _fill_plan(plan, located_plan, ids, today, rng)
+            _fill_plan(plan, located_plan, ref, retained, today, rng)
     if rng.random() < 0.35:
         _plant_mistakes(book, ref, rng)
     buffer = io.BytesIO()

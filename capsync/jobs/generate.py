@@ -15,18 +15,23 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from capsync.backends.base import Backend, locked_message
 from capsync.backends.factory import open_backend
 from capsync.campaign.config import Collective, Structure
+from capsync.campaign.referentiel import Referentiel
 from capsync.campaign.validation import Campaign
 from capsync.errors import BackendError, CapsyncError, FileLocked
+from capsync.jobs.grid_results import GridOutcome as GridOutcome  # re-exported
+from capsync.jobs.grid_results import GridResult as GridResult
+from capsync.jobs.personal_files import write_personal_files
 from capsync.layout.grid import grid_spec
-from capsync.parse.carry import UpgradeReport, carry_over, needs_upgrade, read_identity
+from capsync.parse.carry import Moved, UpgradeReport, carry_over, needs_upgrade, read_identity
 from capsync.parse.messages import identity_message
+from capsync.store.database import STORE_FILE, Store
+from capsync.workbook.grid_schema import Carried, respondent_columns
 from capsync.workbook.identity import Identity
 from capsync.workbook.refs import Kind, WorkbookRef
 from capsync.workers import process_pool, worker_count
@@ -39,31 +44,13 @@ PARALLEL_MIN = 48  # below this, starting worker processes costs more than it sa
 Progress = Callable[[int, int], None]
 
 
-class GridOutcome(StrEnum):
-    """What ``generate`` did with one grid."""
-
-    CREATED = "created"
-    EXISTING = "existing"
-    UPGRADED = "upgraded"
-    UP_TO_DATE = "up_to_date"
-    LOCKED = "locked"
-    FAILED = "failed"
-
-
-@dataclass
-class GridResult:
-    ref: WorkbookRef
-    status: GridOutcome
-    message: str = ""
-    report: UpgradeReport | None = None
-
-
 @dataclass
 class GenerateSummary:
     """What one ``generate`` run did, grid by grid."""
 
     upgrade: bool
     results: list[GridResult] = field(default_factory=list)
+    personal: list[GridResult] = field(default_factory=list)  # respondents' personal files
 
     def of(self, status: GridOutcome) -> list[GridResult]:
         return [r for r in self.results if r.status == status]
@@ -97,6 +84,13 @@ class GenerateSummary:
             lines.append(f"    sauvegarde de l'ancienne grille : {result.report.backup}")
         not_done = (GridOutcome.LOCKED, GridOutcome.FAILED)
         lines += [f"  {r.message}" for r in self.results if r.status in not_done]
+        if self.personal:
+            made = len([r for r in self.personal if r.status == GridOutcome.CREATED])
+            lines.append(
+                f"Fichiers personnels : {made} créé(s), {len(self.personal) - made} déjà "
+                "présent(s)."
+            )
+            lines += [f"  {r.message}" for r in self.personal if r.status in not_done]
         return lines
 
 
@@ -129,8 +123,14 @@ def process_grid(
     structure: Structure,
     upgrade: bool,
     now: dt.datetime,
+    from_files: Mapping[tuple[str, str], str] | None = None,
 ) -> GridResult:
-    """Create one grid, or upgrade it; never raises for a locked or unreadable file."""
+    """Create one grid, or upgrade it; never raises for a locked or unreadable file.
+
+    ``from_files``: the answers other files (the respondents' personal files) brought
+    for this structure; an upgrade puts them in the grid's respondent cells that are
+    empty, never over what a person typed in the grid.
+    """
     ref = grid_ref(collective, structure)
     ref_model = campaign.referentiel
     settings = campaign.config.settings
@@ -153,11 +153,16 @@ def process_grid(
         wrong = _wrong_identity(identity, collective, structure)
         if wrong:
             return GridResult(ref, GridOutcome.FAILED, f"{backend.location(ref)} : {wrong}")
-        if not needs_upgrade(identity, ref_model, structure):
+        outdated = needs_upgrade(identity, ref_model, structure)
+        if not outdated and not from_files:
+            return GridResult(ref, GridOutcome.UP_TO_DATE)
+        carried, report = carry_over(raw, ref_model, structure, now.date())
+        if not fill_from_files(carried, report, from_files or {}, ref_model, structure) and (
+            not outdated
+        ):
             return GridResult(ref, GridOutcome.UP_TO_DATE)
         if backend.is_locked(ref):  # before the backup: no copy of a replacement that won't happen
             raise FileLocked(locked_message(backend.location(ref)))
-        carried, report = carry_over(raw, ref_model, structure, now.date())
         spec = grid_spec(ref_model, collective, structure, settings, carried)
         report.backup = backend.backup(ref, now)
         backend.write(ref, spec)
@@ -167,6 +172,25 @@ def process_grid(
         return GridResult(ref, GridOutcome.LOCKED, str(exc))
     except BackendError as exc:
         return GridResult(ref, GridOutcome.FAILED, str(exc))
+
+
+def fill_from_files(
+    carried: Carried,
+    report: UpgradeReport,
+    from_files: Mapping[tuple[str, str], str],
+    referentiel: Referentiel,
+    structure: Structure,
+) -> int:
+    """Put the personal files' answers in the grid's empty respondent cells; return how many."""
+    keys = {c.key for c in respondent_columns(structure)}
+    applicable = {c.id for c in referentiel.criteria_for(structure.all_types)}
+    added = 0
+    for (criterion, key), text in sorted(from_files.items()):
+        if key in keys and criterion in applicable and (criterion, key) not in carried.answers:
+            carried.answers[(criterion, key)] = text
+            added += 1
+    report.counts[Moved.FROM_FILES] += added
+    return added
 
 
 def _wrong_identity(identity: Identity, collective: Collective, structure: Structure) -> str:
@@ -182,8 +206,8 @@ def _wrong_identity(identity: Identity, collective: Collective, structure: Struc
             "Remettez la grille d'origine à sa place ou importez-la avec « capsync import »."
         )
     if (identity.structure, identity.collective) != (structure.id, collective.id):
-        return identity_message(identity, collective.id, structure.id).replace(
-            "elle n'a pas été lue", "elle n'a pas été mise à jour (aucune modification)"
+        return identity_message(
+            identity, collective.id, structure.id, "il n'a pas été mis à jour (aucune modification)"
         )
     return ""
 
@@ -198,11 +222,13 @@ def generate(
     now: dt.datetime,
     progress: Progress | None = None,
     workers: int | None = None,
+    personal: bool = False,
 ) -> GenerateSummary:
     """Create the missing grids (and with ``upgrade``, rebuild the outdated ones).
 
     ``backend`` defaults to the one the campaign's configuration names; ``now``
-    dates the backups and the answers carried by an upgrade.
+    dates the backups and the answers carried by an upgrade. ``personal`` also
+    creates each respondent's missing personal file (``--individuel``).
     """
     if backend is None:
         backend = open_backend(campaign)
@@ -219,16 +245,39 @@ def generate(
         progress(0, total)
     if workers is None:
         workers = worker_count(total, PARALLEL_MIN)
+    files = _answers_from_files(campaign, backend, todo) if upgrade else {}
     if workers > 1 and backend.parallel_workers:
-        results = _in_workers(campaign, backend, todo, upgrade, now, workers)
+        results = _in_workers(campaign, backend, todo, upgrade, now, workers, files)
     else:
-        results = (process_grid(campaign, backend, c, s, upgrade, now) for c, s in todo)
+        results = (
+            process_grid(campaign, backend, c, s, upgrade, now, files.get((c.id, s.id)))
+            for c, s in todo
+        )
     for done, result in enumerate(results, start=1):
         summary.results.append(result)
         if progress:
             progress(done, total)
     summary.results.sort(key=lambda r: r.ref)
+    if personal:
+        summary.personal = write_personal_files(campaign, backend, pairs)
     return summary
+
+
+def _answers_from_files(
+    campaign: Campaign, backend: Backend, todo: list[tuple[Collective, Structure]]
+) -> dict[tuple[str, str], dict[tuple[str, str], str]]:
+    """Per structure, the answers its other files (personal files) brought, from the store."""
+    if not (campaign.data_dir / STORE_FILE).is_file():
+        return {}
+    found = {}
+    with Store.open(campaign.data_dir) as store:
+        for coll, struct in todo:
+            cells = store.cells_from_other_files(
+                coll.id, struct.id, backend.location(grid_ref(coll, struct))
+            )
+            if cells:
+                found[(coll.id, struct.id)] = cells
+    return found
 
 
 # -- worker processes ------------------------------------------------------------
@@ -242,14 +291,18 @@ def _init_worker(campaign: Campaign, backend: Backend) -> None:
     _worker_state = (campaign, backend)
 
 
-def _worker_job(job: tuple[str, str, bool, dt.datetime]) -> GridResult:
+WorkerJob = tuple[str, str, bool, dt.datetime, dict[tuple[str, str], str] | None]
+
+
+def _worker_job(job: WorkerJob) -> GridResult:
     assert _worker_state is not None
     campaign, backend = _worker_state
-    collective_id, structure_id, upgrade, now = job
+    collective_id, structure_id, upgrade, now, from_files = job
     collective = campaign.config.collective(collective_id)
     return process_grid(
-        campaign, backend, collective, collective.structure(structure_id), upgrade, now
-    )
+        campaign, backend, collective, collective.structure(structure_id), upgrade, now,
+        from_files,
+    )  # fmt: skip
 
 
 def _in_workers(
@@ -259,7 +312,8 @@ def _in_workers(
     upgrade: bool,
     now: dt.datetime,
     workers: int,
+    files: dict[tuple[str, str], dict[tuple[str, str], str]],
 ) -> Iterator[GridResult]:
-    jobs = [(c.id, s.id, upgrade, now) for c, s in todo]
+    jobs: list[WorkerJob] = [(c.id, s.id, upgrade, now, files.get((c.id, s.id))) for c, s in todo]
     with process_pool(workers, _init_worker, (campaign, backend)) as pool:
         yield from pool.map(_worker_job, jobs, chunksize=8)

@@ -1,10 +1,29 @@
-"""Put grids that came back by e-mail in place (``capsync import``).
+"""Bring in grids that came back by e-mail (``capsync import``), never losing anyone's answers.
 
-A returned file may have any name: it is recognised by its hidden identity
-sheet, never by its name. The grid it replaces is kept as a dated backup first
-(``backend.backup``), so importing can never lose what was typed in the file
-in place. Each file is judged on its own; a refused file says why, in French,
-naming the file.
+A returned file may have any name and any format (.xlsx, .ods, .xls, told by
+its content): it is recognised by its hidden identity sheet, never by its
+name. Every person's answers belong to that person, so a returned file is
+*merged*, never simply copied over the grid in place:
+
+1. the grid in place is pulled first, so what was typed there is in the store;
+2. the returned file is recorded as a copy capsync never saw
+   (:mod:`capsync.store.ownership`): it adds and changes answers, removes
+   none, cannot revert a value with an older one (« copie périmée »), and a
+   value replacing another file's is a « copies en conflit » anomaly;
+3. the grid in place becomes the result: the returned file itself when it is
+   an .xlsx already holding everything the store has for the structure (the
+   common case: the structure filled its only grid offline), else a grid
+   rebuilt by the upgrade path (:func:`merged_carried`) holding the store's
+   answers, both files' plan rows and archives. Either way the previous grid
+   is kept as a dated backup first.
+
+A personal file (one respondent's, see :mod:`capsync.layout.personal_grid`)
+goes back to its own place and changes only its respondent's column. Each
+file is judged on its own; a refused file says why, in French, naming it.
+
+On Google Sheets the grid in place is a live sheet, not a file to replace:
+:mod:`capsync.jobs.import_sheet` records the returned file as a copy of its
+own and types its answers into the sheet's empty cells only.
 """
 
 from __future__ import annotations
@@ -13,13 +32,26 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from capsync.backends.base import Backend
-from capsync.backends.xlsx_read import read_workbook
+from capsync.backends.xlsx_read import XLSX, read_workbook, workbook_format
+from capsync.campaign.config import Collective, Structure
 from capsync.campaign.validation import Campaign
 from capsync.errors import BackendError, BackendUnavailable, ImportRefused
+from capsync.jobs.import_sheet import import_into_sheet
+from capsync.jobs.pull import pull
+from capsync.layout.grid import grid_spec
+from capsync.parse.answers import Anomaly, AnomalyKind, ParsedGrid
+from capsync.parse.carry import carry_over, older_copy
+from capsync.parse.grid import parse_grid
+from capsync.parse.messages import older_copy_message
+from capsync.parse.personal import PERSONAL_KIND, parse_personal
+from capsync.store.database import Store
+from capsync.store.sync_state import content_hash
+from capsync.workbook.grid_schema import Carried
 from capsync.workbook.identity import IDENTITY_SHEET, Identity, identity_from_rows
-from capsync.workbook.refs import Kind, WorkbookRef
+from capsync.workbook.refs import Kind, RawWorkbook, WorkbookRef
 
 log = logging.getLogger("capsync")
 
@@ -34,14 +66,16 @@ class Imported:
     location: str
     backup: str | None  # None when there was no grid in place
     unchanged: bool = False  # the same file was already in place
+    merged: bool = False  # the grid in place was rebuilt around the store's answers
+    anomalies: tuple[Anomaly, ...] = ()  # conflicts and stale values met (French messages)
 
 
 def _refuse(path: Path, reason: str) -> ImportRefused:
     return ImportRefused(f"{path.name} : {reason}")
 
 
-def file_identity(path: Path) -> Identity:
-    """The identity of a returned grid; refuse what is not a capsync grid."""
+def read_returned(path: Path) -> tuple[RawWorkbook, Identity]:
+    """The values and identity of a returned grid; refuse what is not a capsync grid."""
     if not Path(path).is_file():
         raise _refuse(path, "fichier introuvable.")
     try:
@@ -52,7 +86,7 @@ def file_identity(path: Path) -> Identity:
     except BackendError as exc:
         raise _refuse(path, f"ce fichier n'est pas une grille capsync ({exc})") from exc
     identity = identity_from_rows(raw.get(IDENTITY_SHEET, []))
-    if identity is not None and identity.kind != Kind.GRID.value:
+    if identity is not None and identity.kind not in (Kind.GRID.value, PERSONAL_KIND):
         raise _refuse(
             path,
             f"ce fichier est un classeur capsync de type « {identity.kind} », pas une grille "
@@ -64,20 +98,29 @@ def file_identity(path: Path) -> Identity:
             "ce fichier n'est pas une grille capsync (il n'a pas l'onglet caché "
             f"« {IDENTITY_SHEET} » qui identifie la structure).",
         )
-    return identity
+    return raw, identity
+
+
+def file_identity(path: Path) -> Identity:
+    """The identity of a returned grid; refuse what is not a capsync grid."""
+    return read_returned(path)[1]
 
 
 def import_grid(
     path: Path,
     campaign: Campaign,
     backend: Backend,
+    store: Store | None = None,
     *,
     collective: str | None = None,
     now: dt.datetime,
 ) -> Imported:
-    """Put one returned grid in place of its structure's grid; raise ImportRefused."""
+    """Merge one returned grid into its structure's grid and the store; raise ImportRefused.
+
+    ``store`` defaults to the campaign's (opened for this file only).
+    """
     path = Path(path)
-    identity = file_identity(path)
+    raw, identity = read_returned(path)
     if collective and identity.collective != collective:
         raise _refuse(
             path,
@@ -91,36 +134,169 @@ def import_grid(
             f"la structure « {identity.structure} » (collectif « {identity.collective} ») "
             "est inconnue de la configuration.",
         )
-    if not backend.files_are_xlsx:  # refused before anything is copied or read
-        raise _refuse(path, f"le stockage « {backend.name} » ne permet pas encore l'import.")
+    if store is None:
+        with Store.open(campaign.data_dir) as own:
+            return import_grid(path, campaign, backend, own, collective=collective, now=now)
+    coll = campaign.config.collective(identity.collective)
+    structure = coll.structure(identity.structure)
+    if not backend.files_are_xlsx:  # a live Google Sheet: its empty cells are filled
+        found = import_into_sheet(path, raw, identity, campaign, backend, store, now=now)
+        return Imported(path, coll.id, structure.id, found.location, None, merged=True,
+                        anomalies=found.anomalies)  # fmt: skip
+    if identity.kind == PERSONAL_KIND:
+        return _import_personal(path, raw, identity, campaign, backend, store, coll, now)
+    return _import_grid(path, raw, identity, campaign, backend, store, coll, structure, now)
+
+
+def _import_grid(
+    path: Path,
+    raw: RawWorkbook,
+    identity: Identity,
+    campaign: Campaign,
+    backend: Backend,
+    store: Store,
+    coll: Collective,
+    structure: Structure,
+    now: dt.datetime,
+) -> Imported:
     ref = WorkbookRef(identity.collective, Kind.GRID, identity.structure)
     content = path.read_bytes()
-    backup = None
+    location = backend.location(ref)
+    in_place = _identity_in_place(backend, ref) if backend.exists(ref) else None
+    if in_place is not None and _same_file(backend, ref, content):
+        return Imported(path, ref.collective, ref.name, location, None, True)
+    if backend.exists(ref) and backend.is_locked(ref):
+        raise _refuse(
+            path,
+            f"la grille en place {location} est ouverte dans un tableur : "
+            "fermez-la, puis relancez l'import.",
+        )
+    pull(campaign, backend, store, collective=coll.id, now=now)  # what was typed in place first
+    referentiel = campaign.referentiel
+    parsed = parse_grid(raw, referentiel=referentiel, collective=coll.id, structure=structure,
+                        source=location)  # fmt: skip
+    parsed.fresh, parsed.label = True, path.name
+    if in_place is not None and older_copy(identity, in_place, referentiel, structure):
+        parsed.anomalies.append(
+            Anomaly(
+                structure.id,
+                location,
+                "",
+                "",
+                path.name,
+                older_copy_message(structure.id),
+                AnomalyKind.STALE_COPY,
+            )
+        )
+    summary = store.record_grid(coll.id, structure.id, parsed, "", content_hash(raw), now)
+    backup = _backup(backend, ref, path, now)
+    whole = _holds_everything(store, coll.id, structure.id, parsed)
+    if workbook_format(path) == XLSX and whole and not summary.notes:
+        _put(backend, ref, content, path)
+        merged = False
+    else:  # rebuilt around the store's answers: an .ods becomes a proper .xlsx grid
+        carried = merged_carried(raw, backend, ref, store, campaign, structure, now)
+        _write(backend, ref, grid_spec(referentiel, coll, structure,
+                                       campaign.config.settings, carried), path)  # fmt: skip
+        merged = True
+    log.info("imported %s into %s (merged: %s)", path, location, merged)
+    notes = tuple(summary.notes)
+    return Imported(path, ref.collective, ref.name, location, backup, False, merged, notes)
+
+
+def _import_personal(
+    path: Path,
+    raw: RawWorkbook,
+    identity: Identity,
+    campaign: Campaign,
+    backend: Backend,
+    store: Store,
+    coll: Collective,
+    now: dt.datetime,
+) -> Imported:
+    """A personal file goes back to its own place; it changes only its respondent's cells."""
+    structure = coll.structure(identity.structure)
+    key = identity.respondents[0] if identity.respondents else ""
+    ref = WorkbookRef(coll.id, Kind.PERSONAL, f"{structure.id}/{key.split(':', 1)[-1]}")
+    location = backend.location(ref)
+    content = path.read_bytes()
+    if backend.exists(ref) and _same_file(backend, ref, content):
+        return Imported(path, coll.id, structure.id, location, None, True)
+    pull(campaign, backend, store, collective=coll.id, now=now)
+    parsed = parse_personal(raw, campaign.referentiel, coll.id, structure, location)
+    parsed.fresh, parsed.label = True, path.name
+    summary = store.record_grid(coll.id, structure.id, parsed, "", content_hash(raw), now)
+    backup = _backup(backend, ref, path, now)
+    if workbook_format(path) == XLSX:
+        _put(backend, ref, content, path)
+    return Imported(path, coll.id, structure.id, location, backup, anomalies=tuple(summary.notes))
+
+
+def _backup(backend: Backend, ref: WorkbookRef, path: Path, now: dt.datetime) -> str | None:
+    if not backend.exists(ref):
+        return None
+    try:
+        return backend.backup(ref, now)
+    except BackendError as exc:  # no backup, no replacement: the next file goes on
+        raise _refuse(path, str(exc)) from exc
+
+
+def _holds_everything(store: Store, collective: str, structure: str, parsed: ParsedGrid) -> bool:
+    """Whether the returned file already says all the store has for the structure: then it
+    can go in place as it is, with the structure's own formatting."""
+    typed = {(a.criterion, a.column): a.text for a in parsed.answers}
+    typed.update({(t.criterion, t.column): t.text for t in parsed.texts})
+    cells = store.structure_cells(collective, structure)
+    if any(typed.get(key) != text for key, text in cells.items()):
+        return False
+    plan = {(a.criterion, a.action, a.responsable, a.statut, a.commentaire) for a in parsed.actions}
+    return all(
+        (r[0] or "", r[1] or "", r[2] or "", r[4] or "", r[5] or "") in plan
+        for r in store.structure_plan(collective, structure)
+    )
+
+
+def merged_carried(
+    raw: RawWorkbook,
+    backend: Backend,
+    ref: WorkbookRef,
+    store: Store,
+    campaign: Campaign,
+    structure: Structure,
+    now: dt.datetime,
+) -> Carried:
+    """What the rebuilt grid holds: the store's answers (the truth once both files are
+    recorded), the returned file's unreadable cells as typed, the store's plan rows, and the
+    « Archives » of both the returned file and the grid it replaces."""
+    referentiel = campaign.referentiel
+    carried, _ = carry_over(raw, referentiel, structure, now.date())
+    in_place: Carried | None = None
     if backend.exists(ref):
-        in_place = _identity_in_place(backend, ref)
-        if in_place is not None and in_place.layout_version > identity.layout_version:
-            raise _refuse(
-                path,
-                f"cette grille a une mise en page plus ancienne (version "
-                f"{identity.layout_version}) que celle en place (version "
-                f"{in_place.layout_version}) : elle n'a pas été importée. Demandez à la "
-                "structure de reporter ses réponses dans la grille actuelle.",
-            )
-        if _same_file(backend, ref, content):
-            return Imported(path, ref.collective, ref.name, backend.location(ref), None, True)
-        if backend.is_locked(ref):
-            raise _refuse(
-                path,
-                f"la grille en place {backend.location(ref)} est ouverte dans un tableur : "
-                "fermez-la, puis relancez l'import.",
-            )
         try:
-            backup = backend.backup(ref, now)
-        except BackendError as exc:  # no backup, no replacement: the next file goes on
-            raise _refuse(path, str(exc)) from exc
-    _put(backend, ref, content, path)
-    log.info("imported %s as %s", path, backend.location(ref))
-    return Imported(path, ref.collective, ref.name, backend.location(ref), backup)
+            in_place, _ = carry_over(backend.read(ref), referentiel, structure, now.date())
+        except BackendError:
+            in_place = None  # a broken grid in place: its backup keeps it
+    cells = store.structure_cells(ref.collective, structure.id)
+    answers: dict[tuple[str, str], Any] = {k: v for k, v in carried.answers.items()
+                                           if k not in cells}  # fmt: skip
+    answers.update(cells)
+    carried.answers = answers
+    plan = store.structure_plan(ref.collective, structure.id)
+    if plan:
+        carried.plan_rows = plan
+    if in_place is not None:
+        for key, header in in_place.respondent_headers.items():
+            carried.respondent_headers.setdefault(key, header)
+        seen = {tuple(r) for r in carried.archive_rows}
+        carried.archive_rows += [r for r in in_place.archive_rows if tuple(r) not in seen]
+    return carried
+
+
+def _write(backend: Backend, ref: WorkbookRef, spec: Any, path: Path) -> None:
+    try:
+        backend.write(ref, spec)
+    except BackendError as exc:  # FileLocked included: the grid in place is open
+        raise _refuse(path, str(exc)) from exc
 
 
 def _identity_in_place(backend: Backend, ref: WorkbookRef) -> Identity | None:

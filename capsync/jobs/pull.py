@@ -30,9 +30,14 @@ from capsync.backends.base import Backend
 from capsync.campaign.config import Structure
 from capsync.campaign.referentiel import Referentiel
 from capsync.errors import BackendError, BackendUnavailable, FileLocked
-from capsync.parse.answers import Anomaly, ParsedGrid
+from capsync.jobs.stray_files import report_strays
+from capsync.parse.answers import Anomaly, AnomalyKind, ParsedGrid
+from capsync.parse.carry import older_copy
 from capsync.parse.grid import parse_grid
+from capsync.parse.messages import older_copy_message
+from capsync.parse.personal import parse_personal
 from capsync.store.sync_state import content_hash
+from capsync.workbook.identity import Identity
 from capsync.workbook.refs import Kind, WorkbookRef
 from capsync.workers import process_pool, worker_count
 
@@ -54,6 +59,7 @@ class Job:
     location: str
     token: str
     previous_hash: str
+    previous_identity: Identity | None = None  # the file's when capsync last read it
 
 
 @dataclass
@@ -131,14 +137,6 @@ class PullReport:
         }
 
 
-def unknown_message(location: str, collective: str, structure: str) -> str:
-    return (
-        f"La grille {location} porte le nom « {structure} », qui n'est pas une structure du "
-        f"collectif « {collective} » dans la configuration : elle est ignorée. Corrigez le nom "
-        "du fichier ou ajoutez la structure à la configuration."
-    )
-
-
 def vanished_message(collective: str, structure: str) -> str:
     return (
         f"La grille de « {structure} » (collectif « {collective} ») est introuvable : les "
@@ -157,7 +155,7 @@ def pull(
 ) -> PullReport:
     """Read the grids that changed since the last pull and append their changes to the store."""
     report = PullReport()
-    jobs = list(_changed_grids(campaign, backend, store, collective, report))
+    jobs = list(_changed_grids(campaign, backend, store, collective, report, now))
     report.read = len(jobs)
     if not jobs:
         return report
@@ -194,6 +192,7 @@ def _changed_grids(
     store: Store,
     collective: str | None,
     report: PullReport,
+    now: dt.datetime,
 ) -> Iterator[Job]:
     """One listing per collectif; yield the grids whose token moved since the last pull."""
     for coll in campaign.config.collectives:
@@ -202,21 +201,41 @@ def _changed_grids(
         versions = backend.versions(coll.id, Kind.GRID)
         report.listed += len(versions)
         state = store.source_state(coll.id)
+        identities = store.file_identities(coll.id)
         structures = {s.id: s for s in coll.structures}
+        strays = [ref for ref in versions if ref.name not in structures]
+        report.messages += report_strays(backend, store, coll.id, structures, strays, now)
         for ref, token in sorted(versions.items()):
             previous = state.get(ref.name)
-            if previous is not None and previous[0] == token:
+            if (previous is not None and previous[0] == token) or ref.name not in structures:
                 continue
             location = backend.location(ref)
-            if ref.name not in structures:
-                report.messages.append(unknown_message(location, coll.id, ref.name))
-                continue
             yield Job(coll.id, structures[ref.name], ref, location, token,
-                      previous[1] if previous else "")  # fmt: skip
+                      previous[1] if previous else "",
+                      identities.get((ref.name, location)))  # fmt: skip
+        if backend.files_are_xlsx:  # personal files: local folders only, for now
+            yield from _changed_personal_files(backend, store, coll.id, structures)
         names = {ref.name for ref in versions}
         for structure in sorted(set(state) - names):
             if structure in structures:
                 report.messages.append(vanished_message(coll.id, structure))
+
+
+def _changed_personal_files(
+    backend: Backend, store: Store, collective: str, structures: dict[str, Structure]
+) -> Iterator[Job]:
+    """The respondents' personal files whose token moved since capsync last read them."""
+    known: dict[str, dict[str, tuple[str, str]]] = {}
+    for ref, token in sorted(backend.versions(collective, Kind.PERSONAL).items()):
+        structure = structures.get(ref.structure)
+        if structure is None:
+            continue
+        files = known.setdefault(ref.structure, store.file_state(collective, ref.structure))
+        location = backend.location(ref)
+        previous = files.get(location)
+        if previous is not None and previous[0] == token:
+            continue
+        yield Job(collective, structure, ref, location, token, previous[1] if previous else "")
 
 
 def read_grid(backend: Backend, referentiel: Referentiel, job: Job) -> Outcome:
@@ -227,11 +246,19 @@ def read_grid(backend: Backend, referentiel: Referentiel, job: Job) -> Outcome:
         return Outcome(job, skipped=str(exc))
     except BackendError as exc:
         broken = ParsedGrid(job.collective, job.structure.id, job.location)
-        broken.anomalies.append(Anomaly(job.structure.id, job.location, "", "", "", str(exc)))
+        broken.attributed = False  # nothing read: nothing of what was pulled before changes
+        broken.anomalies.append(
+            Anomaly(
+                job.structure.id, job.location, "", "", "", str(exc), AnomalyKind.UNREADABLE_FILE
+            )
+        )
         return Outcome(job, parsed=broken)
     digest = content_hash(raw)  # equal when nothing a person typed moved (only the mtime did)
     if digest == job.previous_hash:
         return Outcome(job, content_hash=digest, unchanged=True)
+    if job.ref.kind == Kind.PERSONAL:
+        personal = parse_personal(raw, referentiel, job.collective, job.structure, job.location)
+        return Outcome(job, content_hash=digest, parsed=personal)
     parsed = parse_grid(
         raw,
         referentiel=referentiel,
@@ -239,6 +266,25 @@ def read_grid(backend: Backend, referentiel: Referentiel, job: Job) -> Outcome:
         structure=job.structure,
         source=job.location,
     )
+    previous = job.previous_identity
+    if (
+        parsed.attributed
+        and parsed.identity is not None
+        and previous is not None
+        and older_copy(parsed.identity, previous, referentiel, job.structure)
+    ):  # an old copy saved over the upgraded grid: merged, never taken as a whole
+        parsed.fresh = True
+        parsed.anomalies.append(
+            Anomaly(
+                job.structure.id,
+                job.location,
+                "",
+                "",
+                "",
+                older_copy_message(job.structure.id),
+                AnomalyKind.STALE_COPY,
+            )
+        )
     return Outcome(job, content_hash=digest, parsed=parsed)
 
 
@@ -251,7 +297,10 @@ def _record(
         report.messages.append(outcome.skipped)
         return
     if outcome.unchanged:
-        store.touch_source(job.collective, sid, job.token)
+        if job.ref.kind == Kind.PERSONAL:
+            store.touch_file(job.collective, sid, job.location, job.token)
+        else:
+            store.touch_source(job.collective, sid, job.token)
         return
     assert outcome.parsed is not None
     parsed = outcome.parsed
@@ -261,6 +310,7 @@ def _record(
     )
     report.add(sid, summary)
     report.anomalies.extend(parsed.anomalies)
+    report.anomalies.extend(summary.notes)
     if parsed.missing:
         report.missing[sid] = parsed.missing
 

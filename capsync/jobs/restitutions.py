@@ -1,9 +1,10 @@
-"""The restitutions of a collectif: built, hashed, and rendered only when they changed.
+"""The restitutions an event called for: built and rendered, in worker processes when many.
 
-A collectif of 50 structures means 50 workbooks and 50 PDFs whenever its
-scores move. Building and rendering them is pure CPU work, so for local
-files it is spread over worker processes; only the bytes of restitutions
-whose content hash moved come back to be written.
+Restitutions are documents of events (:mod:`capsync.jobs.restitution_events`):
+a cycle builds only those of the structures an event reached. Building and
+rendering them is pure CPU work, so for local files a large batch (a
+regroupement approaching for a whole collectif) is spread over worker
+processes, and the bytes come back to be written.
 """
 
 from __future__ import annotations
@@ -11,15 +12,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
+from capsync.backends.base import Backend
 from capsync.campaign.config import Collective
 from capsync.campaign.referentiel import Referentiel
+from capsync.errors import FileLocked
+from capsync.french import typeset
+from capsync.jobs.restitution_events import Due, EventLog
 from capsync.layout.restitution import restitution_spec
 from capsync.layout.restitution_data import CollectiveView, build_restitution
+from capsync.layout.tables import number
 from capsync.render.xlsx import render_xlsx_bytes
 from capsync.scoring import scores as scoring
-from capsync.store.sync_state import content_hash
+from capsync.workbook.refs import Kind, WorkbookRef, restitution_ref
 from capsync.workbook.spec import WorkbookSpec
 from capsync.workers import process_pool, worker_count
 
@@ -28,28 +34,57 @@ POOL_MIN = 40  # restitutions; below this a worker pool costs more than it saves
 
 @dataclass(frozen=True)
 class Batch:
-    """What a worker needs to build restitutions; ``known`` are the digests already written."""
+    """What a worker needs to build the restitutions an event called for in one collectif."""
 
     collective: Collective
     referentiel: Referentiel
     scores: scoring.Scores
     view: CollectiveView
     today: dt.date
-    structures: tuple[str, ...]
-    known: Mapping[str, tuple[str | None, str | None]]  # structure → (workbook, PDF) digests
+    due: tuple[Due, ...]
     render: bool  # True: render the workbook to .xlsx bytes here (local files)
+    previous: Mapping[str, tuple[dt.date | None, dict[str, float | None]]] = field(
+        default_factory=dict
+    )  # structure → date and chapter scores of its previous restitution
+    last_change: Mapping[str, dt.datetime] = field(default_factory=dict)  # of each grid
+
+    @property
+    def structures(self) -> tuple[str, ...]:
+        return tuple(d.structure for d in self.due)
 
 
 @dataclass(frozen=True)
 class Restitution:
-    """One structure's restitution; None where its content did not change."""
+    """One structure's restitution, produced for the events in ``due``."""
 
-    structure: str
-    workbook_digest: str
-    pdf_digest: str
-    spec: WorkbookSpec | None
-    xlsx: bytes | None
-    pdf: bytes | None
+    due: Due
+    spec: WorkbookSpec | None  # for a backend that renders specs itself
+    xlsx: bytes | None  # rendered here (local files)
+    pdf: bytes
+    chapters: dict[str, float | None]  # its chapter scores: the « avant » of the next one
+
+    @property
+    def structure(self) -> str:
+        return self.due.structure
+
+
+def basis(batch: Batch, structure: str) -> list[str]:
+    """What a restitution was computed from, in French, printed on it."""
+    ref = batch.referentiel
+    answered = sum(1 for v in batch.view.overall_rows.values() if number(v.get("overall")))
+    last = batch.last_change.get(structure)
+    grid = (
+        f"la grille de la structure, réponses enregistrées jusqu'au {last:%d/%m/%Y à %H:%M}"
+        if last
+        else "la grille de la structure, sans réponse enregistrée"
+    )
+    noun = "structure ayant" if answered == 1 else "structures ayant"
+    lines = [
+        grid,
+        f"le référentiel « {ref.title} », version {ref.version}",
+        f"les moyennes du collectif : {answered} {noun} répondu, au {batch.today:%d/%m/%Y}",
+    ]
+    return [typeset(line) for line in lines]
 
 
 def build_batch(batch: Batch) -> list[Restitution]:
@@ -57,26 +92,21 @@ def build_batch(batch: Batch) -> list[Restitution]:
     from capsync.render.restitution_pdf import restitution_pdf_bytes
 
     done = []
-    for structure in batch.structures:
+    for due in batch.due:
         data = build_restitution(
-            batch.collective, batch.referentiel, structure, batch.scores,
-            today=batch.today, view=batch.view,
+            batch.collective, batch.referentiel, due.structure, batch.scores,
+            today=batch.today, view=batch.view, occasions=due.labels,
+            basis=basis(batch, due.structure),
+            previous=batch.previous.get(due.structure, (None, {})),
         )  # fmt: skip
         spec = restitution_spec(data)
-        # Digests leave out the day it is built: a restitution whose content did not move
-        # keeps its file (and its date) instead of being rewritten every morning.
-        dateless = replace(data, today=dt.date.min)
-        workbook_digest, pdf_digest = content_hash("xlsx", dateless), content_hash("pdf", dateless)
-        known_workbook, known_pdf = batch.known.get(structure, (None, None))
-        changed = workbook_digest != known_workbook
         done.append(
             Restitution(
-                structure=structure,
-                workbook_digest=workbook_digest,
-                pdf_digest=pdf_digest,
-                spec=spec if changed and not batch.render else None,
-                xlsx=render_xlsx_bytes(spec) if changed and batch.render else None,
-                pdf=restitution_pdf_bytes(data) if pdf_digest != known_pdf else None,
+                due=due,
+                spec=None if batch.render else spec,
+                xlsx=render_xlsx_bytes(spec) if batch.render else None,
+                pdf=restitution_pdf_bytes(data),
+                chapters={c.chapter: c.score for c in data.chapters},
             )
         )
     return done
@@ -103,22 +133,88 @@ class Renderer:
             self._pool.shutdown()
 
     def submit(self, batch: Batch) -> Callable[[], list[Restitution]]:
-        if self.workers <= 1 or not batch.render or not batch.structures:
+        if self.workers <= 1 or not batch.render or len(batch.due) < 2:
             return lambda: build_batch(batch)
         if self._pool is None:
             self._pool = process_pool(self.workers)
-        size = -(-len(batch.structures) // self.workers)  # a part carries the whole view
+        size = -(-len(batch.due) // self.workers)  # a part carries the whole view
         futures = [
-            self._pool.submit(
-                build_batch, replace(batch, structures=batch.structures[i : i + size])
-            )
-            for i in range(0, len(batch.structures), size)
+            self._pool.submit(build_batch, replace(batch, due=batch.due[i : i + size]))
+            for i in range(0, len(batch.due), size)
         ]
         return lambda: [made for future in futures for made in future.result()]
 
 
 def build_all(batch: Batch, *, pool_min: int = POOL_MIN) -> Iterator[Restitution]:
     """Every restitution of one batch, in worker processes when it is large and local."""
-    workers = worker_count(len(batch.structures), pool_min) if batch.render else 1
+    workers = worker_count(len(batch.due), pool_min) if batch.render else 1
     with Renderer(workers) as renderer:
         yield from renderer.submit(batch)()
+
+
+@dataclass(frozen=True)
+class Produced:
+    """A document an event produced in a cycle: what the notifications send, and to whom.
+
+    ``structure`` is empty for a regroupement kit (for the délégué·e·s);
+    ``files`` are where a person finds it (paths or URLs), workbook first.
+    """
+
+    collective: str
+    kind: Kind
+    name: str  # « restitution-chapitre-2-2026-03-03 », « chapitre-2-2026-03-03 »
+    occasions: tuple[str, ...]  # in French, as the document says them
+    files: tuple[str, ...]
+    structure: str = ""
+
+
+def free_ref(backend: Backend, ref: WorkbookRef) -> WorkbookRef:
+    """``ref``, or « …-2 », « …-3 » when a document of that name is kept already: a
+    restitution or a kit is never overwritten (two requests the same day make two)."""
+    found, n = ref, 2
+    while backend.exists(found):
+        found = WorkbookRef(ref.collective, ref.kind, f"{ref.name}-{n}")
+        n += 1
+    return found
+
+
+def write_restitutions(
+    backend: Backend,
+    collective: str,
+    made_all: list[Restitution],
+    log: EventLog,
+    today: dt.date,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[list[Produced], list[str]]:
+    """Write each restitution under a name of its own and note its events as done.
+
+    Returns what was produced and the French messages of files a person had open
+    (their events stay due, so they are produced at the next cycle).
+    """
+    produced, locked = [], []
+    for done, made in enumerate(made_all, start=1):
+        ref = free_ref(backend, restitution_ref(collective, made.structure, made.due.stem(today)))
+        try:
+            if made.xlsx is not None:
+                backend.write_bytes(ref, made.xlsx)
+            elif made.spec is not None:
+                backend.write(ref, made.spec)
+            backend.write_file(ref, "pdf", made.pdf)
+        except FileLocked as exc:
+            locked.append(str(exc))
+            continue
+        log.produced(made.due, today, ref.stem, made.chapters)
+        where = backend.location(ref)
+        produced.append(
+            Produced(
+                collective=collective,
+                kind=Kind.RESTITUTION,
+                name=ref.stem,
+                occasions=tuple(made.due.labels),
+                files=(where, f"{where} (.pdf)"),
+                structure=made.structure,
+            )
+        )
+        if progress:
+            progress(collective, done, len(made_all))
+    return produced, locked

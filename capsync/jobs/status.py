@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +18,37 @@ from capsync.atomic import write_bytes_atomic
 STATUS_NAME = "statut.json"
 
 
+KEPT_RUNS = 10
+"""Cycles the status file remembers, so ``capsync status`` shows a trend, not one moment."""
+
+
 @dataclass
 class RunStatus:
+    """One cycle: its French summary and errors, and the counts the daemon logs."""
+
     started_at: str = ""
     finished_at: str = ""
     ok: bool = True
     summary: str = ""
     errors: dict[str, str] = field(default_factory=dict)  # collective → message
+    grids_read: int = 0
+    answers: int = 0  # answers added, changed or erased
+    new_anomalies: int = 0
+    open_anomalies: int | None = None  # None: the cycle could not count them
+    files_written: int = 0
+    late_structures: int = 0
+    seconds: float = 0.0
+
+    @property
+    def needs_a_look(self) -> bool:
+        """Whether ``--quiet`` must print: a failure, new anomalies or a late structure."""
+        return not self.ok or self.new_anomalies > 0 or self.late_structures > 0
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunStatus:
+        """Keys this version knows; a status file written by another version still reads."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass
@@ -35,6 +59,12 @@ class Status:
     last_run: RunStatus | None = None
     next_run: str = ""
     cycles: int = 0
+    recent: list[RunStatus] = field(default_factory=list)  # the last cycles, oldest first
+
+    def record(self, run: RunStatus) -> None:
+        self.last_run = run
+        self.cycles += 1
+        self.recent = [*self.recent, run][-KEPT_RUNS:]
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2).encode() + b"\n"
@@ -42,13 +72,15 @@ class Status:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Status:
         last = data.get("last_run")
+        recent = data.get("recent")
         return cls(
             pid=data.get("pid"),
             state=data.get("state", "arrêté"),
             every_seconds=data.get("every_seconds"),
-            last_run=RunStatus(**last) if isinstance(last, dict) else None,
+            last_run=RunStatus.from_dict(last) if isinstance(last, dict) else None,
             next_run=data.get("next_run", ""),
             cycles=int(data.get("cycles", 0)),
+            recent=[RunStatus.from_dict(r) for r in recent or [] if isinstance(r, dict)],
         )
 
 

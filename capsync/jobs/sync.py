@@ -5,9 +5,12 @@ It is organised so that the common case — nothing changed — costs one
 listing of each collectif's grids and a few SQLite lookups: each collectif's
 inputs (grid versions, configuration, référentiel, today's date) are
 fingerprinted, and an unchanged fingerprint skips scoring and every output.
-When something changed, each output is rebuilt as a spec and rewritten only
-if its content hash moved. A failing collectif is reported and the others go
-on.
+When something changed, the dashboard, the calendar and each structure's
+« À corriger » workbook are rebuilt as specs and rewritten only if their
+content hash moved. Restitutions are not live outputs: they are documents of
+events (:mod:`capsync.jobs.restitution_events`), produced only for the
+structures an event reached and kept, so a changed grid costs its own files,
+not the collectif's. A failing collectif is reported and the others go on.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import datetime as dt
 import enum
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -25,16 +28,30 @@ from capsync.backends.base import Backend
 from capsync.campaign.config import Collective
 from capsync.campaign.validation import Campaign
 from capsync.errors import CapsyncError, FileLocked
+from capsync.jobs.network import network_step
 from capsync.jobs.pull import PullReport, pull
-from capsync.jobs.restitutions import POOL_MIN, Batch, Renderer, Restitution
+from capsync.jobs.regroupement_kits import kits_at_their_date
+from capsync.jobs.restitution_events import STATE_PREFIX, EventLog, due_restitutions
+from capsync.jobs.restitutions import (
+    POOL_MIN,
+    Batch,
+    Produced,
+    Renderer,
+    Restitution,
+    write_restitutions,
+)
+from capsync.jobs.structure_calendars import structure_calendars
 from capsync.layout.calendar import calendar_spec
 from capsync.layout.dashboard import DashboardInputs, dashboard_spec
+from capsync.layout.label_decisions import decision_texts
 from capsync.layout.restitution_data import collective_view
+from capsync.layout.tables import frame_rows
+from capsync.layout.to_fix import to_fix_spec
 from capsync.render.calendar_ics import calendar_ics
 from capsync.scoring import scores as scoring
 from capsync.store.database import Store
 from capsync.store.sync_state import SyncState, content_hash
-from capsync.workbook.refs import Kind, WorkbookRef
+from capsync.workbook.refs import NETWORK_REF, Kind, WorkbookRef
 from capsync.workbook.spec import WorkbookSpec
 from capsync.workers import worker_count
 
@@ -48,6 +65,7 @@ class CollectiveOutcome:
     collective: str
     skipped: bool = False  # nothing changed since the last cycle
     written: list[str] = field(default_factory=list)
+    produced: list[Produced] = field(default_factory=list)  # restitutions and kits of events
     unchanged: int = 0
     locked: list[str] = field(default_factory=list)  # French messages
     notices: list[str] = field(default_factory=list)  # what an admin must do, in French
@@ -61,21 +79,30 @@ class CycleReport:
     pull: PullReport | None = None
     pull_error: str | None = None  # the pull failed; the outputs were still refreshed
     collectives: list[CollectiveOutcome] = field(default_factory=list)
+    network: CollectiveOutcome | None = None  # the network workbook, when ``national`` is set
+
+    def _outcomes(self) -> list[CollectiveOutcome]:
+        return [*self.collectives, *([self.network] if self.network else [])]
 
     @property
     def ok(self) -> bool:
-        return self.pull_error is None and all(c.error is None for c in self.collectives)
+        return self.pull_error is None and all(c.error is None for c in self._outcomes())
 
     @property
     def errors(self) -> dict[str, str]:
-        found = {c.collective: c.error for c in self.collectives if c.error}
+        found = {c.collective: c.error for c in self._outcomes() if c.error}
         if self.pull_error:
             found["pull"] = self.pull_error
         return found
 
+    def produced(self) -> list[Produced]:
+        """The documents this cycle's events produced (restitutions, regroupement kits), for
+        whoever sends them on (the notifications)."""
+        return [p for c in self.collectives for p in c.produced]
+
     def summary(self) -> str:
         """The French summary ``capsync sync`` prints and the status file keeps."""
-        written = sum(len(c.written) for c in self.collectives)
+        written = sum(len(c.written) for c in self._outcomes())
         skipped = sum(1 for c in self.collectives if c.skipped)
         if self.pull is not None:
             parts = [self.pull.summary_lines()[0].rstrip(".")]
@@ -83,6 +110,10 @@ class CycleReport:
             parts = ["lecture des grilles impossible" if self.pull_error else "aucune grille lue"]
         plural = "s" if written > 1 else ""
         parts.append(f"{written} fichier{plural} de sortie réécrit{plural}")
+        made = len(self.produced())
+        if made:
+            plural = "s" if made > 1 else ""
+            parts.append(f"{made} document{plural} d'étape produit{plural}")
         if skipped:
             parts.append(f"{skipped} collectif{'s' if skipped > 1 else ''} sans changement")
         errors = sum(1 for c in self.collectives if c.error)
@@ -100,15 +131,21 @@ class CycleReport:
             lines += outcome.locked + outcome.notices
             if outcome.error:
                 lines.append(f"Collectif {outcome.collective} : {outcome.error}")
+        if self.network is not None:
+            lines += self.network.locked
+            if self.network.error:
+                lines.append(f"Vue réseau : {self.network.error}")
         return lines
 
 
 def _fingerprint(campaign: Campaign, collective: Collective, store: Store, today: dt.date) -> str:
     return content_hash(
         sorted(store.source_state(collective.id).items()),
+        store.change_stamp(collective.id),  # personal files and stray files too
         collective,
         campaign.referentiel,
         campaign.config.settings,
+        campaign.decisions.for_structures(s.id for s in collective.structures),
         today,
     )
 
@@ -169,18 +206,6 @@ class _Writer:
         )
 
 
-def _known_restitutions(
-    state: SyncState, collective: Collective, backend: Backend
-) -> dict[str, tuple[str | None, str | None]]:
-    """The digests already written; none for a restitution whose workbook went missing."""
-    known = {}
-    for structure in collective.structures:
-        ref = WorkbookRef(collective.id, Kind.RESTITUTION, structure.id)
-        if backend.exists(ref):
-            known[structure.id] = (state.hash_of(str(ref)), state.hash_of(f"{ref}.pdf"))
-    return known
-
-
 def _sharing_notice(
     state: SyncState, collective: Collective, backend: Backend, now: dt.datetime
 ) -> str | None:
@@ -208,40 +233,8 @@ def _sharing_notice(
 
 
 def _outputs(collective: Collective) -> list[WorkbookRef]:
-    return [
-        WorkbookRef(collective.id, Kind.DASHBOARD),
-        WorkbookRef(collective.id, Kind.CALENDAR),
-        *(WorkbookRef(collective.id, Kind.RESTITUTION, s.id) for s in collective.structures),
-    ]
-
-
-def _write_restitutions(
-    collective: Collective,
-    made_all: list[Restitution],
-    backend: Backend,
-    writer: _Writer,
-    progress: Progress | None,
-) -> None:
-    """Write the restitutions whose content changed (the batch rendered only those)."""
-    total = len(made_all)
-    for done, made in enumerate(made_all, start=1):
-        ref = WorkbookRef(collective.id, Kind.RESTITUTION, made.structure)
-        where = backend.location(ref)
-        if made.xlsx is not None:
-            write = partial(backend.write_bytes, ref, made.xlsx)
-            writer.put(str(ref), made.workbook_digest, write, where, ref)
-        elif made.spec is not None:
-            write = partial(backend.write, ref, made.spec)
-            writer.put(str(ref), made.workbook_digest, write, where, ref)
-        else:
-            writer.outcome.unchanged += 1
-        if made.pdf is not None:
-            write = partial(backend.write_file, ref, "pdf", made.pdf)
-            writer.put(f"{ref}.pdf", made.pdf_digest, write, f"{where} (.pdf)")
-        else:
-            writer.outcome.unchanged += 1
-        if progress:
-            progress(collective.id, done, total)
+    """The live outputs that must be there for a collectif to be skipped."""
+    return [WorkbookRef(collective.id, Kind.DASHBOARD), WorkbookRef(collective.id, Kind.CALENDAR)]
 
 
 @dataclass
@@ -254,6 +247,7 @@ class _Refresh:
     fingerprint: str
     inputs: DashboardInputs
     restitutions: Callable[[], list[Restitution]]
+    events: EventLog
 
 
 def _start(
@@ -289,15 +283,22 @@ def _start(
     actions = store.current_actions(collective.id)
     texts = store.current_texts(collective.id)
     view = collective_view(collective, ref, scores, actions=actions, answers=answers, texts=texts)
+    decisions = campaign.decisions.for_structures(s.id for s in collective.structures)
+    view = replace(view, label_decisions=decision_texts(decisions, today))
+    events = EventLog.load(state.hash_of(STATE_PREFIX + collective.id))
+    settings = campaign.config.settings
+    due = due_restitutions(collective, settings, complete_chapters(scores), events, today)
+    last_change = store.last_change(collective.id)
     batch = Batch(
         collective=collective,
         referentiel=ref,
         scores=scores,
         view=view,
         today=today,
-        structures=tuple(s.id for s in collective.structures),
-        known={} if force else _known_restitutions(state, collective, backend),
+        due=tuple(due),
         render=backend.files_are_xlsx,  # rendered to .xlsx bytes in the worker processes
+        previous={d.structure: events.previous(d.structure) for d in due},
+        last_change=last_change,
     )
     inputs = DashboardInputs(
         collective=collective,
@@ -309,11 +310,23 @@ def _start(
         actions=actions,
         anomalies=store.current_anomalies(collective.id),
         texts=texts,
-        last_change=store.last_change(collective.id),
+        last_change=last_change,
         history=state.score_history(collective.id),
+        decisions=decisions,
     )
     writer = _Writer(backend, state, outcome, now, force)
-    return _Refresh(collective, outcome, writer, fingerprint, inputs, renderer.submit(batch))
+    restitutions = renderer.submit(batch)
+    return _Refresh(collective, outcome, writer, fingerprint, inputs, restitutions, events)
+
+
+def complete_chapters(scores: scoring.Scores) -> dict[str, set[str]]:
+    """Per structure, the chapters whose self-assessment is complete: their review recorded."""
+    chapters = scores.chapters
+    done = chapters[(chapters["applicable"] > 0) & (chapters["answered"] >= chapters["applicable"])]
+    found: dict[str, set[str]] = {}
+    for structure, chapter in zip(done["structure"], done["chapter"], strict=True):
+        found.setdefault(str(structure), set()).add(str(chapter))
+    return found
 
 
 def _write_collective_files(job: _Refresh, now: dt.datetime) -> None:
@@ -325,6 +338,25 @@ def _write_collective_files(job: _Refresh, now: dt.datetime) -> None:
     digest = content_hash(collective.id, collective.name, collective.region, collective.calendar)
     ics = partial(calendar_ics, collective, now=now.astimezone(dt.UTC))
     writer.file(calendar_ref, "ics", ics, digest)
+    for made in structure_calendars(
+        collective, job.inputs.scores.chapters, job.inputs.settings, now
+    ):
+        writer.file(made.ref, "ics", made.content, made.digest)  # each structure's own (issue 13)
+    _write_to_fix(job)
+
+
+def _write_to_fix(job: _Refresh) -> None:
+    """Each structure's « À corriger » workbook, in its own folder: written when it has
+    anomalies, and kept up to date (« rien à corriger ») once it exists."""
+    collective, writer = job.collective, job.writer
+    by_structure: dict[str, list[dict[str, object]]] = {}
+    for row in frame_rows(job.inputs.anomalies):
+        by_structure.setdefault(str(row.get("structure")), []).append(row)
+    for structure in collective.structures:
+        ref = WorkbookRef(collective.id, Kind.TO_FIX, structure.id)
+        rows = by_structure.get(structure.id, [])
+        if rows or writer.state.hash_of(str(ref)) is not None:
+            writer.spec(ref, to_fix_spec(collective, structure, rows))
 
 
 class _Step(enum.Enum):
@@ -384,7 +416,28 @@ def run_cycle(
         for job in jobs:
             _guarded(job.collective, outcomes, partial(_finish, job, backend, state, now, progress))
     report.collectives = [outcomes[c.id] for c in chosen if c.id in outcomes]
+    if campaign.config.national and collective is None:
+        report.network = _network_step(campaign, backend, store, state, report, now, force)
     return report
+
+
+def _network_step(
+    campaign: Campaign,
+    backend: Backend,
+    store: Store,
+    state: SyncState,
+    report: CycleReport,
+    now: dt.datetime,
+    force: bool,
+) -> CollectiveOutcome:
+    """The network workbook, laid out again only when a collectif was refreshed or it is
+    missing (:func:`capsync.jobs.network.network_step`); its failure is the cycle's too."""
+    changed = not all(c.skipped for c in report.collectives)
+    made = network_step(campaign, backend, store, state, now=now, force=force, changed=changed)
+    outcome = CollectiveOutcome(NETWORK_REF.collective, skipped=made.skipped, error=made.error)
+    outcome.written += [made.where] if made.written else []
+    outcome.locked += [made.locked] if made.locked else []
+    return outcome
 
 
 def _guarded(
@@ -417,7 +470,15 @@ def _finish(
     now: dt.datetime,
     progress: Progress | None,
 ) -> None:
-    _write_restitutions(job.collective, job.restitutions(), backend, job.writer, progress)
+    produced, locked = write_restitutions(
+        backend, job.collective.id, job.restitutions(), job.events, now.date(), progress
+    )
+    kits, kits_locked = kits_at_their_date(backend, state, job.inputs, now)  # issue 11
+    produced, locked = produced + kits, locked + kits_locked
+    job.outcome.produced += produced
+    job.outcome.written += [f for p in produced for f in p.files]
+    job.outcome.locked += locked
+    state.remember(STATE_PREFIX + job.collective.id, job.events.dump(), now)
     if not job.outcome.locked:  # a locked output must be retried next cycle
         state.remember(f"fingerprint:{job.collective.id}", job.fingerprint, now)
 

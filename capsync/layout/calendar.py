@@ -9,9 +9,12 @@ documents never disagree. ``today`` is always passed in.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from capsync.campaign.config import Collective, Phase
+from capsync.campaign.config import Collective, Phase, Structure
 from capsync.campaign.vocabulary import PhaseKind
+from capsync.layout.tables import typeset_sheet
 from capsync.workbook.identity import Identity
 from capsync.workbook.refs import Kind
 from capsync.workbook.spec import (
@@ -170,10 +173,81 @@ def calendar_spec(collective: Collective, today: dt.date) -> WorkbookSpec:
         conditional_formats=formats,
         protected=True,
         tab_color="#2E75B6",
+        autofilter=CellRange(TABLE_HEADER_ROW, 0, last, len(HEADERS) - 1) if phases else None,
     )
+    typeset_sheet(sheet)  # French spacing; the places and notes the admins wrote stay as written
     identity = Identity(
         kind=Kind.CALENDAR.value, collective=collective.id, layout_version=LAYOUT_VERSION
     )
     return WorkbookSpec(
         title=f"Calendrier — {collective.name}", sheets=[sheet], metadata=identity.as_metadata()
     )
+
+
+# -- a structure's own deadlines (its .ics) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """An all-day event of one structure's calendar: a date it must meet."""
+
+    key: str  # stable part of the UID: « grille-2 », « restitution », « revue-plan »
+    date: dt.date
+    summary: str
+    description: str
+
+
+def grid_deadline(regroupement: dt.date, late_days: int) -> dt.date:
+    """The last day a chapter can be completed before the dashboard calls it « en retard »."""
+    return regroupement - dt.timedelta(days=late_days)
+
+
+def structure_deadlines(
+    collective: Collective,
+    structure: Structure,
+    late_days: int,
+    completion: Mapping[str, str],
+) -> list[Deadline]:
+    """Each chapter's « grille à compléter avant le … », its restitution and plan review.
+
+    ``completion`` maps a chapter ID to « complétée à 45 % (9 critères renseignés sur 20) »,
+    written into the description at every sync.
+    """
+    found = []
+    for chapter, meeting in regroupement_dates(collective).items():
+        day = grid_deadline(meeting, late_days)
+        state = completion.get(chapter)
+        found.append(
+            Deadline(
+                key=f"grille-{chapter}",
+                date=day,
+                summary=f"Chapitre {chapter}\u00a0: grille à compléter avant le {day:%d/%m/%Y}",
+                description="\n".join(
+                    [
+                        f"{structure.name} — regroupement du chapitre {chapter} le "
+                        f"{meeting:%d/%m/%Y}.",
+                        *([f"Votre grille pour ce chapitre\u00a0: {state}."] if state else []),
+                    ]
+                ),
+            )
+        )
+    if structure.restitution_date:
+        found.append(
+            Deadline(
+                "restitution",
+                structure.restitution_date,
+                f"Restitution de l'auto-évaluation — {structure.name}",
+                "Lecture des résultats avec le tiers ou le pair, et mise au point du plan de "
+                "progrès.",
+            )
+        )
+    if structure.plan_review_date:
+        found.append(
+            Deadline(
+                "revue-plan",
+                structure.plan_review_date,
+                f"Revue du plan de progrès — {structure.name}",
+                "Faire le point sur chaque action : statut, échéance, responsable.",
+            )
+        )
+    return sorted(found, key=lambda d: (d.date, d.key))

@@ -17,24 +17,44 @@ from typing import Any
 import pandas as pd
 
 from capsync.campaign.config import Collective, Settings
+from capsync.campaign.decisions import Decisions
 from capsync.campaign.referentiel import Referentiel
-from capsync.layout.calendar import regroupement_dates
+from capsync.campaign.vocabulary import PhaseKind
+from capsync.layout.dashboard_progress import (
+    PROGRESS_SHEET,
+    PROGRESSION_SHEET,
+    progress_matrix_sheet,
+    progression_sheet,
+)
 from capsync.layout.dashboard_sheets import (
+    ACTIONS_SHEET,
+    ANOMALIES_SHEET,
+    CRITERIA_SHEET,
+    GAPS_SHEET,
+    HISTORY_SHEET,
     actions_sheet,
     anomalies_sheet,
     criteria_sheet,
     gaps_sheet,
     history_sheet,
-    progress_sheet,
 )
+from capsync.layout.label_decisions import label_sheet
+from capsync.layout.participation import participation_sheet
+from capsync.layout.privacy import private_anomalies
+from capsync.layout.review_views import dashboard_review_sheet
+from capsync.layout.role_views import dashboard_regards_sheet
 from capsync.layout.tables import (
     FIRST_ROW,
     HEADER_ROW,
     NOTE_ROW,
     TITLE_ROW,
+    Column,
     as_datetime,
     number,
     short_chapter,
+    span_title_and_note,
+    table_sheet,
+    typeset_sheet,
 )
 from capsync.scoring import scores as scoring
 from capsync.workbook.identity import Identity
@@ -58,7 +78,28 @@ SYNTHESIS_SHEET = "Synthèse"
 ELIGIBLE = "Éligible"
 NOT_ELIGIBLE = "Non éligible"
 NOT_ASSESSED = "Pas encore de réponse"
+IN_PROGRESS = "En cours"  # not eligible yet, before the campaign's close: no failure declared
+REASONS_SHEET = "Motifs"
 COLLECTIVE_MEAN = "Moyenne du collectif"
+THRESHOLD = "Seuil du label"
+FEW = 3  # a mean on fewer structures is marked
+FEW_ANSWERS = f"moins de {FEW} structures"
+
+
+OWN_SHEETS = frozenset(
+    {
+        SYNTHESIS_SHEET,
+        PROGRESS_SHEET,
+        CRITERIA_SHEET,
+        GAPS_SHEET,
+        ACTIONS_SHEET,
+        HISTORY_SHEET,
+        PROGRESSION_SHEET,
+        ANOMALIES_SHEET,
+        REASONS_SHEET,
+    }
+)
+"""The sheets laid out here, French-spaced in full; the others' titles and headers only."""
 
 
 def _empty(*columns: str) -> pd.DataFrame:
@@ -108,6 +149,7 @@ class DashboardInputs:
     history: pd.DataFrame = field(
         default_factory=lambda: _empty("date", "structure", "chapter", "score")
     )
+    decisions: Decisions = field(default_factory=Decisions)  # label decisions (issue 12)
 
     def structure_names(self) -> dict[str, str]:
         return {s.id: s.name for s in self.collective.structures}
@@ -176,18 +218,57 @@ def _structure_rows(
     labels = _lookup(inputs.scores.label, "structure")
     label_col = _label_column(inputs.referentiel)
     for structure in inputs.collective.structures:
-        row: list[Value] = [structure.name, structure.type.value]
+        row: list[Value] = [structure.name, structure.type_text]
         for chapter in inputs.referentiel.chapters:
             found = chapters.get((structure.id, chapter.id), {})
             row += [number(found.get("score")), number(found.get("completion"))]
-        label, reasons = label_text(labels.get(structure.id))
-        row += [number(overall.get(structure.id, {}).get("overall")), label, reasons]
+        label, _ = label_text(labels.get(structure.id))
+        reasons = list(labels.get(structure.id, {}).get("reasons", None) or [])
+        if label == NOT_ELIGIBLE and not campaign_closed(inputs.collective, inputs.today):
+            label = IN_PROGRESS
+        short = _short_reasons(len(reasons)) if label in (NOT_ELIGIBLE, IN_PROGRESS) else ""
+        row += [number(overall.get(structure.id, {}).get("overall")), label, short]
         row.append(as_datetime(inputs.last_change.get(structure.id)))
         cell_styles[(len(rows), label_col)] = {
             ELIGIBLE: Style.GOOD,
             NOT_ELIGIBLE: Style.WARNING,
+            IN_PROGRESS: Style.TEXT,
         }.get(label, Style.NOTE)
         rows.append(row)
+
+
+def campaign_closed(collective: Collective, today: dt.date) -> bool:
+    """Whether the collectif's clôture has come: only then is « Non éligible » a verdict."""
+    closes = [p.date for p in collective.calendar if p.kind == PhaseKind.CLOTURE]
+    return bool(closes) and today >= max(closes)
+
+
+def _short_reasons(count: int) -> str:
+    if count == 0:
+        return ""
+    noun = "point à atteindre" if count == 1 else "points à atteindre"
+    return f"{count} {noun} (onglet « {REASONS_SHEET} »)"
+
+
+def reasons_sheet(inputs: DashboardInputs) -> SheetSpec:
+    """Every labellisation reason in full, one per line, filterable by structure."""
+    labels = _lookup(inputs.scores.label, "structure")
+    rows: list[list[Value]] = []
+    for structure in inputs.collective.structures:
+        for reason in labels.get(structure.id, {}).get("reasons", None) or []:
+            rows.append([structure.name, str(reason)])
+    columns = [Column("Structure", 32), Column("Ce qui manque pour le label", 90)]
+    sheet = table_sheet(
+        REASONS_SHEET,
+        "Ce qui manque à chaque structure pour le label",
+        "Avant la clôture, une structure qui n'est pas encore éligible est « En cours ».",
+        columns,
+        rows,
+        empty_message="Aucun motif : toutes les structures évaluées sont éligibles.",
+    )
+    if rows:
+        sheet.autofilter = CellRange(2, 0, 2 + len(rows), 1)
+    return sheet
 
 
 def _mean_table(
@@ -198,15 +279,35 @@ def _mean_table(
     Returns the row of its header.
     """
     means = collective_chapter_means(inputs)
+    counts = chapter_counts(inputs)
+    threshold = float(inputs.referentiel.labellisation.min_chapter_score)
     rows.append([])
     mean_header = len(rows)
-    rows.append(["Chapitre", "Intitulé", "Moyenne du collectif"])
+    rows.append(["Chapitre", "Structures", COLLECTIVE_MEAN, "", THRESHOLD, "Intitulé"])
     for chapter in inputs.referentiel.chapters:
-        rows.append([short_chapter(chapter.id), chapter.title, means[chapter.id]])
+        n = counts.get(chapter.id, 0)
+        few = FEW_ANSWERS if 0 < n < FEW else ""
+        rows.append(
+            [short_chapter(chapter.id), n, means[chapter.id], few, threshold, chapter.title]
+        )
     for r in range(mean_header + 1, len(rows)):
-        cell_styles[(r, 1)] = Style.TEXT
+        cell_styles[(r, 1)] = Style.INTEGER
         cell_styles[(r, 2)] = Style.SCORE
+        cell_styles[(r, 3)] = Style.NOTE
+        cell_styles[(r, 4)] = Style.SCORE
+        # the title last and unwrapped (its column's number style): it runs over the empty
+        # cells to its right instead of wrapping down a narrow column
     return mean_header
+
+
+def chapter_counts(inputs: DashboardInputs) -> dict[str, int]:
+    """Chapter ID → how many structures its collectif mean rests on."""
+    chapters = inputs.scores.chapters
+    if chapters.empty:
+        return {}
+    ids = {s.id for s in inputs.collective.structures}
+    scored = chapters[chapters["structure"].isin(ids) & chapters["score"].notna()]
+    return {str(k): int(v) for k, v in scored.groupby("chapter").size().items()}
 
 
 def _score_scales(sheet: SheetSpec, ref: Referentiel, first: int, last: int) -> None:
@@ -251,7 +352,10 @@ def _means_chart(ref: Referentiel, mean_header: int, anchor_row: int) -> Chart:
         kind=ChartKind.COLUMN,
         title="Moyenne du collectif par chapitre",
         categories=CellRange(mean_first, 0, mean_last, 0, sheet=SYNTHESIS_SHEET),
-        series=(Series(COLLECTIVE_MEAN, CellRange(mean_first, 2, mean_last, 2, SYNTHESIS_SHEET)),),
+        series=(
+            Series(COLLECTIVE_MEAN, CellRange(mean_first, 2, mean_last, 2, SYNTHESIS_SHEET)),
+            Series(THRESHOLD, CellRange(mean_first, 4, mean_last, 4, SYNTHESIS_SHEET), line=True),
+        ),
         anchor_row=anchor_row,
         anchor_col=0,
         y_min=0.0,
@@ -294,6 +398,7 @@ def synthesis_sheet(inputs: DashboardInputs) -> SheetSpec:
     )
     chart_row = len(rows) + 1
     if inputs.collective.structures:
+        sheet.autofilter = CellRange(HEADER_ROW, 0, last, len(headers) - 1)
         _score_scales(sheet, ref, first, last)
         sheet.charts.append(_scores_chart(ref, first, last, chart_row))
     sheet.charts.append(_means_chart(ref, mean_header, chart_row + 20))
@@ -305,20 +410,28 @@ def dashboard_spec(inputs: DashboardInputs) -> WorkbookSpec:
     names = inputs.structure_names()
     sheets = [
         synthesis_sheet(inputs),
-        progress_sheet(
+        progress_matrix_sheet(
             inputs.collective,
             inputs.referentiel,
             inputs.scores.chapters,
-            regroupement_dates(inputs.collective),
             inputs.settings.late_days,
             inputs.today,
         ),
+        participation_sheet(inputs.collective, inputs.referentiel, inputs.answers),  # issue 10
         criteria_sheet(inputs.referentiel, inputs.scores.criteria),
         gaps_sheet(inputs.referentiel, inputs.scores.criteria, inputs.answers, inputs.texts, names),
+        dashboard_review_sheet(inputs.collective, inputs.referentiel, inputs.scores.criteria),
+        dashboard_regards_sheet(inputs.collective, inputs.referentiel, inputs.answers),
         actions_sheet(inputs.referentiel, inputs.actions, names, inputs.today),
         history_sheet(inputs.referentiel, inputs.history, names),
-        anomalies_sheet(inputs.anomalies, names),
+        progression_sheet(inputs.collective, inputs.referentiel, inputs.history),
+        anomalies_sheet(private_anomalies(inputs.anomalies, inputs.collective), names),
+        reasons_sheet(inputs),
+        label_sheet(inputs.collective, inputs.scores.label, inputs.decisions, inputs.today),
     ]
+    for sheet in sheets:
+        span_title_and_note(sheet)
+        typeset_sheet(sheet, whole=sheet.name in OWN_SHEETS)
     identity = Identity(
         kind=Kind.DASHBOARD.value,
         collective=inputs.collective.id,

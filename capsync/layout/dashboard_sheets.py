@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,23 +13,24 @@ import pandas as pd
 
 from capsync.campaign.config import Collective
 from capsync.campaign.referentiel import Referentiel
+from capsync.layout.review_gaps import gap_rows
 from capsync.layout.tables import (
     FIRST_ROW,
+    HEADER_ROW,
     Column,
     as_date,
     as_datetime,
     chapter_label,
     frame_rows,
     integer,
-    missing,
     number,
     person_text,
     style_column,
     table_sheet,
 )
-from capsync.parse.answers import AnswerKind
+from capsync.layout.to_fix import file_name
+from capsync.parse.answers import anomaly_kind
 from capsync.scoring import scores as scoring
-from capsync.workbook.grid_schema import COL_JUSTIFICATION, COL_REVIEW_COMMENT, RESPONDENT_PREFIX
 from capsync.workbook.spec import (
     CellRange,
     ConditionalFormat,
@@ -53,9 +55,8 @@ NOT_STARTED = "non commencé"
 # answer « Non applicable », which is the parser's AnswerKind.NOT_APPLICABLE).
 NO_CRITERION_APPLIES = "sans objet"
 TO_DISCUSS = "à discuter"
-BETWEEN_RESPONDENTS = "entre répondant·e·s"
-BETWEEN_SELF_AND_REVIEW = "auto-évaluation / tiers ou pair"
 CLOSED_STATUSES = frozenset({"fait", "abandonné"})
+FEW_ANSWERS = "peu de réponses"  # a mean on fewer than 3 structures
 
 
 def _fold(text: str) -> str:
@@ -162,6 +163,7 @@ def criteria_sheet(referentiel: Referentiel, criteria: pd.DataFrame) -> SheetSpe
         Column("Critère", 40),
         Column("Moyenne du collectif", 12, Style.SCORE),
         Column("Structures ayant répondu", 12, Style.INTEGER),
+        Column("Moins de 3 réponses", 11),
         *(Column(f"{lv.value} - {lv.label}", 11, Style.INTEGER) for lv in levels),
         Column(f"Part des structures sous le niveau {weak}", 14, Style.PERCENT),
     ]
@@ -183,6 +185,7 @@ def criteria_sheet(referentiel: Referentiel, criteria: pd.DataFrame) -> SheetSpe
             str(r["title"]),
             number(r.get("mean")),
             integer(r.get("n_answered")),
+            FEW_ANSWERS if 0 < (integer(r.get("n_answered")) or 0) < 3 else "",
             *(integer(r.get(f"level_{lv.value}")) for lv in levels),
             number(r.get("share_weak")),
         ]
@@ -210,82 +213,6 @@ def criteria_sheet(referentiel: Referentiel, criteria: pd.DataFrame) -> SheetSpe
             )
         )
     return sheet
-
-
-def respondent_range(answers: pd.DataFrame) -> dict[tuple[str, str], tuple[float, float]]:
-    """(structure, criterion) → (lowest, highest) level given by the respondents."""
-    if answers.empty:
-        return {}
-    frame = answers[
-        answers["column"].astype(str).str.startswith(RESPONDENT_PREFIX)
-        & (answers["kind"].astype(str) == AnswerKind.LEVEL)
-        & answers["level"].notna()
-    ]
-    if frame.empty:
-        return {}
-    grouped = frame.groupby(["structure", "criterion"])["level"].agg(["min", "max"])
-    return {(s, c): (float(lo), float(hi)) for (s, c), lo, hi in grouped.itertuples(name=None)}
-
-
-def latest_texts(texts: pd.DataFrame) -> dict[tuple[str, str, str], str]:
-    """(structure, criterion, column) → the most recent text recorded there."""
-    records = frame_rows(texts)
-    if records and "recorded_at" in records[0]:
-        records.sort(key=lambda r: as_datetime(r["recorded_at"]) or dt.datetime.min)
-    return {
-        (str(r["structure"]), str(r["criterion"]), str(r["column"])): person_text(r["text"])
-        for r in records
-    }
-
-
-def gap_rows(
-    referentiel: Referentiel,
-    criteria: pd.DataFrame,
-    answers: pd.DataFrame,
-    texts: pd.DataFrame,
-) -> list[dict[str, Any]]:
-    """Divergences between respondents ≥ the threshold, then self vs review gaps, per structure.
-
-    Each dict: structure, criterion, title, kind, retained, low, high, review,
-    gap, action (« à discuter » or ""), justification, review_comment.
-    """
-    if criteria.empty:
-        return []
-    # Only rows that can give a gap: most criteria of most structures have none.
-    reviewed = criteria["review_gap"].fillna(0).astype(float) != 0
-    candidates = criteria[criteria["to_discuss"].fillna(False).astype(bool) | reviewed]
-    if candidates.empty:
-        return []
-    spans = respondent_range(answers)
-    said = latest_texts(texts)
-    threshold = referentiel.scoring.divergence_threshold
-    found: list[dict[str, Any]] = []
-    for r in frame_rows(candidates):
-        key = (str(r["structure"]), str(r["criterion"]))
-        common = {
-            "structure": key[0],
-            "criterion": key[1],
-            "title": referentiel.criteria[key[1]].title if key[1] in referentiel.criteria else "",
-            "retained": number(r.get("retained")),
-            "justification": said.get((*key, COL_JUSTIFICATION), ""),
-            "review_comment": said.get((*key, COL_REVIEW_COMMENT), ""),
-        }
-        if bool(r.get("to_discuss")) and not missing(r.get("divergence")):
-            low, high = spans.get(key, (None, None))
-            found.append(
-                common
-                | {"kind": BETWEEN_RESPONDENTS, "low": low, "high": high, "review": None}
-                | {"gap": number(r["divergence"]), "action": TO_DISCUSS}
-            )
-        gap = number(r.get("review_gap"))
-        if gap is not None and gap != 0:
-            found.append(
-                common
-                | {"kind": BETWEEN_SELF_AND_REVIEW, "low": None, "high": None}
-                | {"review": number(r.get("review")), "gap": gap}
-                | {"action": TO_DISCUSS if abs(gap) >= threshold else ""}
-            )
-    return found
 
 
 GAP_COLUMNS = (
@@ -334,9 +261,10 @@ def gaps_sheet(
     sheet = table_sheet(
         GAPS_SHEET,
         "Écarts à discuter",
-        f"« {TO_DISCUSS} » : des répondant·e·s ont donné des niveaux distants d'au moins "
-        f"{threshold}, ou le niveau retenu s'écarte d'au moins {threshold} de celui du tiers "
-        "ou du pair.",
+        f"« {TO_DISCUSS} » : les avis des répondant·e·s sont vraiment partagés (deux "
+        f"personnes au moins de chaque côté d'un écart de {threshold} niveaux, à partir de 4 "
+        f"réponses), le niveau retenu s'écarte d'au moins {threshold} de la médiane, ou le "
+        f"tiers ou le pair s'écarte d'au moins {threshold} du niveau retenu.",
         columns,
         rows,
         empty_message="Aucun écart pour le moment.",
@@ -440,7 +368,12 @@ def history_sheet(
 
 
 def anomalies_sheet(anomalies: pd.DataFrame, names: Mapping[str, str]) -> SheetSpec:
-    """What the last pulls could not read, with the sheet and cell to fix."""
+    """What the last pulls could not read, with the sheet and cell to fix.
+
+    A count per kind comes first, so a délégué·e sees at once what dominates
+    (« niveau non reconnu » : 12, « copies en conflit » : 1…); the table below
+    has filter buttons, the « Type » column to show one kind at a time.
+    """
     order = {sid: i for i, sid in enumerate(names)}
     records = frame_rows(anomalies)
     records.sort(
@@ -451,18 +384,21 @@ def anomalies_sheet(anomalies: pd.DataFrame, names: Mapping[str, str]) -> SheetS
         )
     )
     columns = [
-        Column("Structure", 30),
+        Column("Structure", 28),
+        Column("Type", 22),
         Column("Fichier", 24),
         Column("Onglet", 16),
         Column("Cellule", 8),
-        Column("Valeur saisie", 24),
+        Column("Valeur saisie", 22),
         Column("Problème", 60),
         Column("Constaté le", 12, Style.DATE),
     ]
     rows: list[list[Value]] = [
         [
-            names.get(str(r.get("structure")), person_text(r.get("structure"))),
-            person_text(r.get("source")),
+            names.get(str(r.get("structure")), person_text(r.get("structure")))
+            or "(dossier du collectif)",
+            anomaly_kind(r.get("kind")).label,
+            file_name(r.get("source")),  # the file's name, never the server's path
             person_text(r.get("sheet")),
             person_text(r.get("cell")),
             person_text(r.get("value")),
@@ -471,12 +407,36 @@ def anomalies_sheet(anomalies: pd.DataFrame, names: Mapping[str, str]) -> SheetS
         ]
         for r in records
     ]
-    return table_sheet(
+    counts = Counter(row[1] for row in rows)
+    summary: list[list[Value]] = [["Type d'anomalie", "Nombre"]]
+    summary += [[label, n] for label, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))]
+    summary.append(["Total", len(rows)])
+    sheet = table_sheet(
         ANOMALIES_SHEET,
         "Anomalies à corriger dans les grilles",
         "Chaque ligne indique l'onglet et la cellule à corriger ; la valeur saisie est "
-        "conservée telle quelle.",
+        "conservée telle quelle. Les boutons de filtre de la ligne d'en-tête (colonne "
+        "« Type ») montrent un type à la fois.",
         columns,
         rows,
         empty_message="Aucune anomalie : toutes les grilles ont été lues sans problème.",
     )
+    return with_counts_on_top(sheet, summary, len(rows))
+
+
+def with_counts_on_top(sheet: SheetSpec, summary: list[list[Value]], n: int) -> SheetSpec:
+    """Insert ``summary`` (a small table of counts) between the note and the main table,
+    and put filter buttons on the main table's header."""
+    above = len(summary) + 1  # the counts, then a blank row
+    header = HEADER_ROW + above
+    sheet.rows[HEADER_ROW:HEADER_ROW] = [*summary, []]
+    styles = {r + above if r >= HEADER_ROW else r: st for r, st in sheet.row_styles.items()}
+    styles[HEADER_ROW] = Style.HEADER
+    for r in range(HEADER_ROW + 1, HEADER_ROW + len(summary)):
+        sheet.cell_styles[(r, 1)] = Style.INTEGER
+    sheet.cell_styles[(HEADER_ROW + len(summary) - 1, 0)] = Style.HEADER
+    sheet.row_styles = styles
+    sheet.freeze_rows = header + 1
+    if n:
+        sheet.autofilter = CellRange(header, 0, header + n, len(sheet.column_widths) - 1)
+    return sheet

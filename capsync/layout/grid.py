@@ -17,30 +17,24 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from capsync.campaign.config import Collective, Phase, Settings, Structure
-from capsync.campaign.referentiel import Chapter, Criterion, Referentiel
-from capsync.campaign.vocabulary import DelegateRole, PhaseKind, StructureType
+from capsync.campaign.referentiel import Referentiel
+from capsync.campaign.vocabulary import DelegateRole, PhaseKind
+from capsync.layout.grid_chapter import chapter_sheet, levels_sheet, levels_text
 from capsync.workbook.grid_schema import (
     ARCHIVE_COLUMNS,
     ARCHIVE_SHEET,
-    COL_ID,
-    COL_RETAINED,
-    COL_REVIEW_LEVEL,
     FIRST_DATA_ROW,
     GUIDE_SHEET,
     HEADER_ROW,
     KEY_ROW,
     LAYOUT_VERSION,
-    LEADING_COLUMNS,
     PLAN_COLUMNS,
     PLAN_ROWS,
     PLAN_SHEET,
     PLAN_STATUSES,
-    RESPONDENT_WIDTH,
     TITLE_ROW,
-    TRAILING_COLUMNS,
     Carried,
-    RespondentColumn,
-    chapter_sheet_name,
+    plan_criterion_choice,
     respondent_columns,
 )
 from capsync.workbook.identity import Identity
@@ -54,11 +48,11 @@ from capsync.workbook.spec import (
     WorkbookSpec,
 )
 
-LEVEL_MESSAGE = "Choisissez un niveau dans la liste, ou tapez son chiffre (par exemple 3)."
+__all__ = ["archive_sheet", "grid_spec", "levels_text"]
+
 CRITERION_MESSAGE = "Choisissez l'identifiant d'un critère de la grille."
 DATE_MESSAGE = "Tapez une date, par exemple 30/06/2026."
 STATUS_MESSAGE = "Choisissez un statut dans la liste."
-LEVEL_KEYS = (COL_RETAINED, COL_REVIEW_LEVEL)
 
 
 def grid_spec(
@@ -74,11 +68,17 @@ def grid_spec(
     respondents = respondent_columns(structure)
     sheets = [_guide_sheet(referentiel, collective, structure, settings)]
     for chapter in referentiel.chapters:
-        criteria = [c for c in chapter.criteria if c.applies_to(structure.type)]
+        criteria = [c for c in chapter.criteria if c.applies_to(structure.all_types)]
         if criteria:
-            sheets.append(_chapter_sheet(referentiel, chapter, criteria, respondents, carried))
-    applicable = [c.id for c in referentiel.criteria_for(structure.type)]
-    sheets.append(_plan_sheet(structure, applicable, carried.plan_rows))
+            sheets.append(
+                chapter_sheet(
+                    referentiel, collective, structure, chapter, criteria, respondents, carried
+                )
+            )
+    applicable = referentiel.criteria_for(structure.all_types)
+    choices = [plan_criterion_choice(c.id, c.title) for c in applicable]
+    sheets.append(_plan_sheet(structure, choices, carried.plan_rows))
+    sheets.append(levels_sheet(referentiel, applicable))
     if carried.archive_rows:
         sheets.append(archive_sheet(carried.archive_rows))
     identity = Identity(
@@ -97,106 +97,11 @@ def grid_spec(
     )
 
 
-# -- chapter sheets ------------------------------------------------------------
-
-
-def levels_text(referentiel: Referentiel, criterion: Criterion) -> str:
-    """« 0 - Non engagé : … » one line per level, with this criterion's descriptions."""
-    lines = []
-    for level in referentiel.scale.levels:
-        text = criterion.levels.get(level.value, level.description)
-        lines.append(f"{level.value} - {level.label} : {text}")
-    return "\n".join(lines)
-
-
-def _chapter_sheet(
-    referentiel: Referentiel,
-    chapter: Chapter,
-    criteria: list[Criterion],
-    respondents: list[RespondentColumn],
-    carried: Carried,
-) -> SheetSpec:
-    columns = [
-        *LEADING_COLUMNS,
-        *((r.key, r.header, RESPONDENT_WIDTH) for r in respondents),
-        *TRAILING_COLUMNS,
-    ]
-    keys = [key for key, _, _ in columns]
-    headers: list[Value] = [
-        carried.respondent_headers.get(key, header) for key, header, _ in columns
-    ]
-    rows: list[list[Value]] = [[] for _ in range(FIRST_DATA_ROW)]
-    rows[TITLE_ROW] = [f"Chapitre {chapter.id} — {chapter.title}"]
-    rows[KEY_ROW] = list(keys)
-    rows[HEADER_ROW] = headers
-    for criterion in criteria:
-        objective = referentiel.objective_of[criterion.id]
-        row: list[Value] = [
-            criterion.id,
-            f"{objective.id} — {objective.title}",
-            criterion.title,
-            criterion.question,
-            levels_text(referentiel, criterion),
-        ]
-        row += [carried.answers.get((criterion.id, key)) for key in keys[len(LEADING_COLUMNS) :]]
-        rows.append(row)
-    n_lead = len(LEADING_COLUMNS)
-    first_resp = n_lead
-    last_resp = n_lead + len(respondents) - 1
-    locked: list[Style | None] = [Style.LOCKED] * n_lead
-    column_styles = locked + [Style.INPUT] * (len(respondents) + len(TRAILING_COLUMNS))
-    cell_styles: dict[tuple[int, int], Style] = {}
-    notes: dict[tuple[int, int], str] = {}
-    for i, respondent in enumerate(respondents):
-        if respondent.header.startswith("Répondant·e"):  # anonymous: the structure names it
-            cell_styles[(HEADER_ROW, first_resp + i)] = Style.INPUT
-    if respondents and respondents[0].header.startswith("Répondant·e"):
-        notes[(HEADER_ROW, first_resp)] = (
-            "Vous pouvez remplacer « Répondant·e 1 » par le prénom de la personne qui répond."
-        )
-    notes[(HEADER_ROW, keys.index(COL_RETAINED))] = (
-        "Le niveau retenu est le consensus du groupe, après discussion des réponses de chacun·e."
-    )
-    last_row = FIRST_DATA_ROW + len(criteria) - 1
-    choices = tuple(referentiel.scale.choice_labels())
-    level_cols = [*range(first_resp, last_resp + 1), *(keys.index(k) for k in LEVEL_KEYS)]
-    validations: list[ListValidation | DateValidation] = [
-        ListValidation(CellRange(FIRST_DATA_ROW, c1, last_row, c2), choices, LEVEL_MESSAGE)
-        for c1, c2 in _spans(level_cols)
-    ]
-    return SheetSpec(
-        name=chapter_sheet_name(chapter.id),
-        rows=rows,
-        column_widths=[w for _, _, w in columns],
-        column_styles=column_styles,
-        header_rows=FIRST_DATA_ROW,
-        row_styles={TITLE_ROW: Style.TITLE, KEY_ROW: Style.LOCKED},
-        cell_styles=cell_styles,
-        hidden_rows=(KEY_ROW,),
-        freeze_rows=FIRST_DATA_ROW,
-        freeze_cols=keys.index(COL_ID) + 1,
-        notes=notes,
-        validations=validations,
-        protected=True,
-    )
-
-
-def _spans(cols: list[int]) -> list[tuple[int, int]]:
-    """Consecutive runs of column indices, so that one validation covers each run."""
-    spans: list[tuple[int, int]] = []
-    for c in sorted(set(cols)):
-        if spans and spans[-1][1] == c - 1:
-            spans[-1] = (spans[-1][0], c)
-        else:
-            spans.append((c, c))
-    return spans
-
-
 # -- plan de progrès and archives --------------------------------------------
 
 
 def _plan_sheet(
-    structure: Structure, criterion_ids: list[str], carried: list[list[Value]]
+    structure: Structure, criterion_choices: list[str], carried: list[list[Value]]
 ) -> SheetSpec:
     keys = [key for key, _, _ in PLAN_COLUMNS]
     n_rows = max(PLAN_ROWS, len(carried))
@@ -225,11 +130,13 @@ def _plan_sheet(
         hidden_rows=(KEY_ROW,),
         freeze_rows=FIRST_DATA_ROW,
         validations=[
-            ListValidation(target("critere"), tuple(criterion_ids), CRITERION_MESSAGE),
+            ListValidation(target("critere"), tuple(criterion_choices), CRITERION_MESSAGE),
             DateValidation(target("echeance"), DATE_MESSAGE),
             ListValidation(target("statut"), PLAN_STATUSES, STATUS_MESSAGE),
         ],
         protected=True,
+        autofilter=CellRange(HEADER_ROW, 0, last_row, len(keys) - 1),
+        print_header=f"{structure.name} — Plan de progrès",
     )
 
 
@@ -321,8 +228,9 @@ def _guide_approach(guide: _Guide) -> None:
     )
     guide.line(
         "Évaluation complémentaire",
-        "Un tiers (délégation régionale) ou un pair (une autre structure du réseau) relit "
-        "l'auto-évaluation et donne son propre niveau et un commentaire.",
+        "Le tiers (délégation régionale) et un pair (une personne d'une autre structure du "
+        "réseau, différente pour chaque chapitre) relisent l'auto-évaluation avec la structure "
+        "et donnent chacun leur niveau et un commentaire, dans leurs propres colonnes.",
     )
     guide.line(
         "Plan de progrès",
@@ -345,17 +253,32 @@ def _guide_who_fills_what(guide: _Guide) -> None:
     )
     guide.line(
         "Le groupe",
-        "La colonne « Niveau retenu » (le consensus) et « Justification / preuves ».",
+        "Les colonnes « Niveau retenu » (le consensus) et « Justification / preuves ». Les "
+        "colonnes bleues « Réponses », « Médiane », « Écart » et « À discuter ? » se calculent "
+        "toutes seules : commencez la réunion par les lignes colorées « à discuter ».",
     )
     guide.line(
-        "Le tiers ou le pair",
-        "Les colonnes « Niveau tiers / pair » et « Commentaire tiers / pair ».",
+        "Le tiers et le pair",
+        "Les colonnes mauves « Niveau tiers » et « Commentaire tiers », « Niveau pair » et "
+        "« Commentaire pair » ; leur en-tête dit qui relit le chapitre et quand.",
+    )
+    guide.line(
+        "Les niveaux",
+        "Passez la souris sur une question pour lire ce que veut dire chaque niveau pour ce "
+        "critère, ou ouvrez l'onglet « Niveaux par critère ». Dans une case de niveau, "
+        "choisissez dans la liste ou tapez simplement le chiffre (par exemple 3).",
     )
     guide.line(
         "À savoir",
-        "Les cellules jaunes sont à remplir ; les autres sont protégées. Ne modifiez pas la "
-        "colonne ID. Vous pouvez renommer les en-têtes « Répondant·e N », trier les lignes "
-        "et ajouter des colonnes : vos réponses restent reconnues.",
+        "Les cellules jaunes (et mauves pour le tiers et le pair) sont à remplir ; les autres "
+        "sont protégées. Ne modifiez pas la colonne ID. Vous pouvez renommer les en-têtes "
+        "« Répondant·e N » et ajouter des colonnes : vos réponses restent reconnues.",
+    )
+    guide.line(
+        "Filtrer",
+        "Pour travailler un objectif à la fois, utilisez le bouton de filtre de l'en-tête "
+        "« Objectif » (ou « À discuter ? » pour ne voir que les lignes à discuter). Le tri des "
+        "lignes n'est pas possible sur une feuille protégée dans Excel : filtrez plutôt.",
     )
 
 
@@ -395,7 +318,7 @@ def _guide_sheet(
     guide = _Guide()
     guide.rows.append(["CAP RSE — grille d'auto-évaluation"])
     guide.styles[(0, 0)] = Style.TITLE
-    guide.line("Structure", f"{structure.name} ({StructureType(structure.type).label})")
+    guide.line("Structure", f"{structure.name} ({structure.type_label})")
     guide.line("Collectif", collective.name)
     guide.line("Référentiel", f"{referentiel.title} — version {referentiel.version}")
     _guide_approach(guide)

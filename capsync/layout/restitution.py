@@ -10,10 +10,18 @@ by :mod:`capsync.render.restitution_pdf`); this module only lays it out.
 
 from __future__ import annotations
 
+from capsync.french import typeset
 from capsync.layout.dashboard import ELIGIBLE, NOT_ASSESSED, NOT_ELIGIBLE
 from capsync.layout.dashboard_sheets import GAP_COLUMNS, LATE, TO_DISCUSS
-from capsync.layout.restitution_data import RestitutionData, build_restitution
-from capsync.layout.tables import Column, short_chapter, style_column, table_sheet
+from capsync.layout.restitution_data import (
+    HALF_LEVEL_NOTE,
+    PATH_NOTE,
+    RestitutionData,
+    build_restitution,
+    plan_suggestions,
+)
+from capsync.layout.review_views import with_review_sheets
+from capsync.layout.tables import FIRST_ROW, Column, short_chapter, style_column, table_sheet
 from capsync.workbook.identity import Identity
 from capsync.workbook.refs import Kind
 from capsync.workbook.spec import (
@@ -35,24 +43,36 @@ CRITERIA_SHEET = "Points forts et faibles"
 GAPS_SHEET = "Écarts à discuter"
 SERVICES_SHEET = "Offre de services"
 PLAN_SHEET = "Plan de progrès"
+PATH_SHEET = "Chemin vers le label"
+
+
+def _summary_head(data: RestitutionData, previous: str) -> list[list[Value]]:
+    """Title, what it answers, the state in one sentence, then the scores' header."""
+    occasion = typeset("Produite pour : ") + ", ".join(data.occasions) if data.occasions else ""
+    header: list[Value] = ["Chapitre", "Intitulé", "Score de la structure"]
+    header += ["Moyenne du collectif", "Complétude", *([previous] if previous else [])]
+    return [
+        [f"Restitution — {data.structure_name}"],
+        [f"{data.collective_name} · {data.structure_type} · {data.referentiel}"],
+        [f"Au {data.today:%d/%m/%Y}" + (f" · {occasion}" if occasion else "")],
+        [data.headline],
+        header,
+    ]
 
 
 def _summary_sheet(data: RestitutionData) -> SheetSpec:
-    rows: list[list[Value]] = [
-        [f"Restitution — {data.structure_name}"],
-        [f"{data.collective_name} · {data.structure_type} · {data.referentiel}"],
-        [f"Au {data.today:%d/%m/%Y}"],
-        ["Chapitre", "Intitulé", "Score de la structure", "Moyenne du collectif", "Complétude"],
-    ]
-    header = 3
+    previous = f"Restitution du {data.previous_date:%d/%m/%Y}" if data.previous_date else ""
+    rows = _summary_head(data, previous)
+    header = 4
     for line in data.chapters:
         rows.append(
             [
                 short_chapter(line.chapter),
-                line.title,
-                line.score,
+                line.title if line.assessed else f"{line.title} (non évalué)",
+                line.score,  # empty, not 0: no point at the centre of the radar
                 line.collective_mean,
                 line.completion,
+                *([line.previous] if previous else []),
             ]
         )
     first, last = header + 1, header + len(data.chapters)
@@ -65,22 +85,31 @@ def _summary_sheet(data: RestitutionData) -> SheetSpec:
     )
     for reason in reasons:
         rows.append(["", reason])
+    if data.label_decision:  # the committee's decision, from the decisions file (issue 12)
+        rows.append(["Décision du comité", data.label_decision])
+    rows.append([])
+    basis_row = len(rows)
+    rows.append(["Calculée à partir de"])
+    rows += [["", line] for line in data.basis or [data.referentiel]]
     label_style = {ELIGIBLE: Style.GOOD, NOT_ELIGIBLE: Style.WARNING, NOT_ASSESSED: Style.NOTE}
     cell_styles = {
         (label_row, 0): Style.HEADER,
         (label_row, 1): label_style.get(data.label, Style.TEXT),
         (last + 1, 0): Style.HEADER,
+        (basis_row, 0): Style.HEADER,
     }
     sheet = SheetSpec(
         name=SUMMARY_SHEET,
         rows=rows,
-        column_widths=[14, 52, 14, 14, 12],
-        column_styles=[Style.TEXT, Style.TEXT, Style.SCORE, Style.SCORE, Style.PERCENT],
+        column_widths=[14, 52, 14, 14, 12, 14],
+        column_styles=[Style.TEXT, Style.TEXT, *[Style.SCORE] * 2, Style.PERCENT, Style.SCORE],
         row_styles={0: Style.TITLE, 1: Style.NOTE, 2: Style.NOTE, header: Style.HEADER},
         cell_styles=cell_styles,
         protected=True,
         tab_color="#2E75B6",
     )
+    # title, context and the headline across the table, not wrapped in column A
+    sheet.merges += [CellRange(r, 0, r, 5) for r in range(1, header)]
     sheet.charts.append(
         Chart(
             kind=ChartKind.RADAR,
@@ -99,6 +128,33 @@ def _summary_sheet(data: RestitutionData) -> SheetSpec:
     return sheet
 
 
+def _path_sheet(data: RestitutionData) -> SheetSpec:
+    """The chemin vers le label: each change as a line to copy into the plan de progrès."""
+    columns = [
+        Column("Chapitre", 9),
+        Column("Critère", 8),
+        Column("Intitulé", 36),
+        Column("Niveau retenu", 22),
+        Column("Niveau à atteindre", 22),
+        Column("Ligne proposée pour le plan de progrès", 70),
+    ]
+    rows: list[list[Value]] = [
+        [s.chapter, s.criterion, s.title, data.level_name(s.current),
+         data.level_name(s.target) if s.target is not None else "à évaluer", line]
+        for s, line in zip(data.path, plan_suggestions(data), strict=True)
+    ]  # fmt: skip
+    empty = (
+        "La structure remplit les conditions du label."
+        if data.label == ELIGIBLE
+        else "Rien n'a encore été renseigné : le chemin se calculera avec les premières réponses."
+    )
+    sheet = table_sheet(PATH_SHEET, "Chemin vers le label", typeset(PATH_NOTE), columns, rows,
+                        empty_message=empty)  # fmt: skip
+    if rows:
+        sheet.autofilter = CellRange(2, 0, 2 + len(rows), len(columns) - 1)
+    return sheet
+
+
 def _criteria_sheet(data: RestitutionData) -> SheetSpec:
     columns = [
         Column("", 14),
@@ -106,6 +162,7 @@ def _criteria_sheet(data: RestitutionData) -> SheetSpec:
         Column("Chapitre", 9),
         Column("Intitulé", 48),
         Column("Niveau retenu", 11, Style.SCORE),
+        Column("Niveau", 22),
         Column("Moyenne du collectif", 11, Style.SCORE),
         Column("Obligatoire pour le label", 12),
     ]
@@ -119,6 +176,7 @@ def _criteria_sheet(data: RestitutionData) -> SheetSpec:
                     c.chapter,
                     c.title,
                     c.retained,
+                    data.level_name(c.retained),
                     c.collective_mean,
                     "oui" if c.mandatory else "",
                 ]
@@ -126,8 +184,10 @@ def _criteria_sheet(data: RestitutionData) -> SheetSpec:
     sheet = table_sheet(
         CRITERIA_SHEET,
         "Points forts et points faibles",
-        f"Points forts : niveaux retenus au-dessus de {data.weak_level} ; points faibles : "
-        f"sous le niveau {data.weak_level}, les plus bas d'abord.",
+        typeset(
+            f"Points forts : niveaux retenus au-dessus de {data.weak_level} ; points faibles : "
+            f"sous le niveau {data.weak_level}, les plus bas d'abord. {HALF_LEVEL_NOTE}"
+        ),
         columns,
         rows,
         empty_message="Aucun critère renseigné pour le moment.",
@@ -223,6 +283,18 @@ def _plan_sheet(data: RestitutionData) -> SheetSpec:
     return sheet
 
 
+PERSON_COLUMNS = {GAPS_SHEET: (9, 10), PLAN_SHEET: (1, 2, 4, 5)}
+"""Columns of text a person typed in their grid: shown exactly as typed, never retouched."""
+
+
+def _typeset_sheet(sheet: SheetSpec, person: tuple[int, ...]) -> None:
+    """French spacing on every text capsync wrote in ``sheet`` (not in ``person`` columns)."""
+    for r, row in enumerate(sheet.rows):
+        for c, value in enumerate(row):
+            if isinstance(value, str) and (r < FIRST_ROW or c not in person):
+                row[c] = typeset(value)
+
+
 def restitution_spec(data: RestitutionData) -> WorkbookSpec:
     """The read-only restitution workbook of one structure."""
     identity = Identity(
@@ -233,14 +305,19 @@ def restitution_spec(data: RestitutionData) -> WorkbookSpec:
         referentiel_version=data.referentiel_version,
         layout_version=LAYOUT_VERSION,
     )
+    sheets = [
+        _summary_sheet(data),
+        _path_sheet(data),
+        _criteria_sheet(data),
+        _gaps_sheet(data),
+        _services_sheet(data),
+        _plan_sheet(data),
+    ]
+    sheets = with_review_sheets(sheets, data.review, data.structure_name)  # issue 10
+    for sheet in sheets:
+        _typeset_sheet(sheet, PERSON_COLUMNS.get(sheet.name, ()))
     return WorkbookSpec(
         title=f"Restitution — {data.structure_name}",
-        sheets=[
-            _summary_sheet(data),
-            _criteria_sheet(data),
-            _gaps_sheet(data),
-            _services_sheet(data),
-            _plan_sheet(data),
-        ],
+        sheets=sheets,
         metadata=identity.as_metadata(),
     )

@@ -16,14 +16,89 @@ import pandas as pd
 
 from capsync.campaign.config import Collective
 from capsync.campaign.referentiel import Referentiel
-from capsync.layout.dashboard import label_text
-from capsync.layout.dashboard_sheets import action_is_late, gap_rows
+from capsync.french import typeset
+from capsync.layout.dashboard import ELIGIBLE, label_text
+from capsync.layout.dashboard_sheets import action_is_late
+from capsync.layout.label_path import PathStep, label_path
+from capsync.layout.review_gaps import gap_rows
+from capsync.layout.review_views import StructureReview, structure_review
 from capsync.layout.tables import as_date, frame_rows, number, person_text
 from capsync.scoring import scores as scoring
 
 MAX_STRENGTHS = 5
 MAX_WEAK_POINTS = 8
 MAX_WEAK_OBJECTIVES = 3
+FIRST_PAGE_ITEMS = 3  # strengths and priorities on the first page
+HALF_LEVEL_NOTE = (
+    "Un niveau en demi (par exemple « niveau 0,5 ») est la médiane des répondant·e·s "
+    "quand la structure n'a pas encore inscrit de niveau retenu : leurs avis se partagent "
+    "entre les deux niveaux voisins."
+)
+
+
+def level_name(levels: tuple[tuple[int, str], ...], value: float | None) -> str:
+    """« 2 - Structuré »; « 1,5 (entre 1 - Émergent et 2 - Structuré) »; « — » when missing."""
+    if value is None:
+        return "—"
+    names = dict(levels)
+    if float(value).is_integer() and int(value) in names:
+        return f"{int(value)} - {names[int(value)]}"
+    low, high = int(value // 1), int(value // 1) + 1
+    shown = f"{value:g}".replace(".", ",")
+    if low in names and high in names:
+        return f"{shown} (entre {low} - {names[low]} et {high} - {names[high]})"
+    return shown
+
+
+PATH_NOTE = (
+    "Les changements ci-dessous suffiraient à rendre la structure éligible au label ; "
+    "chacun est proposé comme une ligne de son plan de progrès."
+)
+
+
+def plan_suggestions(data: RestitutionData) -> list[str]:
+    """The chemin vers le label as lines of a plan de progrès, in French."""
+    lines = []
+    for step in data.path:
+        if not step.criterion:
+            lines.append(f"Chapitre {step.chapter} {step.title} : {step.why}")
+        elif step.current is None:
+            target = data.level_name(step.target)
+            lines.append(
+                f"{step.criterion} {step.title} : renseigner, au moins {target} ({step.why})"
+            )
+        else:
+            change = f"passer de {data.level_name(step.current)} à {data.level_name(step.target)}"
+            lines.append(f"{step.criterion} {step.title} : {change} ({step.why})")
+    return [typeset(line) for line in lines]
+
+
+def headline(data: RestitutionData) -> str:
+    """The state of the structure in one sentence, in French."""
+    return typeset(_headline(data))
+
+
+def _headline(data: RestitutionData) -> str:
+    if not data.answered:
+        return (
+            f"Rien n'a encore été renseigné dans la grille de {data.structure_name} : "
+            "cette restitution se remplira avec ses premières réponses."
+        )
+    done = sum(1 for c in data.chapters if c.assessed)
+    total = len(data.chapters)
+    score = scoring.format_score(data.overall)
+    mean = scoring.format_score(data.collective_overall)
+    start = (
+        f"{data.structure_name} a évalué {done} chapitre{'s' if done > 1 else ''} sur {total}, "
+        f"score global {score} (moyenne du collectif {mean})"
+    )
+    if data.label == ELIGIBLE:
+        return f"{start} : elle remplit les conditions du label."
+    steps = len(data.path)
+    if steps == 0:
+        return f"{start}."
+    plural = "s" if steps > 1 else ""
+    return f"{start} : {steps} étape{plural} la sépare{'nt' if steps > 1 else ''} du label."
 
 
 @dataclass(frozen=True)
@@ -33,6 +108,12 @@ class ChapterLine:
     score: float | None
     collective_mean: float | None
     completion: float | None
+    previous: float | None = None  # at the structure's previous restitution
+
+    @property
+    def assessed(self) -> bool:
+        """Whether anything of the chapter is answered: else it is « pas encore évalué »."""
+        return self.score is not None
 
 
 @dataclass(frozen=True)
@@ -49,7 +130,7 @@ class CriterionLine:
 class GapLine:
     criterion: str
     title: str
-    kind: str  # « entre répondant·e·s » or « auto-évaluation / tiers ou pair »
+    kind: str  # « entre répondant·e·s », « niveau retenu / groupe », « auto-évaluation / tiers »…
     retained: float | None
     low: float | None
     high: float | None
@@ -106,6 +187,26 @@ class RestitutionData:
     services: list[ServiceLine] = field(default_factory=list)
     actions: list[ActionLine] = field(default_factory=list)
     weak_level: int = 2
+    levels: tuple[tuple[int, str], ...] = ()  # the scale: (value, name)
+    occasions: list[str] = field(default_factory=list)  # the events this restitution answers
+    basis: list[str] = field(default_factory=list)  # what it was computed from, in French
+    previous_date: dt.date | None = None  # of the structure's previous restitution
+    path: list[PathStep] = field(default_factory=list)  # the chemin vers le label
+    review: StructureReview = field(default_factory=StructureReview)  # tiers, pair, roles
+    label_decision: str = ""  # the label committee's decision, in French (issue 12)
+
+    @property
+    def answered(self) -> bool:
+        return any(line.assessed for line in self.chapters)
+
+    def level_name(self, value: float | None) -> str:
+        """« 2 - Structuré »; a half level names the two it lies between."""
+        return level_name(self.levels, value)
+
+    @property
+    def headline(self) -> str:
+        """The state in one sentence, first thing on the first page."""
+        return headline(self)
 
 
 def _criterion_lines(
@@ -145,8 +246,18 @@ def weakest_objectives(
     return ranked[:MAX_WEAK_OBJECTIVES]
 
 
-def _services(referentiel: Referentiel, mine: pd.DataFrame, weak_level: int) -> list[ServiceLine]:
-    """The offre de services of the weakest objectives (objective's, then its weak criteria's)."""
+def _service_applies(referentiel: Referentiel, service_id: str, structure_type: str) -> bool:
+    """A service some criteria point to serves the types those criteria apply to; one only an
+    objective points to serves every type (« mise à disposition » is for AI and ETTI only)."""
+    linked = [c for c in referentiel.criteria.values() if service_id in c.services]
+    return not linked or any(structure_type in c.structure_types for c in linked)
+
+
+def _services(
+    referentiel: Referentiel, mine: pd.DataFrame, weak_level: int, structure_type: str = ""
+) -> list[ServiceLine]:
+    """The offre de services of the weakest objectives (objective's, then its weak criteria's),
+    only those meant for the structure's type."""
     objectives = {o.id: o for ch in referentiel.chapters for o in ch.objectives}
     lines: list[ServiceLine] = []
     for objective_id, mean in weakest_objectives(referentiel, mine, weak_level):
@@ -164,7 +275,9 @@ def _services(referentiel: Referentiel, mine: pd.DataFrame, weak_level: int) -> 
                 ids += [s for s in criterion.services if s not in ids]
         for service_id in ids:
             service = referentiel.services.get(service_id)
-            if service is None:
+            if service is None or (
+                structure_type and not _service_applies(referentiel, service_id, structure_type)
+            ):
                 continue
             lines.append(
                 ServiceLine(
@@ -207,6 +320,7 @@ class CollectiveView:
     answers: dict[str, pd.DataFrame]
     texts: dict[str, pd.DataFrame]
     actions: dict[str, pd.DataFrame]
+    label_decisions: dict[str, str] = field(default_factory=dict)  # structure → its decision
 
 
 def _rounded(value: object) -> float | None:
@@ -231,11 +345,8 @@ def collective_view(
         for chapter in referentiel.chapters
     }
     overall_rows = {str(r["structure"]): r for r in frame_rows(scores.overall)}
-    present = [
-        v
-        for v in (number(overall_rows[s]["overall"]) for s in ids if s in overall_rows)
-        if v is not None
-    ]
+    overalls = (number(overall_rows[s]["overall"]) for s in ids if s in overall_rows)
+    present = [v for v in overalls if v is not None]
     return CollectiveView(
         criterion_means={str(r["criterion"]): _rounded(r["mean"]) for r in frame_rows(stats)},
         chapter_means=chapter_means,
@@ -253,7 +364,10 @@ def collective_view(
 
 
 def _chapter_lines(
-    referentiel: Referentiel, view: CollectiveView, structure_id: str
+    referentiel: Referentiel,
+    view: CollectiveView,
+    structure_id: str,
+    previous: dict[str, float | None] | None = None,
 ) -> list[ChapterLine]:
     """The structure's score and completion per chapter, next to the collectif's mean."""
     lines = []
@@ -266,6 +380,7 @@ def _chapter_lines(
                 score=number(row.get("score")),
                 collective_mean=view.chapter_means.get(chapter.id),
                 completion=number(row.get("completion")),
+                previous=(previous or {}).get(chapter.id),
             )
         )
     return lines
@@ -332,10 +447,15 @@ def build_restitution(
     answers: pd.DataFrame | None = None,
     texts: pd.DataFrame | None = None,
     view: CollectiveView | None = None,
+    occasions: list[str] | None = None,
+    basis: list[str] | None = None,
+    previous: tuple[dt.date | None, dict[str, float | None]] = (None, {}),
 ) -> RestitutionData:
     """The restitution of one structure of ``collective``, from the collectif's scores.
 
-    Pass ``view`` (from :func:`collective_view`) when building many restitutions.
+    Pass ``view`` (from :func:`collective_view`) when building many restitutions;
+    ``occasions`` and ``basis`` say why it was produced and from what, ``previous``
+    the date and chapter scores of the structure's previous restitution.
     """
     if view is None:
         view = collective_view(
@@ -353,12 +473,12 @@ def build_restitution(
         collective_name=collective.name,
         structure_id=structure.id,
         structure_name=structure.name,
-        structure_type=structure.type.label,
+        structure_type=structure.type_label,
         referentiel=f"{referentiel.title} — version {referentiel.version}",
         referentiel_id=referentiel.id,
         referentiel_version=referentiel.version,
         today=today,
-        chapters=_chapter_lines(referentiel, view, structure_id),
+        chapters=_chapter_lines(referentiel, view, structure_id, previous[1]),
         overall=number(view.overall_rows.get(structure_id, {}).get("overall")),
         collective_overall=view.overall_mean,
         label=label,
@@ -366,7 +486,14 @@ def build_restitution(
         strengths=_strengths(answered, weak),
         weak_points=_weak_points(answered, weak),
         gaps=_gap_lines(referentiel, view, structure_id, mine),
-        services=_services(referentiel, mine, weak) if not mine.empty else [],
+        services=_services(referentiel, mine, weak, structure.type) if not mine.empty else [],
         actions=_plan_lines(view.actions.get(structure_id), today),
         weak_level=weak,
+        levels=tuple((lv.value, lv.label) for lv in referentiel.scale.levels),
+        occasions=list(occasions or []),
+        basis=list(basis or []),
+        previous_date=previous[0],
+        path=label_path(referentiel, mine) if label != ELIGIBLE else [],
+        review=structure_review(collective, referentiel, structure_id, mine, view),
+        label_decision=view.label_decisions.get(structure_id, ""),
     )

@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from capsync.campaign.referentiel import Chapter
-from capsync.workbook.spec import SheetSpec, Style, Value
+from capsync.french import typeset
+from capsync.workbook.spec import CellRange, SheetSpec, Style, Value
 
 PARIS = ZoneInfo("Europe/Paris")
 TITLE_ROW = 0
@@ -118,6 +119,7 @@ def table_sheet(
     if not rows:
         body.append([empty_message])
         row_styles[FIRST_ROW] = Style.NOTE
+    last = len(columns) - 1
     return SheetSpec(
         name=name,
         rows=body,
@@ -126,7 +128,70 @@ def table_sheet(
         row_styles=row_styles,
         freeze_rows=FIRST_ROW,
         protected=True,
+        autofilter=CellRange(HEADER_ROW, 0, HEADER_ROW + len(rows), last) if rows else None,
     )
+
+
+def span_title_and_note(sheet: SheetSpec) -> SheetSpec:
+    """Merge the title and the note across the table, unless something is merged there already.
+
+    Wrapped in column A alone, a long note runs down a dozen lines (issue 11);
+    across the table it takes one or two. Idempotent, so it can be applied to a
+    whole workbook whose sheets merged some rows themselves.
+    """
+    last = len(sheet.column_widths) - 1
+    for row in (TITLE_ROW, NOTE_ROW):
+        taken = any(m.first_row <= row <= m.last_row for m in sheet.merges)
+        if last > 0 and not taken and row < len(sheet.rows):
+            sheet.merges.append(CellRange(row, 0, row, last))
+    return sheet
+
+
+PERSON_HEADERS = frozenset(
+    {
+        "Structure",
+        "Action",
+        "Responsable",
+        "Statut",
+        "Commentaire",
+        "Justification",
+        "Commentaire tiers / pair",
+        "Valeur saisie",
+        "Fichier",
+        "Onglet",
+        "Cellule",
+        "Lien",
+        "Lieu",
+        "Notes",
+        "Ce qu'elle fait (sa justification)",
+    }
+)
+"""Headers of the columns that hold what a person typed (or a name): never retypeset."""
+
+
+def typeset_sheet(sheet: SheetSpec, *, whole: bool = True) -> SheetSpec:
+    """French spacing (:func:`~capsync.french.typeset`) on capsync's own texts of a sheet.
+
+    The title, the note and every header row always; the body too when ``whole``,
+    except the columns whose header is in :data:`PERSON_HEADERS`: what a person
+    typed stays exactly as typed.
+    """
+    headers = {r for r, style in sheet.row_styles.items() if style == Style.HEADER}
+    headers |= {r for r in range(min(FIRST_ROW, len(sheet.rows)))}
+    person = {
+        c
+        for r in headers
+        if r < len(sheet.rows)
+        for c, value in enumerate(sheet.rows[r])
+        if isinstance(value, str) and value in PERSON_HEADERS
+    }
+    for r, row in enumerate(sheet.rows):
+        if r not in headers and not whole:
+            continue
+        for c, value in enumerate(row):
+            if isinstance(value, str) and (r in headers or c not in person):
+                row[c] = typeset(value)
+    return sheet
 
 
 def frame_rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:

@@ -70,9 +70,69 @@ class Action:
     echeance_text: str = ""  # what was typed when it is not a readable date
 
 
+class AnomalyKind(StrEnum):
+    """What is wrong, as a closed set: dashboards filter and count by it, tests assert it.
+
+    The French message of an anomaly says the same thing for people and is free
+    to improve; the kind is the stable part. Values are what the store's
+    ``kind`` column keeps (stores written before kinds existed read as
+    :attr:`OTHER`); :attr:`label` is what the délégué·e·s read.
+    """
+
+    UNKNOWN_LEVEL = "unknown_level"  # a level cell that is not a level of the scale
+    INVALID_DATE = "invalid_date"  # a plan échéance that is not a date
+    UNKNOWN_STATUS = "unknown_status"  # a plan statut that is not one of the statuses
+    UNKNOWN_CRITERION = "unknown_criterion"  # a plan row naming no criterion of the référentiel
+    DUPLICATE_CRITERION = "duplicate_criterion"  # one criterion on two rows
+    MISSING_SHEET = "missing_sheet"  # the plan or every chapter sheet is gone
+    HEADER_MOVED = "header_moved"  # header rows sorted or moved among the criteria
+    ERROR_VALUE = "error_value"  # a formula showing an error (#DIV/0!, #NOM?)
+    CELL_OUTSIDE_TABLE = "cell_outside_table"  # typed where no column or row is read
+    UNREADABLE_FILE = "unreadable_file"  # not a workbook, damaged, or too large
+    OTHER_STRUCTURE = "other_structure"  # another structure's grid (or not a grid) in place
+    STRAY_FILE = "stray_file"  # a file the pull does not read (« grille (1).xlsx »)
+    CONFLICTING_COPIES = "conflicting_copies"  # two files disagree on one cell
+    STALE_COPY = "stale_copy"  # a copy older than what capsync already has
+    OUTSIDE_OWN_COLUMNS = "outside_own_columns"  # a personal file typed in others' columns
+    OTHER = "other"  # anything else (and anomalies stored before kinds existed)
+
+    @property
+    def label(self) -> str:
+        """The kind as the délégué·e·s read it in the « Anomalies » sheet."""
+        return _ANOMALY_LABELS[self]
+
+
+_ANOMALY_LABELS = {
+    AnomalyKind.UNKNOWN_LEVEL: "niveau non reconnu",
+    AnomalyKind.INVALID_DATE: "date invalide",
+    AnomalyKind.UNKNOWN_STATUS: "statut non reconnu",
+    AnomalyKind.UNKNOWN_CRITERION: "critère inconnu",
+    AnomalyKind.DUPLICATE_CRITERION: "critère en double",
+    AnomalyKind.MISSING_SHEET: "onglet manquant",
+    AnomalyKind.HEADER_MOVED: "en-têtes déplacés",
+    AnomalyKind.ERROR_VALUE: "erreur de formule",
+    AnomalyKind.CELL_OUTSIDE_TABLE: "cellule hors du tableau",
+    AnomalyKind.UNREADABLE_FILE: "fichier illisible",
+    AnomalyKind.OTHER_STRUCTURE: "fichier d'une autre structure",
+    AnomalyKind.STRAY_FILE: "fichier en trop ou en double",
+    AnomalyKind.CONFLICTING_COPIES: "copies en conflit",
+    AnomalyKind.STALE_COPY: "copie périmée",
+    AnomalyKind.OUTSIDE_OWN_COLUMNS: "saisie hors de ses colonnes",
+    AnomalyKind.OTHER: "autre",
+}
+
+
+def anomaly_kind(value: object) -> AnomalyKind:
+    """A stored kind back as the enum; empty or unknown values (older stores) are OTHER."""
+    try:
+        return AnomalyKind(str(value))
+    except ValueError:
+        return AnomalyKind.OTHER
+
+
 @dataclass(frozen=True)
 class Anomaly:
-    """A cell that could not be read, with what the structure should write instead."""
+    """Something that could not be read, where, and what the structure should do instead."""
 
     structure: str
     source: str  # where the file is (path or URL)
@@ -80,6 +140,7 @@ class Anomaly:
     cell: str
     value: str
     message: str
+    kind: AnomalyKind
 
 
 @dataclass
@@ -99,3 +160,17 @@ class ParsedGrid:
     unreadable: set[tuple[str, str]] = field(default_factory=set)  # (criterion, column) kept
     plan_found: bool = False  # False: the plan's rows are unknown, not deleted
     identity: Identity | None = None
+    # Whose file this is (see capsync.store.ownership): a personal file owns only its
+    # respondent's columns; a copy never seen before (``fresh``) removes nothing; a file
+    # that cannot be attributed with certainty (``attributed`` False) changes nothing.
+    owner: str = ""  # a personal file's respondent column key; "" for a grid
+    fresh: bool = False
+    attributed: bool = True
+    label: str = ""  # the file's name in messages, when it is not the source's
+
+    def owns(self, column: str) -> bool:
+        """Whether this file may change the cells of ``column``."""
+        return not self.owner or column in (self.owner, f"{self.owner}{OWN_COMMENT_SUFFIX}")
+
+
+OWN_COMMENT_SUFFIX = ":commentaire"  # "r:<slug>:commentaire": a respondent's own comment

@@ -26,13 +26,16 @@ from typing import Any
 from capsync.campaign.config import Structure
 from capsync.campaign.referentiel import Referentiel
 from capsync.parse.locate import SEARCH_ROWS, LocatedSheet, locate_chapter_sheet, locate_plan_sheet
+from capsync.workbook.cell_error import CellError
 from capsync.workbook.grid_schema import (
     ARCHIVE_COLUMNS,
     ARCHIVE_SHEET,
+    GENERATED_KEYS,
     GUIDE_SHEET,
     IDENTITY_SHEET,
     LAYOUT_VERSION,
-    LEADING_COLUMNS,
+    LEGACY_REVIEW_KEYS,
+    LEVELS_SHEET,
     PLAN_COLUMNS,
     PLAN_SHEET,
     RESPONDENT_PREFIX,
@@ -45,7 +48,6 @@ from capsync.workbook.identity import Identity, identity_from_rows
 from capsync.workbook.spec import Value, cell_a1
 
 LISTS_SHEET = "_listes"  # written by the xlsx renderer for long drop-downs
-GENERATED_KEYS = frozenset(key for key, _, _ in LEADING_COLUMNS)
 TRAILING_KEYS = tuple(key for key, _, _ in TRAILING_COLUMNS)
 ANONYMOUS_HEADER = re.compile(r"^Répondant·e \d+$")
 ANONYMOUS_KEY = re.compile(rf"^{RESPONDENT_PREFIX}\d+$")
@@ -64,10 +66,12 @@ class Moved(StrEnum):
     TITLE_ROW = "cellules de lignes de titre archivées"
     ADDED_SHEET = "cellules de feuilles ajoutées archivées"
     DUPLICATE = "cellules de lignes en double archivées"
+    ERROR_VALUE = "cellules en erreur de formule archivées"
     ARCHIVES_KEPT = "lignes d'archives conservées"
     PLAN_ROWS = "lignes du plan de progrès reprises"
     HEADERS = "en-têtes de répondant·e·s conservés"
     NEW_RESPONDENTS = "nouvelles colonnes de répondant·e·s"
+    FROM_FILES = "réponses reprises des fichiers personnels"
 
 
 SINGULAR = {
@@ -81,10 +85,12 @@ SINGULAR = {
     Moved.TITLE_ROW: "cellule de ligne de titre archivée",
     Moved.ADDED_SHEET: "cellule de feuille ajoutée archivée",
     Moved.DUPLICATE: "cellule de ligne en double archivée",
+    Moved.ERROR_VALUE: "cellule en erreur de formule archivée",
     Moved.ARCHIVES_KEPT: "ligne d'archives conservée",
     Moved.PLAN_ROWS: "ligne du plan de progrès reprise",
     Moved.HEADERS: "en-tête de répondant·e conservé",
     Moved.NEW_RESPONDENTS: "nouvelle colonne de répondant·e",
+    Moved.FROM_FILES: "réponse reprise d'un fichier personnel",
 }
 
 
@@ -111,6 +117,17 @@ def needs_upgrade(identity: Identity, referentiel: Referentiel, structure: Struc
         or identity.referentiel_id != referentiel.id
         or identity.referentiel_version != referentiel.version
         or identity.respondents != keys
+    )
+
+
+def older_copy(
+    identity: Identity, previous: Identity, referentiel: Referentiel, structure: Structure
+) -> bool:
+    """Whether a file is a copy from before an upgrade: the file capsync last read in its
+    place was up to date, and this one was built for an older layout, référentiel or set of
+    respondents (someone saved an old copy over the upgraded grid)."""
+    return needs_upgrade(identity, referentiel, structure) and not needs_upgrade(
+        previous, referentiel, structure
     )
 
 
@@ -142,7 +159,7 @@ class _Carrier:
         self.today = today
         self.new_keys = [r.key for r in respondent_columns(structure)]
         self.input_keys = {*self.new_keys, *TRAILING_KEYS}
-        self.applicable = {c.id for c in referentiel.criteria_for(structure.type)}
+        self.applicable = {c.id for c in referentiel.criteria_for(structure.all_types)}
         self.carried = Carried()
         self.report = UpgradeReport(structure.id)
         self.fresh_archives: list[list[Value]] = []
@@ -151,6 +168,8 @@ class _Carrier:
     def archive(
         self, kind: Moved, sheet: str, r: int, c: int, cid: Any, label: str, value: Any
     ) -> None:
+        if isinstance(value, CellError):  # what was typed, as text: never a formula again
+            value = value.typed
         row: list[Value] = [sheet, cell_a1(r, c), cid or None, label or None, value, self.today]
         self.fresh_archives.append(row)
         self.report.counts[kind] += 1
@@ -175,10 +194,13 @@ class _Carrier:
                 value = _cell(rows, r, col)
                 if old_key in GENERATED_KEYS or _blank(value):
                     continue
-                key = self.mapping.get(old_key, old_key)
+                # layout 1's shared « tiers / pair » column becomes the tiers' column
+                key = LEGACY_REVIEW_KEYS.get(old_key) or self.mapping.get(old_key, old_key)
                 header = located.headers.get(old_key) or old_key
                 label = f"{title} — {header}" if title else old_key
-                if cid not in self.referentiel.criteria:
+                if isinstance(value, CellError):  # « #NOM? »: archived with its formula
+                    self.archive(Moved.ERROR_VALUE, sheet, r, col, cid, label, value)
+                elif cid not in self.referentiel.criteria:
                     self.archive(Moved.REMOVED, sheet, r, col, cid, label, value)
                 elif cid not in self.applicable:
                     self.archive(Moved.OTHER_TYPE, sheet, r, col, cid, label, value)
@@ -228,8 +250,9 @@ class _Carrier:
         row are capsync's own; any other non-blank cell up there was typed.
         """
         key_row = located.header_row - 1 if located.by_keys else None
+        criteria_rows = set(located.rows.values())  # criteria a sort moved above the headers
         for r in range(min(located.header_row, len(rows))):
-            if r == key_row:
+            if r == key_row or r in criteria_rows:
                 continue
             for c, value in enumerate(rows[r]):
                 if _blank(value) or (c == 0 and _text(value).startswith(title)):
@@ -243,6 +266,10 @@ class _Carrier:
             values = [
                 _cell(rows, r, located.columns[k]) if k in located.columns else None for k in keys
             ]
+            for k, v in zip(keys, values, strict=True):
+                if isinstance(v, CellError):
+                    self.archive(Moved.ERROR_VALUE, sheet, r, located.columns[k], None, k, v)
+            values = [None if isinstance(v, CellError) else v for v in values]
             if any(not _blank(v) for v in values):
                 self.carried.plan_rows.append(values)
                 self.report.counts[Moved.PLAN_ROWS] += 1
@@ -280,7 +307,9 @@ class _Carrier:
                 self.archive(Moved.TITLE_ROW, sheet, r, c, None, "ligne de titre", value)
         for row in rows[start:]:
             if any(not _blank(v) for v in row):
-                self.carried.archive_rows.append(list(row))
+                self.carried.archive_rows.append(
+                    [v.typed if isinstance(v, CellError) else v for v in row]
+                )
                 self.report.counts[Moved.ARCHIVES_KEPT] += 1
 
     def whole_sheet(self, sheet: str, rows: list[list[Any]]) -> None:
@@ -351,9 +380,10 @@ def carry_over(
     known = {c.header: c.key for c in respondent_columns(structure)}
     chapters: dict[str, LocatedSheet] = {}
     for sheet, rows in raw.items():
-        if sheet in (IDENTITY_SHEET, LISTS_SHEET, GUIDE_SHEET, ARCHIVE_SHEET, PLAN_SHEET):
+        if sheet in (IDENTITY_SHEET, LISTS_SHEET, GUIDE_SHEET, LEVELS_SHEET, ARCHIVE_SHEET,
+                     PLAN_SHEET):  # fmt: skip
             continue
-        located = locate_chapter_sheet(sheet, rows, old_keys, known)
+        located = locate_chapter_sheet(sheet, rows, old_keys, known, referentiel.criteria)
         if located is not None and "id" in located.columns:
             chapters[sheet] = located
     carrier.mapping = respondent_mapping(list(chapters.values()), old_keys, structure)
@@ -366,7 +396,7 @@ def carry_over(
         for old, new in carrier.mapping.items()
     ]
     for sheet, rows in raw.items():
-        if sheet in (IDENTITY_SHEET, LISTS_SHEET, GUIDE_SHEET):
+        if sheet in (IDENTITY_SHEET, LISTS_SHEET, GUIDE_SHEET, LEVELS_SHEET):
             continue
         if sheet == ARCHIVE_SHEET:
             carrier.old_archives(sheet, rows)

@@ -19,7 +19,9 @@ from capsync.parse.answers import (
     PLAN_FIELDS,
     Action,
     Anomaly,
+    AnomalyKind,
     Answer,
+    AnswerKind,
     ParsedGrid,
     TextAnswer,
 )
@@ -37,11 +39,14 @@ from capsync.parse.messages import (
     NO_PLAN_MESSAGE,
     date_message,
     duplicate_message,
+    error_message,
+    header_moved_message,
     identity_message,
     level_message,
     status_message,
     unknown_criterion_message,
 )
+from capsync.workbook.cell_error import CellError
 from capsync.workbook.grid_schema import (
     ARCHIVE_SHEET,
     COL_ID,
@@ -51,8 +56,13 @@ from capsync.workbook.grid_schema import (
     COL_REVIEW_LEVEL,
     GUIDE_SHEET,
     IDENTITY_SHEET,
+    LEGACY_REVIEW_KEYS,
+    LEVELS_SHEET,
     PLAN_SHEET,
     RESPONDENT_PREFIX,
+    REVIEW_COMMENT_KEYS,
+    REVIEW_LEVEL_KEYS,
+    plan_criterion_id,
 )
 from capsync.workbook.identity import identity_from_rows
 from capsync.workbook.spec import cell_a1
@@ -60,12 +70,13 @@ from capsync.workbook.spec import cell_a1
 # What the jobs import from here; the types live in capsync.parse.answers.
 __all__ = ["Anomaly", "ParsedGrid", "identity_message", "parse_grid"]
 
-TEXT_COLUMNS = (COL_JUSTIFICATION, COL_REVIEW_COMMENT)
-_NOT_CHAPTERS = {GUIDE_SHEET, PLAN_SHEET, ARCHIVE_SHEET, IDENTITY_SHEET}
-_NOT_PLAN = {GUIDE_SHEET, ARCHIVE_SHEET, IDENTITY_SHEET, "_listes"}
+TEXT_COLUMNS = (COL_JUSTIFICATION, *REVIEW_COMMENT_KEYS, COL_REVIEW_COMMENT)
+LEVEL_COLUMNS = frozenset({COL_RETAINED, *REVIEW_LEVEL_KEYS, COL_REVIEW_LEVEL})
+_NOT_CHAPTERS = {GUIDE_SHEET, LEVELS_SHEET, PLAN_SHEET, ARCHIVE_SHEET, IDENTITY_SHEET}
+_NOT_PLAN = {GUIDE_SHEET, LEVELS_SHEET, ARCHIVE_SHEET, IDENTITY_SHEET, "_listes"}
 
 Raw = dict[str, list[list[Any]]]
-Report = Callable[[str, str, str, str], None]  # (sheet, cell, value, message) → anomaly
+Report = Callable[[AnomalyKind, str, str, str, str], None]  # kind, sheet, cell, value, message
 
 
 def parse_grid(
@@ -80,14 +91,16 @@ def parse_grid(
     sid = structure.id
     parsed = ParsedGrid(collective=collective, structure=sid, source=source)
 
-    def anomaly(sheet: str, cell: str, value: str, message: str) -> None:
-        parsed.anomalies.append(Anomaly(sid, source, sheet, cell, value, message))
+    def anomaly(kind: AnomalyKind, sheet: str, cell: str, value: str, message: str) -> None:
+        parsed.anomalies.append(Anomaly(sid, source, sheet, cell, value, message, kind))
 
     identity = identity_from_rows(raw[IDENTITY_SHEET]) if IDENTITY_SHEET in raw else None
     parsed.identity = identity
     if identity is not None and (identity.structure, identity.collective) != (sid, collective):
-        anomaly(IDENTITY_SHEET, _identity_cell(raw), identity.structure,
+        anomaly(AnomalyKind.OTHER_STRUCTURE, IDENTITY_SHEET, _identity_cell(raw),
+                identity.structure,
                 identity_message(identity, collective, sid))  # fmt: skip
+        parsed.attributed = False  # another structure's file changes nothing of this one
         return parsed
 
     reader = level_reader(referentiel)
@@ -99,22 +112,27 @@ def parse_grid(
     for sheet, rows in raw.items():
         if sheet in _NOT_CHAPTERS:
             continue
-        located = locate_chapter_sheet(sheet, rows, respondent_keys)
+        located = locate_chapter_sheet(sheet, rows, respondent_keys, known_ids=known)
         if located is None or COL_ID not in located.columns:
             others.append(sheet)
             continue
         chapters += 1
+        if located.header_moved:
+            anomaly(AnomalyKind.HEADER_MOVED, sheet, "", "", header_moved_message(sheet))
         _parse_chapter(parsed, located, rows, reader, known, seen, anomaly)
 
     if chapters == 0:
-        anomaly("", "", "", NO_CHAPTER_MESSAGE)
-    parsed.missing = [c.id for c in referentiel.criteria_for(structure.type) if c.id not in seen]
+        anomaly(AnomalyKind.OTHER_STRUCTURE if identity is None else AnomalyKind.MISSING_SHEET,
+                "", "", "", NO_CHAPTER_MESSAGE)  # fmt: skip
+        parsed.attributed = identity is not None  # not a grid at all: it changes nothing
+    applicable = referentiel.criteria_for(structure.all_types)
+    parsed.missing = [c.id for c in applicable if c.id not in seen]
     plan = _locate_plan(raw, others)
     if plan is not None:
         parsed.plan_found = True
         _parse_plan(parsed, plan, raw[plan.sheet], known, anomaly)
     elif chapters:
-        anomaly(PLAN_SHEET, "", "", NO_PLAN_MESSAGE)
+        anomaly(AnomalyKind.MISSING_SHEET, PLAN_SHEET, "", "", NO_PLAN_MESSAGE)
     return parsed
 
 
@@ -152,13 +170,14 @@ def _parse_chapter(
     sheet = located.sheet
     sid = parsed.structure
     columns = located.columns
+    # a grid of layout 1 has one « tiers / pair » column: its values are the tiers'
     level_cols = [
-        (key, col, column_letter(col))
+        (LEGACY_REVIEW_KEYS.get(key, key), col, column_letter(col))
         for key, col in columns.items()
-        if key.startswith(RESPONDENT_PREFIX) or key in (COL_RETAINED, COL_REVIEW_LEVEL)
+        if key.startswith(RESPONDENT_PREFIX) or key in LEVEL_COLUMNS
     ]
-    text_cols = [(key, columns[key], column_letter(columns[key])) for key in TEXT_COLUMNS
-                 if key in columns]  # fmt: skip
+    text_cols = [(LEGACY_REVIEW_KEYS.get(key, key), columns[key], column_letter(columns[key]))
+                 for key in TEXT_COLUMNS if key in columns]  # fmt: skip
     id_letter = column_letter(columns[COL_ID])
     letters = {key: column_letter(col) for key, col in columns.items()}
     answers = parsed.answers
@@ -169,7 +188,8 @@ def _parse_chapter(
             continue  # a row the structure added with an ID of its own
         where = f"{sheet}!{id_letter}{r + 1}"
         if cid in seen:
-            anomaly(sheet, f"{id_letter}{r + 1}", cid, duplicate_message(cid, seen[cid], where))
+            anomaly(AnomalyKind.DUPLICATE_CRITERION, sheet, f"{id_letter}{r + 1}", cid,
+                    duplicate_message(cid, seen[cid], where))  # fmt: skip
             continue
         seen[cid] = where
         parsed.rows_found[cid] = (sheet, r + 1, letters)
@@ -186,14 +206,16 @@ def _parse_chapter(
                 if not text:
                     continue
                 reading = read_text(text)
-            elif isinstance(value, int | float) and not isinstance(value, bool):
-                text = display(value)
-                reading = reader.read_number(float(value))
             else:
-                text = display(value)
-                reading = None
+                if isinstance(value, CellError):
+                    anomaly(AnomalyKind.ERROR_VALUE, sheet, f"{letter}{r + 1}", value.typed,
+                            error_message(value))  # fmt: skip
+                    parsed.unreadable.add((cid, key))
+                    continue
+                text, reading = display(value), read_value(reader, value)
             if reading is None:
-                anomaly(sheet, f"{letter}{r + 1}", text, level_message(text, reader))
+                anomaly(AnomalyKind.UNKNOWN_LEVEL, sheet, f"{letter}{r + 1}", text,
+                        level_message(text, reader))  # fmt: skip
                 parsed.unreadable.add((cid, key))
                 continue
             answers.append(Answer(sid, cid, key, reading[0], reading[1], text, sheet,
@@ -201,13 +223,35 @@ def _parse_chapter(
         for key, col, letter in text_cols:
             if col < width and row[col] is not None:
                 text = display(row[col])
+                if isinstance(row[col], CellError):  # kept as typed, and pointed out
+                    anomaly(AnomalyKind.ERROR_VALUE, sheet, f"{letter}{r + 1}", text,
+                            error_message(row[col]))  # fmt: skip
                 if text:
                     texts.append(TextAnswer(sid, cid, key, text, sheet, f"{letter}{r + 1}"))
+    _report_duplicates(located, known, seen, id_letter, anomaly)
+
+
+def _report_duplicates(
+    located: LocatedSheet,
+    known: Mapping[str, object],
+    seen: dict[str, str],
+    id_letter: str,
+    anomaly: Report,
+) -> None:
+    """The rows whose criterion ID appeared above: only the first one is read."""
+    sheet = located.sheet
     for cid, r in located.duplicate_ids:
         if cid in known:
-            first = seen.get(cid, "")
             where = f"{sheet}!{id_letter}{r + 1}"
-            anomaly(sheet, f"{id_letter}{r + 1}", cid, duplicate_message(cid, first, where))
+            anomaly(AnomalyKind.DUPLICATE_CRITERION, sheet, f"{id_letter}{r + 1}", cid,
+                    duplicate_message(cid, seen.get(cid, ""), where))  # fmt: skip
+
+
+def read_value(reader: LevelReader, value: Any) -> tuple[AnswerKind, int | None] | None:
+    """A level cell that holds no text: a whole number of the scale, else unreadable."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return reader.read_number(float(value))
+    return None
 
 
 def _parse_plan(
@@ -229,27 +273,34 @@ def _parse_plan(
 
     for r in located.data_rows:
         row = rows[r]
+        for _key, col in columns.items():
+            if col < len(row) and isinstance(row[col], CellError):
+                anomaly(AnomalyKind.ERROR_VALUE, sheet, cell_a1(r, col), row[col].typed,
+                        error_message(row[col]))  # fmt: skip
         fields = {
             k: display(at(row, k)) for k in ("critere", "action", "responsable", "commentaire")
         }
         raw_date, raw_status = at(row, "echeance"), display(at(row, "statut"))
         if not any(fields.values()) and raw_date is None and not raw_status:
             continue  # a row of a column the structure added, nothing of the plan
-        criterion = fields["critere"]
+        criterion = plan_criterion_id(fields["critere"])
         if criterion and criterion not in known:
-            anomaly(sheet, a1("critere", r), criterion, unknown_criterion_message(criterion))
+            anomaly(AnomalyKind.UNKNOWN_CRITERION, sheet, a1("critere", r), criterion,
+                    unknown_criterion_message(criterion))  # fmt: skip
         echeance_text = ""
         try:
             echeance = read_date(raw_date)
         except (ValueError, OverflowError):
             echeance = None
             echeance_text = display(raw_date)
-            anomaly(sheet, a1("echeance", r), echeance_text, date_message(echeance_text))
+            anomaly(AnomalyKind.INVALID_DATE, sheet, a1("echeance", r), echeance_text,
+                    date_message(echeance_text))  # fmt: skip
         statut = raw_status
         if raw_status:
             canonical = read_status(raw_status)
             if canonical is None:
-                anomaly(sheet, a1("statut", r), raw_status, status_message(raw_status))
+                anomaly(AnomalyKind.UNKNOWN_STATUS, sheet, a1("statut", r), raw_status,
+                        status_message(raw_status))  # fmt: skip
             else:
                 statut = canonical
         parsed.actions.append(

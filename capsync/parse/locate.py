@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from capsync.workbook.grid_schema import (
     COL_ID,
     COL_RETAINED,
+    COL_REVIEW_COMMENT,
+    COL_REVIEW_LEVEL,
+    COMPUTED_COLUMNS,
     LEADING_COLUMNS,
     PLAN_COLUMNS,
     RESPONDENT_PREFIX,
+    RETIRED_COLUMNS,
     TRAILING_COLUMNS,
     slug,
 )
@@ -44,6 +48,7 @@ class LocatedSheet:
     extra_rows: list[int] = field(default_factory=list)  # rows with content but no ID
     data_rows: list[int] = field(default_factory=list)  # every non-empty row below the header
     by_keys: bool = True  # False when found through the French headers only
+    header_moved: bool = False  # the header rows were sorted among the criteria rows
 
     @property
     def first_data_row(self) -> int:
@@ -75,8 +80,11 @@ def _cell(rows: Sequence[Sequence[Any]], r: int, c: int) -> Any:
     return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
 
 
-def _find_key_row(rows: Sequence[Sequence[Any]], required: set[str]) -> int | None:
-    for r in range(min(SEARCH_ROWS, len(rows))):
+def _find_key_row(
+    rows: Sequence[Sequence[Any]], required: set[str], anywhere: bool = False
+) -> int | None:
+    """The hidden key row: near the top, or (``anywhere``) wherever a sort moved it."""
+    for r in range(len(rows) if anywhere else min(SEARCH_ROWS, len(rows))):
         keys = {_text(v) for v in rows[r]}
         if required <= keys:
             return r
@@ -90,7 +98,9 @@ def _find_header_row(
     wanted = {_norm(header): key for key, header in fixed.items()}
     best: tuple[int, dict[str, int]] | None = None
     for r in range(min(SEARCH_ROWS, len(rows))):
-        found = {wanted[_norm(v)]: c for c, v in enumerate(rows[r]) if _norm(v) in wanted}
+        # a review header says who reviews on its next lines (« Niveau pair\nBruno Lafitte »)
+        heads = [_norm(str(v).split("\n", 1)[0]) if v is not None else "" for v in rows[r]]
+        found = {wanted[h]: c for c, h in enumerate(heads) if h in wanted}
         if len(found) >= 2 and (best is None or len(found) > len(best[1])):
             best = (r, found)
     return best
@@ -102,8 +112,11 @@ def _locate(
     required: set[str],
     fixed: dict[str, str],
     respondent_headers: Mapping[str, str],
+    known_ids: Collection[str] = (),
 ) -> LocatedSheet | None:
     key_row = _find_key_row(rows, required)
+    if key_row is None and known_ids:  # the header rows were sorted with the criteria
+        key_row = _find_key_row(rows, required, anywhere=True)
     if key_row is not None:
         header_row = key_row + 1
         columns: dict[str, int] = {}
@@ -136,6 +149,14 @@ def _locate(
         if has_content:
             located.extra_columns.append((c, _text(_cell(rows, header_row, c))))
     id_col = columns.get(COL_ID)
+    if id_col is not None and known_ids:  # criteria sorted above the header rows
+        above = [r for r in range(header_row + 1) if _text(_cell(rows, r, id_col)) in known_ids]
+        located.header_moved = bool(above) or header_row - 1 >= SEARCH_ROWS
+        if header_row in above:  # the row under the keys is a criterion: no header to read
+            located.headers = {}
+        for r in above:
+            located.rows.setdefault(_text(_cell(rows, r, id_col)), r)
+            located.data_rows.append(r)
     for r in range(header_row + 1, len(rows)):
         if all(_is_blank(v) for v in rows[r]):
             continue
@@ -201,8 +222,14 @@ def locate_chapter_sheet(
     rows: Sequence[Sequence[Any]],
     respondent_keys: Sequence[str] = (),
     respondent_headers: Mapping[str, str] | None = None,
+    known_ids: Collection[str] = (),
 ) -> LocatedSheet | None:
     """Locate a chapter sheet; None when it has neither key row nor recognisable headers.
+
+    ``known_ids`` (the référentiel's criteria) lets a sheet whose header rows were
+    sorted together with the criteria be read: its key row is looked for
+    anywhere, and the criteria sorted above it are rows like the others
+    (``header_moved`` says so, for the parser to point it out).
 
     Only when the hidden key row is lost do the French headers matter: a column
     is a respondent's when its header is one the grid is known to have
@@ -211,12 +238,26 @@ def locate_chapter_sheet(
     extra column, never a respondent: a column a structure added must not be
     read as someone's answers.
     """
-    fixed = {key: header for key, header, _ in (*LEADING_COLUMNS, *TRAILING_COLUMNS)}
+    fixed = {key: header for key, header, _ in (*LEADING_COLUMNS, *COMPUTED_COLUMNS,
+                                                *TRAILING_COLUMNS)}  # fmt: skip
+    fixed |= {key: header for key, header, _ in RETIRED_COLUMNS}  # layout 1
+    fixed[COL_REVIEW_LEVEL] = "Niveau tiers / pair"
+    fixed[COL_REVIEW_COMMENT] = "Commentaire tiers / pair"
     known = known_headers(respondent_keys, respondent_headers)
-    return _locate(sheet, rows, {COL_ID, COL_RETAINED}, fixed, known)
+    return _locate(sheet, rows, {COL_ID, COL_RETAINED}, fixed, known, known_ids)
 
 
 def locate_plan_sheet(sheet: str, rows: Sequence[Sequence[Any]]) -> LocatedSheet | None:
     """Locate the « Plan de progrès » sheet; its rows are in ``data_rows``."""
     fixed = {key: header for key, header, _ in PLAN_COLUMNS}
     return _locate(sheet, rows, {"action", "statut"}, fixed, {})
+
+
+def locate_personal_sheet(
+    sheet: str, rows: Sequence[Sequence[Any]], key: str
+) -> LocatedSheet | None:
+    """Locate a chapter sheet of one respondent's personal file (its key row holds ``id``
+    and the respondent's key; « Mon niveau » finds it when the key row was lost)."""
+    fixed = {key: header for key, header, _ in LEADING_COLUMNS}
+    fixed[key] = "Mon niveau"
+    return _locate(sheet, rows, {COL_ID, key}, fixed, {})

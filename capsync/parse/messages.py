@@ -8,12 +8,21 @@ meets another structure's grid.
 from __future__ import annotations
 
 from capsync.parse.cells import LevelReader
+from capsync.workbook.cell_error import CellError
 from capsync.workbook.grid_schema import PLAN_SHEET, PLAN_STATUSES
 from capsync.workbook.identity import Identity
 
 
 def level_message(value: str, reader: LevelReader) -> str:
     return f"Valeur « {value} » non reconnue : {reader.expected}"
+
+
+def error_message(error: CellError) -> str:
+    typed = f" : le tableur a pris « {error.formula} » pour une formule" if error.formula else ""
+    return (
+        f"La cellule affiche l'erreur « {error.shown} »{typed}. Retapez la valeur sans « = », "
+        "« + » ou « - » au début (ou commencez-la par une apostrophe ')."
+    )
 
 
 def date_message(value: str) -> str:
@@ -39,12 +48,23 @@ def duplicate_message(criterion: str, first: str, again: str) -> str:
     )
 
 
-def identity_message(identity: Identity, collective: str, structure: str) -> str:
+def identity_message(
+    identity: Identity, collective: str, structure: str, outcome: str = "elle n'a pas été lue"
+) -> str:
+    """A file in a structure's place that is another structure's (or not a grid at all)."""
+    if identity.kind != "grille":
+        what = f"un classeur capsync de type « {identity.kind} », pas une grille"
+    else:
+        what = (
+            f"la grille de la structure « {identity.structure} » (collectif "
+            f"« {identity.collective} »)"
+        )
     return (
-        f"Cette grille est celle de la structure « {identity.structure} » (collectif "
-        f"« {identity.collective} ») et non celle de « {structure} » (collectif "
-        f"« {collective} ») : elle n'a pas été lue. Remettez le bon fichier à sa place "
-        "ou importez-le avec « capsync import »."
+        f"Ce fichier est {what}, et non celle de « {structure} » (collectif "
+        f"« {collective} ») : {outcome}, et rien n'a changé dans les réponses de "
+        f"« {structure} ». Remettez la grille de « {structure} » à sa place (les "
+        "sauvegardes en gardent une copie) ; si ce fichier doit rejoindre sa structure, "
+        "importez-le avec « capsync import »."
     )
 
 
@@ -56,3 +76,21 @@ NO_CHAPTER_MESSAGE = (
     "Aucun onglet « Chapitre » n'a été trouvé dans ce fichier : ce n'est sans doute pas "
     "une grille capsync. Remettez la grille d'origine à sa place."
 )
+
+
+def older_copy_message(structure: str) -> str:
+    return (
+        f"Ce fichier est une copie de la grille de « {structure} » d'avant sa dernière mise à "
+        "jour (référentiel, répondant·e·s ou mise en page plus anciens) : seules les réponses "
+        "nouvelles qu'il apporte ont été reprises, il n'efface ni ne remplace rien. Pour "
+        "continuer, remettez à sa place la grille à jour (les sauvegardes en gardent une "
+        "copie) ou lancez « capsync generate --upgrade »."
+    )
+
+
+def header_moved_message(sheet: str) -> str:
+    return (
+        f"Dans l'onglet « {sheet} », les lignes d'en-tête ont été triées avec les critères : "
+        "les réponses ont bien été lues, mais remettez les en-têtes en haut (annulez le tri, "
+        "ou triez seulement les lignes des critères) pour que la grille reste lisible."
+    )

@@ -1,21 +1,36 @@
-"""The collectif's calendrier as an iCalendar (.ics) file people import into their agendas.
+"""Calendars as iCalendar (.ics) files people import or subscribe to: the collectif's, and
+each structure's (the collectif's phases plus its own deadlines, with reminders).
 
-Pure: returns bytes; writing the file atomically is the sync's job. UIDs are
-stable — collectif, kind and chapter, or the rank among phases of the same
-kind without a chapter — and never contain the date, so when a regroupement
-moves, importing the file again moves the event instead of adding a second
-one; ``SEQUENCE`` grows with ``now`` so agendas take the newer version. ``now``
-is passed in so that the same calendar at the same time gives the same bytes.
+Pure: returns bytes; writing the file atomically is the sync's job.
+
+- UIDs are stable — collectif, kind and chapter, or the rank among phases of the same
+  kind without a chapter, prefixed by the structure in a structure's calendar — and
+  never contain the date, so when a regroupement moves, importing the file again moves
+  the event instead of adding a second one; ``SEQUENCE`` grows with ``now`` (minutes
+  since 1970) so agendas take the newer version. The same calendar at the same ``now``
+  gives the same bytes.
+- Times are in Europe/Paris, with a VTIMEZONE that carries the yearly rules (last
+  Sunday of March and of October), as Google and Outlook write it: readers that do
+  not know the zone (vobject) compute the same offsets as those that do.
+- A tentative phase (« date à confirmer ») is an all-day event spanning its whole
+  month, ``STATUS:TENTATIVE``, « (date à confirmer) » in its title: no day is invented.
+- ``LOCATION`` is the real place (``address``, else ``place``) or the visio link; the
+  modality alone (« Visio ») is said in the description, not as a place.
+- Reminders (``VALARM``) fire ``alarm_days`` days before each event (J−14 and J−3
+  by default in a structure's calendar).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
-from capsync.campaign.config import Collective, Phase
+from capsync.campaign.config import Collective, Phase, Structure
+from capsync.campaign.vocabulary import PhaseKind
+from capsync.layout.calendar import Deadline, structure_deadlines
 
 PARIS = ZoneInfo("Europe/Paris")
 DEFAULT_DURATION = dt.timedelta(hours=2)
@@ -46,56 +61,182 @@ def phase_summary(collective: Collective, phase: Phase) -> str:
 def phase_description(collective: Collective, phase: Phase) -> str:
     lines = [collective.name]
     if phase.modality:
-        lines.append(f"Modalité : {phase.modality.label}")
+        lines.append(f"Modalité\u00a0: {phase.modality.label}")
+    if phase.address or phase.place:
+        lines.append(f"Lieu\u00a0: {phase.address or phase.place}")
+    if phase.visio_link:
+        lines.append(f"Lien de la visio\u00a0: {phase.visio_link}")
     if phase.tentative:
-        lines.append("Date à confirmer.")
+        lines.append(f"Date à confirmer ({phase.date:%m/%Y}).")
     if phase.notes:
         lines.append(phase.notes)
     return "\n".join(lines)
 
 
-def _event(collective: Collective, phase: Phase, now: dt.datetime) -> Event:
-    event = Event()
-    stamp = now.astimezone(dt.UTC) if now.tzinfo else now.replace(tzinfo=dt.UTC)
-    event.add("uid", phase_uid(collective, phase))
+def paris_timezone() -> Timezone:
+    """Europe/Paris with its yearly rules (EU summer time since 1996)."""
+    zone = Timezone()
+    zone.add("tzid", "Europe/Paris")
+    zone.add("x-lic-location", "Europe/Paris")
+    summer = TimezoneDaylight()
+    summer.add("tzname", "CEST")
+    summer.add("tzoffsetfrom", dt.timedelta(hours=1))
+    summer.add("tzoffsetto", dt.timedelta(hours=2))
+    summer.add("dtstart", dt.datetime(1970, 3, 29, 2, 0))
+    summer.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1su"})
+    winter = TimezoneStandard()
+    winter.add("tzname", "CET")
+    winter.add("tzoffsetfrom", dt.timedelta(hours=2))
+    winter.add("tzoffsetto", dt.timedelta(hours=1))
+    winter.add("dtstart", dt.datetime(1970, 10, 25, 3, 0))
+    winter.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1su"})
+    zone.add_component(summer)
+    zone.add_component(winter)
+    return zone
+
+
+def _utc(now: dt.datetime) -> dt.datetime:
+    return now.astimezone(dt.UTC) if now.tzinfo else now.replace(tzinfo=dt.UTC)
+
+
+def _month_span(day: dt.date) -> tuple[dt.date, dt.date]:
+    first = day.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, following
+
+
+def _stamp(event: Event, uid: str, now: dt.datetime) -> None:
+    stamp = _utc(now)
+    event.add("uid", uid)
     event.add("dtstamp", stamp)
     event.add("sequence", int(stamp.timestamp()) // 60)  # later files win in agendas
-    if phase.time is None:
+
+
+def _alarms(event: Event, summary: str, days: Iterable[int]) -> None:
+    for n in sorted(set(days), reverse=True):
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", summary)
+        alarm.add("trigger", dt.timedelta(days=-n))
+        event.add_component(alarm)
+
+
+def _phase_event(
+    collective: Collective,
+    phase: Phase,
+    now: dt.datetime,
+    *,
+    uid_prefix: str = "",
+    extra: str = "",
+    alarm_days: Iterable[int] = (),
+) -> Event:
+    event = Event()
+    _stamp(event, uid_prefix + phase_uid(collective, phase), now)
+    if phase.tentative:
+        first, following = _month_span(phase.date)
+        event.add("dtstart", first)
+        event.add("dtend", following)
+    elif phase.time is None:
         event.add("dtstart", phase.date)
         event.add("dtend", phase.date + dt.timedelta(days=1))
     else:
         start = dt.datetime.combine(phase.date, phase.time, tzinfo=PARIS)
         event.add("dtstart", start)
         event.add("dtend", start + DEFAULT_DURATION)
-    event.add("summary", phase_summary(collective, phase))
-    if phase.place:
-        event.add("location", phase.place)
-    elif phase.modality is not None:
-        event.add("location", phase.modality.label)
-    event.add("description", phase_description(collective, phase))
+    summary = phase_summary(collective, phase)
+    event.add("summary", summary)
+    if phase.address or phase.place or phase.visio_link:
+        event.add("location", phase.address or phase.place or phase.visio_link)
+    if phase.visio_link:
+        event.add("url", phase.visio_link)
+    description = phase_description(collective, phase)
+    event.add("description", f"{description}\n{extra}" if extra else description)
     event.add("status", "TENTATIVE" if phase.tentative else "CONFIRMED")
+    _alarms(event, summary, alarm_days)
     return event
 
 
-def calendar_ics(collective: Collective, *, now: dt.datetime) -> bytes:
-    """One VEVENT per phase of the collectif's calendrier, as .ics bytes.
+def _deadline_event(
+    uid: str, deadline: Deadline, now: dt.datetime, alarm_days: Iterable[int]
+) -> Event:
+    event = Event()
+    _stamp(event, uid, now)
+    event.add("dtstart", deadline.date)
+    event.add("dtend", deadline.date + dt.timedelta(days=1))
+    event.add("summary", f"CAP RSE — {deadline.summary}")
+    event.add("description", deadline.description)
+    event.add("status", "CONFIRMED")
+    event.add("transp", "TRANSPARENT")  # a deadline does not make anyone busy
+    _alarms(event, deadline.summary, alarm_days)
+    return event
 
-    Timed phases carry ``TZID=Europe/Paris`` (with its VTIMEZONE); phases
-    without a time are all-day events. ``now`` is the DTSTAMP (naive = UTC).
-    """
+
+def _calendar(name: str, events: Iterable[Event], timed: bool) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"Calendrier — {collective.name}")
+    calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", "Europe/Paris")
-    for phase in collective.phases():
-        calendar.add_component(_event(collective, phase, now))
-    phases = collective.phases()
-    if any(p.time is not None for p in phases):
-        first = min(p.date for p in phases) - dt.timedelta(days=366)
-        last = max(p.date for p in phases) + dt.timedelta(days=366)
-        calendar.add_missing_timezones(first_date=first, last_date=last)
+    if timed:
+        calendar.add_component(paris_timezone())
+    for event in events:
+        calendar.add_component(event)
     ical: bytes = calendar.to_ical()  # icalendar leaves to_ical() unannotated
     return ical
+
+
+def _timed(phases: Iterable[Phase]) -> bool:
+    return any(p.time is not None and not p.tentative for p in phases)
+
+
+def calendar_ics(
+    collective: Collective, *, now: dt.datetime, alarm_days: Iterable[int] = ()
+) -> bytes:
+    """One VEVENT per phase of the collectif's calendrier, as .ics bytes.
+
+    Timed phases carry ``TZID=Europe/Paris`` (with its VTIMEZONE); phases
+    without a time are all-day events. ``now`` is the DTSTAMP (naive = UTC).
+    """
+    phases = collective.phases()
+    alarms = tuple(alarm_days)
+    events = [_phase_event(collective, p, now, alarm_days=alarms) for p in phases]
+    return _calendar(f"Calendrier — {collective.name}", events, _timed(phases))
+
+
+def structure_uid_prefix(structure: Structure) -> str:
+    return f"{structure.id}."
+
+
+def structure_calendar_ics(
+    collective: Collective,
+    structure: Structure,
+    *,
+    now: dt.datetime,
+    late_days: int,
+    completion: Mapping[str, str],
+    alarm_days: Iterable[int] = (14, 3),
+) -> bytes:
+    """A structure's own calendar: the collectif's phases and its deadlines, with reminders.
+
+    ``completion`` (chapter ID → « complétée à 45 % (…) ») goes into the description
+    of the chapter's regroupement and of its « grille à compléter » deadline. Nothing
+    of any other structure is in it.
+    """
+    alarms = tuple(alarm_days)
+    prefix = structure_uid_prefix(structure)
+    dated: list[tuple[dt.date, str, Event]] = []
+    for phase in collective.phases():
+        meeting = phase.kind == PhaseKind.REGROUPEMENT
+        state = completion.get(phase.chapter or "") if meeting else None
+        extra = f"Votre grille pour ce chapitre\u00a0: {state}." if state else ""
+        event = _phase_event(
+            collective, phase, now, uid_prefix=prefix, extra=extra, alarm_days=alarms
+        )
+        dated.append((phase.date, prefix + phase_uid(collective, phase), event))
+    for deadline in structure_deadlines(collective, structure, late_days, completion):
+        uid = f"{collective.id}-{structure.id}-{deadline.key}@capsync"
+        dated.append((deadline.date, uid, _deadline_event(uid, deadline, now, alarms)))
+    events = [event for _, _, event in sorted(dated, key=lambda d: (d[0], d[1]))]
+    return _calendar(f"CAP RSE — {structure.name}", events, _timed(collective.phases()))

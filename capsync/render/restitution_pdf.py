@@ -14,74 +14,43 @@ so the two never disagree.
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import math
-import re
 from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 
-from fpdf import FPDF
-
 from capsync.atomic import write_bytes_atomic
-from capsync.layout.restitution_data import RestitutionData
-from capsync.scoring.scores import format_level, format_score
-
-UNICODE_FONT = "DejaVu"
-CORE_FONT = "helvetica"
-CORE_ENCODING = "windows-1252"  # WinAnsi: every French letter, « » · — ’ … • €
-Colour = tuple[int, int, int]  # red, green, blue, 0-255
-STRUCTURE_COLOUR: Colour = (0x2E, 0x75, 0xB6)
-MEAN_COLOUR: Colour = (0xC5, 0x5A, 0x11)
-GRID_COLOUR: Colour = (0xBF, 0xBF, 0xBF)
-GREY: Colour = (0x7F, 0x7F, 0x7F)
-DARK_GREY: Colour = (0x40, 0x40, 0x40)
-HEADER_FILL: Colour = (0xD9, 0xE1, 0xF2)
-BLACK: Colour = (0, 0, 0)
-MARGIN = 18.0  # mm
-BODY_SIZE = 9.5  # pt
-LINE_HEIGHT = 4.6  # mm per body line
-BULLET_INDENT = 5.0  # mm
-TABLE_ROW = 6.5  # mm
-DETAIL_INDENT = 10.0  # mm
-LEVEL_MAX = 4
-_SPACES = re.compile(" +")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
-# Spaces and hyphens that look the same as a WinAnsi character (U+202F before « ; : ? ! »).
-_SAME_LOOK = str.maketrans(
-    {"\u202f": "\u00a0", "\u2007": " ", "\u2009": " ", "\u2010": "-", "\u2011": "-", "\u2212": "-"}
+from capsync.french import typeset
+from capsync.layout.restitution_data import (
+    FIRST_PAGE_ITEMS,
+    HALF_LEVEL_NOTE,
+    PATH_NOTE,
+    RestitutionData,
+    plan_suggestions,
 )
-
-
-@cache
-def _font_files() -> tuple[Path, Path]:
-    """DejaVu Sans regular and bold, from matplotlib's own data folder.
-
-    Imported here: only the rare PDF with text beyond WinAnsi needs it.
-    """
-    import matplotlib
-
-    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    return fonts / "DejaVuSans.ttf", fonts / "DejaVuSans-Bold.ttf"
-
-
-def _clean(text: str) -> str:
-    """Typed text as printable text: line breaks kept, tabs and control characters as spaces."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    return _CONTROL.sub(" ", text).translate(_SAME_LOOK)
-
-
-def _strings(value: object) -> Iterator[str]:
-    """Every string inside ``value`` (dataclasses, lists, tuples)."""
-    if isinstance(value, str):
-        yield value
-    elif dataclasses.is_dataclass(value):
-        for f in dataclasses.fields(value):
-            yield from _strings(getattr(value, f.name))
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item)
+from capsync.render.pdf_text import (
+    BLACK,
+    CORE_ENCODING,
+    DARK_GREY,
+    DETAIL_INDENT,
+    GREY,
+    GRID_COLOUR,
+    HEADER_FILL,
+    LEVEL_MAX,
+    MEAN_COLOUR,
+    STRUCTURE_COLOUR,
+    TABLE_ROW,
+    Colour,
+    _clean,
+    _Document,
+    _fit,
+    _heading,
+    _paragraph,
+    _strings,
+    _width,
+    _write,
+)
+from capsync.render.review_pdf import review_legend, review_polygons, review_sections
+from capsync.scoring.scores import format_level, format_score
 
 
 def _needs_unicode_font(data: RestitutionData) -> bool:
@@ -97,125 +66,6 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{round(value * 100)} %"
 
 
-class _Document(FPDF):
-    """A4 portrait in millimetres, a footer naming the structure on every page.
-
-    Helvetica (a PDF core font: nothing to parse, subset or embed) unless some
-    text needs more than WinAnsi, then DejaVu Sans: about 120 ms more per PDF,
-    spent parsing the font and subsetting it into the file.
-    """
-
-    def __init__(self, data: RestitutionData, *, unicode_font: bool) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.widths: dict[tuple[str, str, float, str], float] = {}
-        self.footer_text = _clean(f"Restitution CAP RSE — {data.structure_name}")
-        if unicode_font:
-            regular, bold = _font_files()
-            self.add_font(UNICODE_FONT, "", regular)
-            self.add_font(UNICODE_FONT, "B", bold)
-            self.family_name = UNICODE_FONT
-        else:
-            self.core_fonts_encoding = CORE_ENCODING
-            self.family_name = CORE_FONT
-        self.set_margins(MARGIN, MARGIN, MARGIN)
-        self.set_auto_page_break(auto=True, margin=MARGIN)
-        self.set_title(self.footer_text)
-        self.set_subject(_clean(data.collective_name))
-        self.set_creator("capsync")
-        # Dated by the restitution, not the clock: the same content gives the same bytes.
-        self.set_creation_date(dt.datetime.combine(data.today, dt.time(), dt.UTC))
-        self.set_lang("fr-FR")
-        # Never rewrite a « {nb} » in the text. fpdf2 documents None as "disable the alias"
-        # but annotates the parameter as str.
-        self.alias_nb_pages(None)  # type: ignore[arg-type]
-
-    def use_font(self, size: float, *, bold: bool = False) -> None:
-        self.set_font(self.family_name, "B" if bold else "", size)
-
-    def footer(self) -> None:
-        self.use_font(7)
-        self.set_text_color(*GREY)
-        text = f"{_fit(self, self.footer_text, self.epw - 15)} · page {self.page_no()}"
-        self.text(self.w - self.r_margin - _width(self, text), self.h - 9, text)
-
-
-def _width(pdf: _Document, text: str) -> float:
-    """``pdf.get_string_width(text)`` without its per-call text-shaping machinery (~50 µs),
-    remembered per font and size: words repeat a lot in a restitution."""
-    key = (pdf.font_family, pdf.font_style, pdf.font_size_pt, text)
-    width = pdf.widths.get(key)
-    if width is None:
-        font = pdf.current_font
-        assert font is not None, "use_font() sets a font before any text is measured"
-        width = font.get_text_width(pdf.normalize_text(text), pdf.font_size_pt, None)[1] / pdf.k
-        pdf.widths[key] = width
-    return width
-
-
-def _split_word(pdf: _Document, word: str, width: float) -> list[str]:
-    """A word wider than a line (a long URL) cut into pieces that fit, at least one character."""
-    pieces, piece, piece_width = [], "", 0.0
-    for char in word:
-        char_width = _width(pdf, char)
-        if piece and piece_width + char_width > width:
-            pieces.append(piece)
-            piece, piece_width = "", 0.0
-        piece += char
-        piece_width += char_width
-    return [*pieces, piece]
-
-
-def _wrap(pdf: _Document, text: str, width: float) -> list[str]:
-    """``text`` as lines no wider than ``width`` at the current font, greedy by word.
-
-    fpdf2's ``multi_cell`` measures the whole line again for every character
-    (quadratic): about 100 ms per restitution. Measuring each word once is linear.
-    Line breaks typed by the person are kept; runs of spaces become one space.
-    """
-    lines: list[str] = []
-    space = _width(pdf, " ")
-    for paragraph in _clean(text).split("\n"):
-        line, line_width = "", 0.0
-        for word in _SPACES.split(paragraph.strip(" ")):
-            word_width = _width(pdf, word)
-            if line and line_width + space + word_width <= width:
-                line += " " + word
-                line_width += space + word_width
-                continue
-            if line:
-                lines.append(line)
-            *full, line = _split_word(pdf, word, width) if word_width > width else [word]
-            lines += full
-            line_width = _width(pdf, line) if full else word_width
-        lines.append(line)
-    return lines
-
-
-def _lines(pdf: _Document, text: str, left: float, height: float, *, bullet: bool = False) -> None:
-    """Wrapped text from x = ``left`` to the right margin, a new page when the next line
-    would cross the bottom margin; a bullet hangs before the first line.
-
-    ``text`` is several times cheaper than ``cell`` for the hundreds of lines of a plan.
-    """
-    baseline = 0.5 * height + 0.3 * pdf.font_size  # where ``cell`` puts it
-    for i, line in enumerate(_wrap(pdf, text, pdf.w - pdf.r_margin - left)):
-        if pdf.will_page_break(height):
-            pdf.add_page()
-        if bullet and i == 0:
-            pdf.text(left - BULLET_INDENT, pdf.y + baseline, "•")
-        pdf.text(left, pdf.y + baseline, line)
-        pdf.ln(height)
-
-
-def _write(
-    pdf: _Document, text: str, *, size: float, bold: bool = False, colour: Colour = BLACK
-) -> None:
-    """A full-width paragraph at the left margin."""
-    pdf.use_font(size, bold=bold)
-    pdf.set_text_color(*colour)
-    _lines(pdf, text, pdf.l_margin, size * 0.48)
-
-
 def _header(pdf: _Document, data: RestitutionData) -> None:
     _write(pdf, "Restitution CAP RSE", size=20, bold=True)
     pdf.ln(1)
@@ -223,11 +73,15 @@ def _header(pdf: _Document, data: RestitutionData) -> None:
     pdf.ln(1)
     _write(pdf, f"{data.structure_type} · {data.collective_name}", size=10, colour=DARK_GREY)
     _write(pdf, f"Au {data.today:%d/%m/%Y} · {data.referentiel}", size=9, colour=GREY)
+    if data.occasions:
+        _write(pdf, typeset("Produite pour : ") + ", ".join(data.occasions), size=9, colour=GREY)
     pdf.ln(2)
-    label = f"Labellisation : {data.label}"
-    if data.label_reasons:
-        label += f" ({len(data.label_reasons)} point(s) à atteindre, voir page suivante)"
-    _write(pdf, label, size=10, bold=True)
+    _write(pdf, typeset(data.headline), size=11, bold=True)
+    pdf.ln(1)
+    label = typeset(f"Labellisation : {data.label}")
+    if data.path:
+        label += typeset(" (chemin vers le label ci-dessous)")
+    _write(pdf, label, size=10)
 
 
 def _point(
@@ -263,9 +117,10 @@ def _series(
     points = [_point(cx, cy, radius, i, n, v or 0.0) for i, v in enumerate(values)]
     pdf.set_draw_color(*colour)
     pdf.set_fill_color(*colour)
-    if fill and n > 2 and any(v is not None for v in values):
+    known = [p for p, v in zip(points, values, strict=True) if v is not None]
+    if fill and len(known) > 2:  # a chapter not assessed is no point at the centre
         with pdf.local_context(fill_opacity=0.18):
-            pdf.polygon(points, style="F")
+            pdf.polygon(known, style="F")
     for i, j in _runs(values):
         pdf.line(*points[i], *points[j])
     for (x, y), v in zip(points, values, strict=True):
@@ -278,7 +133,7 @@ def _radar(pdf: _Document, data: RestitutionData, top: float) -> float:
     n = len(data.chapters)
     if n == 0:
         return top
-    radius = 48.0
+    radius = 38.0
     cx, cy = pdf.w / 2, top + 12 + radius
     pdf.set_line_width(0.2)
     pdf.set_draw_color(*GRID_COLOUR)
@@ -295,7 +150,11 @@ def _radar(pdf: _Document, data: RestitutionData, top: float) -> float:
         pdf.line(cx, cy, *_point(cx, cy, radius, i, n, LEVEL_MAX))
         x, y = _point(cx, cy, radius + 6, i, n, LEVEL_MAX)
         label = _clean(f"Ch. {chapter.chapter}")
+        pdf.set_text_color(*(BLACK if chapter.assessed else GREY))
         pdf.text(x - pdf.get_string_width(label) / 2, y + 1.2, label)
+        if not chapter.assessed:
+            note = "non évalué"
+            pdf.text(x - pdf.get_string_width(note) / 2, y + 4.6, note)
     pdf.use_font(6.5)
     pdf.set_text_color(*GREY)
     for ring in range(LEVEL_MAX + 1):
@@ -308,9 +167,10 @@ def _radar(pdf: _Document, data: RestitutionData, top: float) -> float:
         pdf, cx, cy, radius, [c.collective_mean for c in data.chapters], MEAN_COLOUR, fill=False
     )
     pdf.set_dash_pattern()
+    review_polygons(data, lambda v, c: _series(pdf, cx, cy, radius, v, c, fill=False))  # issue 10
     _legend(pdf, data, top)
     pdf.set_line_width(0.2)
-    return cy + radius + 10
+    return cy + radius + 14
 
 
 def _legend(pdf: _Document, data: RestitutionData, top: float) -> None:
@@ -321,6 +181,7 @@ def _legend(pdf: _Document, data: RestitutionData, top: float) -> None:
     entries = [
         (STRUCTURE_COLOUR, False, _fit(pdf, data.structure_name, 43)),
         (MEAN_COLOUR, True, "Moyenne du collectif"),
+        *review_legend(data),
     ]
     for k, (colour, dashed, text) in enumerate(entries):
         y = top + 2 + 5 * k
@@ -331,16 +192,6 @@ def _legend(pdf: _Document, data: RestitutionData, top: float) -> None:
         pdf.line(x, y, x + 7, y)
         pdf.set_dash_pattern()
         pdf.text(x + 9, y + 1.1, text)
-
-
-def _fit(pdf: _Document, text: str, width: float) -> str:
-    """``text`` on one line, cut and ended with « … » when wider than ``width``."""
-    text = _clean(text).replace("\n", " ")
-    if _width(pdf, text) <= width:
-        return text
-    while text and _width(pdf, text + "…") > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
 
 
 def _table_row(
@@ -366,61 +217,84 @@ def _table_row(
 
 
 def _scores_table(pdf: _Document, data: RestitutionData, top: float) -> None:
-    widths = [pdf.epw - 78, 24, 30, 24]
+    before = data.previous_date is not None
+    widths = [pdf.epw - (100 if before else 78), *([22] if before else []), 24, 30, 24]
     pdf.set_line_width(0.2)
     pdf.set_draw_color(*GRID_COLOUR)
     pdf.set_fill_color(*HEADER_FILL)
     pdf.set_text_color(*BLACK)
     pdf.rect(pdf.l_margin, top, pdf.epw, TABLE_ROW, style="F")
-    header = ["Chapitre", "Structure", "Moy. collectif", "Complétude"]
+    previous = [f"{data.previous_date:%d/%m/%Y}"] if data.previous_date else []
+    header = ["Chapitre", *previous, "Structure", "Moy. collectif", "Complétude"]
     _table_row(pdf, header, widths, top, header=True)
     for c in data.chapters:
         top += TABLE_ROW
+        was = [format_score(c.previous)] if before else []
         cells = [
             f"{c.chapter} — {c.title}",
-            format_score(c.score),
+            *was,
+            format_score(c.score) if c.assessed else "non évalué",
             format_score(c.collective_mean),
             _percent(c.completion),
         ]
         _table_row(pdf, cells, widths, top)
     top += TABLE_ROW
-    total = ["Score global", format_score(data.overall), format_score(data.collective_overall), ""]
+    blank = [""] if before else []
+    total = ["Score global", *blank, format_score(data.overall),
+             format_score(data.collective_overall), ""]  # fmt: skip
     _table_row(pdf, total, widths, top, bold=True)
+    pdf.set_y(top + TABLE_ROW + 2)
 
 
 def _first_page(pdf: _Document, data: RestitutionData) -> None:
+    """The « so what » page: the state, the scores, three strengths, three priorities and
+    the chemin vers le label, each step worded as a line of the plan de progrès."""
     pdf.add_page()
     _header(pdf, data)
+    if not data.answered:
+        return
     below = _radar(pdf, data, pdf.get_y() + 2)
     _scores_table(pdf, data, below)
+    _heading(pdf, "Trois points forts")
+    for c in data.strengths[:FIRST_PAGE_ITEMS]:
+        _paragraph(
+            pdf, typeset(f"{c.criterion} {c.title} — {data.level_name(c.retained)}"), bullet=True
+        )
+    if not data.strengths:
+        _paragraph(pdf, "Aucun critère au-dessus du niveau attendu pour le moment.")
+    _heading(pdf, "Trois priorités")
+    for c in data.weak_points[:FIRST_PAGE_ITEMS]:
+        _paragraph(
+            pdf, typeset(f"{c.criterion} {c.title} — {data.level_name(c.retained)}"), bullet=True
+        )
+    if not data.weak_points:
+        _paragraph(pdf, f"Aucun critère sous le niveau {data.level_name(data.weak_level)}.")
+    _path_section(pdf, data)
 
 
-def _heading(pdf: _Document, text: str) -> None:
-    pdf.ln(3)
-    if pdf.will_page_break(6 + 2 * LINE_HEIGHT):  # never a heading alone at the foot of a page
-        pdf.add_page()
-    _write(pdf, text, size=12.5, bold=True)
-    pdf.ln(1)
-
-
-def _paragraph(pdf: _Document, text: str, *, bullet: bool = False, indent: float = 0.0) -> None:
-    """Wrapped body text; a bullet hangs in the margin of its first line."""
-    pdf.use_font(BODY_SIZE)
-    pdf.set_text_color(*BLACK)
-    left = pdf.l_margin + indent + (BULLET_INDENT if bullet else 0.0)
-    _lines(pdf, text, left, LINE_HEIGHT, bullet=bullet)
+def _path_section(pdf: _Document, data: RestitutionData) -> None:
+    if not data.path:
+        return
+    _heading(pdf, "Chemin vers le label")
+    _paragraph(pdf, typeset(PATH_NOTE))
+    for line in plan_suggestions(data):
+        _paragraph(pdf, line, bullet=True)
 
 
 def _label_section(pdf: _Document, data: RestitutionData) -> None:
-    _heading(pdf, f"Labellisation : {data.label}")
+    _heading(pdf, typeset(f"Labellisation : {data.label}"))
     for reason in data.label_reasons:
-        _paragraph(pdf, reason, bullet=True)
+        _paragraph(pdf, typeset(reason), bullet=True)
+    if data.label_decision:  # the committee's decision (issue 12), already typeset
+        _paragraph(pdf, typeset("Décision du comité : " + data.label_decision))
 
 
 def _criteria_sections(pdf: _Document, data: RestitutionData) -> None:
     _heading(pdf, "Points forts")
     for c in data.strengths:
-        _paragraph(pdf, f"{c.criterion} {c.title} — niveau {format_level(c.retained)}", bullet=True)
+        _paragraph(
+            pdf, typeset(f"{c.criterion} {c.title} — {data.level_name(c.retained)}"), bullet=True
+        )
     if not data.strengths:
         _paragraph(pdf, "Aucun critère au-dessus du niveau attendu pour le moment.")
     _heading(pdf, "Points faibles")
@@ -428,8 +302,10 @@ def _criteria_sections(pdf: _Document, data: RestitutionData) -> None:
         mandatory = " (obligatoire pour le label)" if c.mandatory else ""
         _paragraph(
             pdf,
-            f"{c.criterion} {c.title} — niveau {format_level(c.retained)}, moyenne du collectif "
-            f"{format_score(c.collective_mean)}{mandatory}",
+            typeset(
+                f"{c.criterion} {c.title} — {data.level_name(c.retained)}, moyenne du collectif "
+                f"{format_score(c.collective_mean)}{mandatory}"
+            ),
             bullet=True,
         )
     if not data.weak_points:
@@ -443,11 +319,13 @@ def _gaps_section(pdf: _Document, data: RestitutionData) -> None:
             detail = f"niveaux de {format_level(g.low)} à {format_level(g.high)}"
         else:
             detail = f"retenu {format_level(g.retained)}, tiers / pair {format_level(g.review)}"
-        _paragraph(pdf, f"{g.criterion} {g.title} — {g.kind} : {detail}", bullet=True)
+        _paragraph(pdf, typeset(f"{g.criterion} {g.title} — {g.kind} : {detail}"), bullet=True)
         if g.justification:
-            _paragraph(pdf, f"Justification : {g.justification}", indent=DETAIL_INDENT)
+            _paragraph(pdf, typeset("Justification : ") + g.justification, indent=DETAIL_INDENT)
         if g.review_comment:
-            _paragraph(pdf, f"Commentaire tiers / pair : {g.review_comment}", indent=DETAIL_INDENT)
+            _paragraph(
+                pdf, typeset("Commentaire tiers / pair : ") + g.review_comment, indent=DETAIL_INDENT
+            )
     if not data.gaps:
         _paragraph(pdf, "Aucun écart à discuter.")
 
@@ -455,11 +333,13 @@ def _gaps_section(pdf: _Document, data: RestitutionData) -> None:
 def _services_section(pdf: _Document, data: RestitutionData) -> None:
     _heading(pdf, "Offre de services")
     for s in data.services:
-        _paragraph(pdf, f"{s.objective} {s.objective_title} — {s.title}", bullet=True)
+        _paragraph(pdf, typeset(f"{s.objective} {s.objective_title} — {s.title}"), bullet=True)
         if s.url:
             _paragraph(pdf, s.url, indent=DETAIL_INDENT)
     if not data.services:
-        _paragraph(pdf, "Pas de ressource à suggérer : aucun objectif sous le niveau attendu.")
+        _paragraph(
+            pdf, typeset("Pas de ressource à suggérer : aucun objectif sous le niveau attendu.")
+        )
 
 
 def _plan_section(pdf: _Document, data: RestitutionData) -> None:
@@ -471,7 +351,7 @@ def _plan_section(pdf: _Document, data: RestitutionData) -> None:
         status = f" ({a.statut})" if a.statut else ""
         _paragraph(pdf, f"{a.criterion} {a.action}{who}{when}{status}{late}", bullet=True)
         if a.commentaire:
-            _paragraph(pdf, f"Commentaire : {a.commentaire}", indent=DETAIL_INDENT)
+            _paragraph(pdf, typeset("Commentaire : ") + a.commentaire, indent=DETAIL_INDENT)
     if not data.actions:
         _paragraph(pdf, "Aucune action saisie pour le moment.")
 
@@ -480,13 +360,26 @@ def restitution_pdf_bytes(data: RestitutionData) -> bytes:
     """The PDF of ``data``: page 1 the scores, then the text pages."""
     pdf = _Document(data, unicode_font=_needs_unicode_font(data))
     _first_page(pdf, data)
-    pdf.add_page()
-    _label_section(pdf, data)
-    _criteria_sections(pdf, data)
-    _gaps_section(pdf, data)
-    _services_section(pdf, data)
-    _plan_section(pdf, data)
-    return bytes(pdf.output())
+    if data.answered:
+        pdf.add_page()
+        _label_section(pdf, data)
+        _criteria_sections(pdf, data)
+        _gaps_section(pdf, data)
+        review_sections(pdf, data)  # issue 10: tiers, pair and « regards croisés »
+        _services_section(pdf, data)
+        _plan_section(pdf, data)
+    _basis_section(pdf, data)
+    return pdf.pdf_bytes()
+
+
+def _basis_section(pdf: _Document, data: RestitutionData) -> None:
+    """What the restitution was computed from, and how to read a half level."""
+    _heading(pdf, "Calculée à partir de")
+    for line in data.basis or [data.referentiel]:
+        _paragraph(pdf, line, bullet=True)
+    if any(c.retained is not None and not float(c.retained).is_integer()
+           for c in (*data.strengths, *data.weak_points)):  # fmt: skip
+        _paragraph(pdf, typeset(HALF_LEVEL_NOTE))
 
 
 def write_restitution_pdf(data: RestitutionData, path: Path) -> None:

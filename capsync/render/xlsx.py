@@ -82,6 +82,20 @@ _STYLE_PROPS: dict[Style, dict[str, Any]] = {
     Style.WARNING: {"font_color": "#9C0006", "bg_color": "#FFC7CE"},
     Style.GOOD: {"font_color": "#006100", "bg_color": "#C6EFCE"},
     Style.NOTE: {"italic": True, "font_color": "#7F7F7F", "font_size": 9, "text_wrap": True},
+    Style.REVIEW: {
+        "bg_color": "#E8E0F5",
+        "text_wrap": True,
+        "border": 1,
+        "border_color": "#8E7CC3",
+        "locked": False,
+    },
+    Style.COMPUTED: {
+        "bg_color": "#DDEBF7",
+        "num_format": "0.#",
+        "align": "center",
+        "border": 1,
+        "border_color": "#BFBFBF",
+    },
 }
 # Conditional formats (dxf) take colours and fonts only.
 _CONDITIONAL_PROPS: dict[str, tuple[str, ...]] = {
@@ -237,6 +251,10 @@ def _render_sheet(
         _add_chart(workbook, ws, sheet.name, chart)
     if sheet.freeze_rows or sheet.freeze_cols:
         ws.freeze_panes(sheet.freeze_rows, sheet.freeze_cols)
+    if sheet.autofilter is not None:
+        a = sheet.autofilter
+        ws.autofilter(a.first_row, a.first_col, a.last_row, a.last_col)
+    _page_setup(ws, sheet)
     if sheet.protected:
         ws.protect(
             "",
@@ -260,6 +278,21 @@ def _render_sheet(
         ws.set_tab_color(sheet.tab_color)
     if sheet.hidden:
         ws.hide()
+
+
+def _page_setup(ws: Worksheet, sheet: SheetSpec) -> None:
+    """What a printed page says at its top and bottom (« Structure — Chapitre 2 », page n/N)."""
+    if sheet.print_header:
+        ws.set_header("&L" + _header_text(sheet.print_header))
+    if sheet.print_footer:
+        ws.set_footer("&L" + _header_text(sheet.print_footer) + "&RPage &P / &N")
+    if sheet.print_header or sheet.print_footer:
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+
+
+def _header_text(text: str) -> str:
+    """Plain text for a page header: « & » is a control character there, doubled to print."""
+    return text.replace("&", "&&")[:200]
 
 
 def _write_cell(
@@ -303,6 +336,8 @@ def _add_validation(
             "source": lists.source(validation.choices),
             "error_type": "stop" if validation.strict else "warning",
         }
+        if not validation.alert:
+            options["show_error"] = False
     else:
         options = {
             "validate": "date",
@@ -332,6 +367,12 @@ def _add_conditional(ws: Worksheet, conditional: ConditionalFormat, formats: _Fo
             "mid_color": "#FFEB84",
             "max_color": "#63BE7B",
         }
+    elif conditional.kind == ConditionalKind.FORMULA and conditional.formula is not None:
+        options = {
+            "type": "formula",
+            "criteria": conditional.formula.text,
+            "format": formats.conditional(conditional.style),
+        }
     else:
         quoted = conditional.text.replace('"', '""')
         options = {
@@ -349,14 +390,19 @@ def _range_list(area: CellRange, own_sheet: str) -> list[Any]:
 
 def _add_chart(workbook: xlsxwriter.Workbook, ws: Worksheet, own_sheet: str, chart: Chart) -> None:
     native = workbook.add_chart({"type": _CHART_TYPES[chart.kind.value]})
+    combo = chart.kind.value == "column" and any(s.line for s in chart.series)
+    over = workbook.add_chart({"type": "line"}) if combo else None
     for series in chart.series:
-        native.add_series(
+        target = over if series.line and over is not None else native
+        target.add_series(
             {
                 "name": series.name,
                 "categories": _range_list(chart.categories, own_sheet),
                 "values": _range_list(series.values, own_sheet),
             }
         )
+    if over is not None:
+        native.combine(over)
     native.set_title({"name": chart.title})
     axis: dict[str, Any] = {}
     if chart.y_min is not None:

@@ -82,7 +82,9 @@ def labellisation(
     Reasons come per structure in this order: for each chapter (document
     order) its completion then its score, then each applicable mandatory
     criterion (document order). A chapter where no criterion applies is not
-    judged. The chapter score is compared once rounded to one decimal, as it
+    judged. A mandatory criterion marked « Non applicable » is a reason « à
+    confirmer par le tiers » until the tiers confirms it (``to_confirm`` lists
+    those criteria). The chapter score is compared once rounded to one decimal, as it
     is displayed. ``assessed`` is False for a structure with no answer at all
     (not even « Non applicable »): it is shown as « Pas encore de réponse ».
     """
@@ -111,23 +113,7 @@ def labellisation(
                 f"inférieur au minimum de {minimum}"
             )
 
-    retained = criteria["retained"].to_numpy(dtype=float)
-    required = criteria["mandatory"].to_numpy(dtype=bool) & criteria["applicable"].to_numpy(
-        dtype=bool
-    )
-    missing = np.isnan(retained)
-    with np.errstate(invalid="ignore"):
-        below = retained < rules.min_mandatory_level
-    floor = format_level(rules.min_mandatory_level)
-    owner = criteria["structure"].to_numpy()
-    criterion = criteria["criterion"].to_numpy()
-    for i in np.flatnonzero(required & (missing | below)):
-        if missing[i]:
-            text = f"Critère obligatoire {criterion[i]} non renseigné"
-        else:
-            level = format_level(retained[i])
-            text = f"Critère obligatoire {criterion[i]} au niveau {level} (minimum {floor})"
-        reasons[str(owner[i])].append(text)
+    to_confirm = _mandatory_reasons(criteria, rules.min_mandatory_level, reasons)
 
     # Nothing answered cannot be eligible: with every criterion « Non applicable » no rule
     # above would fail. A structure with no answer at all is not assessed yet.
@@ -147,8 +133,53 @@ def labellisation(
             ),
             "assessed": np.array([assessed.get(s, False) for s in reasons], dtype=bool),
             "reasons": pd.Series(list(reasons.values()), dtype=object),
+            "to_confirm": pd.Series([to_confirm.get(s, []) for s in reasons], dtype=object),
         }
     )
+
+
+def to_confirm_reason(criterion: str) -> str:
+    """The reason a mandatory criterion marked « Non applicable » keeps the label back."""
+    return f"Critère obligatoire {criterion} marqué « Non applicable » : à confirmer par le tiers"
+
+
+def _mandatory_reasons(
+    criteria: pd.DataFrame, floor_level: int, reasons: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    """Append each structure's mandatory-criterion reasons; return its « à confirmer » IDs.
+
+    A mandatory criterion the structure marked « Non applicable » does not waive the
+    condition on its own: it stays a reason, « à confirmer par le tiers », until the tiers
+    writes « Non applicable » in their column too (``tiers_na``). A criterion that does
+    not apply to the structure's type(s) is not required at all.
+    """
+    retained = criteria["retained"].to_numpy(dtype=float)
+    mandatory = criteria["mandatory"].to_numpy(dtype=bool)
+    required = mandatory & criteria["applicable"].to_numpy(dtype=bool)
+    confirmed = (
+        criteria["tiers_na"].to_numpy(dtype=bool)
+        if "tiers_na" in criteria
+        else np.zeros(len(criteria), dtype=bool)
+    )
+    unconfirmed = mandatory & criteria["not_applicable"].to_numpy(dtype=bool) & ~confirmed
+    missing = np.isnan(retained)
+    with np.errstate(invalid="ignore"):
+        below = retained < floor_level
+    floor = format_level(floor_level)
+    owner = criteria["structure"].to_numpy()
+    criterion = criteria["criterion"].to_numpy()
+    to_confirm: dict[str, list[str]] = {}
+    for i in np.flatnonzero((required & (missing | below)) | unconfirmed):
+        if unconfirmed[i]:
+            text = to_confirm_reason(str(criterion[i]))
+            to_confirm.setdefault(str(owner[i]), []).append(str(criterion[i]))
+        elif missing[i]:
+            text = f"Critère obligatoire {criterion[i]} non renseigné"
+        else:
+            level = format_level(retained[i])
+            text = f"Critère obligatoire {criterion[i]} au niveau {level} (minimum {floor})"
+        reasons[str(owner[i])].append(text)
+    return to_confirm
 
 
 def criterion_statistics(criteria: pd.DataFrame, referentiel: Referentiel) -> pd.DataFrame:

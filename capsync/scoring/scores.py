@@ -25,6 +25,7 @@ import pandas as pd
 from capsync.campaign.config import Structure
 from capsync.campaign.referentiel import Referentiel
 from capsync.parse.answers import AnswerKind
+from capsync.scoring import divergence
 from capsync.scoring.labels import (
     criterion_statistics,
     format_change,
@@ -33,7 +34,13 @@ from capsync.scoring.labels import (
     labellisation,
     round_score,
 )
-from capsync.workbook.grid_schema import COL_RETAINED, COL_REVIEW_LEVEL, RESPONDENT_PREFIX
+from capsync.workbook.grid_schema import (
+    COL_PAIR_LEVEL,
+    COL_RETAINED,
+    COL_REVIEW_LEVEL,
+    COL_TIERS_LEVEL,
+    RESPONDENT_PREFIX,
+)
 
 __all__ = [
     "ANSWER_COLUMNS",
@@ -70,11 +77,17 @@ CRITERIA_COLUMNS = (
     "retained",
     "retained_source",
     "n_levels",
+    "median",
     "divergence",
+    "trimmed_divergence",
     "to_discuss",
-    "review",
-    "review_gap",
+    "discuss_reasons",
+    "tiers",
+    "tiers_gap",
+    "pair",
+    "pair_gap",
     "type_applies",
+    "tiers_na",
 )
 CHAPTER_COLUMNS = (
     "structure",
@@ -116,14 +129,15 @@ def _skeleton(referentiel: Referentiel, structures: Sequence[Structure]) -> pd.D
     ]
     n_c = len(crit)
     chapters, objectives, ids, weights, mandatory = (list(col) for col in zip(*crit, strict=True))
-    by_type: dict[str, np.ndarray] = {}
+    by_type: dict[tuple[str, ...], np.ndarray] = {}
     applies = []
     for structure in structures:
-        if structure.type not in by_type:
-            by_type[structure.type] = np.array(
-                [referentiel.criteria[c].applies_to(structure.type) for c in ids], dtype=bool
+        types = structure.all_types  # an ensemblier AI + ACI: the union of both
+        if types not in by_type:
+            by_type[types] = np.array(
+                [referentiel.criteria[c].applies_to(types) for c in ids], dtype=bool
             )
-        applies.append(by_type[structure.type])
+        applies.append(by_type[types])
     n_s = len(structures)
     return pd.DataFrame(
         {
@@ -192,8 +206,12 @@ def criterion_scores(
     applicable (counts in completion: applies to the type and not « Non
     applicable »), not_applicable (marked « Non applicable »), answered,
     retained, retained_source (« retenu », « mediane » or ""), n_levels,
-    divergence, to_discuss, review, review_gap, type_applies (the criterion
-    applies to the structure's type).
+    median, divergence (highest − lowest answer), trimmed_divergence (the same
+    without one isolated answer at each end, from four answers on), to_discuss
+    and discuss_reasons (:mod:`capsync.scoring.divergence`), tiers and pair
+    (their levels) with tiers_gap and pair_gap (retained − review),
+    type_applies (applies to one of the structure's types), tiers_na (the tiers confirmed
+    « Non applicable » in their column, :func:`~capsync.scoring.labels.labellisation`).
     """
     structures = _unique_structures(structures)
     frame = _skeleton(referentiel, structures)
@@ -205,7 +223,8 @@ def criterion_scores(
         found["column"],
         respondent=lambda key: key.startswith(RESPONDENT_PREFIX),
         retenu=lambda key: key == COL_RETAINED,
-        review=lambda key: key == COL_REVIEW_LEVEL,
+        tiers=lambda key: key in (COL_TIERS_LEVEL, COL_REVIEW_LEVEL),  # layout 1: tiers / pair
+        pair=lambda key: key == COL_PAIR_LEVEL,
     )
     kind = _flags(
         found["kind"],
@@ -215,19 +234,12 @@ def criterion_scores(
     has_level = kind["level"] & found["level"].notna().to_numpy()
     respondent, is_retenu = column["respondent"], column["retenu"]
 
-    levels = found.loc[respondent & has_level].groupby("pos", sort=False)["level"]
-    median = _scatter(size, levels.median())
-    low = _scatter(size, levels.min())
-    high = _scatter(size, levels.max())
-    n_levels = _scatter(size, levels.size(), 0.0).astype(np.int64)
+    stats = _respondent_statistics(found.loc[respondent & has_level], size, referentiel)
+    n_levels = stats["n"]
     n_na = _scatter(size, found.loc[respondent & kind["not_applicable"]].groupby("pos").size(), 0.0)
-
     retenu_level = _scatter(size, found.loc[is_retenu & has_level].set_index("pos")["level"])
-    retenu_na = np.zeros(size, dtype=bool)
-    retenu_na[found.loc[is_retenu & kind["not_applicable"], "pos"].to_numpy(dtype=np.int64)] = True
-    review_rows = found.loc[column["review"] & has_level]
-    review = _scatter(size, review_rows.set_index("pos")["level"])
-
+    retenu_na = _marked(found, is_retenu & kind["not_applicable"], size)
+    tiers_na = _marked(found, column["tiers"] & kind["not_applicable"], size)
     type_applies = frame["type_applies"].to_numpy()
     has_retenu = ~np.isnan(retenu_level)
     not_applicable = type_applies & (
@@ -235,23 +247,77 @@ def criterion_scores(
     )
     applicable = type_applies & ~not_applicable
     from_retenu = applicable & has_retenu
-    retained = np.where(from_retenu, retenu_level, np.where(applicable, median, np.nan))
+    median = np.where(applicable, stats["median"], np.nan)
+    retained = np.where(from_retenu, retenu_level, median)
     answered = applicable & ~np.isnan(retained)
     source = np.where(from_retenu, SOURCE_RETENU, np.where(answered, SOURCE_MEDIAN, ""))
-    divergence = np.where(applicable & (n_levels >= 2), high - low, np.nan)
-    review = np.where(type_applies, review, np.nan)
-
+    tiers = np.where(type_applies, _review_level(found, column["tiers"] & has_level, size), np.nan)
+    pair = np.where(type_applies, _review_level(found, column["pair"] & has_level, size), np.nan)
+    flags = divergence.reasons(
+        trimmed=np.where(applicable, stats["trimmed"], np.nan),
+        median=median,
+        retenu=np.where(from_retenu, retenu_level, np.nan),
+        tiers=tiers,
+        pair=pair,
+        threshold=float(referentiel.scoring.divergence_threshold),
+    )
     frame["applicable"] = applicable
     frame["not_applicable"] = not_applicable
     frame["answered"] = answered
     frame["retained"] = retained
     frame["retained_source"] = source
     frame["n_levels"] = np.where(type_applies, n_levels, 0)
-    frame["divergence"] = divergence
-    frame["to_discuss"] = divergence >= referentiel.scoring.divergence_threshold
-    frame["review"] = review
-    frame["review_gap"] = retained - review
+    frame["median"] = median
+    frame["divergence"] = np.where(applicable, stats["spread"], np.nan)
+    frame["trimmed_divergence"] = np.where(applicable, stats["trimmed"], np.nan)
+    frame["to_discuss"], frame["discuss_reasons"] = _reason_texts(flags, applicable)
+    frame["tiers"] = tiers
+    frame["tiers_gap"] = retained - tiers
+    frame["pair"] = pair
+    frame["pair_gap"] = retained - pair
+    frame["tiers_na"] = type_applies & tiers_na
     return frame.loc[:, list(CRITERIA_COLUMNS)]
+
+
+def _marked(found: pd.DataFrame, mask: np.ndarray, size: int) -> np.ndarray:
+    """Per skeleton row, whether one of the ``mask`` answers is on it."""
+    marked = np.zeros(size, dtype=bool)
+    marked[found.loc[mask, "pos"].to_numpy(dtype=np.int64)] = True
+    return marked
+
+
+def _respondent_statistics(
+    given: pd.DataFrame, size: int, referentiel: Referentiel
+) -> dict[str, np.ndarray]:
+    """n, median, spread and trimmed spread of the respondents' levels, per skeleton row."""
+    counts = divergence.level_counts(
+        given["pos"].to_numpy(dtype=np.int64),
+        given["level"].to_numpy(dtype=float),
+        size,
+        referentiel.scale.values,
+    )
+    return divergence.statistics(counts, referentiel.scale.values)
+
+
+def _review_level(found: pd.DataFrame, mask: np.ndarray, size: int) -> np.ndarray:
+    """A reviewer's level per skeleton row (the later record when a layout-1 column and
+    a tiers column both hold one)."""
+    rows = found.loc[mask].drop_duplicates("pos", keep="last")
+    return _scatter(size, rows.set_index("pos")["level"])
+
+
+def _reason_texts(
+    flags: dict[divergence.Reason, np.ndarray], applicable: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """« À discuter » (any reason, applicable criteria only) and its reasons in French:
+    « avis partagés entre répondant·e·s ; … » for the rows to discuss, "" elsewhere."""
+    to_discuss = np.zeros(len(applicable), dtype=bool)
+    for mask in flags.values():
+        to_discuss |= mask & applicable
+    texts = np.full(len(to_discuss), "", dtype=object)
+    for i in np.flatnonzero(to_discuss):
+        texts[i] = " ; ".join(reason.value for reason, mask in flags.items() if mask[i])
+    return to_discuss, texts
 
 
 def chapter_scores(criteria: pd.DataFrame, referentiel: Referentiel) -> pd.DataFrame:

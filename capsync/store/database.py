@@ -36,7 +36,6 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +43,13 @@ import numpy as np
 import pandas as pd
 
 from capsync.errors import CapsyncError
-from capsync.parse.answers import PLAN_FIELDS, AnswerKind, ParsedGrid
-from capsync.store.record import ChangeSummary, Recorder
+from capsync.parse.answers import Anomaly, AnswerKind, ParsedGrid
+from capsync.store.queries import StoreQueries
+from capsync.store.record import ChangeSummary, Recorder, replace_anomalies
 from capsync.store.safety import check_integrity, guarded, keep_backup, storage_errors
 
 STORE_FILE = "capsync.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 ANSWER_COLUMNS = ["collective", "structure", "criterion", "column", "kind", "level", "recorded_at"]
 TEXT_COLUMNS = ["collective", "structure", "criterion", "column", "text", "recorded_at"]
@@ -58,7 +58,7 @@ ACTION_COLUMNS = [
     "commentaire", "sheet", "row", "recorded_at",
 ]  # fmt: skip
 ANOMALY_COLUMNS = [
-    "collective", "structure", "source", "sheet", "cell", "value", "message", "found_at",
+    "collective", "structure", "source", "sheet", "cell", "value", "message", "kind", "found_at",
 ]  # fmt: skip
 
 _SCHEMA = """
@@ -80,7 +80,7 @@ CREATE INDEX actions_reading ON actions(reading_id);
 CREATE TABLE anomalies (
     id INTEGER PRIMARY KEY, collective TEXT NOT NULL, structure TEXT NOT NULL, source TEXT,
     sheet TEXT, cell TEXT, value TEXT, message TEXT, found_at TEXT NOT NULL,
-    cleared INTEGER NOT NULL DEFAULT 0);
+    cleared INTEGER NOT NULL DEFAULT 0, kind TEXT NOT NULL DEFAULT 'other');
 CREATE INDEX anomalies_structure ON anomalies(structure);
 CREATE TABLE sources (
     collective TEXT NOT NULL, structure TEXT NOT NULL, source TEXT, version_token TEXT,
@@ -95,11 +95,17 @@ CREATE TABLE cur_actions (
     collective TEXT NOT NULL, structure TEXT NOT NULL, row INTEGER NOT NULL, criterion TEXT,
     action TEXT, responsable TEXT, echeance TEXT, echeance_text TEXT, statut TEXT,
     commentaire TEXT, sheet TEXT, cells TEXT, action_id INTEGER NOT NULL,
-    recorded_at TEXT NOT NULL, PRIMARY KEY (collective, structure, row)) WITHOUT ROWID;
+    recorded_at TEXT NOT NULL, file_key TEXT,
+    PRIMARY KEY (collective, structure, row)) WITHOUT ROWID;
 CREATE TABLE cur_anomalies (
     anomaly_id INTEGER PRIMARY KEY, collective TEXT NOT NULL, structure TEXT NOT NULL,
-    source TEXT, sheet TEXT, cell TEXT, value TEXT, message TEXT, found_at TEXT NOT NULL);
+    source TEXT, sheet TEXT, cell TEXT, value TEXT, message TEXT, found_at TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'other');
 CREATE INDEX cur_anomalies_structure ON cur_anomalies(collective, structure);
+CREATE TABLE files (
+    collective TEXT NOT NULL, structure TEXT NOT NULL, file_key TEXT NOT NULL,
+    cells TEXT NOT NULL, actions TEXT, version_token TEXT, content_hash TEXT, seen_at TEXT,
+    PRIMARY KEY (collective, structure, file_key)) WITHOUT ROWID;
 CREATE VIEW answer_log AS
     SELECT a.id, r.collective, r.structure, a.criterion, a.column_key AS "column", a.kind,
            a.level, a.text, r.source, a.sheet, a.cell, r.recorded_at, a.removed
@@ -111,18 +117,24 @@ CREATE VIEW action_log AS
     FROM actions a JOIN readings r ON r.id = a.reading_id;
 """
 
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One change of one cell, as ``capsync history`` prints it."""
-
-    when: dt.datetime
-    sheet: str
-    cell: str
-    criterion: str
-    column: str
-    old: str | None  # None: the cell was empty before
-    new: str | None  # None: the cell was cleared (the old value stays in the log)
+# Schema 1 → 2: anomalies get a kind (older ones read as « other »), and each file read is
+# remembered as what capsync last saw in it (see capsync.store.ownership): a store's grid in
+# place is taken as having shown exactly its current state, so pulls go on as before.
+_MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        "ALTER TABLE anomalies ADD COLUMN kind TEXT NOT NULL DEFAULT 'other'",
+        "ALTER TABLE cur_anomalies ADD COLUMN kind TEXT NOT NULL DEFAULT 'other'",
+        "ALTER TABLE cur_actions ADD COLUMN file_key TEXT",
+        _SCHEMA[_SCHEMA.index("CREATE TABLE files") : _SCHEMA.index("CREATE VIEW answer_log")],
+        """INSERT INTO files (collective, structure, file_key, cells, actions, version_token,
+                              content_hash, seen_at)
+           SELECT s.collective, s.structure, s.source, coalesce(c.state, '{}'), NULL,
+                  s.version_token, s.content_hash, s.read_at
+           FROM sources s LEFT JOIN cur_answers c
+                ON c.collective = s.collective AND c.structure = s.structure
+           WHERE s.source IS NOT NULL""",
+    ],
+}
 
 
 def timestamp(at: dt.datetime) -> str:
@@ -138,7 +150,7 @@ def _where_collective(
     return (f" WHERE {column} = ?", (collective,)) if collective else ("", ())
 
 
-class Store:
+class Store(StoreQueries):
     """The campaign's SQLite store; use as a context manager, or call :meth:`close`.
 
     An existing file is checked before it is opened for writing, and a backup
@@ -187,10 +199,16 @@ class Store:
                 f"La base {self.path} a été écrite par une version plus récente de capsync "
                 f"(schéma {version}) : mettez capsync à jour avant de l'utiliser."
             )
-        with self.transaction(backup=False):  # an empty store is not worth a backup
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self.conn.execute(statement)
+        if version == 0:
+            with self.transaction(backup=False):  # an empty store is not worth a backup
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            return
+        with self.transaction():  # a store with history: its backup follows the migration
+            for statement in _MIGRATIONS[version]:
+                self.conn.execute(statement)
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
@@ -246,11 +264,44 @@ class Store:
         when = timestamp(at)
         with self.transaction():
             recorder = Recorder(self.conn, collective, structure, parsed, when, run_id)
-            summary = recorder.answers()
-            summary.actions = recorder.actions()
+            if parsed.attributed:
+                summary = recorder.answers()
+                summary.actions = recorder.actions()
+            else:  # not this structure's file: nothing of its answers changes
+                summary = ChangeSummary()
             summary.anomalies = recorder.anomalies(parsed.anomalies)
-            recorder.source(version_token, content_hash)
+            summary.notes = list(recorder.notes)
+            recorder.remember(version_token, content_hash)
+            if not parsed.owner:  # the structure's grid; personal files keep theirs in files
+                recorder.source(version_token, content_hash)
         return summary
+
+    @guarded
+    def touch_file(self, collective: str, structure: str, file_key: str, token: str) -> None:
+        """A file saved again with the same values: remember its new token only."""
+        self.conn.execute(
+            "UPDATE files SET version_token = ? WHERE collective = ? AND structure = ? "
+            "AND file_key = ?",
+            (token, collective, structure, file_key),
+        )
+
+    @guarded
+    def set_file_anomalies(
+        self, collective: str, structure: str, source: str, found: list[Anomaly], at: dt.datetime
+    ) -> None:
+        """The open anomalies of one file no grid reading covers (a stray file, say)."""
+        with self.transaction():
+            replace_anomalies(self.conn, collective, structure, source, found, timestamp(at))
+
+    @guarded
+    def clear_file_anomalies(self, collective: str, source: str, at: dt.datetime) -> None:
+        """Close every open anomaly of one file, whichever structure it was attached to."""
+        with self.transaction():
+            for (structure,) in self.conn.execute(
+                "SELECT DISTINCT structure FROM cur_anomalies WHERE collective = ? AND source = ?",
+                (collective, source),
+            ).fetchall():
+                replace_anomalies(self.conn, collective, structure, source, [], timestamp(at))
 
     @guarded
     def touch_source(self, collective: str, structure: str, version_token: str) -> None:
@@ -366,7 +417,7 @@ class Store:
     def current_anomalies(self, collective: str | None = None) -> pd.DataFrame:
         where, args = _where_collective(collective)
         rows = self.conn.execute(
-            "SELECT collective, structure, source, sheet, cell, value, message, found_at "
+            "SELECT collective, structure, source, sheet, cell, value, message, kind, found_at "
             f"FROM cur_anomalies{where} ORDER BY collective, structure, anomaly_id",
             args,
         ).fetchall()
@@ -386,67 +437,6 @@ class Store:
             (collective,),
         )
         return {s: dt.datetime.fromisoformat(t) for s, t in rows}
-
-    @guarded
-    def history(self, structure: str) -> list[HistoryEntry]:
-        """Every change of the structure's cells, oldest first: answers, texts and plan rows."""
-        entries: list[tuple[str, int, HistoryEntry]] = []
-        previous: dict[tuple[str, str], str | None] = {}
-        for id_, criterion, column, text, sheet, cell, when, removed in self.conn.execute(
-            """SELECT a.id, a.criterion, a.column_key, a.text, a.sheet, a.cell, r.recorded_at,
-                      a.removed
-               FROM answers a JOIN readings r ON r.id = a.reading_id
-               WHERE r.structure = ? ORDER BY a.id""",
-            (structure,),
-        ):
-            new = None if removed else text
-            old = previous.get((criterion, column))
-            previous[(criterion, column)] = new
-            entry = HistoryEntry(_dt(when), sheet, cell, criterion, column, old, new)
-            entries.append((when, id_, entry))
-        before: dict[int, tuple[str | None, ...]] = {}
-        for id_, row, *values, sheet, cells, when, removed in self.conn.execute(
-            """SELECT a.id, a.row, a.criterion, a.action, a.responsable, a.echeance,
-                      a.statut, a.commentaire, a.sheet, a.cells, r.recorded_at, a.removed
-               FROM actions a JOIN readings r ON r.id = a.reading_id
-               WHERE r.structure = ? ORDER BY a.id""",
-            (structure,),
-        ):
-            old_values = before.get(row, (None,) * len(PLAN_FIELDS))
-            new_values = tuple(None if removed or v in ("", None) else _show(v) for v in values)
-            before[row] = new_values
-            addresses = (cells or "").split(",")
-            for i, name in enumerate(PLAN_FIELDS):
-                if old_values[i] == new_values[i]:
-                    continue
-                cell = addresses[i] if i < len(addresses) and addresses[i] else f"ligne {row}"
-                criterion = new_values[0] or old_values[0] or ""
-                entry = HistoryEntry(
-                    _dt(when), sheet, cell, criterion, name, old_values[i], new_values[i]
-                )
-                entries.append((when, id_, entry))
-        entries.sort(key=lambda e: (e[0], e[2].sheet, *_cell_order(e[2].cell), e[1]))
-        return [e for _, _, e in entries]
-
-
-def _cell_order(cell: str) -> tuple[int, int, str]:
-    """Sort « F4 » before « I4 » before « F5 » before « AA5 »: by row, then column."""
-    letters = cell.rstrip("0123456789")
-    digits = cell[len(letters) :]
-    return (int(digits) if digits.isdigit() else 0, len(letters), letters)
-
-
-def _show(value: Any) -> str:
-    """A stored plan value as people read it (ISO dates as JJ/MM/AAAA)."""
-    text = str(value)
-    try:
-        return f"{dt.date.fromisoformat(text):%d/%m/%Y}"
-    except ValueError:
-        return text
-
-
-def _dt(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
 
 
 def _frame(columns: dict[str, list[Any]], times: list[str], names: list[str]) -> pd.DataFrame:

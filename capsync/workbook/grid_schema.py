@@ -16,11 +16,12 @@ from capsync.campaign.config import Structure
 from capsync.campaign.vocabulary import RespondentRole
 from capsync.workbook.spec import Value
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: consensus columns; tiers and pair in columns of their own
 
 GUIDE_SHEET = "Mode d'emploi"
 PLAN_SHEET = "Plan de progrès"
 ARCHIVE_SHEET = "Archives"
+LEVELS_SHEET = "Niveaux par critère"
 IDENTITY_SHEET = "_capsync"
 
 TITLE_ROW = 0
@@ -38,29 +39,57 @@ COL_CRITERION = "critere"
 COL_QUESTION = "question"
 COL_LEVELS = "niveaux"
 # ...respondents' columns (keys "r:<slug>")...
+# Computed by the spreadsheet (generated formulas): never typed, never carried.
+COL_COUNT = "nb_reponses"
+COL_MEDIAN = "mediane"
+COL_SPREAD = "ecart"
+COL_DISCUSS = "a_discuter"
 COL_RETAINED = "retenu"
 COL_JUSTIFICATION = "justification"
+COL_TIERS_LEVEL = "niveau_tiers"
+COL_TIERS_COMMENT = "commentaire_tiers"
+COL_PAIR_LEVEL = "niveau_pair"
+COL_PAIR_COMMENT = "commentaire_pair"
+# Layout 1 had one shared review column; its values are read and carried as the tiers'.
 COL_REVIEW_LEVEL = "niveau_revue"
 COL_REVIEW_COMMENT = "commentaire_revue"
+LEGACY_REVIEW_KEYS = {COL_REVIEW_LEVEL: COL_TIERS_LEVEL, COL_REVIEW_COMMENT: COL_TIERS_COMMENT}
+REVIEW_LEVEL_KEYS = (COL_TIERS_LEVEL, COL_PAIR_LEVEL)
+REVIEW_COMMENT_KEYS = (COL_TIERS_COMMENT, COL_PAIR_COMMENT)
 
 LEADING_COLUMNS: tuple[tuple[str, str, float], ...] = (
-    (COL_ID, "ID", 8),
-    (COL_OBJECTIVE, "Objectif", 22),
-    (COL_CRITERION, "Critère", 28),
-    (COL_QUESTION, "Question", 40),
-    (COL_LEVELS, "Niveaux de maturité pour ce critère", 50),
+    (COL_ID, "ID", 7),
+    (COL_OBJECTIVE, "Objectif", 12),
+    (COL_CRITERION, "Critère", 22),
+    (COL_QUESTION, "Question", 30),
+)
+# Layout 1 had the level descriptions in a column (rows 15 lines high): they are
+# now a note on the question and the « Niveaux par critère » sheet.
+RETIRED_COLUMNS: tuple[tuple[str, str, float], ...] = (
+    (COL_LEVELS, "Niveaux de maturité pour ce critère", 0),
+)
+COMPUTED_COLUMNS: tuple[tuple[str, str, float], ...] = (
+    (COL_COUNT, "Réponses", 8.5),
+    (COL_MEDIAN, "Médiane", 8),
+    (COL_SPREAD, "Écart", 7),
+    (COL_DISCUSS, "À discuter ?", 9.5),
 )
 TRAILING_COLUMNS: tuple[tuple[str, str, float], ...] = (
-    (COL_RETAINED, "Niveau retenu", 18),
-    (COL_JUSTIFICATION, "Justification / preuves", 40),
-    (COL_REVIEW_LEVEL, "Niveau tiers / pair", 18),
-    (COL_REVIEW_COMMENT, "Commentaire tiers / pair", 36),
+    (COL_RETAINED, "Niveau retenu", 13),
+    (COL_JUSTIFICATION, "Justification / preuves", 28),
+    (COL_TIERS_LEVEL, "Niveau tiers", 12),
+    (COL_TIERS_COMMENT, "Commentaire tiers", 22),
+    (COL_PAIR_LEVEL, "Niveau pair", 12),
+    (COL_PAIR_COMMENT, "Commentaire pair", 22),
 )
-RESPONDENT_WIDTH = 16.0
+GENERATED_KEYS = frozenset(
+    key for key, _, _ in (*LEADING_COLUMNS, *COMPUTED_COLUMNS, *RETIRED_COLUMNS)
+)  # capsync writes these; a value read there was never typed
+RESPONDENT_WIDTH = 9.5
 
 PLAN_COLUMNS: tuple[tuple[str, str, float], ...] = (
-    ("critere", "Critère", 12),
-    ("action", "Action", 48),
+    ("critere", "Critère", 30),
+    ("action", "Action", 44),
     ("responsable", "Responsable", 22),
     ("echeance", "Échéance", 14),
     ("statut", "Statut", 14),
@@ -69,6 +98,19 @@ PLAN_COLUMNS: tuple[tuple[str, str, float], ...] = (
 PLAN_STATUSES: tuple[str, ...] = ("à faire", "en cours", "fait", "abandonné")
 
 RESPONDENT_PREFIX = "r:"
+
+
+PLAN_CRITERION_SEPARATOR = " — "
+
+
+def plan_criterion_choice(criterion_id: str, title: str) -> str:
+    """« 3.4.3 — Handicap »: the plan's criterion drop-down names the criterion, not a bare ID."""
+    return f"{criterion_id}{PLAN_CRITERION_SEPARATOR}{title}"
+
+
+def plan_criterion_id(text: str) -> str:
+    """The ID in a plan's criterion cell, whether the drop-down's « ID — titre » or a typed ID."""
+    return text.split(PLAN_CRITERION_SEPARATOR, 1)[0].strip()
 
 
 def chapter_sheet_name(chapter_id: str) -> str:

@@ -47,6 +47,8 @@ class Style(StrEnum):
     WARNING = "warning"  # red text on pink: overdue, late, divergent
     GOOD = "good"  # green fill: eligible, done
     NOTE = "note"  # small italic grey text
+    REVIEW = "review"  # a cell the tiers or the pair fills: unlocked, lavender, wrapped
+    COMPUTED = "computed"  # read-only, computed by the sheet itself (one decimal, blue-grey)
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class ListValidation:
     choices: tuple[str, ...]
     message: str = ""  # shown when a person types something else
     strict: bool = False  # False: warn but accept, so that a typed « 3 » is never refused
+    alert: bool = True  # False: accept anything silently (the parser reports what it cannot read)
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class DateValidation:
 class ConditionalKind(StrEnum):
     COLOR_SCALE = "color_scale"  # red (low) → yellow → green (high)
     TEXT_EQUALS = "text_equals"  # cells whose text equals ``text`` take ``style``
+    FORMULA = "formula"  # cells where ``formula`` (relative to the top-left cell) is true
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,7 @@ class ConditionalFormat:
     maximum: float = 4.0
     text: str = ""
     style: Style = Style.WARNING
+    formula: Formula | None = None  # FORMULA: e.g. ``=$P4="à discuter"`` for the first row
 
 
 class ChartKind(StrEnum):
@@ -130,6 +135,7 @@ class ChartKind(StrEnum):
 class Series:
     name: str
     values: CellRange
+    line: bool = False  # drawn as a line over a column chart (the label threshold)
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,20 @@ class Chart:
     y_max: float | None = 4.0
     width: int = 720
     height: int = 360
+
+
+@dataclass(frozen=True)
+class EditorRange:
+    """Cells only some people may type in, where the backend can say so (Google protected ranges).
+
+    ``editors`` are e-mails; the account capsync runs as is always added. Local
+    files cannot hold per-person rights: there the columns are told apart by
+    their look and their headers.
+    """
+
+    target: CellRange
+    editors: tuple[str, ...]
+    description: str
 
 
 @dataclass
@@ -167,7 +187,11 @@ class SheetSpec:
     validations: list[ListValidation | DateValidation] = field(default_factory=list)
     conditional_formats: list[ConditionalFormat] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
-    protected: bool = False  # when True only cells styled INPUT/INPUT_DATE are editable
+    protected: bool = False  # when True only cells styled INPUT/INPUT_DATE/REVIEW are editable
+    editor_ranges: list[EditorRange] = field(default_factory=list)
+    autofilter: CellRange | None = None  # filter buttons on these columns (header row first)
+    print_header: str = ""  # printed at the top of each page (plain text)
+    print_footer: str = ""  # printed at the bottom of each page; page numbers are added
     hidden: bool = False
     landscape: bool = True
     fit_width: bool = True
@@ -202,8 +226,10 @@ class WorkbookSpec:
         return next(s for s in self.sheets if s.name == name)
 
 
-EDITABLE_STYLES = frozenset({Style.INPUT, Style.INPUT_DATE})
-WRAPPED_STYLES = frozenset({Style.HEADER, Style.LOCKED, Style.TEXT, Style.INPUT, Style.NOTE})
+EDITABLE_STYLES = frozenset({Style.INPUT, Style.INPUT_DATE, Style.REVIEW})
+WRAPPED_STYLES = frozenset(
+    {Style.HEADER, Style.LOCKED, Style.TEXT, Style.INPUT, Style.NOTE, Style.REVIEW}
+)
 
 DEFAULT_COLUMN_WIDTH = 8.43  # characters, Excel's default
 CHARS_PER_WIDTH = 1.2  # French text at 10 pt is narrower than the « 0 » the width counts

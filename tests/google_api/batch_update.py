@@ -16,6 +16,7 @@ from .cell_requests import Reply, RequestError
 from .dimensions import delete_dimension, insert_dimension, resize
 from .errors import ApiError, bad_request
 from .fields import masked_update
+from .sheets_limits import check_cell_count
 from .spreadsheet import Sheet, Spreadsheet, bounds_of, color, grid_range, new_sheet_properties
 from .state import State
 
@@ -230,6 +231,10 @@ def add_protected_range(state: State, book: Spreadsheet, req: dict[str, Any]) ->
     for key in ("namedRangeId", "description"):
         if given.get(key):
             entry[key] = given[key]
+    if given.get("unprotectedRanges"):
+        entry["unprotectedRanges"] = [
+            grid_range(sheet.sheet_id, bounds_of(u)) for u in given["unprotectedRanges"]
+        ]
     if given.get("warningOnly"):
         entry["warningOnly"] = True
     entry["requestingUserCanEdit"] = True
@@ -373,6 +378,7 @@ def batch_update(state: State, book: Spreadsheet, body: dict[str, Any]) -> dict[
             )
         try:
             replies.append(handler(state, work, payload or {}))
+            check_cell_count(sum(s.rows * s.cols for s in work.sheets))
         except (RequestError, ApiError, KeyError) as exc:
             message = exc.message if isinstance(exc, ApiError) else str(exc).strip("'")
             raise bad_request(f"Invalid requests[{i}].{kind}: {message}") from exc

@@ -43,6 +43,7 @@ def create(state: State, params: dict[str, Any], body: dict[str, Any]) -> dict[s
     for parent in parents:
         if parent != "root":
             state.file(parent)
+    _check_app_properties(body)
     if mime == SPREADSHEET_MIME:
         _, entry = sheets.create_book(state, name, parents=parents)
     else:
@@ -52,7 +53,21 @@ def create(state: State, params: dict[str, Any], body: dict[str, Any]) -> dict[s
         )
         state.files[entry.id] = entry
         state.touch(entry.id)
+    entry.app_properties = {str(k): str(v) for k, v in (body.get("appProperties") or {}).items()}
     return _masked(entry.to_json(), params, _FILE_DEFAULT)
+
+
+def _check_app_properties(body: dict[str, Any]) -> None:
+    """Drive's limit: key + value of one property at most 124 bytes (UTF-8)."""
+    for key, value in (body.get("appProperties") or {}).items():
+        if value is not None and len(f"{key}{value}".encode()) > 124:
+            raise ApiError(
+                400,
+                f"The size of the property, {key}, exceeds the 124 byte limit on key and value "
+                "size.",
+                drive_reason="propertySizeLimitExceeded",
+                location="appProperties",
+            )
 
 
 def get(state: State, file_id: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -84,6 +99,12 @@ def update(
             state.books[file_id].properties["title"] = body["name"]
     if "trashed" in body:
         entry.trashed = bool(body["trashed"])
+    _check_app_properties(body)
+    for key, value in (body.get("appProperties") or {}).items():
+        if value is None:  # Drive: a null value removes the property
+            entry.app_properties.pop(key, None)
+        else:
+            entry.app_properties[str(key)] = str(value)
     for parent in _split(params.get("addParents")):
         if parent != "root":
             state.file(parent)
@@ -157,7 +178,7 @@ def list_files(state: State, params: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": "drive#fileList"}
     if start + size < len(matches):
         out["nextPageToken"] = str(start + size)
-    out["incompleteSearch"] = False
+    out["incompleteSearch"] = state.incomplete_search
     out["files"] = [apply_mask(f, files_mask) for f in page]
     return apply_mask(out, {k: None for k in mask})
 
@@ -226,6 +247,7 @@ def create_permission(
             "The transferOwnership parameter must be enabled when the permission role is 'owner'.",
             drive_reason="forbidden",
         )
+    _check_sharing(state, params, body)
     permission: dict[str, Any] = {"kind": "drive#permission", "type": kind, "role": role}
     if kind == "anyone":
         permission["id"] = "anyoneWithLink"
@@ -245,8 +267,35 @@ def create_permission(
     return _masked(permission, params, _PERMISSION_DEFAULT)
 
 
+def _check_sharing(state: State, params: dict[str, Any], body: dict[str, Any]) -> None:
+    """Drive's refusals for a user grant: sharing outside the organisation when its policy
+    forbids it, and a silent grant to an address that has no Google account."""
+    email = str(body.get("emailAddress") or "").lower()
+    if body.get("type") not in ("user", "group") or not email:
+        return
+    domain = email.rpartition("@")[2]
+    if state.internal_domains is not None and domain not in state.internal_domains:
+        raise ApiError(
+            403,
+            'Bad Request. User message: "You cannot share this item because it has been '
+            "flagged as inappropriate or sharing outside of your organization is not "
+            'allowed."',
+            drive_reason="shareOutNotPermitted",
+        )
+    silent = str(params.get("sendNotificationEmail", "true")).lower() == "false"
+    if silent and not state.has_google_account(email):
+        raise ApiError(
+            400,
+            f'Bad Request. User message: "You are trying to invite {email}. Since there is no '
+            "Google account associated with this email address, you must check the 'Notify "
+            "people' box to invite this recipient.\"",
+            drive_reason="invalidSharingRequest",
+        )
+
+
 def list_permissions(state: State, file_id: str, params: dict[str, Any]) -> dict[str, Any]:
-    """permissions.list: the owner first, then every grant."""
+    """permissions.list: the owner first, then every grant; 100 a page on a shared drive
+    (``pageSize`` up to 100, ``pageToken`` from ``nextPageToken``)."""
     entry = state.file(file_id)
     owner = {
         "kind": "drive#permission",
@@ -256,11 +305,15 @@ def list_permissions(state: State, file_id: str, params: dict[str, Any]) -> dict
         "emailAddress": entry.owner,
     }
     items = [owner, *copy.deepcopy(entry.permissions)]
+    size = max(1, min(int(params.get("pageSize") or 100), 100))
+    start = int(params.get("pageToken") or 0)
     mask = parse_mask(params.get("fields") or "kind,permissions")
-    out = {
-        "kind": "drive#permissionList",
-        "permissions": [apply_mask(p, mask.get("permissions")) for p in items],
-    }
+    out: dict[str, Any] = {"kind": "drive#permissionList"}
+    if start + size < len(items):
+        out["nextPageToken"] = str(start + size)
+    out["permissions"] = [
+        apply_mask(p, mask.get("permissions")) for p in items[start : start + size]
+    ]
     return apply_mask(out, {k: None for k in mask})
 
 

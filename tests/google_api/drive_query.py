@@ -1,9 +1,12 @@
 """Drive v3 search queries (`q`), parsed into a predicate; pure functions.
 
-Supported terms (https://developers.google.com/drive/api/guides/ref-search-terms):
-name = / != / contains, mimeType = / !=, '<id>' in parents, trashed = true|false,
-modifiedTime / createdTime with = != < <= > >=, joined by `and` / `or`, `not`, and
-parentheses. String literals may use single or double quotes with backslash escapes.
+Supported terms (https://developers.google.com/drive/api/guides/ref-search-terms), each
+with only the operators that reference allows it:
+name = / != / contains, mimeType = / != / contains, fullText contains,
+'<id>' in parents, trashed = true|false, modifiedTime / createdTime with = != < <= > >=,
+``appProperties has { key='k' and value='v' }`` (and ``properties has``), joined by
+`and` / `or`, `not`, and parentheses. String literals may use single or double quotes
+with backslash escapes.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ Predicate = Callable[[dict[str, Any]], bool]
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<str>'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\")|(?P<op><=|>=|!=|=|<|>)"
-    r"|(?P<paren>[()])|(?P<word>[A-Za-z_][A-Za-z0-9_.]*))"
+    r"|(?P<paren>[(){}])|(?P<word>[A-Za-z_][A-Za-z0-9_.]*))"
 )
 
 
@@ -85,11 +88,29 @@ def _term(tokens: list[tuple[str, str]], pos: int) -> tuple[Predicate, int]:
         if field not in ("parents", "owners", "writers", "readers"):
             raise QueryError(field)
         return _membership(text, field), pos + 3
+    if kind == "word" and text in ("appProperties", "properties"):
+        return _has(tokens, pos + 1, text)
     if kind == "word" and pos + 2 < len(tokens) and tokens[pos + 1][0] in ("op", "word"):
         op = tokens[pos + 1][1]
         value_kind, value = tokens[pos + 2]
         return _comparison(text, op, value_kind, value), pos + 3
     raise QueryError(text)
+
+
+def _has(tokens: list[tuple[str, str]], pos: int, field: str) -> tuple[Predicate, int]:
+    """``<field> has { key='k' and value='v' }``: Drive's only form for custom properties."""
+    shape: list[tuple[str, str | None]] = [
+        ("word", "has"), ("paren", "{"), ("word", "key"), ("op", "="), ("str", None),
+        ("word", "and"), ("word", "value"), ("op", "="), ("str", None), ("paren", "}"),
+    ]  # fmt: skip
+    found = tokens[pos : pos + len(shape)]
+    if len(found) != len(shape) or any(
+        kind != want[0] or (want[1] is not None and text != want[1])
+        for (kind, text), want in zip(found, shape, strict=True)
+    ):
+        raise QueryError(field)
+    key, value = found[4][1], found[8][1]
+    return (lambda f: (f.get(field) or {}).get(key) == value), pos + len(shape)
 
 
 def _membership(value: str, field: str) -> Predicate:
@@ -130,7 +151,8 @@ def _comparison(field: str, op: str, value_kind: str, value: str) -> Predicate:
         moment = normalize_time(value)
         return lambda f: compare(normalize_time(f[field]), moment)
     if field in ("name", "mimeType", "fullText"):
-        if value_kind != "str":
+        allowed = ("contains",) if field == "fullText" else ("=", "!=", "contains")
+        if value_kind != "str" or op not in allowed:  # Drive: no ordering on text
             raise QueryError(value)
         key = "name" if field == "fullText" else field
         return lambda f: compare(f.get(key, ""), value)

@@ -33,6 +33,11 @@ _DRIVE_REASON = {
 }
 
 
+_USAGE_REASONS = frozenset(
+    {"rateLimitExceeded", "userRateLimitExceeded", "accessNotConfigured", "dailyLimitExceeded"}
+)
+
+
 class ApiError(Exception):
     """An error answer; the server turns it into a JSON body for the API that raised it."""
 
@@ -67,7 +72,7 @@ class ApiError(Exception):
         """The Drive v3 body: code, message and the legacy errors[] list."""
         item: dict[str, Any] = {
             "message": self.message,
-            "domain": "usageLimits" if self.code == 429 else "global",
+            "domain": "usageLimits" if self.drive_reason in _USAGE_REASONS else "global",
             "reason": self.drive_reason,
         }
         if self.location:
@@ -145,3 +150,28 @@ def quota_exceeded(kind: str, service: str, limit: int, project: str = "0") -> A
         },
     ]
     return ApiError(429, message, details=details, drive_reason="rateLimitExceeded")
+
+
+def rate_limited() -> ApiError:
+    """Drive's 403 when one user sends too fast (Drive answers 403, not 429, for it)."""
+    return ApiError(403, "User rate limit exceeded.", drive_reason="userRateLimitExceeded")
+
+
+def service_disabled(service: str, project: str = "0") -> ApiError:
+    """The answer of an API that is not enabled in the caller's Cloud project."""
+    name = "Google Sheets API" if service.startswith("sheets") else "Google Drive API"
+    message = (
+        f"{name} has not been used in project {project} before or it is disabled. Enable it "
+        f"by visiting https://console.developers.google.com/apis/api/{service}/overview?"
+        f"project={project} then retry. If you enabled this API recently, wait a few minutes "
+        "for the action to propagate to our systems and retry."
+    )
+    details = [
+        {
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": "SERVICE_DISABLED",
+            "domain": "googleapis.com",
+            "metadata": {"service": service, "consumer": f"projects/{project}"},
+        }
+    ]
+    return ApiError(403, message, details=details, drive_reason="accessNotConfigured")

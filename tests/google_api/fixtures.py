@@ -40,6 +40,7 @@ class GoogleApi:
         """Empty Drive and Sheets, zero counters, default quotas, no faults."""
         self.state.reset()
         self.state.quota.reads_per_minute = self.state.quota.writes_per_minute = 60
+        self.state.quota.drive_per_minute = 12_000
         self.state.quota.enabled = True
 
     def faults(
@@ -56,10 +57,14 @@ class GoogleApi:
             rate=rate, codes=codes, delay=delay, delay_rate=delay_rate, seed=seed
         )
 
-    def quota(self, reads: int = 60, writes: int = 60, enabled: bool = True) -> None:
-        """Per-minute, per-user request quotas (Google's defaults: 60 and 60)."""
+    def quota(
+        self, reads: int = 60, writes: int = 60, enabled: bool = True, drive: int = 12_000
+    ) -> None:
+        """Per-minute, per-user request quotas (Google's defaults: Sheets 60 reads and 60
+        writes, Drive 12,000 queries)."""
         self.state.quota.reads_per_minute = reads
         self.state.quota.writes_per_minute = writes
+        self.state.quota.drive_per_minute = drive
         self.state.quota.enabled = enabled
 
 

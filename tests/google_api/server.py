@@ -8,6 +8,7 @@ errors use the Sheets error body, Drive errors the Drive one.
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -15,11 +16,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import drive, sheets, upload
-from .errors import ApiError, quota_exceeded
+from . import drive, sheets, strict, upload
+from .errors import ApiError, quota_exceeded, rate_limited, service_disabled
+from .sheets_limits import check_size
 from .state import State
 
-_SERVICES = {"sheets": "sheets.googleapis.com", "drive": "drive.googleapis.com"}
+_SERVICES = {
+    "sheets": "sheets.googleapis.com",
+    "drive": "drive.googleapis.com",
+    "oauth2": "oauth2.googleapis.com",
+}
 _FAULT_MESSAGES = {
     429: "Resource has been exhausted (e.g. check quota).",
     500: "Internal error encountered.",
@@ -60,7 +66,7 @@ def _params(query: str) -> dict[str, Any]:
 
 def classify(method: str, path: str) -> tuple[str, str]:
     """(api, kind) of a request: api "sheets"/"drive", kind "read"/"write"."""
-    api = "sheets" if path.startswith("/v4/") else "drive"
+    api = "sheets" if path.startswith("/v4/") else "oauth2" if path == "/token" else "drive"
     kind = "read" if method == "GET" else "write"
     return api, kind
 
@@ -79,6 +85,8 @@ def dispatch(
     `raw` and `content_type` are the undecoded body, which only media uploads read."""
     if path.startswith("/upload/"):
         return _upload(state, method, path, params, raw, content_type)
+    if path == "/token" and method == "POST":
+        return "oauth2.token", token_answer(state, raw)
     if path.startswith("/v4/spreadsheets"):
         rest = path[len("/v4/spreadsheets") :]
         if rest.startswith("/"):
@@ -90,6 +98,21 @@ def dispatch(
             state.touch(spreadsheet_id)
         return name, Answer(200, payload)
     return _drive(state, method, path, params, body)
+
+
+def token_answer(state: State, raw: bytes) -> Answer:
+    """Google's OAuth token endpoint for a service account's signed JWT: an access token,
+    or ``invalid_grant`` when the key was deleted (revoked) in the Cloud console."""
+    form = parse_qs(raw.decode(errors="replace"))
+    assertion = (form.get("assertion") or [""])[0]
+    try:
+        header = json.loads(base64.urlsafe_b64decode(assertion.split(".")[0] + "=="))
+    except ValueError:
+        header = {}
+    if header.get("kid") in state.revoked_keys:
+        error = {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
+        return Answer(400, error)
+    return Answer(200, {"access_token": "ya29.test", "expires_in": 3599, "token_type": "Bearer"})
 
 
 def _upload(
@@ -175,15 +198,25 @@ class Handler(BaseHTTPRequestHandler):
         if wait:
             time.sleep(wait)
         try:
+            if code == 403:  # Drive's per-user rate limit, answered as a 403
+                raise rate_limited()
             if code is not None:
                 raise ApiError(code, _FAULT_MESSAGES.get(code, "Injected fault."))
+            if api in state.disabled_apis:
+                raise service_disabled(_SERVICES[api])
             with state.lock:
-                if not state.quota.admit(kind, state.clock()):
+                if api != "oauth2" and not state.quota.admit(kind, state.clock(), api):
+                    if api == "drive":  # Drive says « too fast » with a 403
+                        raise rate_limited()
                     raise quota_exceeded(kind, _SERVICES[api], state.quota.limit(kind))
                 content_type = self.headers.get("Content-Type") or ""
                 uploading = path.startswith("/upload/")
                 parse = raw.strip() and self._is_json() and not uploading
+                if not uploading:
+                    check_size(raw)
                 body = json.loads(raw) if parse else {}
+                if state.strict:
+                    strict.check(self.command, path, params, body)
                 name, answer = dispatch(
                     state, self.command, path, params, body or {}, raw, content_type
                 )
@@ -191,7 +224,8 @@ class Handler(BaseHTTPRequestHandler):
             answer = self._error(api, ApiError(400, f"Invalid JSON payload received. {exc}"))
         except ApiError as exc:
             answer = self._error(api, exc)
-        state.stats.record(name if answer.status < 400 else f"{api}.error", kind, answer.status)
+        method = name if answer.status < 400 else f"{api}.error"
+        state.stats.record(method, kind, answer.status, api)
         self._send(answer)
 
     def _is_json(self) -> bool:

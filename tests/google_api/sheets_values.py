@@ -93,11 +93,15 @@ def _input_option(params: dict[str, Any]) -> str:
 
 
 def write_matrix(
-    sheet: Sheet, top: int, left: int, rows: list[list[Any]], option: str
+    sheet: Sheet, top: int, left: int, rows: list[list[Any]], option: str, locale: str = "en_US"
 ) -> set[tuple[int, int]]:
     """Write values with RAW / USER_ENTERED parsing; None leaves a cell as it was.
-    Returns the (row, column) offsets actually written."""
-    parse = raw_cell if option == "RAW" else user_entered_cell
+    Returns the (row, column) offsets actually written. ``locale`` is the spreadsheet's:
+    it decides whether « 03/04/2026 » is 4 March (en_US) or 3 April (fr_FR)."""
+
+    def parse(value: Any) -> Any:
+        return raw_cell(value) if option == "RAW" else user_entered_cell(value, locale)
+
     written = set()
     for i, row in enumerate(rows):
         for j, value in enumerate(row):
@@ -177,7 +181,7 @@ def update_range(
             f"[{a1.column_letters(left + width - 1)}]"
         )
     _check_grid(sheet, top + len(rows), left + width, text)
-    written = write_matrix(sheet, top, left, rows, option)
+    written = write_matrix(sheet, top, left, rows, option, book.locale)
     result = _update_result(book, sheet, top, left, rows, written)
     if str(params.get("includeValuesInResponse", "")).lower() == "true":
         data_range = result.get(
@@ -222,7 +226,7 @@ def append(
     grid = sheet.properties["gridProperties"]
     grid["rowCount"] = max(sheet.rows, top + len(rows))
     grid["columnCount"] = max(sheet.cols, left + width)
-    written = write_matrix(sheet, top, left, rows, option)
+    written = write_matrix(sheet, top, left, rows, option, book.locale)
     out["updates"] = _update_result(book, sheet, top, left, rows, written)
     if str(params.get("includeValuesInResponse", "")).lower() == "true" and rows:
         out["updates"]["updatedData"] = read_range(

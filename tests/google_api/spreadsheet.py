@@ -156,6 +156,11 @@ class Spreadsheet:
         book.sheets.append(Sheet(new_sheet_properties(0, defaults.DEFAULT_SHEET_TITLE, 0)))
         return book
 
+    @property
+    def locale(self) -> str:
+        """The spreadsheet's locale: how USER_ENTERED text is parsed (dates, numbers)."""
+        return str(self.properties.get("locale", "en_US"))
+
     def sheet_by_id(self, sheet_id: int) -> Sheet:
         for sheet in self.sheets:
             if sheet.sheet_id == sheet_id:

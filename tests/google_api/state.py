@@ -19,6 +19,10 @@ from .limits import Clock, Faults, Quota, Stats, real_clock
 from .spreadsheet import Spreadsheet
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
+FOLDER_MIME = "application/vnd.google-apps.folder"
+# Addresses Google knows as accounts: the server's own users, Gmail, and any listed in
+# ``State.google_accounts``. Drive refuses to share silently with anyone else.
+GOOGLE_DOMAINS = frozenset({"gmail.com", "googlemail.com", "example.com"})
 
 
 def rfc3339(seconds: float) -> str:
@@ -43,6 +47,9 @@ class DriveFile:
     permissions: list[dict[str, Any]] = field(default_factory=list)
     foreign: bool = False
     content: bytes | None = None  # uploaded bytes; None for folders and Google files
+    app_properties: dict[str, str] = field(default_factory=dict)  # private to the calling app
+    drive_id: str | None = None  # the shared drive holding the file (None: a « My Drive »)
+    can_edit: bool = True  # whether the caller may add files in it (capabilities)
 
     def to_json(self) -> dict[str, Any]:
         """The full File resource; callers mask it with `fields`."""
@@ -58,6 +65,15 @@ class DriveFile:
             "version": str(self.version),
             "owners": [{"kind": "drive#user", "emailAddress": self.owner, "me": True}],
             "permissions": [dict(p) for p in self.permissions],
+        }
+        if self.app_properties:
+            out["appProperties"] = dict(self.app_properties)
+        if self.drive_id:
+            out["driveId"] = self.drive_id
+        out["capabilities"] = {
+            "canAddChildren": self.can_edit and self.mime_type == FOLDER_MIME,
+            "canEdit": self.can_edit,
+            "canShare": self.can_edit,
         }
         if self.content is not None:  # Drive reports these for files with binary content
             out["size"] = str(len(self.content))
@@ -82,6 +98,12 @@ class State:
         self.files: dict[str, DriveFile] = {}
         self.books: dict[str, Spreadsheet] = {}
         self.changes: list[dict[str, Any]] = []
+        self.google_accounts: set[str] = set()  # addresses with a Google account
+        self.internal_domains: set[str] | None = None  # set: sharing outside them is refused
+        self.incomplete_search = False  # files.list says some drives were not searched
+        self.disabled_apis: set[str] = set()  # "sheets" / "drive": not enabled in the project
+        self.revoked_keys: set[str] = set()  # private_key_id of deleted service-account keys
+        self.strict = True  # check every request against the discovery documents and limits
 
     # -- identities and time ------------------------------------------------------------
 
@@ -128,6 +150,39 @@ class State:
             entry.version += 1
         self.changes.append({"fileId": file_id, "removed": removed, "time": moment})
 
+    def has_google_account(self, email: str) -> bool:
+        email = email.lower()
+        return email in self.google_accounts or email.rpartition("@")[2] in GOOGLE_DOMAINS
+
+    def access(self, file_id: str) -> dict[str, str]:
+        """Who can open a file and with which role, as Drive decides on a shared drive: the
+        file's own grants and every grant of the folders above it (inherited), the strongest
+        role kept. E-mails in lower case; the owner is not listed."""
+        order = ("reader", "commenter", "writer", "fileOrganizer", "organizer", "owner")
+        found: dict[str, str] = {}
+        seen: set[str] = set()
+        todo = [file_id]
+        while todo:
+            entry = self.files.get(todo.pop())
+            if entry is None or entry.id in seen:
+                continue
+            seen.add(entry.id)
+            for grant in entry.permissions:
+                email = str(grant.get("emailAddress") or "").lower()
+                role = str(grant.get("role"))
+                if email and (email not in found or order.index(role) > order.index(found[email])):
+                    found[email] = role
+            todo += entry.parents
+        return found
+
+    def add_shared_drive_folder(self, name: str, can_edit: bool = True) -> str:
+        """A folder at the top of a shared drive (the campaign's root in production)."""
+        moment = self.now()
+        folder = DriveFile(self.new_file_id(), name, FOLDER_MIME, moment, moment,
+                           drive_id="0A" + self.new_file_id()[:17], can_edit=can_edit)  # fmt: skip
+        self.files[folder.id] = folder
+        return folder.id
+
     def add_foreign_file(self, file_id: str, name: str = "Not shared with you") -> None:
         """A spreadsheet owned by someone else and not shared: Sheets answers 403."""
         moment = self.now()
@@ -144,3 +199,9 @@ class State:
             self.quota.reset()
             self.stats.reset()
             self.faults = Faults()
+            self.google_accounts.clear()
+            self.internal_domains = None
+            self.incomplete_search = False
+            self.disabled_apis.clear()
+            self.revoked_keys.clear()
+            self.strict = True

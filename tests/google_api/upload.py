@@ -14,7 +14,7 @@ import re
 from email.message import Message
 from typing import Any
 
-from . import drive
+from . import drive, strict
 from .errors import ApiError, bad_request
 from .state import DriveFile, State
 
@@ -80,6 +80,9 @@ def _metadata_and_media(raw: bytes, content_type: str) -> tuple[dict[str, Any], 
         raise bad_request(f"Invalid JSON payload received. {exc}") from exc
     if not isinstance(metadata, dict):
         raise bad_request("Invalid JSON payload received. Metadata must be a JSON object.")
+    problem = strict.check_file_metadata(metadata)
+    if problem is not None:
+        raise problem
     media_type = media_headers.get_content_type() if media_headers["Content-Type"] else ""
     return metadata, media, media_type
 

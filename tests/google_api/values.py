@@ -65,6 +65,9 @@ def date_serial(day: dt.date) -> int:
 def _pattern_text(value: float, pattern: str) -> str:
     if pattern == "yyyy-mm-dd":
         return (_EPOCH + dt.timedelta(days=int(value))).isoformat()
+    if pattern == "dd/mm/yyyy":
+        day = _EPOCH + dt.timedelta(days=int(value))
+        return f"{day.day:02d}/{day.month:02d}/{day.year}"
     if pattern == "m/d/yyyy":
         day = _EPOCH + dt.timedelta(days=int(value))
         return f"{day.month}/{day.day}/{day.year}"
@@ -117,21 +120,26 @@ def raw_cell(value: Any) -> Cell | None:
     return string_cell(str(value))
 
 
-def _parse_date(text: str) -> tuple[dt.date, str] | None:
+def _parse_date(text: str, locale: str = "en_US") -> tuple[dt.date, str] | None:
+    """ISO dates everywhere; slashed dates month first in en_US, day first elsewhere
+    (fr_FR, as the Sheets UI of a French spreadsheet reads « 03/04/2026 »: 3 April)."""
     match = _ISO_DATE.match(text)
     try:
         if match:
             return dt.date(*map(int, match.groups())), "yyyy-mm-dd"
         match = _SLASH_DATE.match(text)
-        if match:
+        if match and locale == "en_US":
             month, day, year = map(int, match.groups())
             return dt.date(year, month, day), "m/d/yyyy"
+        if match:
+            day, month, year = map(int, match.groups())
+            return dt.date(year, month, day), "dd/mm/yyyy"
     except ValueError:
         return None
     return None
 
 
-def user_entered_cell(value: Any) -> Cell | None:
+def user_entered_cell(value: Any, locale: str = "en_US") -> Cell | None:
     """Store a JSON value with valueInputOption=USER_ENTERED, parsing text like the UI."""
     if not isinstance(value, str):
         return raw_cell(value)
@@ -161,7 +169,7 @@ def user_entered_cell(value: Any) -> Cell | None:
         return _number_cell(
             number, {"numberValue": json_number(number)}, {"type": "PERCENT", "pattern": pattern}
         )
-    parsed = _parse_date(text)
+    parsed = _parse_date(text, locale)
     if parsed:
         serial = date_serial(parsed[0])
         return _number_cell(serial, {"numberValue": serial}, {"type": "DATE", "pattern": parsed[1]})

@@ -24,31 +24,50 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import gspread
 import requests
+from google.auth.exceptions import GoogleAuthError
 
+from capsync.backends.base import CellAt
 from capsync.backends.google import drive_layout as layout
+from capsync.backends.google.batches import MAX_BATCH_BYTES, pending_title, split_requests
+from capsync.backends.google.cell_writes import values_body
 from capsync.backends.google.credentials import service_account_credentials
 from capsync.backends.google.drive import FOLDER_MIME, SPREADSHEET_MIME, DriveClient, DriveError
+from capsync.backends.google.google_errors import why as _why
 from capsync.backends.google.http import GOOGLE_HOSTS, sheets_client
-from capsync.backends.google.listing import Entry, Listing
+from capsync.backends.google.listing import (
+    PROP_ROOT,
+    PROP_SHARED,
+    Entry,
+    Listing,
+    app_properties,
+)
 from capsync.backends.google.quota import Clock, RequestBudget, RetryPolicy, Sleep, install
 from capsync.backends.google.reading import READ_FIELDS, raw_workbook, sheet_ids
 from capsync.backends.google.requests import render_requests
-from capsync.backends.google.sharing import grant_missing
+from capsync.backends.google.sharing import (
+    desired_emails,
+    grant_missing,
+    share_folder,
+    share_structure_folder,
+)
 from capsync.campaign.config import Config, GoogleSettings
 from capsync.campaign.validation import Campaign
 from capsync.errors import BackendError, BackendUnavailable
-from capsync.workbook.refs import Kind, RawWorkbook, WorkbookRef
+from capsync.workbook.refs import STRUCTURE_KINDS, Kind, RawValue, RawWorkbook, WorkbookRef
 from capsync.workbook.spec import WorkbookSpec
 
 log = logging.getLogger("capsync")
 
 SHEETS_URL = "https://docs.google.com/spreadsheets/d/"
-LISTING_FIELDS = "id,name,mimeType,parents,version"
+LISTING_FIELDS = "id,name,mimeType,parents,version,trashed,appProperties"
+_FAILURES = (gspread.exceptions.APIError, DriveError, requests.RequestException, GoogleAuthError)
 _MIMES = {"ics": "text/calendar", "pdf": "application/pdf", "csv": "text/csv"}
 _NO_XLSX = (
     "Google Drive garde les classeurs en Google Sheets, pas en fichiers .xlsx : "
@@ -92,6 +111,7 @@ class GoogleBackend:
         self._asked: set[tuple[str, Kind]] = set()
         self._wrote = False  # our own writes moved versions since the listing
         self._sheet_ids: dict[str, list[int]] = {}  # file id → sheet ids it holds now
+        self.max_batch_bytes = MAX_BATCH_BYTES
 
     @classmethod
     def from_campaign(cls, campaign: Campaign, **options: Any) -> GoogleBackend:
@@ -101,18 +121,62 @@ class GoogleBackend:
     # -- the listing --------------------------------------------------------------------
     def refresh(self) -> Listing:
         """List the whole tree again (one request per 1000 files)."""
-        q = "trashed = false"  # folders, spreadsheets and the uploaded .ics / .pdf
+        # folders, spreadsheets, the uploaded .ics / .pdf, and this campaign's trashed files
+        ours = f"appProperties has {{ key='{PROP_ROOT}' and value={_q(self.root)} }}"
+        q = f"trashed = false or {ours}"
         try:
             files = list(self.drive.list_files(q, LISTING_FIELDS))
-        except (DriveError, requests.RequestException) as exc:
-            raise BackendError(
+        except _FAILURES as exc:
+            raise BackendUnavailable(
                 f"Impossible de lister les fichiers sur Google Drive ({_why(exc)}) : "
                 "la synchronisation reprendra au prochain passage."
             ) from exc
         self._listing = Listing(self.root, files)
         self._listed_at = self.clock()
         self._wrote = False
+        self._share_pending(self._listing)
         return self._listing
+
+    def _share_pending(self, listing: Listing) -> None:
+        """Grant again what failed when a file or folder was made (a lost answer, a refusal,
+        a quota): once per listing, so at every cycle until it works."""
+        config = self.config
+        if config is None:
+            return
+        for folder_id, collective in list(listing.unshared_folders.items()):
+            if self._shared(folder_id, partial(share_folder, self.drive, folder_id, collective,
+                                               config)):  # fmt: skip
+                del listing.unshared_folders[folder_id]
+        for folder_id, (coll, sid) in list(listing.unshared_structure_folders.items()):
+            if self._shared(folder_id, partial(share_structure_folder, self.drive, folder_id,
+                                               coll, sid, config)):  # fmt: skip
+                del listing.unshared_structure_folders[folder_id]
+        for ref, entry in listing.unshared():
+            entry.shared = self._shared(entry.id, partial(grant_missing, self.drive, entry.id,
+                                                          ref, config))  # fmt: skip
+        for ref, entry in listing.misplaced():  # made before each structure had its folder
+            try:
+                home = self.structure_folder(ref.collective, ref.structure)
+                self.drive.move(entry.id, home, entry.parent)
+                entry.parent = home
+            except _FAILURES as exc:
+                log.warning("%s not moved to its structure's folder: %s", ref, _why(exc))
+
+    def _shared(self, file_id: str, grant: Callable[[], list[str]]) -> bool:
+        return not self._grant(file_id, grant)
+
+    def _grant(self, file_id: str, grant: Callable[[], list[str]]) -> list[str]:
+        """Run ``grant``; when every grant was made, mark the file as shared on Drive.
+        Return what failed, in French."""
+        try:
+            failures = grant()
+            if not failures:
+                self.drive.update(file_id, {"appProperties": {PROP_SHARED: "1"}})
+        except _FAILURES as exc:
+            failures = [_why(exc)]
+        if failures:
+            log.warning("sharing of %s still incomplete: %s", file_id, "; ".join(failures))
+        return failures
 
     def listing(self) -> Listing:
         stale = self.clock() - self._listed_at > self.listing_max_age
@@ -129,6 +193,7 @@ class GoogleBackend:
 
     # -- Backend protocol ---------------------------------------------------------------
     def exists(self, ref: WorkbookRef) -> bool:
+        """A trashed workbook exists (it is shown as an anomaly, never created again)."""
         entry = self._entry(ref)
         return entry is not None and not entry.pending
 
@@ -140,7 +205,7 @@ class GoogleBackend:
         listing = self.listing()
         self._asked.add(key)
         return {
-            ref: entry.version
+            ref: entry.version + (":corbeille" if entry.trashed else "")
             for ref, entry in listing.workbooks.items()
             if ref.collective == collective and ref.kind == kind and not entry.pending
         }
@@ -151,6 +216,8 @@ class GoogleBackend:
         if entry is not None:
             return SHEETS_URL + entry.id
         folder = layout.SUBFOLDERS.get(ref.kind)
+        if ref.kind in STRUCTURE_KINDS:
+            folder = f"{layout.STRUCTURES_FOLDER}/{self._structure_title(ref)}"
         parts = [ref.collective, *([folder] if folder else []), layout.key_of(ref)]
         return "Google Drive : " + "/".join(parts)
 
@@ -158,13 +225,16 @@ class GoogleBackend:
         entry = self._entry(ref)
         if entry is None or entry.pending:
             raise BackendError(f"Le classeur {ref} est introuvable sur Google Drive.")
+        if entry.trashed:
+            raise BackendError(trashed_message(self.location(ref)))
         try:
             answer = self.client.http_client.fetch_sheet_metadata(
                 entry.id, params={"fields": READ_FIELDS}
             )
-        except (gspread.exceptions.APIError, requests.RequestException) as exc:
-            error = BackendUnavailable if _transient(exc) else BackendError
-            raise error(
+        except _FAILURES as exc:
+            # Whatever the cause (quota, 403, 404), nothing was read: the version is not
+            # recorded, so the grid is read again at the next pull, as the message says.
+            raise BackendUnavailable(
                 f"Lecture impossible de {self.location(ref)} ({_why(exc)}) : "
                 "elle sera reprise au prochain passage."
             ) from exc
@@ -173,6 +243,8 @@ class GoogleBackend:
 
     def write(self, ref: WorkbookRef, spec: WorkbookSpec) -> None:
         entry = self._entry(ref)
+        if entry is not None and entry.trashed:
+            raise BackendError(trashed_message(self.location(ref)))
         created = False
         try:
             if entry is None:
@@ -191,8 +263,9 @@ class GoogleBackend:
                 editors=[self.email] if self.email else [],
             )
             self._sheet_ids.pop(entry.id, None)
-            self.client.http_client.batch_update(entry.id, rendered.body)
-        except (gspread.exceptions.APIError, DriveError, requests.RequestException) as exc:
+            self._send(entry.id, rendered.requests, layout.file_name(spec.title, ref, True,
+                                                                     layout.UPDATING))  # fmt: skip
+        except _FAILURES as exc:
             self._forget()
             raise BackendError(
                 f"Écriture impossible de {self.location(ref)} ({_why(exc)}) : "
@@ -203,15 +276,46 @@ class GoogleBackend:
         entry.pending = False
         entry.name = layout.file_name(spec.title, ref)
         if created and self.config is not None:
-            grant_missing(self.drive, entry.id, ref, self.config)
+            self._share_new(entry, ref)
         log.debug("wrote %s on Google Drive (%d requests)", ref, len(rendered.requests))
 
+    def _send(self, file_id: str, requests_: list[dict[str, Any]], updating: str) -> None:
+        """One batchUpdate, or several under 2 MB each, the file marked as being rewritten
+        until the last one lands (see :mod:`.batches`)."""
+        parts = split_requests(requests_, self.max_batch_bytes)
+        if len(parts) > 1:
+            parts[0].insert(0, pending_title(updating))
+            log.info("rendering %s in %d batches", file_id, len(parts))
+        for part in parts:
+            self.client.http_client.batch_update(file_id, {"requests": part})
+
+    def _share_new(self, entry: Entry, ref: WorkbookRef) -> None:
+        """Share a workbook just made; a grant that failed is said now and retried at the
+        next listing (the file stays marked « not shared » on Drive until then)."""
+        assert self.config is not None
+        config = self.config
+        failures = self._grant(entry.id, partial(grant_missing, self.drive, entry.id, ref,
+                                                 config, True))  # fmt: skip
+        if not failures:
+            return
+        entry.shared = False
+        missing = ", ".join(failures)
+        raise BackendError(
+            f"{self.location(ref)} a été créé mais n'a pas pu être partagé avec {missing} : "
+            "le partage sera retenté à chaque passage (capsync sync) ; « capsync audit » dit "
+            "ce qui manque et pourquoi."
+        )
+
     def _create(self, ref: WorkbookRef, spec: WorkbookSpec) -> Entry:
-        """A new spreadsheet named « … (création en cours) » in the right folder."""
-        parent = self.folder(ref.collective, ref.kind)
+        """A new spreadsheet named « … (création en cours) » in the right folder, carrying
+        the appProperties that identify it whatever people later name it."""
+        parent = self.parent(ref)
         name = layout.file_name(spec.title, ref, pending=True)
-        made = self.drive.create(name, SPREADSHEET_MIME, [parent], fields="id,version")
-        entry = Entry(made["id"], name, str(made.get("version", "")), pending=True)
+        props = app_properties(self.root, ref, shared=not desired_emails(self.config, ref))
+        made = self.drive.create(name, SPREADSHEET_MIME, [parent], fields="id,version",
+                                 app_properties=props)  # fmt: skip
+        entry = Entry(made["id"], name, str(made.get("version", "")), pending=True,
+                      shared=props[PROP_SHARED] == "1")  # fmt: skip
         self.listing().workbooks[ref] = entry
         self._sheet_ids[entry.id] = [0]  # Drive's new spreadsheet holds « Sheet1 », id 0
         return entry
@@ -221,7 +325,7 @@ class GoogleBackend:
         listing = self.listing()
         top = listing.collective_folders.get(collective)
         if top is None:
-            top = self.drive.create(collective, FOLDER_MIME, [self.root], fields="id")["id"]
+            top = self._collective_folder(collective)
             listing.collective_folders[collective] = top
         sub = sub or (layout.SUBFOLDERS.get(kind) if kind else None)
         if sub is None:
@@ -232,6 +336,52 @@ class GoogleBackend:
             listing.subfolders[(collective, sub)] = found
         return found
 
+    def parent(self, ref: WorkbookRef) -> str:
+        """The folder a workbook goes in: its structure's own for what a structure receives."""
+        if ref.kind in STRUCTURE_KINDS:
+            return self.structure_folder(ref.collective, ref.structure)
+        return self.folder(ref.collective, ref.kind)
+
+    def structure_folder(self, collective: str, structure: str) -> str:
+        """The structure's own folder, created and shared with its people when missing: one
+        grant per person, inherited by every restitution, PDF and « À corriger » put in it."""
+        listing = self.listing()
+        found = listing.structure_folders.get((collective, structure))
+        if found is not None:
+            return found
+        holder = self.folder(collective, sub=layout.STRUCTURES_FOLDER)
+        config = self.config
+        name = self._structure_title(WorkbookRef(collective, Kind.TO_FIX, structure))
+        props = {PROP_ROOT: self.root, PROP_SHARED: "0" if config else "1"}
+        made = str(self.drive.create(name, FOLDER_MIME, [holder], fields="id",
+                                     app_properties=props)["id"])  # fmt: skip
+        listing.structure_folders[(collective, structure)] = made
+        if config is not None and not self._shared(made, partial(
+            share_structure_folder, self.drive, made, collective, structure, config, True
+        )):  # fmt: skip
+            listing.unshared_structure_folders[made] = (collective, structure)
+        return made
+
+    def _structure_title(self, ref: WorkbookRef) -> str:
+        """« ACI Une [aci-une] »: the structure's folder as people see it."""
+        known = {(c.id, s.id): s.name for c in (self.config.collectives if self.config else [])
+                 for s in c.structures}  # fmt: skip
+        title = known.get((ref.collective, ref.structure), "")
+        return layout.structure_folder_name(ref.structure, title)
+
+    def _collective_folder(self, collective: str) -> str:
+        """The collectif's folder: its délégué·e·s read it, and so every output in it (a
+        shared drive's folder grants are inherited), at one grant per person."""
+        config = self.config
+        props = {PROP_ROOT: self.root, PROP_SHARED: "0" if config else "1"}
+        top = str(self.drive.create(collective, FOLDER_MIME, [self.root], fields="id",
+                                    app_properties=props)["id"])  # fmt: skip
+        if config is not None and not self._shared(
+            top, partial(share_folder, self.drive, top, collective, config, True)
+        ):
+            self.listing().unshared_folders[top] = collective
+        return top
+
     def backup(self, ref: WorkbookRef, stamp: dt.datetime) -> str:
         entry = self._entry(ref)
         if entry is None:
@@ -240,7 +390,7 @@ class GoogleBackend:
         try:
             parent = self.folder(ref.collective, sub=layout.BACKUPS_FOLDER)
             made = self.drive.copy(entry.id, name, [parent])
-        except (DriveError, requests.RequestException) as exc:
+        except _FAILURES as exc:
             self._forget()
             raise BackendError(
                 f"Sauvegarde impossible de {self.location(ref)} ({_why(exc)})."
@@ -253,23 +403,46 @@ class GoogleBackend:
         name = f"{layout.key_of(ref)}.{extension}"
         mime = _MIMES.get(extension, "application/octet-stream")
         try:
-            parent = self.folder(ref.collective, ref.kind)
+            parent = self.parent(ref)
             known = self.listing().other.get((parent, name))
-            made = self.drive.upload(name, mime, data, [parent], known.id if known else None)
-        except (DriveError, requests.RequestException) as exc:
+            made = self.drive.upload(name, mime, data, [parent], known.id if known else None,
+                                     app_properties(self.root, ref, shared=True))  # fmt: skip
+        except _FAILURES as exc:
             self._forget()
             raise BackendError(
                 f"Envoi impossible de {name} sur Google Drive ({_why(exc)})."
             ) from exc
         file_id = str(made.get("id", known.id if known else ""))
         if known is None:  # a new file: known to this listing, shared like its workbook
-            self.listing().other[(parent, name)] = Entry(file_id, name, "")
-            if self.config is not None:
-                grant_missing(self.drive, file_id, ref, self.config)
+            entry = Entry(file_id, name, "")
+            self.listing().other[(parent, name)] = entry
+            if self.config is not None and desired_emails(self.config, ref):
+                self._share_new(entry, ref)
 
     def is_locked(self, ref: WorkbookRef) -> bool:
         """Never: people edit the live sheet, and a replacement keeps their open tab working."""
         return False
+
+    def write_cells(self, ref: WorkbookRef, cells: Mapping[CellAt, RawValue]) -> None:
+        """ONE ``values.batchUpdate`` (RAW) of just these cells: people typing in the sheet
+        at that moment keep every other cell, their formatting and their open tab."""
+        entry = self._entry(ref)
+        if entry is None or entry.pending or entry.trashed:
+            raise BackendError(
+                trashed_message(self.location(ref)) if entry is not None and entry.trashed
+                else f"Le classeur {ref} est introuvable sur Google Drive."
+            )  # fmt: skip
+        if not cells:
+            return
+        try:
+            self.client.http_client.values_batch_update(entry.id, values_body(cells))
+        except _FAILURES as exc:
+            self._forget()
+            raise BackendError(
+                f"Écriture impossible dans {self.location(ref)} ({_why(exc)})."
+            ) from exc
+        self._wrote = True
+        log.debug("typed %d cells into %s", len(cells), ref)
 
     def read_bytes(self, ref: WorkbookRef) -> bytes:
         raise BackendError(_NO_XLSX.format(what=f"lire {self.location(ref)} en fichier .xlsx"))
@@ -282,27 +455,27 @@ class GoogleBackend:
         return entry.id if entry else None
 
 
-def _transient(exc: BaseException) -> bool:
-    """Quota, server errors and the network pass; a 403 or 404 will not by itself."""
-    if isinstance(exc, gspread.exceptions.APIError):
-        status = exc.response.status_code
-        return status == 429 or status >= 500
-    return isinstance(exc, requests.RequestException)
+def _q(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _why(exc: BaseException) -> str:
-    """A short reason for a French message, without anything secret."""
-    if isinstance(exc, gspread.exceptions.APIError):
-        return f"Google a répondu {exc.response.status_code}"
-    if isinstance(exc, DriveError):
-        return f"Google a répondu {exc.status}"
-    if isinstance(exc, requests.Timeout):
-        return "Google n'a pas répondu à temps"
-    return "connexion à Google impossible"
+def trashed_message(where: str) -> str:
+    return (
+        f"La grille {where} est dans la corbeille de Google Drive : restaurez-la depuis la "
+        "corbeille du drive partagé. Les réponses déjà relevées sont conservées ; aucune "
+        "nouvelle grille n'est créée à sa place."
+    )
 
 
 def google_backend(config: Config, base: Path | None = None, **options: Any) -> GoogleBackend:
     """The backend of ``config.backend.google``, with the service account's key."""
     settings = config.backend.google
+    if not settings.root_folder_id and not settings.endpoint:
+        raise BackendError(
+            "backend.google.root_folder_id n'est pas renseigné : sans lui, les fichiers iraient "
+            "dans le Drive du compte de service, qui n'a pas d'espace de stockage. Indiquez "
+            "l'identifiant d'un dossier d'un drive partagé (docs/google.md), puis vérifiez "
+            "avec « capsync check --google »."
+        )
     credentials = service_account_credentials(settings, base)
     return GoogleBackend(settings, credentials, config=config, **options)

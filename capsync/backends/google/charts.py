@@ -57,12 +57,17 @@ def chart_request(
         window["viewWindowMax"] = chart.y_max
     if window:
         axis["viewWindowOptions"] = {**window, "viewWindowMode": "EXPLICIT"}
+    combo = chart_type == "COLUMN" and any(s.line for s in chart.series)
     basic = {
-        "chartType": chart_type,
+        "chartType": "COMBO" if combo else chart_type,
         "legendPosition": "NO_LEGEND" if len(chart.series) == 1 else "BOTTOM_LEGEND",
         "axis": [axis],
         "domains": [{"domain": source(chart.categories)}],
-        "series": [{"series": source(s.values), "targetAxis": value_axis} for s in chart.series],
+        "series": [
+            {"series": source(s.values), "targetAxis": value_axis}
+            | ({"type": "LINE" if s.line else "COLUMN"} if combo else {})
+            for s in chart.series
+        ],
         "headerCount": 1 if headers else 0,
     }
     return {

@@ -6,15 +6,20 @@ and a request may time out. Two pieces handle that, for every request capsync
 sends — gspread's Sheets calls and the Drive calls alike, since both go
 through one ``requests`` session:
 
-- :class:`TokenBucket` (one for reads, one for writes): a burst of
+- :class:`TokenBucket` (Sheets reads, Sheets writes, and Drive): a burst of
   ``per_minute // 6`` tokens refilled at ``(per_minute - burst) / 60`` per
   second, so that no sliding minute ever holds more than ``per_minute``
-  requests. ``requests_per_minute`` (default 50) keeps a margin below 60.
-  Drive has a much larger quota of its own; counting its calls in the same
-  buckets is conservative and keeps one simple rule.
+  requests. Google budgets the two APIs apart, and so does capsync: Sheets
+  allows 60 reads and 60 writes a minute per user, and ``requests_per_minute``
+  (default 50) keeps a margin below that; Drive allows 12,000 queries a minute
+  per user (developers.google.com/drive/api/guides/limits), reads and writes
+  together, and capsync spends at most :data:`DRIVE_PER_MINUTE` of them — a
+  twentieth, because Drive also throttles bursts of writes (sharing, creating)
+  on its backend with 429s it does not quantify.
 - :class:`ResilientAdapter`: a ``requests`` transport adapter that takes a
-  token before each try and retries 429, 5xx and timeouts with exponential
-  backoff and full jitter, a bounded number of times.
+  token before each try and retries 429, Drive's 403 ``userRateLimitExceeded`` /
+  ``rateLimitExceeded``, 5xx and timeouts with exponential backoff and full
+  jitter, a bounded number of times.
 
 Why not the libraries' own retries: gspread's ``BackOffHTTPClient`` sleeps
 with ``time.sleep`` (no clock to inject, so tests would really wait), has no
@@ -47,7 +52,10 @@ log = logging.getLogger("capsync")
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
+DRIVE_PER_MINUTE = 600  # of Google's 12,000 Drive queries per minute per user
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Drive answers a per-user rate limit with a 403 carrying one of these reasons
+RATE_REASONS = frozenset({"userRateLimitExceeded", "rateLimitExceeded"})
 _UNSAFE_SUFFIXES = ("/drive/v3/files", "/upload/drive/v3/files", "/copy")
 
 
@@ -107,14 +115,17 @@ class RequestBudget:
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
         policy: RetryPolicy | None = None,
+        drive_per_minute: int = DRIVE_PER_MINUTE,
     ):
         self.buckets = {
             "read": TokenBucket(per_minute, clock, sleep),
             "write": TokenBucket(per_minute, clock, sleep),
+            "drive": TokenBucket(drive_per_minute, clock, sleep),
         }
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
-        self.sent: Counter[str] = Counter()  # "read" / "write": every try, retries included
+        # "read" / "write" (Sheets) and "drive": every try, retries included
+        self.sent: Counter[str] = Counter()
         self.retries = 0
         self.waited = 0.0  # seconds spent waiting for tokens or backing off
 
@@ -138,6 +149,14 @@ def request_kind(method: str) -> str:
     return "read" if method.upper() == "GET" else "write"
 
 
+def request_bucket(method: str, url: str) -> str:
+    """The budget a request spends: Sheets "read" / "write", or "drive" (one quota)."""
+    path = url.split("?", 1)[0]
+    if "/drive/v3/" in path or path.rstrip("/").endswith("/drive/v3"):
+        return "drive"
+    return request_kind(method)
+
+
 def may_retry_after_failure(method: str, url: str) -> bool:
     """Whether a try that failed without an answer (5xx, timeout) may be sent again."""
     if method.upper() != "POST":
@@ -157,7 +176,7 @@ class ResilientAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         method = request.method or "GET"
         url = request.url or ""
-        kind = request_kind(method)
+        kind = request_bucket(method, url)
         safe = may_retry_after_failure(method, url)
         policy = self.budget.policy
         if kwargs.get("timeout") is None:
@@ -174,7 +193,9 @@ class ResilientAdapter(HTTPAdapter):
                 self.budget.back_off(attempt)
                 continue
             status = response.status_code
-            retry = status == 429 or (status in RETRIED_STATUSES and safe)
+            retry = (
+                status == 429 or _rate_limited(response) or (status in RETRIED_STATUSES and safe)
+            )
             if not retry or last:
                 return response
             log.debug("retrying %s %s after HTTP %d", method, url, status)
@@ -185,6 +206,17 @@ class ResilientAdapter(HTTPAdapter):
     def close(self) -> None:
         self.inner.close()
         super().close()
+
+
+def _rate_limited(response: requests.Response) -> bool:
+    """A Drive 403 that only says « too fast » (refused before anything was done)."""
+    if response.status_code != 403:
+        return False
+    try:
+        errors = response.json()["error"].get("errors") or []
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return False
+    return any(isinstance(e, dict) and e.get("reason") in RATE_REASONS for e in errors)
 
 
 def install(session: requests.Session, budget: RequestBudget, hosts: tuple[str, ...]) -> None:

@@ -42,6 +42,7 @@ from capsync.backends.google.charts import chart_request
 from capsync.backends.google.ranges import grid_range, runs
 from capsync.backends.google.sheet_rules import (
     conditional_request,
+    editor_range_requests,
     protection_request,
     validation_request,
 )
@@ -52,6 +53,10 @@ from capsync.workbook.spec import SheetSpec, Value, WorkbookSpec
 Request = dict[str, Any]
 
 PLACEHOLDER_ID = 2_147_483_000
+# A service account's spreadsheets are en_US / Etc/GMT: « 03/04/2026 » typed in a French
+# grid would be 4 March. Every rendering sets the French locale and time zone.
+LOCALE = "fr_FR"
+TIME_ZONE = "Europe/Paris"
 PLACEHOLDER_TITLE = "__capsync_remplacement__"
 METADATA_PREFIX = "capsync."
 SPARE_ROWS = 100  # room below the spec's rows for people (plans, extra lines)
@@ -109,26 +114,41 @@ def render_requests(
     sheets = all_sheets(spec)
     ids = sheet_ids(s.name for s in sheets)
     by_name = {s.name: s for s in sheets}
-    requests: list[Request] = [
-        {
-            "addSheet": {
-                "properties": {
-                    "sheetId": PLACEHOLDER_ID,
-                    "title": PLACEHOLDER_TITLE,
-                    "index": 0,
-                    "gridProperties": {"rowCount": 1, "columnCount": 1},
+    # a rewrite that failed half-way left its placeholder: it serves again
+    leftover = PLACEHOLDER_ID in old_sheet_ids
+    requests: list[Request] = (
+        []
+        if leftover
+        else [
+            {
+                "addSheet": {
+                    "properties": {
+                        "sheetId": PLACEHOLDER_ID,
+                        "title": PLACEHOLDER_TITLE,
+                        "index": 0,
+                        "gridProperties": {"rowCount": 1, "columnCount": 1},
+                    }
                 }
             }
-        }
+        ]
+    )
+    requests += [
+        {"deleteSheet": {"sheetId": old}}
+        for old in dict.fromkeys(old_sheet_ids)
+        if old != PLACEHOLDER_ID
     ]
-    requests += [{"deleteSheet": {"sheetId": old}} for old in dict.fromkeys(old_sheet_ids)]
     for index, sheet in enumerate(sheets):
         requests += sheet_requests(sheet, ids[sheet.name], index + 1, ids, by_name, editors)
     if spec.metadata:
         requests += metadata_requests(spec.metadata, ids[IDENTITY_SHEET])
     requests.append({"deleteSheet": {"sheetId": PLACEHOLDER_ID}})
     requests.append(
-        {"updateSpreadsheetProperties": {"properties": {"title": title}, "fields": "title"}}
+        {
+            "updateSpreadsheetProperties": {
+                "properties": {"title": title, "locale": LOCALE, "timeZone": TIME_ZONE},
+                "fields": "title,locale,timeZone",
+            }
+        }
     )
     return Rendered(requests, ids)
 
@@ -208,6 +228,7 @@ def sheet_requests(
     out += [chart_request(c, sheet_id, ids, by_name) for c in sheet.charts]
     if sheet.protected:
         out.append(protection_request(sheet, sheet_id, editors))
+        out += editor_range_requests(sheet, sheet_id, editors)
     return out
 
 

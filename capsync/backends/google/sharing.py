@@ -2,15 +2,22 @@
 
 The rule (docs/google.md):
 
-- a structure's contacts are writers on their own grid, and on nothing else;
-- a collectif's délégué·e·s are readers of its dashboard, calendar and
-  restitutions, and commenters on its grids when
+- a structure's contacts are writers on their own grid and readers of its own
+  folder (« Structures/<nom> [<id>] »: restitutions, « À corriger », calendar),
+  with the collectif's tiers and the structure's pairs — one grant per person on
+  the folder, inherited by every file in it, none on the files;
+- a collectif's délégué·e·s are readers of its folder — one grant per person,
+  inherited by its dashboard, calendar, restitutions and every file later put
+  in it — and commenters on its grids when
   ``backend.google.delegates_comment_on_grids`` is set;
+- the network workbook (``reseau/``) is read by the configuration's ``national``
+  contacts only; its folder is shared with nobody;
 - nobody else: no « anyone with the link », no domain-wide sharing, nobody
   from another structure or collectif.
 
 :func:`desired` and :func:`diff` are pure; :func:`audit` costs one
-``permissions.list`` per workbook, :func:`fix` one request per change.
+``permissions.list`` per workbook and folder, :func:`fix` one request per change.
+Inherited grants are checked where they are granted: on the folders.
 
 This module is given what it works on — a :class:`DriveClient`, a file id, a
 :class:`SharedTree` (which the Google backend is) — and never imports the
@@ -24,8 +31,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from capsync.backends.google.drive import DriveClient, DriveError
+from capsync.backends.google.google_errors import why
 from capsync.backends.google.listing import Listing
-from capsync.campaign.config import Config
+from capsync.campaign.config import Collective, Config, Structure
 from capsync.errors import BackendError
 from capsync.workbook.refs import Kind, WorkbookRef
 
@@ -55,7 +63,9 @@ class SharedTree(Protocol):
 
 
 def desired(config: Config, ref: WorkbookRef) -> dict[str, str]:
-    """e-mail (lower case) → role that ``ref`` must be shared with."""
+    """e-mail (lower case) → role granted on the file ``ref`` itself (not inherited)."""
+    if ref.kind == Kind.NETWORK:  # the network view: the national contacts read it, nobody else
+        return dict.fromkeys((c.email.lower() for c in config.national), "reader")
     collective = config.collective(ref.collective)
     delegates = [d.email.lower() for d in collective.delegates]
     wanted: dict[str, str] = {}
@@ -64,15 +74,68 @@ def desired(config: Config, ref: WorkbookRef) -> dict[str, str]:
             wanted.update(dict.fromkeys(delegates, "commenter"))
         structure = next((s for s in collective.structures if s.id == ref.name), None)
         if structure is not None:
-            wanted.update(dict.fromkeys((c.lower() for c in structure.contacts), "writer"))
-    else:
-        wanted.update(dict.fromkeys(delegates, "reader"))
+            wanted.update(dict.fromkeys(grid_writers(collective, structure), "writer"))
+    # STRUCTURE_KINDS: nobody on the file itself; its structure's folder is read by the
+    # structure's people (desired_structure_folder), and so every file in it.
     return wanted
+
+
+def desired_structure_folder(
+    config: Config, collective_id: str, structure_id: str
+) -> dict[str, str]:
+    """e-mail → role on a structure's own folder (its restitutions, « À corriger », calendar):
+    its contacts, the collectif's tiers and its pairs read it; nobody of another structure."""
+    collective = config.collective(collective_id)
+    structure = next((s for s in collective.structures if s.id == structure_id), None)
+    if structure is None:
+        return {}
+    ref = WorkbookRef(collective_id, Kind.RESTITUTION, structure_id)
+    return dict.fromkeys(structure_readers(collective, structure, ref), "reader")
+
+
+def structure_readers(collective: Collective, structure: Structure, ref: WorkbookRef) -> list[str]:
+    """Who reads a structure's own results: its contacts; for a restitution, also the
+    collectif's tiers and every pair of its chapters (``pair`` and ``pairs``), who read it
+    back with the structure (issue 10)."""
+    people = [*structure.contacts]
+    if ref.kind == Kind.RESTITUTION:
+        people += [d.email for d in collective.tiers]
+        people += [p.email for p in (structure.pair, *structure.pairs) if p is not None and p.email]
+    return [str(e).lower() for e in people]
+
+
+def grid_writers(collective: Collective, structure: Structure) -> list[str]:
+    """Who types in a structure's grid: its contacts and respondents with an e-mail, the
+    collectif's tiers and the pairs of its chapters (issue 10). The grid's protected ranges
+    then say which columns each may type in; a reviewer taken out of the configuration
+    loses the grid at the next ``capsync audit --fix``."""
+    people = [*structure.contacts, *(r.email for r in structure.respondents if r.email)]
+    people += [d.email for d in collective.tiers]
+    people += [p.email for p in (structure.pair, *structure.pairs) if p is not None and p.email]
+    return [str(e).lower() for e in people]
+
+
+def desired_folder(config: Config, collective_id: str) -> dict[str, str]:
+    """e-mail → role granted on a collectif's folder: its délégué·e·s read everything in it."""
+    collective = config.collective(collective_id)
+    return dict.fromkeys((d.email.lower() for d in collective.delegates), "reader")
+
+
+def desired_emails(config: Config | None, ref: WorkbookRef) -> list[str]:
+    """Who the file ``ref`` is shared with directly (none without a configuration)."""
+    if config is None or not _configured(config, ref):
+        return []
+    return sorted(desired(config, ref))
+
+
+def _configured(config: Config, ref: WorkbookRef) -> bool:
+    """Whether the configuration says who may open ``ref`` (its collectif, or the network)."""
+    return ref.kind == Kind.NETWORK or ref.collective in {c.id for c in config.collectives}
 
 
 def who(config: Config) -> dict[str, str]:
     """e-mail → who this person is in the configuration, in French (for messages)."""
-    known: dict[str, str] = {}
+    known: dict[str, str] = {c.email.lower(): "contact national" for c in config.national}
     for collective in config.collectives:
         for delegate in collective.delegates:
             known.setdefault(delegate.email.lower(), f"délégué·e du collectif {collective.id}")
@@ -148,18 +211,26 @@ def audit(tree: SharedTree, config: Config) -> list[Finding]:
     listing = tree.refresh()
     known = who(config)
     owners = frozenset({tree.email.lower()} if tree.email else set())
-    configured = {c.id for c in config.collectives}
     found: list[Finding] = []
-    files = [(ref, entry) for ref, entry in listing.workbooks.items()]
-    files += [(ref, entry) for ref, entries in listing.companions.items() for entry in entries]
-    for ref, entry in sorted(files, key=lambda item: (item[0], item[1].name)):
-        wanted = desired(config, ref) if ref.collective in configured else {}
-        try:
-            permissions = tree.drive.permissions(entry.id)
-        except DriveError as exc:
-            raise BackendError(f"Lecture des partages de {ref} impossible ({exc.status}).") from exc
-        found += diff(ref, entry.id, permissions, wanted, known, owners)
+    files = [(ref, entry.id, entry.name) for ref, entry in listing.workbooks.items()]
+    files += [(r, e.id, e.name) for r, entries in listing.companions.items() for e in entries]
+    for ref, file_id, _ in sorted(files, key=lambda item: (item[0], item[2])):
+        wanted = desired(config, ref) if _configured(config, ref) else {}
+        found += diff(ref, file_id, _permissions(tree, ref, file_id), wanted, known, owners)
+    configured = {c.id for c in config.collectives}
+    for (collective, structure), folder_id in sorted(listing.structure_folders.items()):
+        ref = WorkbookRef(collective, Kind.RESTITUTION, structure)  # « the structure's results »
+        wanted = desired_structure_folder(config, collective, structure) if (
+            collective in configured) else {}  # fmt: skip
+        found += diff(ref, folder_id, _permissions(tree, ref, folder_id), wanted, known, owners)
     return found
+
+
+def _permissions(tree: SharedTree, ref: WorkbookRef, file_id: str) -> list[dict[str, Any]]:
+    try:
+        return tree.drive.permissions(file_id)
+    except DriveError as exc:
+        raise BackendError(f"Lecture des partages de {ref} impossible ({exc.status}).") from exc
 
 
 def fix(tree: SharedTree, findings: list[Finding]) -> list[str]:
@@ -186,14 +257,63 @@ def _grants(findings: list[Finding]) -> list[tuple[tuple[WorkbookRef, str], str,
     return [((f.ref, f.file_id), f.email, f.role) for f in findings if f.permission_id is None]
 
 
-def grant_missing(drive: DriveClient, file_id: str, ref: WorkbookRef, config: Config) -> None:
-    """Share a newly created file as the configuration says for ``ref`` (one request per person).
+def grant_missing(
+    drive: DriveClient, file_id: str, ref: WorkbookRef, config: Config, fresh: bool = False
+) -> list[str]:
+    """Share a file as the configuration says for ``ref``; return what failed, in French.
 
-    ``file_id`` is the workbook's, or the .ics / .pdf uploaded beside it: those are read
-    by the same people as the workbook."""
-    for email, role in desired(config, ref).items():
+    Unless the file is ``fresh`` (just made, so shared with nobody), the grants already
+    there are not made again (a first try whose answer was lost)."""
+    if not _configured(config, ref):
+        return []
+    return grant_all(drive, file_id, desired(config, ref), fresh)
+
+
+def share_folder(
+    drive: DriveClient, folder_id: str, collective: str, config: Config, fresh: bool = False
+) -> list[str]:
+    """Let a collectif's délégué·e·s read its folder; return what failed, in French."""
+    if collective not in {c.id for c in config.collectives}:
+        return []
+    return grant_all(drive, folder_id, desired_folder(config, collective), fresh)
+
+
+def share_structure_folder(
+    drive: DriveClient,
+    folder_id: str,
+    collective: str,
+    structure: str,
+    config: Config,
+    fresh: bool = False,
+) -> list[str]:
+    """Let a structure's people read its own folder; return what failed, in French."""
+    if collective not in {c.id for c in config.collectives}:
+        return []
+    return grant_all(drive, folder_id, desired_structure_folder(config, collective, structure),
+                     fresh)  # fmt: skip
+
+
+def grant_all(
+    drive: DriveClient, file_id: str, wanted: dict[str, str], fresh: bool = False
+) -> list[str]:
+    """One ``permissions.list`` (none for a fresh file), one ``permissions.create`` per
+    missing grant."""
+    if not wanted:
+        return []
+    present = (
+        set()
+        if fresh
+        else {
+            ((p.get("emailAddress") or "").lower(), p.get("role"))
+            for p in drive.permissions(file_id)
+        }
+    )
+    failures: list[str] = []
+    for email, role in wanted.items():
+        if (email, role) in present:
+            continue
         try:
             drive.grant(file_id, email, role)
         except DriveError as exc:
-            log.warning("could not share %s with %s (HTTP %d); the audit will say so",
-                        ref, email, exc.status)  # fmt: skip
+            failures.append(f"{email} ({why(exc)})")
+    return failures

@@ -58,6 +58,14 @@ def conditional_request(conditional: ConditionalFormat, sheet_id: int, index: in
             key: {"type": "NUMBER", "value": _num(value), "colorStyle": {"rgbColor": colour}}
             for key, value, colour in points
         }
+    elif conditional.kind == ConditionalKind.FORMULA and conditional.formula is not None:
+        rule["booleanRule"] = {
+            "condition": {
+                "type": "CUSTOM_FORMULA",
+                "values": [{"userEnteredValue": conditional.formula.text}],
+            },
+            "format": conditional_format(conditional.style),
+        }
     else:
         text = conditional.text
         if text.startswith("="):  # a TEXT_EQ value starting with = would be a formula
@@ -87,8 +95,13 @@ def editable_rectangles(sheet: SheetSpec) -> list[CellRange]:
     width = sheet.width
     open_: dict[tuple[int, int], int] = {}  # (first col, last col) → first row
     done: list[CellRange] = []
+    owned = _owned_cells(sheet)
     for r in range(len(sheet.rows)):
-        cols = [c for c in range(width) if sheet.style_at(r, c) in EDITABLE_STYLES]
+        cols = [
+            c
+            for c in range(width)
+            if sheet.style_at(r, c) in EDITABLE_STYLES and (r, c) not in owned
+        ]
         spans = {(a, b - 1) for a, b in runs(cols)}
         for span in [s for s in open_ if s not in spans]:
             done.append(CellRange(open_.pop(span), span[0], r - 1, span[1]))
@@ -97,6 +110,37 @@ def editable_rectangles(sheet: SheetSpec) -> list[CellRange]:
     for span, first in open_.items():
         done.append(CellRange(first, span[0], len(sheet.rows) - 1, span[1]))
     return sorted(done, key=lambda a: (a.first_row, a.first_col))
+
+
+def _owned_cells(sheet: SheetSpec) -> set[tuple[int, int]]:
+    """Cells of an :class:`EditorRange`: protected for their people, not open to every writer."""
+    return {
+        (r, c)
+        for owned in sheet.editor_ranges
+        for r in range(owned.target.first_row, owned.target.last_row + 1)
+        for c in range(owned.target.first_col, owned.target.last_col + 1)
+    }
+
+
+def editor_range_requests(sheet: SheetSpec, sheet_id: int, editors: Sequence[str]) -> list[Request]:
+    """One protected range per :class:`EditorRange`: only its people (and capsync) type there.
+
+    A respondent's column, the group's columns, the tiers' and the pair's: the
+    file is shared with all of them as writers, and these ranges say who may
+    type where (issue 10). Google keeps a protected range's editors as given,
+    so an editor list that changes in the configuration is rewritten with the grid.
+    """
+    out: list[Request] = []
+    for owned in sheet.editor_ranges:
+        users = sorted({*editors, *(e.lower() for e in owned.editors)})
+        protected: dict[str, Any] = {
+            "range": grid_range(owned.target, sheet_id),
+            "description": owned.description,
+            "warningOnly": False,
+            "editors": {"users": users},
+        }
+        out.append({"addProtectedRange": {"protectedRange": protected}})
+    return out
 
 
 def protection_request(sheet: SheetSpec, sheet_id: int, editors: Sequence[str]) -> Request:

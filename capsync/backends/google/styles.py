@@ -88,6 +88,18 @@ _STYLES: dict[Style, CellFormat] = {
             italic=True, fontSize=9, foregroundColorStyle={"rgbColor": rgb("#7F7F7F")}
         ),
     },
+    Style.REVIEW: {  # the tiers' and the pair's cells: typed as text, like INPUT
+        "backgroundColorStyle": {"rgbColor": rgb("#E8E0F5")},
+        "wrapStrategy": "WRAP",
+        "borders": _border("#8E7CC3"),
+        "numberFormat": {"type": "TEXT"},
+    },
+    Style.COMPUTED: {
+        "backgroundColorStyle": {"rgbColor": rgb("#DDEBF7")},
+        "horizontalAlignment": "CENTER",
+        "borders": _border("#BFBFBF"),
+        "numberFormat": {"type": "NUMBER", "pattern": "0.#"},
+    },
 }
 
 

@@ -1,0 +1,96 @@
+"""``capsync restitution``: documents of events produced on request."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from capsync.backends.factory import open_backend
+from capsync.cli.common import CliState, pass_state
+from capsync.errors import FileLocked
+from capsync.french import typeset
+from capsync.jobs.regroupement_kits import request_kit
+from capsync.jobs.restitution_request import request_restitutions
+from capsync.jobs.sync import state_path
+from capsync.locking import campaign_lock
+from capsync.store.database import Store
+from capsync.store.sync_state import SyncState
+
+
+@click.command()
+@click.option("--structure", help="The structure whose restitution to produce.")
+@click.option("--collective", help="Every structure of this collectif.")
+@pass_state
+def restitution(state: CliState, structure: str | None, collective: str | None) -> None:
+    """Produce a dated restitution (xlsx + PDF) now, kept beside the earlier ones.
+
+    It is computed from the answers already read: run ``capsync pull`` first for
+    the latest grids.
+
+    \b
+    Example:
+        capsync restitution --structure ailes-revel
+        capsync restitution --collective occitanie
+    """
+    campaign = state.campaign()
+    with (
+        campaign_lock(campaign.data_dir),
+        Store.open(campaign.data_dir) as store,
+        SyncState(state_path(campaign.data_dir)) as sync_state,
+    ):
+        produced, locked = request_restitutions(
+            campaign,
+            open_backend(campaign),
+            store,
+            sync_state,
+            now=dt.datetime.now(),
+            collective=collective,
+            structure=structure,
+        )
+    for document in produced:
+        if not state.quiet:
+            click.echo(f"Restitution produite\u00a0: {document.files[0]}")
+    for line in locked:
+        click.echo(line)
+    if locked:
+        raise SystemExit(1)
+
+
+@click.command()
+@click.option("--collective", required=True, help="The collectif whose regroupement to prepare.")
+@click.option("--chapitre", "chapter", required=True, help="The chapter of the regroupement.")
+@click.option("--anonyme", "anonymous", is_flag=True, help="Name no structure at all.")
+@pass_state
+def regroupement(state: CliState, collective: str, chapter: str, anonymous: bool) -> None:
+    """Produce a regroupement kit (landscape PDF + xlsx) for the délégué·e·s, kept beside the
+    earlier ones; the sync makes one by itself ``kit_days_before`` days before each regroupement.
+
+    It is computed from the answers already read: run ``capsync pull`` first for
+    the latest grids.
+
+    \b
+    Example:
+        capsync regroupement --collective occitanie --chapitre 2
+        capsync regroupement --collective occitanie --chapitre 2 --anonyme
+    """
+    campaign = state.campaign()
+    with campaign_lock(campaign.data_dir), Store.open(campaign.data_dir) as store:
+        try:
+            made = request_kit(
+                campaign,
+                open_backend(campaign),
+                store,
+                collective=collective,
+                chapter=chapter,
+                now=dt.datetime.now(),
+                anonymous=anonymous,
+            )
+        except FileLocked as exc:
+            click.echo(str(exc))
+            raise SystemExit(1) from exc
+    if not state.quiet:
+        click.echo(typeset(f"Kit du regroupement produit : {made.files[0]}"))
+
+
+commands = [restitution, regroupement]

@@ -1,0 +1,44 @@
+"""French typography for the text capsync writes for people: one function, used everywhere.
+
+French puts a no-break space (U+00A0) before « : » and inside guillemets, a narrow
+no-break space (U+202F) before « ; ! ? », and separates thousands (« 3 804 »).
+Without them, spreadsheets and PDFs break a line between a word and its colon,
+and every message reads as translated. :func:`typeset` is applied to the
+sentences capsync composes — never to text a person typed in their own grid,
+which is kept exactly as typed (a justification, an action, a file name).
+"""
+
+from __future__ import annotations
+
+import re
+
+NBSP = "\u00a0"
+NNBSP = "\u202f"
+_BEFORE_COLON = re.compile(r"[ \u00a0\u202f]*(?<=[ \u00a0\u202f]):(?=\s|$)")
+_BEFORE_HIGH = re.compile(r"[ \u00a0\u202f]+([;!?])")
+_OPEN_QUOTE = re.compile(r"«[ \u00a0\u202f]*")
+_CLOSE_QUOTE = re.compile(r"[ \u00a0\u202f]*»")
+_PLAIN_SPACE_BEFORE = re.compile(r" [:;!?»]|« ")
+
+
+def typeset(text: str) -> str:
+    """``text`` with French spacing: « a : b ; c ? « d » » → no-break spaces where due.
+
+    Only spaces already there become no-break spaces (and guillemets always get
+    theirs): « 15:30 », « https://… » and « ?! » in a URL are left alone.
+    """
+    text = _BEFORE_COLON.sub(NBSP + ":", text)
+    text = _BEFORE_HIGH.sub(NNBSP + r"\1", text)
+    text = _OPEN_QUOTE.sub("«" + NBSP, text)
+    return _CLOSE_QUOTE.sub(NBSP + "»", text)
+
+
+def thousands(value: int) -> str:
+    """« 3 804 »: an integer with its thousands separated by a narrow no-break space."""
+    return f"{value:,}".replace(",", NNBSP)
+
+
+def typography_faults(text: str) -> list[str]:
+    """The places where ``text`` has a plain space before « : ; ! ? » or inside guillemets
+    (what the typography test looks for in every output)."""
+    return [text[max(0, m.start() - 20) : m.end() + 20] for m in _PLAIN_SPACE_BEFORE.finditer(text)]

@@ -1,0 +1,379 @@
+"""One chapter sheet of a grid, and the « Niveaux par critère » sheet beside it (pure).
+
+A chapter sheet is where 7–8 respondents type a level each, where the group
+agrees its « niveau retenu » with the sheet's own median, spread and « à
+discuter » in front of it (:mod:`capsync.layout.consensus`), and where the tiers
+and the pair, named in their headers, give theirs in columns of their own
+colour. It must read on a 1366 × 768 screen: the level descriptions, 5 lines
+of text per criterion, would make each row 15 lines high, so they are a note on
+the question and a sheet of their own; the ID and the criterion stay frozen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from capsync.campaign.config import Collective, Structure
+from capsync.campaign.referentiel import Chapter, Criterion, Referentiel
+from capsync.campaign.vocabulary import PhaseKind, RespondentRole
+from capsync.layout import consensus
+from capsync.scoring.divergence import TO_DISCUSS
+from capsync.workbook.grid_schema import (
+    COL_COUNT,
+    COL_CRITERION,
+    COL_DISCUSS,
+    COL_JUSTIFICATION,
+    COL_MEDIAN,
+    COL_PAIR_COMMENT,
+    COL_PAIR_LEVEL,
+    COL_QUESTION,
+    COL_RETAINED,
+    COL_SPREAD,
+    COL_TIERS_COMMENT,
+    COL_TIERS_LEVEL,
+    COMPUTED_COLUMNS,
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    KEY_ROW,
+    LEADING_COLUMNS,
+    LEVELS_SHEET,
+    RESPONDENT_PREFIX,
+    RESPONDENT_WIDTH,
+    REVIEW_COMMENT_KEYS,
+    REVIEW_LEVEL_KEYS,
+    TITLE_ROW,
+    TRAILING_COLUMNS,
+    Carried,
+    RespondentColumn,
+    chapter_sheet_name,
+)
+from capsync.workbook.spec import (
+    CellRange,
+    ConditionalFormat,
+    ConditionalKind,
+    DateValidation,
+    EditorRange,
+    Formula,
+    ListValidation,
+    SheetSpec,
+    Style,
+    Value,
+    cell_a1,
+    column_letter,
+)
+
+LEVEL_MESSAGE = "Choisissez un niveau dans la liste, ou tapez son chiffre (par exemple 3)."
+REVIEW_KEYS = frozenset({*REVIEW_LEVEL_KEYS, *REVIEW_COMMENT_KEYS})
+LEVEL_KEYS = (COL_RETAINED, *REVIEW_LEVEL_KEYS)
+
+
+def levels_text(referentiel: Referentiel, criterion: Criterion) -> str:
+    """« 0 - Non engagé : … » one line per level, with this criterion's descriptions."""
+    lines = []
+    for level in referentiel.scale.levels:
+        text = criterion.levels.get(level.value, level.description)
+        lines.append(f"{level.value} - {level.label} : {text}")
+    return "\n".join(lines)
+
+
+def review_headers(
+    collective: Collective, structure: Structure, chapter: Chapter
+) -> dict[str, str]:
+    """The review columns' headers, saying who reviews this chapter and by when."""
+    tiers = ", ".join(d.name for d in collective.tiers) or "tiers à désigner"
+    pair = structure.pair_for(chapter.id)
+    if pair is None:
+        pair_text = "pair à désigner"
+    else:
+        home = next((s.name for s in collective.structures if s.id == pair.structure), None)
+        pair_text = f"{pair.name} ({home or pair.structure})" if pair.structure else pair.name
+    when = review_when(collective, chapter.id)
+    return {
+        COL_TIERS_LEVEL: f"Niveau tiers\n{tiers}",
+        COL_TIERS_COMMENT: f"Commentaire tiers\n{when}",
+        COL_PAIR_LEVEL: f"Niveau pair\n{pair_text}",
+        COL_PAIR_COMMENT: f"Commentaire pair\n{when}",
+    }
+
+
+def role_headers(structure: Structure, respondents: list[RespondentColumn]) -> dict[str, str]:
+    """« Salarié·e en parcours 2 » instead of a name: what the direction and délégué·e·s read
+    when the collectif or the structure asks for it (``respondents_by_role``)."""
+    seen: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    for person, column in zip(structure.respondents, respondents, strict=False):
+        label = RespondentRole(person.role).label
+        seen[label] = seen.get(label, 0) + 1
+        headers[column.key] = f"{label} {seen[label]}"
+    return headers
+
+
+def review_when(collective: Collective, chapter_id: str) -> str:
+    """« revue avant le regroupement du 11/06/2025 »: the review comes before the regroupement."""
+    phases = [
+        p
+        for p in collective.phases()
+        if p.kind == PhaseKind.REGROUPEMENT and p.chapter == chapter_id
+    ]
+    if not phases:
+        return "date de revue à venir"
+    return f"revue avant le regroupement du {phases[0].date:%d/%m/%Y}"
+
+
+def chapter_sheet(
+    referentiel: Referentiel,
+    collective: Collective,
+    structure: Structure,
+    chapter: Chapter,
+    criteria: list[Criterion],
+    respondents: list[RespondentColumn],
+    carried: Carried,
+) -> SheetSpec:
+    """The chapter's sheet: one row per criterion that applies to the structure's type."""
+    columns = [
+        *LEADING_COLUMNS,
+        *((r.key, r.header, RESPONDENT_WIDTH) for r in respondents),
+        *COMPUTED_COLUMNS,
+        *TRAILING_COLUMNS,
+    ]
+    keys = [key for key, _, _ in columns]
+    col = keys.index
+    fixed_headers = review_headers(collective, structure, chapter)
+    if collective.by_role(structure):
+        fixed_headers |= role_headers(structure, respondents)
+    headers: list[Value] = [
+        carried.respondent_headers.get(key, fixed_headers.get(key, header))
+        for key, header, _ in columns
+    ]
+    rows: list[list[Value]] = [[] for _ in range(FIRST_DATA_ROW)]
+    rows[TITLE_ROW] = [f"Chapitre {chapter.id} — {chapter.title}"]
+    rows[KEY_ROW] = list(keys)
+    rows[HEADER_ROW] = headers
+    first_resp = len(LEADING_COLUMNS)
+    last_resp = first_resp + len(respondents) - 1
+    notes = _criterion_rows(referentiel, criteria, keys, rows, carried, first_resp, last_resp)
+    _header_notes(notes, keys, respondents, first_resp)
+    last_row = FIRST_DATA_ROW + max(len(criteria), 1) - 1
+    styles: list[Style | None] = [Style.LOCKED] * len(LEADING_COLUMNS)
+    styles += [Style.INPUT] * len(respondents) + [Style.COMPUTED] * len(COMPUTED_COLUMNS)
+    styles += [Style.REVIEW if k in REVIEW_KEYS else Style.INPUT for k, _, _ in TRAILING_COLUMNS]
+    cell_styles = {
+        (HEADER_ROW, first_resp + i): Style.INPUT
+        for i, r in enumerate(respondents)
+        if r.header.startswith("Répondant·e")  # anonymous: the structure names it
+    }
+    choices = tuple(referentiel.scale.choice_labels())
+    level_cols = [*range(first_resp, last_resp + 1), *(col(k) for k in LEVEL_KEYS)]
+    validations: list[ListValidation | DateValidation] = [
+        ListValidation(
+            CellRange(FIRST_DATA_ROW, a, last_row, b), choices, LEVEL_MESSAGE, alert=False
+        )
+        for a, b in spans(level_cols)
+    ]
+    conditional = _to_discuss_colours(keys, last_row)
+    owners = editor_ranges(collective, structure, chapter, keys, first_resp, last_row)
+    return SheetSpec(
+        name=chapter_sheet_name(chapter.id),
+        rows=rows,
+        column_widths=[w for _, _, w in columns],
+        column_styles=styles,
+        header_rows=FIRST_DATA_ROW,
+        row_styles={TITLE_ROW: Style.TITLE, KEY_ROW: Style.LOCKED},
+        cell_styles=cell_styles,
+        hidden_rows=(KEY_ROW,),
+        freeze_rows=FIRST_DATA_ROW,
+        freeze_cols=col(COL_CRITERION) + 1,
+        notes=notes,
+        validations=validations,
+        conditional_formats=conditional,
+        protected=True,
+        autofilter=CellRange(HEADER_ROW, 0, last_row, len(columns) - 1),
+        editor_ranges=owners,
+        print_header=f"{structure.name} — Chapitre {chapter.id} — {chapter.title}",
+        print_footer=f"CAP RSE — {collective.name}",
+    )
+
+
+def _criterion_rows(
+    referentiel: Referentiel,
+    criteria: list[Criterion],
+    keys: list[str],
+    rows: list[list[Value]],
+    carried: Carried,
+    first_resp: int,
+    last_resp: int,
+) -> dict[tuple[int, int], str]:
+    """Append one row per criterion (carried values, generated formulas); their notes."""
+    notes: dict[tuple[int, int], str] = {}
+    for i, criterion in enumerate(criteria):
+        r = FIRST_DATA_ROW + i
+        objective = referentiel.objective_of[criterion.id]
+        row: list[Value] = [
+            criterion.id,
+            f"{objective.id} — {objective.title}",
+            criterion.title,
+            criterion.question,
+        ]
+        row += [carried.answers.get((criterion.id, key)) for key in keys[len(row) :]]
+        for key, formula in _consensus_row(referentiel, keys, r, first_resp, last_resp).items():
+            row[keys.index(key)] = formula
+        rows.append(row)
+        notes[(r, keys.index(COL_QUESTION))] = levels_text(referentiel, criterion)
+    return notes
+
+
+def _to_discuss_colours(keys: list[str], last_row: int) -> list[ConditionalFormat]:
+    """The rows « à discuter » coloured: their ID…Question cells and their computed cells."""
+    discuss = column_letter(keys.index(COL_DISCUSS))
+    flagged = Formula(f'=${discuss}{FIRST_DATA_ROW + 1}="{TO_DISCUSS}"')
+    coloured = ((0, len(LEADING_COLUMNS) - 1), (keys.index(COL_COUNT), keys.index(COL_DISCUSS)))
+    return [
+        ConditionalFormat(
+            CellRange(FIRST_DATA_ROW, a, last_row, b), ConditionalKind.FORMULA, formula=flagged
+        )
+        for a, b in coloured
+    ]
+
+
+def group_editors(structure: Structure) -> tuple[str, ...]:
+    """Who types the group's cells (retenu, justification, plan): the structure's contacts."""
+    return tuple(str(c).lower() for c in structure.contacts)
+
+
+def editor_ranges(
+    collective: Collective,
+    structure: Structure,
+    chapter: Chapter,
+    keys: list[str],
+    first_resp: int,
+    last_row: int,
+) -> list[EditorRange]:
+    """Who may type in which columns, where the backend can enforce it (Google).
+
+    A respondent with an e-mail owns their column; without one, their column is
+    the group's (the contacts type for them). The tiers' columns are the
+    collectif's tiers', the pair's columns the pair of *this* chapter's.
+    """
+    group = group_editors(structure)
+
+    def column(key: str, people: tuple[str, ...], what: str) -> EditorRange:
+        c = keys.index(key)
+        return EditorRange(CellRange(FIRST_DATA_ROW, c, last_row, c), people, what)
+
+    owned = []
+    people = dict(zip(keys[first_resp:], structure.respondents, strict=False))
+    for key in (k for k in keys if k.startswith(RESPONDENT_PREFIX)):
+        person = people.get(key)
+        if person is not None and person.email:
+            owned.append(column(key, (str(person.email).lower(),), f"Colonne de {person.name}"))
+        else:
+            owned.append(column(key, group, "Colonne d'un·e répondant·e (le groupe)"))
+    owned += [column(k, group, "Colonnes du groupe") for k in (COL_RETAINED, COL_JUSTIFICATION)]
+    tiers = tuple(str(d.email).lower() for d in collective.tiers)
+    owned += [column(k, tiers, "Colonnes du tiers") for k in (COL_TIERS_LEVEL, COL_TIERS_COMMENT)]
+    pair = structure.pair_for(chapter.id)
+    pairs = (str(pair.email).lower(),) if pair is not None and pair.email else ()
+    owned += [column(k, pairs, "Colonnes du pair") for k in (COL_PAIR_LEVEL, COL_PAIR_COMMENT)]
+    return owned
+
+
+def _consensus_row(
+    referentiel: Referentiel, keys: Sequence[str], r: int, first_resp: int, last_resp: int
+) -> dict[str, Formula]:
+    """The row's generated formulas; none when the scale is not single digits or nobody answers."""
+    values = referentiel.scale.values
+    if last_resp < first_resp or not consensus.single_digit_scale(values):
+        return {}
+    cells = f"{cell_a1(r, first_resp)}:{cell_a1(r, last_resp)}"
+    count = cell_a1(r, keys.index(COL_COUNT))
+    median = cell_a1(r, keys.index(COL_MEDIAN))
+    return {
+        COL_COUNT: consensus.count_formula(cells, values),
+        COL_MEDIAN: consensus.median_formula(cells, values, count),
+        COL_SPREAD: consensus.spread_formula(cells, values, count),
+        COL_DISCUSS: consensus.discuss_formula(
+            cells,
+            values,
+            count=count,
+            median=median,
+            retained=cell_a1(r, keys.index(COL_RETAINED)),
+            reviews=[cell_a1(r, keys.index(k)) for k in REVIEW_LEVEL_KEYS],
+            threshold=referentiel.scoring.divergence_threshold,
+        ),
+    }
+
+
+def _header_notes(
+    notes: dict[tuple[int, int], str],
+    keys: list[str],
+    respondents: list[RespondentColumn],
+    first_resp: int,
+) -> None:
+    if respondents and respondents[0].header.startswith("Répondant·e"):
+        notes[(HEADER_ROW, first_resp)] = (
+            "Vous pouvez remplacer « Répondant·e 1 » par le prénom de la personne qui répond."
+        )
+    notes[(HEADER_ROW, keys.index(COL_QUESTION))] = (
+        "Passez la souris sur une question (ou ouvrez l'onglet « Niveaux par critère ») "
+        "pour lire ce que veut dire chaque niveau pour ce critère."
+    )
+    notes[(HEADER_ROW, keys.index(COL_DISCUSS))] = (
+        "Calculé par le tableur. « à discuter » quand les avis sont vraiment partagés (deux "
+        "personnes au moins de chaque côté d'un écart de 2 niveaux, à partir de 4 réponses), "
+        "quand le niveau retenu s'écarte de 2 niveaux de la médiane, ou quand le tiers ou le "
+        "pair s'écarte de 2 niveaux du niveau retenu. « Ne sait pas » et les cases vides ne "
+        "comptent pas."
+    )
+    notes[(HEADER_ROW, keys.index(COL_RETAINED))] = (
+        "Le niveau retenu est le consensus du groupe, après discussion des réponses de chacun·e."
+    )
+    notes[(HEADER_ROW, keys.index(COL_JUSTIFICATION))] = (
+        "Ce qui justifie le niveau retenu : documents, pratiques, preuves."
+    )
+    notes[(HEADER_ROW, keys.index(COL_TIERS_LEVEL))] = (
+        "Réservé au tiers (délégation régionale) : son niveau après la revue du chapitre."
+    )
+    notes[(HEADER_ROW, keys.index(COL_PAIR_LEVEL))] = (
+        "Réservé au pair (une autre structure du réseau) : son niveau après la revue du chapitre."
+    )
+
+
+def spans(cols: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs of column indices, so that one validation covers each run."""
+    out: list[tuple[int, int]] = []
+    for c in sorted(set(cols)):
+        if out and out[-1][1] == c - 1:
+            out[-1] = (out[-1][0], c)
+        else:
+            out.append((c, c))
+    return out
+
+
+def levels_sheet(referentiel: Referentiel, criteria: list[Criterion]) -> SheetSpec:
+    """« Niveaux par critère »: what each level means for each criterion, to read or print."""
+    levels = referentiel.scale.levels
+    rows: list[list[Value]] = [
+        ["Niveaux de maturité, critère par critère (à lire avant de répondre)"],
+        ["ID", "Critère", *(f"{lv.value} - {lv.label}" for lv in levels)],
+    ]
+    for criterion in criteria:
+        rows.append(
+            [
+                criterion.id,
+                criterion.title,
+                *(criterion.levels.get(lv.value, lv.description) for lv in levels),
+            ]
+        )
+    return SheetSpec(
+        name=LEVELS_SHEET,
+        rows=rows,
+        column_widths=[7, 24, *([30] * len(levels))],
+        column_styles=[Style.LOCKED, Style.LOCKED, *([Style.TEXT] * len(levels))],
+        header_rows=2,
+        row_styles={0: Style.TITLE},
+        freeze_rows=2,
+        freeze_cols=2,
+        protected=True,
+        print_header="CAP RSE — niveaux de maturité par critère",
+        tab_color="#8E7CC3",
+    )

@@ -1,0 +1,424 @@
+"""Who is told what, and when: the campaign's e-mails as plain data (pure).
+
+Every message is addressed to ONE person, so that its footer can say why that
+person receives it and an opt-out removes only them; a structure's messages
+carry only that structure's data. Each message has a ``key`` that names the
+occasion (kind, collectif, structure, chapter, date, person): the job sends a
+key once and records it, so recomposing the same day's messages after a
+restart sends nothing new. Keys hold the dates that make an occasion (the
+regroupement's date, the week of a digest), so a moved regroupement is a new
+occasion and is reminded again.
+
+When each message is due (``today`` is passed in):
+
+- grid invitation: once per contact, as soon as the structure's grid exists;
+- reminder: a chapter not complete, ``N`` days or fewer before its
+  regroupement, for the smallest ``N`` of ``mail.reminder_days`` still ahead
+  (a daemon stopped on J−14 reminds on J−12, not twice);
+- « en retard »: the first day the dashboard calls the chapter « en retard »
+  (the regroupement is fewer than ``settings.late_days`` days away), or the
+  next six days if no cycle ran that day;
+- « À corriger »: anomalies found since the last such message, at most one a day.
+
+The messages of plan lines and délégué·e·s are in :mod:`capsync.layout.messages_team`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from capsync.campaign.config import Collective, Mail, Phase, Settings, Structure
+from capsync.campaign.vocabulary import DelegateRole, PhaseKind
+from capsync.layout.calendar import days_left_text
+from capsync.layout.dashboard_sheets import LATE, chapter_status
+from capsync.layout.tables import as_datetime, frame_rows, integer, number, person_text
+from capsync.workbook.refs import Kind, WorkbookRef
+
+PARIS = ZoneInfo("Europe/Paris")
+LATE_WINDOW_DAYS = 7
+"""How many days the « en retard » message stays due after the chapter turned late."""
+MAX_LISTED = 20
+"""Anomalies listed one by one in « À corriger »; the rest are counted."""
+
+_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+class MessageKind(StrEnum):
+    """The closed set of messages capsync sends (the first part of every key)."""
+
+    GRID_INVITATION = "invitation-grille"
+    REMINDER = "rappel"
+    LATE = "retard"
+    TO_FIX = "a-corriger"
+    PLAN_DUE = "echeance-plan"
+    KIT = "kit-regroupement"
+    DIGEST = "synthese-hebdomadaire"
+    CYCLE_FAILED = "cycle-en-echec"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A workbook sent with a message (its .xlsx, read by the job)."""
+
+    ref: WorkbookRef
+    filename: str
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str
+    kind: MessageKind
+    to: str
+    subject: str
+    body: str  # the whole French text, footer included
+    collective: str = ""
+    structure: str = ""  # "" for délégué·e·s and admins
+    reply_to: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class CollectiveFacts:
+    """What one collectif's messages are composed from; the job reads it, nothing here does."""
+
+    collective: Collective
+    chapters: Mapping[str, str]  # chapter ID → « 1 — Projet associatif et gouvernance »
+    completion: pd.DataFrame  # scores.chapters: structure, chapter, answered, applicable, …
+    anomalies: pd.DataFrame  # store.current_anomalies
+    actions: pd.DataFrame  # store.current_actions
+    grid_places: Mapping[str, str]  # structure → where its grid is (a link or a path)
+    grids_attached: bool  # .xlsx files: the grid travels with its invitation
+    last_to_fix: Mapping[str, dt.datetime] = field(default_factory=dict)  # structure → sent at
+    criteria: pd.DataFrame | None = None  # scores.criteria (divergences for the digest)
+
+
+def french(text: str) -> str:
+    """French typography: no-break space before « : » and inside « », narrow one before ; ! ?"""
+    text = text.replace(" :", "\u00a0:").replace("« ", "«\u00a0").replace(" »", "\u00a0»")
+    for mark in ";!?":
+        text = text.replace(f" {mark}", f"\u202f{mark}")
+    return text
+
+
+def day_text(day: dt.date) -> str:
+    """« jeudi 25/09/2025 »."""
+    return f"{_WEEKDAYS[day.weekday()]} {day:%d/%m/%Y}"
+
+
+def short_hash(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:12]
+
+
+def opted_out(mail: Mail) -> set[str]:
+    return {address.lower() for address in mail.opt_out}
+
+
+def reply_address(collective: Collective) -> str | None:
+    """Replies go to the collectif's animateur·rice (else its first délégué·e)."""
+    leads = [d for d in collective.delegates if d.role == DelegateRole.ANIMATEUR]
+    chosen = (leads or list(collective.delegates))[:1]
+    return str(chosen[0].email) if chosen else None
+
+
+def footer(reason: str, collective: Collective | None, settings: Settings) -> str:
+    """Why this person receives the message, and how to stop it."""
+    who = reply_address(collective) if collective else None
+    ask = (
+        "répondez à ce message en le demandant"
+        if who
+        else "demandez-le à l'administrateur·rice de capsync"
+    )
+    lines = [
+        "-- ",
+        f"Vous recevez ce message parce que {reason}.",
+        f"Pour ne plus recevoir ces messages, {ask} : votre adresse sera ajoutée à la liste "
+        "« opt_out » de la configuration de capsync.",
+    ]
+    if settings.help_contact:
+        lines.append(settings.help_contact)
+    return "\n".join(lines)
+
+
+def compose(
+    kind: MessageKind,
+    key: str,
+    to: str,
+    subject: str,
+    paragraphs: Iterable[str],
+    tail: str,
+    **extra: Any,
+) -> Message:
+    body = "Bonjour,\n\n" + "\n\n".join(paragraphs) + "\n\n" + tail + "\n"
+    return Message(key=key, kind=kind, to=to, subject=french(subject), body=french(body), **extra)
+
+
+def contact_reason(structure: Structure, collective: Collective) -> str:
+    return f"votre adresse est celle d'un contact de « {structure.name} » dans le {collective.name}"
+
+
+def _contacts(structure: Structure, mail: Mail) -> list[str]:
+    out = opted_out(mail)
+    return [str(c) for c in structure.contacts if str(c).lower() not in out]
+
+
+def _completion(facts: CollectiveFacts) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(str(r["structure"]), str(r["chapter"])): r for r in frame_rows(facts.completion)}
+
+
+def completion_text(row: Mapping[str, Any] | None) -> str:
+    """« complétée à 45 % (9 critères renseignés sur 20) »."""
+    row = row or {}
+    answered, applicable = integer(row.get("answered")) or 0, integer(row.get("applicable")) or 0
+    share = number(row.get("completion")) or 0.0
+    return f"complétée à {round(share * 100)} % ({answered} critères renseignés sur {applicable})"
+
+
+def _regroupements(collective: Collective) -> list[Phase]:
+    return [p for p in collective.phases() if p.kind == PhaseKind.REGROUPEMENT and p.chapter]
+
+
+def where_text(phase: Phase) -> str:
+    """« à 12 rue …, Toulouse » / « en visio : https://… » / "" when the calendar says nothing."""
+    parts = []
+    if phase.address or phase.place:
+        parts.append(f"à {phase.address or phase.place}")
+    if phase.visio_link:
+        parts.append(f"en visio : {phase.visio_link}")
+    return " ; ".join(parts)
+
+
+@dataclass(frozen=True)
+class _Context:
+    facts: CollectiveFacts
+    mail: Mail
+    settings: Settings
+    today: dt.date
+
+    @property
+    def collective(self) -> Collective:
+        return self.facts.collective
+
+    def extra(self, structure: Structure) -> dict[str, Any]:
+        return {
+            "collective": self.collective.id,
+            "structure": structure.id,
+            "reply_to": reply_address(self.collective),
+        }
+
+
+def structure_messages(
+    facts: CollectiveFacts, mail: Mail, settings: Settings, today: dt.date
+) -> list[Message]:
+    """Invitations, reminders, « en retard » and « À corriger » for every structure."""
+    ctx = _Context(facts, mail, settings, today)
+    found: list[Message] = []
+    for structure in facts.collective.structures:
+        for contact in _contacts(structure, mail):
+            found += _invitation(ctx, structure, contact)
+            found += _chapter_messages(ctx, structure, contact)
+            found += _to_fix(ctx, structure, contact)
+    return found
+
+
+def _invitation(ctx: _Context, structure: Structure, contact: str) -> list[Message]:
+    place = ctx.facts.grid_places.get(structure.id)
+    if place is None:  # no grid yet: invited once it is generated
+        return []
+    collective = ctx.collective
+    ref = WorkbookRef(collective.id, Kind.GRID, structure.id)
+    if ctx.facts.grids_attached:
+        where = (
+            f"Elle est jointe à ce message (fichier {structure.id}.xlsx) : ouvrez-la avec Excel "
+            "ou LibreOffice, puis renvoyez-la remplie en réponse à ce message."
+        )
+        attachments: tuple[Attachment, ...] = (Attachment(ref, f"{structure.id}.xlsx"),)
+    else:
+        where = f"Elle est en ligne, à cette adresse : {place}"
+        attachments = ()
+    first = next(iter(_deadlines(ctx)), None)
+    paragraphs = [
+        f"« {structure.name} » participe au {collective.name}. Sa grille "
+        f"d'auto-évaluation CAP RSE est prête. {where}",
+        "À faire : chaque répondant·e note chaque critère sur l'échelle de maturité, puis "
+        "vous retenez ensemble un niveau par critère, avec vos preuves et votre plan de progrès.",
+    ]
+    if first is not None:
+        paragraphs.append(f"Prochaine échéance : {first}.")
+    key = f"{MessageKind.GRID_INVITATION}/{collective.id}/{structure.id}/{contact.lower()}"
+    return [
+        compose(
+            MessageKind.GRID_INVITATION,
+            key,
+            contact,
+            f"CAP RSE — votre grille d'auto-évaluation ({structure.name})",
+            paragraphs,
+            footer(contact_reason(structure, collective), collective, ctx.settings),
+            attachments=attachments,
+            **ctx.extra(structure),
+        )
+    ]
+
+
+def _deadlines(ctx: _Context) -> list[str]:
+    """« chapitre 1 à compléter avant le 28/05/2025 (regroupement le mercredi 11/06/2025) »."""
+    late = dt.timedelta(days=ctx.settings.late_days)
+    return [
+        f"chapitre {p.chapter} à compléter avant le {p.date - late:%d/%m/%Y} "
+        f"(regroupement le {day_text(p.date)})"
+        for p in _regroupements(ctx.collective)
+        if p.date - late >= ctx.today
+    ]
+
+
+def reminder_threshold(days_left: int, reminder_days: Iterable[int]) -> int | None:
+    """The reminder due ``days_left`` days before a regroupement: the smallest N ≥ days_left."""
+    ahead = [n for n in reminder_days if days_left <= n]
+    return min(ahead) if ahead and days_left >= 0 else None
+
+
+def _chapter_messages(ctx: _Context, structure: Structure, contact: str) -> list[Message]:
+    found: list[Message] = []
+    completion = _completion(ctx.facts)
+    for phase in _regroupements(ctx.collective):
+        assert phase.chapter is not None
+        row = completion.get((structure.id, phase.chapter))
+        if row is None or integer(row.get("applicable")) == 0:
+            continue
+        share = number(row.get("completion"))
+        if share is not None and share >= 1.0:
+            continue
+        days_left = (phase.date - ctx.today).days
+        threshold = reminder_threshold(days_left, ctx.mail.reminder_days)
+        if threshold is not None:
+            found.append(_reminder(ctx, structure, contact, phase, row, threshold))
+        answered = integer(row.get("answered")) or 0
+        status = chapter_status(
+            share, answered, phase.date, ctx.settings.late_days, ctx.today, None
+        )
+        first_late = phase.date - dt.timedelta(days=ctx.settings.late_days - 1)
+        if status == LATE and 0 <= (ctx.today - first_late).days < LATE_WINDOW_DAYS:
+            found.append(_late(ctx, structure, contact, phase, row))
+    return found
+
+
+def _chapter_name(ctx: _Context, chapter: str) -> str:
+    return f"chapitre {ctx.facts.chapters.get(chapter, chapter)}"
+
+
+def _reminder(
+    ctx: _Context,
+    structure: Structure,
+    contact: str,
+    phase: Phase,
+    row: Mapping[str, Any],
+    threshold: int,
+) -> Message:
+    assert phase.chapter is not None
+    days = days_left_text((phase.date - ctx.today).days)
+    where = where_text(phase)
+    deadline = phase.date - dt.timedelta(days=ctx.settings.late_days)
+    todo = f"avant le {deadline:%d/%m/%Y}" if deadline >= ctx.today else "d'ici le regroupement"
+    paragraphs = [
+        f"Le regroupement du {_chapter_name(ctx, phase.chapter)} a lieu le "
+        f"{day_text(phase.date)} ({days}){' ' + where if where else ''}.",
+        f"La grille de « {structure.name} » est {completion_text(row)} pour ce chapitre.",
+        f"À faire : renseigner les critères qui manquent et retenir un niveau pour chacun, {todo}.",
+    ]
+    collective = ctx.collective
+    key = (
+        f"{MessageKind.REMINDER}/{collective.id}/{structure.id}/{phase.chapter}/"
+        f"{phase.date.isoformat()}/J-{threshold}/{contact.lower()}"
+    )
+    return compose(
+        MessageKind.REMINDER,
+        key,
+        contact,
+        f"CAP RSE — rappel : regroupement du chapitre {phase.chapter} {days}",
+        paragraphs,
+        footer(contact_reason(structure, collective), collective, ctx.settings),
+        **ctx.extra(structure),
+    )
+
+
+def _late(
+    ctx: _Context, structure: Structure, contact: str, phase: Phase, row: Mapping[str, Any]
+) -> Message:
+    assert phase.chapter is not None
+    collective = ctx.collective
+    paragraphs = [
+        f"Le {_chapter_name(ctx, phase.chapter)} de « {structure.name} » est maintenant « en "
+        f"retard » : sa grille est {completion_text(row)} et le regroupement a lieu le "
+        f"{day_text(phase.date)}.",
+        "À faire : compléter le chapitre avant le regroupement, pour que vos résultats y "
+        "soient présentés. Votre délégué·e peut vous aider : répondez simplement à ce message.",
+    ]
+    key = (
+        f"{MessageKind.LATE}/{collective.id}/{structure.id}/{phase.chapter}/"
+        f"{phase.date.isoformat()}/{contact.lower()}"
+    )
+    return compose(
+        MessageKind.LATE,
+        key,
+        contact,
+        f"CAP RSE — chapitre {phase.chapter} en retard ({structure.name})",
+        paragraphs,
+        footer(contact_reason(structure, collective), collective, ctx.settings),
+        **ctx.extra(structure),
+    )
+
+
+def anomaly_line(row: Mapping[str, Any]) -> str:
+    """« - onglet « Chapitre 2 », cellule D14, valeur « 5 » : <what is expected> »."""
+    where = [f"onglet « {person_text(row.get('sheet'))} »"] if person_text(row.get("sheet")) else []
+    if person_text(row.get("cell")):
+        where.append(f"cellule {person_text(row.get('cell'))}")
+    value, message = person_text(row.get("value")), person_text(row.get("message"))
+    if value and value not in message:
+        where.append(f"valeur « {value} »")
+    place = ", ".join(where) or person_text(row.get("source"))
+    return f"- {place} : {message}"
+
+
+def _to_fix(ctx: _Context, structure: Structure, contact: str) -> list[Message]:
+    last = ctx.facts.last_to_fix.get(structure.id)
+    if last is not None and last.tzinfo is not None:  # the store's times are naive Paris
+        last = last.astimezone(PARIS).replace(tzinfo=None)
+    if last is not None and last.date() >= ctx.today:
+        return []  # at most once a day
+    rows = [r for r in frame_rows(ctx.facts.anomalies) if str(r.get("structure")) == structure.id]
+    new = [r for r in rows if last is None or (as_datetime(r.get("found_at")) or last) > last]
+    if not new:
+        return []
+    listed = [anomaly_line(r) for r in new[:MAX_LISTED]]
+    if len(new) > MAX_LISTED:
+        listed.append(f"- et {len(new) - MAX_LISTED} autres, dans l'onglet « Anomalies ».")
+    collective = ctx.collective
+    place = ctx.facts.grid_places.get(structure.id, "")
+    paragraphs = [
+        f"capsync a trouvé dans la grille de « {structure.name} » "
+        f"{'une valeur' if len(new) == 1 else f'{len(new)} valeurs'} qu'il ne peut pas lire :",
+        "\n".join(listed),
+        "À faire : corriger ces cellules dans la grille"
+        + (f" ({place})" if place and not ctx.facts.grids_attached else "")
+        + ". Tant qu'elles ne sont pas corrigées, ces réponses ne comptent pas dans vos résultats.",
+    ]
+    key = f"{MessageKind.TO_FIX}/{collective.id}/{structure.id}/{ctx.today}/{contact.lower()}"
+    return [
+        compose(
+            MessageKind.TO_FIX,
+            key,
+            contact,
+            f"CAP RSE — à corriger dans la grille de {structure.name}",
+            paragraphs,
+            footer(contact_reason(structure, collective), collective, ctx.settings),
+            **ctx.extra(structure),
+        )
+    ]

@@ -1,0 +1,412 @@
+"""What a regroupement kit says: one chapter of one collectif, read for the room (pure).
+
+A regroupement closes a capsule: the collectif meets to compare its results on
+the chapter and to share practices (« retours d'expériences et
+mutualisation »). The kit prepares it for the délégué·e·s: the collectif's
+levels per criterion with the counts behind them, the criteria that divide the
+collectif most, for each weak point the structures that could tell how they do
+it (« qui pourrait témoigner »), who is late, the matching offre de services
+and a draft agenda. The workbook (:mod:`.regroupement`) and the PDF
+(:mod:`capsync.render.regroupement_pdf`) are both laid out from
+:class:`KitData`, so they never disagree.
+
+Names: a structure is named as a possible witness only when it agreed
+(``testimony_consent``), otherwise « une structure (ACI) »; ``anonymous``
+(``capsync regroupement --anonyme``) hides every structure name, the late ones
+included, for a kit projected or sent beyond the délégué·e·s. What a structure
+typed (its justification) is quoted only next to its name, never next to an
+anonymised line: a sentence can name its author.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from capsync.campaign.config import Collective, Phase, Structure
+from capsync.campaign.referentiel import Referentiel
+from capsync.campaign.vocabulary import PhaseKind
+from capsync.french import typeset
+from capsync.layout.dashboard_sheets import COMPLETE, LATE, NO_CRITERION_APPLIES, chapter_status
+from capsync.layout.tables import frame_rows, integer, number, person_text
+from capsync.scoring import scores as scoring
+from capsync.workbook.grid_schema import COL_JUSTIFICATION
+
+FEW = 3  # a mean on fewer structures than this is marked « peu de réponses »
+WITNESS_LEVEL = 3  # « qui pourrait témoigner »: retained level 3 or 4
+PRACTICE_WORDS = 3  # a justification of fewer words (« oui », « voir doc ») describes no practice
+MAX_DIVIDING = 5
+MAX_WEAK = 5
+WEAK_SHARE = 1 / 3  # a weak point: a third of the answering structures below the weak level
+EXCERPT = 220  # characters of a justification quoted in the kit
+NO_ANSWER = "pas de réponse"
+
+
+@dataclass(frozen=True)
+class LevelCount:
+    criterion: str
+    title: str
+    objective: str
+    mean: float | None
+    n: int  # structures that answered it
+    counts: tuple[int, ...]  # per level of the scale, in order
+    spread: float | None  # highest − lowest retained level across structures
+    weak: int  # structures below the weak level
+
+    @property
+    def few(self) -> bool:
+        return 0 < self.n < FEW
+
+
+@dataclass(frozen=True)
+class Witness:
+    label: str  # the structure's name, or « une structure (ACI) »
+    level: float
+    excerpt: str  # its justification, only when named
+
+
+@dataclass(frozen=True)
+class WeakPoint:
+    line: LevelCount
+    witnesses: tuple[Witness, ...]
+
+
+@dataclass(frozen=True)
+class Straggler:
+    label: str
+    status: str  # « en retard », « en cours », « non commencé »
+    completion: float | None
+    answered: int
+    applicable: int
+
+
+@dataclass(frozen=True)
+class KitService:
+    title: str
+    description: str
+    url: str
+    for_criteria: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    start: str  # « 9 h 30 »
+    minutes: int
+    title: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class KitData:
+    """One regroupement's kit, every text in French and already typeset."""
+
+    collective_name: str
+    chapter: str
+    chapter_title: str
+    meeting: dt.date
+    place: str
+    today: dt.date
+    anonymous: bool
+    levels: tuple[tuple[int, str], ...]  # the scale: (value, name)
+    weak_level: int
+    structures: int  # in the collectif
+    answered: int  # structures with at least one criterion of the chapter answered
+    chapter_mean: float | None
+    lines: tuple[LevelCount, ...]
+    dividing: tuple[LevelCount, ...]
+    weak_points: tuple[WeakPoint, ...]
+    stragglers: tuple[Straggler, ...]
+    services: tuple[KitService, ...]
+    agenda: tuple[AgendaItem, ...]
+
+    @property
+    def structure_name(self) -> str:
+        """What the PDF's footer names (the document is the collectif's, not a structure's)."""
+        return f"{self.collective_name} — chapitre {self.chapter}"
+
+    @property
+    def title(self) -> str:
+        return typeset(f"Regroupement du {self.meeting:%d/%m/%Y} — chapitre {self.chapter}")
+
+
+def mean_text(mean: float | None, n: int) -> str:
+    """« 2,3 (3 structures) », « 3,0 (1 structure, peu de réponses) », « — »."""
+    if mean is None or n == 0:
+        return "—"
+    noun = "structure" if n == 1 else "structures"
+    few = ", peu de réponses" if n < FEW else ""
+    return f"{scoring.format_score(mean)} ({n} {noun}{few})"
+
+
+def regroupement_phase(collective: Collective, chapter: str, today: dt.date) -> Phase | None:
+    """The chapter's regroupement: the next one from ``today``, else the last one held."""
+    found = [
+        p
+        for p in collective.phases()
+        if p.kind == PhaseKind.REGROUPEMENT and (p.chapter or "") == chapter
+    ]
+    coming = [p for p in found if p.date >= today]
+    return coming[0] if coming else (found[-1] if found else None)
+
+
+def _level_lines(
+    referentiel: Referentiel, scores: scoring.Scores, chapter: str
+) -> list[LevelCount]:
+    stats = scoring.criterion_statistics(scores.criteria, referentiel)
+    criteria = scores.criteria
+    done = criteria[criteria["answered"] & (criteria["chapter"] == chapter)]
+    spread = done.groupby("criterion")["retained"].agg(lambda s: float(s.max() - s.min()))
+    values = [lv.value for lv in referentiel.scale.levels]
+    lines = []
+    for row in frame_rows(stats[stats["chapter"] == chapter]):
+        n = integer(row.get("n_answered")) or 0
+        lines.append(
+            LevelCount(
+                criterion=str(row["criterion"]),
+                title=str(row["title"]),
+                objective=str(row["objective"]),
+                mean=number(row.get("mean")),
+                n=n,
+                counts=tuple(integer(row.get(f"level_{v}")) or 0 for v in values),
+                spread=number(spread.get(row["criterion"])) if n >= 2 else None,
+                weak=round((number(row.get("share_weak")) or 0.0) * n),
+            )
+        )
+    return lines
+
+
+def _dividing(lines: list[LevelCount]) -> list[LevelCount]:
+    """The widest spreads across structures first (two answers at least), ties by fewer
+    answers at the mean."""
+    found = [ln for ln in lines if ln.spread is not None and ln.spread > 0]
+    found.sort(key=lambda ln: (-(ln.spread or 0.0), -ln.n))
+    return found[:MAX_DIVIDING]
+
+
+def _weak(lines: list[LevelCount], weak_level: int) -> list[LevelCount]:
+    found = [
+        ln
+        for ln in lines
+        if ln.n and (ln.weak / ln.n >= WEAK_SHARE or (ln.mean or 0.0) < weak_level)
+    ]
+    found.sort(key=lambda ln: (-ln.weak / ln.n, ln.mean if ln.mean is not None else 0.0))
+    return found[:MAX_WEAK]
+
+
+def anonymous_label(structure: Structure) -> str:
+    return f"une structure ({structure.type_text})"
+
+
+def _justifications(texts: pd.DataFrame) -> dict[tuple[str, str], str]:
+    rows = frame_rows(texts)
+    return {
+        (str(r["structure"]), str(r["criterion"])): person_text(r.get("text")).strip()
+        for r in rows
+        if r.get("column") == COL_JUSTIFICATION
+    }
+
+
+def describes_practice(text: str) -> bool:
+    """A justification of a few words at least: « oui » or « voir doc » describes nothing."""
+    return len(text.split()) >= PRACTICE_WORDS
+
+
+def _witnesses(
+    collective: Collective,
+    criteria: pd.DataFrame,
+    justifications: Mapping[tuple[str, str], str],
+    criterion: str,
+    anonymous: bool,
+) -> tuple[Witness, ...]:
+    rows = criteria[
+        (criteria["criterion"] == criterion)
+        & criteria["answered"]
+        & (criteria["retained"] >= WITNESS_LEVEL)
+    ]
+    found = []
+    for row in frame_rows(rows):
+        structure = collective.structure(str(row["structure"]))
+        text = justifications.get((structure.id, criterion), "")
+        if not describes_practice(text):
+            continue
+        named = structure.testimony_consent and not anonymous
+        excerpt = text if len(text) <= EXCERPT else text[: EXCERPT - 1].rstrip() + "…"
+        found.append(
+            Witness(
+                label=structure.name if named else anonymous_label(structure),
+                level=float(row["retained"]),
+                excerpt=excerpt if named else "",
+            )
+        )
+    found.sort(key=lambda w: (-w.level, bool(w.excerpt) is False, w.label))
+    return tuple(found)
+
+
+def _stragglers(
+    collective: Collective,
+    chapters: pd.DataFrame,
+    chapter: str,
+    meeting: dt.date,
+    late_days: int,
+    today: dt.date,
+    anonymous: bool,
+) -> list[Straggler]:
+    found = {str(r["structure"]): r for r in frame_rows(chapters) if str(r["chapter"]) == chapter}
+    late = []
+    for structure in collective.structures:
+        row: Mapping[str, Any] = found.get(structure.id, {})
+        completion = number(row.get("completion"))
+        answered = integer(row.get("answered")) or 0
+        applicable = integer(row.get("applicable"))
+        status = chapter_status(completion, answered, meeting, late_days, today, applicable)
+        if status in (COMPLETE, NO_CRITERION_APPLIES):
+            continue
+        late.append(
+            Straggler(
+                label=anonymous_label(structure) if anonymous else structure.name,
+                status=NO_ANSWER if answered == 0 and status != LATE else status,
+                completion=completion,
+                answered=answered,
+                applicable=applicable or 0,
+            )
+        )
+    late.sort(key=lambda s: (s.completion or 0.0, s.label))
+    return late
+
+
+def _services(referentiel: Referentiel, weak: list[LevelCount]) -> list[KitService]:
+    """The offre de services of the weak points: their objectives' and their own."""
+    objectives = {o.id: o for ch in referentiel.chapters for o in ch.objectives}
+    linked: dict[str, list[str]] = {}
+    for line in weak:
+        criterion = referentiel.criteria[line.criterion]
+        for service_id in (*objectives[line.objective].services, *criterion.services):
+            linked.setdefault(service_id, [])
+            if line.criterion not in linked[service_id]:
+                linked[service_id].append(line.criterion)
+    found = []
+    for service_id, criteria in linked.items():
+        known = referentiel.services.get(service_id)
+        if known is not None:
+            url = str(known.url) if known.url else ""
+            found.append(KitService(known.title, known.description, url, tuple(criteria)))
+    return found
+
+
+def _clock(start: dt.datetime) -> str:
+    return f"{start.hour} h {start.minute:02d}"
+
+
+def _agenda(
+    phase: Phase, chapter: str, dividing: list[LevelCount], weak: list[WeakPoint], after: str
+) -> list[AgendaItem]:
+    """A draft to adapt: half a day from the regroupement's time (9 h 30 when none)."""
+    blocks = [
+        (15, "Accueil et tour de table", "Chaque structure dit en une phrase où elle en est."),
+        (
+            30,
+            f"Les résultats du collectif sur le chapitre {chapter}",
+            "Le radar et la répartition par critère : ce qui va de soi, ce qui surprend.",
+        ),
+        (
+            40,
+            "Les critères qui partagent le collectif",
+            ", ".join(ln.criterion for ln in dividing) or "Aucun écart marqué entre structures.",
+        ),
+        (15, "Pause", ""),
+        (
+            60,
+            "Retours d'expériences et mutualisation",
+            "; ".join(
+                f"{w.line.criterion} ({len(w.witnesses)} témoignage"
+                f"{'s' if len(w.witnesses) != 1 else ''} possible"
+                f"{'s' if len(w.witnesses) != 1 else ''})"
+                for w in weak
+            )
+            or "Aucun point faible commun : partager les pratiques qui marchent.",
+        ),
+        (20, "Offre de services et plans de progrès", "Ce que le réseau propose, qui s'en saisit."),
+        (10, "Suites", after),
+    ]
+    clock = dt.datetime.combine(phase.date, phase.time or dt.time(9, 30))
+    items = []
+    for minutes, title, detail in blocks:
+        items.append(AgendaItem(_clock(clock), minutes, typeset(title), typeset(detail)))
+        clock += dt.timedelta(minutes=minutes)
+    return items
+
+
+def _next_step(collective: Collective, meeting: dt.date) -> str:
+    after = [p for p in collective.phases() if p.date > meeting]
+    if not after:
+        return "Fin du calendrier du collectif."
+    nxt = after[0]
+    return f"Prochaine étape : {nxt.title.lower()}, le {nxt.date:%d/%m/%Y}."
+
+
+@dataclass(frozen=True)
+class KitRequest:
+    """Which kit: a collectif's chapter, for its regroupement, as of ``today``."""
+
+    collective: Collective
+    referentiel: Referentiel
+    scores: scoring.Scores
+    texts: pd.DataFrame
+    phase: Phase
+    today: dt.date
+    late_days: int
+    anonymous: bool = False
+
+
+def build_kit(request: KitRequest) -> KitData:
+    """Everything the kit shows, computed once for the workbook and the PDF."""
+    ref, coll, phase = request.referentiel, request.collective, request.phase
+    chapter = phase.chapter or ""
+    weak_level = ref.scoring.weak_level
+    lines = _level_lines(ref, request.scores, chapter)
+    dividing = _dividing(lines)
+    justifications = _justifications(request.texts)
+    weak = [
+        WeakPoint(ln, _witnesses(coll, request.scores.criteria, justifications, ln.criterion,
+                                 request.anonymous))
+        for ln in _weak(lines, weak_level)
+    ]  # fmt: skip
+    chapters = request.scores.chapters
+    mine = chapters[(chapters["chapter"] == chapter) & (chapters["answered"] > 0)]
+    means = [number(s) for s in mine["score"]]
+    known = [m for m in means if m is not None]
+    title = next((c.title for c in ref.chapters if c.id == chapter), "")
+    return KitData(
+        collective_name=coll.name,
+        chapter=chapter,
+        chapter_title=title,
+        meeting=phase.date,
+        place=phase.place or (phase.modality.label if phase.modality else ""),
+        today=request.today,
+        anonymous=request.anonymous,
+        levels=tuple((lv.value, lv.label) for lv in ref.scale.levels),
+        weak_level=weak_level,
+        structures=len(coll.structures),
+        answered=len(mine),
+        chapter_mean=sum(known) / len(known) if known else None,
+        lines=tuple(lines),
+        dividing=tuple(dividing),
+        weak_points=tuple(weak),
+        stragglers=tuple(
+            _stragglers(
+                coll,
+                chapters,
+                chapter,
+                phase.date,
+                request.late_days,
+                request.today,
+                request.anonymous,
+            )
+        ),
+        services=tuple(_services(ref, [w.line for w in weak])),
+        agenda=tuple(_agenda(phase, chapter, dividing, weak, _next_step(coll, phase.date))),
+    )

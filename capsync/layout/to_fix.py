@@ -1,0 +1,80 @@
+"""A structure's own « À corriger » workbook: what capsync could not read in its grid.
+
+Kept in the structure's folder (``<data>/<collectif>/structures/<id>/a-corriger.xlsx``
+locally, its own shared folder on Drive), so that the structure learns which
+of its cells to fix without a délégué·e forwarding the dashboard — which
+shows every structure's anomalies and so must not reach it. Only this
+structure's rows are given to :func:`to_fix_spec`; the file names the grid by
+its file name, never by a path of the server.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Any
+
+from capsync.campaign.config import Collective, Structure
+from capsync.french import typeset
+from capsync.layout.tables import Column, as_datetime, person_text, table_sheet
+from capsync.workbook.identity import Identity
+from capsync.workbook.refs import Kind
+from capsync.workbook.spec import CellRange, Style, Value, WorkbookSpec
+
+LAYOUT_VERSION = 1
+SHEET = "À corriger"
+
+
+def file_name(source: Any) -> str:
+    """The grid's file name (« ailes-revel.xlsx »), never the folder it sits in on the server."""
+    text = person_text(source)
+    return PurePath(text.replace("\\", "/")).name if text else ""
+
+
+def to_fix_spec(
+    collective: Collective, structure: Structure, anomalies: list[dict[str, Any]]
+) -> WorkbookSpec:
+    """The « À corriger » workbook of one structure, from its own anomalies only."""
+    columns = [
+        Column("Fichier", 24),
+        Column("Onglet", 22),
+        Column("Cellule", 9),
+        Column("Valeur saisie", 24),
+        Column("Ce qui est attendu", 70),
+        Column("Constaté le", 16, Style.DATE),
+    ]
+    rows: list[list[Value]] = [
+        [
+            file_name(r.get("source")),
+            person_text(r.get("sheet")),
+            person_text(r.get("cell")),
+            person_text(r.get("value")),
+            typeset(person_text(r.get("message"))),  # capsync's message; the value stays as typed
+            as_datetime(r.get("found_at")),
+        ]
+        for r in anomalies
+        if r.get("structure") == structure.id
+    ]
+    sheet = table_sheet(
+        SHEET,
+        f"À corriger dans la grille de {structure.name}",
+        typeset(
+            "Chaque ligne indique l'onglet et la cellule à corriger dans votre grille ; la valeur "
+            "saisie est conservée telle quelle et la ligne disparaît dès la correction lue."
+        ),
+        columns,
+        rows,
+        empty_message=typeset("Rien à corriger : votre grille a été lue sans problème."),
+    )
+    if rows:
+        sheet.autofilter = CellRange(2, 0, 2 + len(rows), len(columns) - 1)
+    identity = Identity(
+        kind=Kind.TO_FIX.value,
+        collective=collective.id,
+        structure=structure.id,
+        referentiel_id="",
+        referentiel_version="",
+        layout_version=LAYOUT_VERSION,
+    )
+    return WorkbookSpec(
+        title=f"À corriger — {structure.name}", sheets=[sheet], metadata=identity.as_metadata()
+    )

@@ -1,0 +1,200 @@
+"""The store's reads about one structure's files and history (a part of :class:`Store`).
+
+Split from :mod:`capsync.store.database` to keep modules small: these queries
+need only the connection, and answer the import, the upgrade and ``capsync
+history`` (what each file brought, the current cells as typed, the plan rows).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from capsync.parse.answers import PLAN_FIELDS, AnomalyKind
+from capsync.store.ownership import file_identities
+from capsync.store.safety import guarded
+from capsync.workbook.identity import Identity, identity_from_rows
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change of one cell, as ``capsync history`` prints it."""
+
+    when: dt.datetime
+    sheet: str
+    cell: str
+    criterion: str
+    column: str
+    old: str | None  # None: the cell was empty before
+    new: str | None  # None: the cell was cleared (the old value stays in the log)
+
+
+class StoreQueries:
+    """Read-only queries of :class:`~capsync.store.database.Store` (which sets both fields)."""
+
+    path: Path
+    conn: sqlite3.Connection
+
+    @guarded
+    def change_stamp(self, collective: str) -> tuple[int, int]:
+        """Moves whenever something of the collectif was recorded (a reading of any of its
+        files, an anomaly found or cleared): what a sync's fingerprint needs beyond the
+        grids' tokens (personal files and stray files have none there)."""
+        row = self.conn.execute(
+            "SELECT (SELECT coalesce(max(id), 0) FROM readings WHERE collective = ?), "
+            "(SELECT coalesce(max(id), 0) FROM anomalies WHERE collective = ?)",
+            (collective, collective),
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    @guarded
+    def structure_cells(self, collective: str, structure: str) -> dict[tuple[str, str], str]:
+        """The structure's current cells as typed: (criterion, column key) → text."""
+        row = self.conn.execute(
+            "SELECT state FROM cur_answers WHERE collective = ? AND structure = ?",
+            (collective, structure),
+        ).fetchone()
+        if row is None:
+            return {}
+        doc = json.loads(row[0])
+        found: dict[tuple[str, str], str] = {}
+        for part in (doc["levels"], doc["texts"]):
+            found.update(
+                zip(zip(part["criterion"], part["column"], strict=True), part["text"], strict=True)
+            )
+        return found
+
+    @guarded
+    def cells_from_other_files(
+        self, collective: str, structure: str, file_key: str
+    ) -> dict[tuple[str, str], str]:
+        """The structure's current cells brought by a file other than ``file_key`` (its
+        respondents' personal files, say), as typed: (criterion, column key) → text."""
+        row = self.conn.execute(
+            "SELECT state FROM cur_answers WHERE collective = ? AND structure = ?",
+            (collective, structure),
+        ).fetchone()
+        if row is None:
+            return {}
+        doc = json.loads(row[0])
+        files = doc.get("files", [])
+        found: dict[tuple[str, str], str] = {}
+        for part in (doc["levels"], doc["texts"]):
+            for crit, col, text, f in zip(
+                part["criterion"], part["column"], part["text"], part.get("f", []), strict=False
+            ):
+                if files[f] not in ("", file_key):
+                    found[(crit, col)] = text
+        return found
+
+    @guarded
+    def structure_plan(self, collective: str, structure: str) -> list[list[Any]]:
+        """The structure's current plan de progrès rows, in the grid's column order."""
+        return list(self.structure_plan_rows(collective, structure).values())
+
+    @guarded
+    def structure_plan_rows(self, collective: str, structure: str) -> dict[int, list[Any]]:
+        """The same rows by the 1-based sheet row each is kept at (where a grid shows it)."""
+        rows = self.conn.execute(
+            "SELECT row, criterion, action, responsable, echeance, echeance_text, statut, "
+            "commentaire FROM cur_actions WHERE collective = ? AND structure = ? ORDER BY row",
+            (collective, structure),
+        ).fetchall()
+        return {
+            int(n): [c, a, r, dt.date.fromisoformat(e) if e else (text or None), st, com]
+            for n, c, a, r, e, text, st, com in rows
+        }
+
+    @guarded
+    def file_state(self, collective: str, structure: str) -> dict[str, tuple[str, str]]:
+        """Each file of the structure capsync has read: file key → (token, content hash)."""
+        rows = self.conn.execute(
+            "SELECT file_key, version_token, content_hash FROM files "
+            "WHERE collective = ? AND structure = ?",
+            (collective, structure),
+        )
+        return {key: (token or "", digest or "") for key, token, digest in rows}
+
+    @guarded
+    def file_identities(self, collective: str) -> dict[tuple[str, str], Identity]:
+        """(structure, file key) → the identity the file had when capsync last read it."""
+        found = {}
+        for key, meta in file_identities(self.conn, collective).items():
+            identity = identity_from_rows(meta.items())
+            if identity is not None:
+                found[key] = identity
+        return found
+
+    @guarded
+    def anomaly_sources(self, collective: str, kind: AnomalyKind) -> set[str]:
+        """The files that have open anomalies of ``kind`` in the collectif."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT source FROM cur_anomalies WHERE collective = ? AND kind = ?",
+            (collective, kind.value),
+        )
+        return {source for (source,) in rows}
+
+    @guarded
+    def history(self, structure: str) -> list[HistoryEntry]:
+        """Every change of the structure's cells, oldest first: answers, texts and plan rows."""
+        entries: list[tuple[str, int, HistoryEntry]] = []
+        previous: dict[tuple[str, str], str | None] = {}
+        for id_, criterion, column, text, sheet, cell, when, removed in self.conn.execute(
+            """SELECT a.id, a.criterion, a.column_key, a.text, a.sheet, a.cell, r.recorded_at,
+                      a.removed
+               FROM answers a JOIN readings r ON r.id = a.reading_id
+               WHERE r.structure = ? ORDER BY a.id""",
+            (structure,),
+        ):
+            new = None if removed else text
+            old = previous.get((criterion, column))
+            previous[(criterion, column)] = new
+            entry = HistoryEntry(_dt(when), sheet, cell, criterion, column, old, new)
+            entries.append((when, id_, entry))
+        before: dict[int, tuple[str | None, ...]] = {}
+        for id_, row, *values, sheet, cells, when, removed in self.conn.execute(
+            """SELECT a.id, a.row, a.criterion, a.action, a.responsable, a.echeance,
+                      a.statut, a.commentaire, a.sheet, a.cells, r.recorded_at, a.removed
+               FROM actions a JOIN readings r ON r.id = a.reading_id
+               WHERE r.structure = ? ORDER BY a.id""",
+            (structure,),
+        ):
+            old_values = before.get(row, (None,) * len(PLAN_FIELDS))
+            new_values = tuple(None if removed or v in ("", None) else _show(v) for v in values)
+            before[row] = new_values
+            addresses = (cells or "").split(",")
+            for i, name in enumerate(PLAN_FIELDS):
+                if old_values[i] == new_values[i]:
+                    continue
+                cell = addresses[i] if i < len(addresses) and addresses[i] else f"ligne {row}"
+                criterion = new_values[0] or old_values[0] or ""
+                entry = HistoryEntry(
+                    _dt(when), sheet, cell, criterion, name, old_values[i], new_values[i]
+                )
+                entries.append((when, id_, entry))
+        entries.sort(key=lambda e: (e[0], e[2].sheet, *_cell_order(e[2].cell), e[1]))
+        return [e for _, _, e in entries]
+
+
+def _cell_order(cell: str) -> tuple[int, int, str]:
+    """Sort « F4 » before « I4 » before « F5 » before « AA5 »: by row, then column."""
+    letters = cell.rstrip("0123456789")
+    digits = cell[len(letters) :]
+    return (int(digits) if digits.isdigit() else 0, len(letters), letters)
+
+
+def _show(value: Any) -> str:
+    """A stored plan value as people read it (ISO dates as JJ/MM/AAAA)."""
+    text = str(value)
+    try:
+        return f"{dt.date.fromisoformat(text):%d/%m/%Y}"
+    except ValueError:
+        return text
+
+
+def _dt(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
