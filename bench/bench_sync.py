@@ -18,7 +18,9 @@ a fresh process so that its peak memory is its own:
 
 Usage::
 
-    /work/venv/bin/python bench/bench_sync.py [--structures 550]
+    .venv/bin/python bench/bench_sync.py [--structures 550]
+    .venv/bin/python bench/bench_sync.py --only config      # 550 and 4 400 structures
+    .venv/bin/python bench/bench_sync.py --only cli --config CAMPAIGN/capsync.yaml
 """
 
 from __future__ import annotations
@@ -125,13 +127,70 @@ def regroupement_day(config: Path) -> dt.datetime:
     return dt.datetime.combine(min(dates), dt.time(9, 0))
 
 
+def config_loading(sizes: tuple[int, ...] = (550, 4400)) -> dict[int, float]:
+    """Seconds to load and validate the synthetic configuration of each size, each in a fresh
+    process (best of 3): loading must grow linearly with the structures."""
+    from bench_local import synthetic_config
+
+    code = (
+        "import sys, time; from pathlib import Path; "
+        "from capsync.campaign.validation import load_campaign; "
+        "t = time.perf_counter(); load_campaign(Path(sys.argv[1])); "
+        "print(time.perf_counter() - t)"
+    )
+    seconds: dict[int, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            (Path(tmp) / str(n)).mkdir()
+            config = synthetic_config(Path(tmp) / str(n), n)
+            runs = [
+                float(
+                    subprocess.run(
+                        [sys.executable, "-c", code, str(config)],
+                        check=True,
+                        capture_output=True,
+                        text=True,
+                    ).stdout
+                )
+                for _ in range(3)
+            ]
+            seconds[n] = min(runs)
+    return seconds
+
+
+def cli_no_change(config: Path, runs: int = 5) -> list[float]:
+    """Wall times of ``capsync -q sync`` with nothing changed, start-up included."""
+    cli = [sys.executable, "-m", "capsync", "--config", str(config), "-q", "sync"]
+    subprocess.run(cli, check=False, capture_output=True)  # today's date: its own cycle
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cli, check=False, capture_output=True)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--structures", type=int, default=550)
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--config", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--now", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--only",
+        choices=["config", "cli"],
+        help="only the configuration loading, or only the "
+        "no-change CLI (on the campaign of --config, already synced)",
+    )
     args = parser.parse_args()
+    if args.only == "config":
+        for n, seconds in config_loading().items():
+            print(f"configuration loading, {n} structures: {seconds:.2f} s (best of 3)")
+        return
+    if args.only == "cli":
+        times = cli_no_change(args.config)
+        print("capsync -q sync, nothing changed: " + ", ".join(f"{t:.2f}" for t in times) + " s")
+        return
     if args.measure:
         now = dt.datetime.fromisoformat(args.now) if args.now else BENCH_NOW
         print(json.dumps(measure(args.config, now)))
@@ -151,11 +210,13 @@ def main() -> None:
         print(_line(f"{changed} grids changed (10 %)", _run(config)))
         day = regroupement_day(config)
         print(_line(f"regroupement window opens ({day:%d/%m/%Y})", _run(config, day)))
-        cli = [sys.executable, "-m", "capsync", "--config", str(config), "-q", "sync"]
-        subprocess.run(cli, check=False, capture_output=True)  # today's date: its own cycle
-        t0 = time.perf_counter()
-        subprocess.run(cli, check=False, capture_output=True)
-        print(f"capsync -q sync, nothing changed: {time.perf_counter() - t0:.2f} s wall time")
+        times = sorted(cli_no_change(config))
+        print(
+            f"capsync -q sync, nothing changed: median {times[len(times) // 2]:.2f} s wall time "
+            f"(best {times[0]:.2f}, worst {times[-1]:.2f}, 5 runs)"
+        )
+    for n, seconds in config_loading().items():
+        print(f"configuration loading, {n} structures: {seconds:.2f} s (best of 3)")
 
 
 if __name__ == "__main__":

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+import time
 from pathlib import Path
+
+log = logging.getLogger("capsync")
 
 TEMP_PREFIX = ".capsync-"
 TEMP_SUFFIX = ".tmp"
+TEMP_MAX_AGE = 60.0  # seconds: a temporary file older than this was left by a killed process
 
 
 def is_temporary(name: str) -> bool:
@@ -49,3 +54,30 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def remove_stale_temporaries(folder: Path, now: float | None = None) -> list[Path]:
+    """Remove the ``.capsync-*.tmp`` files a killed process left in ``folder``.
+
+    Only those older than :data:`TEMP_MAX_AGE`: a write in progress keeps its
+    temporary file younger than that (it is renamed within seconds), and nobody
+    else writes files of that name. What cannot be removed is left for next time.
+    """
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not is_temporary(entry.name):
+            continue
+        try:
+            if now - entry.stat().st_mtime > TEMP_MAX_AGE:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    if removed:
+        log.info("removed %d temporary file(s) left in %s", len(removed), folder)
+    return removed

@@ -3,6 +3,7 @@ calendars out of order, data folders capsync cannot use — each in French, with
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from pathlib import Path
@@ -28,14 +29,36 @@ def test_an_alias_bomb_is_refused_at_once_with_its_line(files: tuple[Path, Path]
     )
     text = cfg.read_text(encoding="utf-8")
     cfg.write_text(text + bomb, encoding="utf-8")
-    line = len(text.splitlines()) + 6  # f: 9⁶ values, the first block over the bound
+    line = len(text.splitlines()) + 7  # g: 9⁷ values, the first block over the bound
     started = time.monotonic()
     result = check(cfg)
     assert time.monotonic() - started < 5  # it took 20 s and 2.3 GB
     assert problems(result) == [
         f"{cfg}:{line} : une fois ses alias « * » développés, le fichier compterait plus de "
-        "200\u202f000 valeurs (ancres « & » imbriquées) ; écrivez les valeurs sans alias."
+        "1\u202f000\u202f000 valeurs (ancres « & » imbriquées) ; écrivez les valeurs sans alias."
     ]
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_a_network_sized_file_loads_and_the_collector_is_left_as_it_was(
+    tmp_path: Path, collector_on: bool
+) -> None:
+    """4 400 structures make ≈ 220 000 values: the bound used to refuse them."""
+    path = tmp_path / "big.yaml"
+    rows = (
+        f"  - {{id: s{i}, nom: Structure {i}, type: SIAE, contacts: [a{i}@x.fr]}}"
+        for i in range(50_000)
+    )
+    path.write_text("structures:\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    was = gc.isenabled()
+    (gc.enable if collector_on else gc.disable)()
+    try:
+        source = load_yaml(path)
+        assert gc.isenabled() is collector_on
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert len(source.data["structures"]) == 50_000
+    assert source.data["structures"][-1]["contacts"] == ["a49999@x.fr"]
 
 
 def test_an_alias_to_its_own_block_is_refused(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from capsync.store.database import Store
 from capsync.workbook.grid_schema import FIRST_DATA_ROW, KEY_ROW
 from capsync.workbook.refs import Kind, WorkbookRef
 from tests.google_api.fixtures import GoogleApi
+from tests.google_api.state import DriveFile
 
 from .grid_campaign import config, write_campaign
 
@@ -193,6 +194,27 @@ def test_request_counts_per_operation(google_api: GoogleApi, tmp_path: Path) -> 
         pull(camp, backend, store, now=NOW, workers=1)
         pull(camp, backend, store, now=NOW, workers=1)
     assert google_api.stats.snapshot()["by_method"] == {"files.list": 2, "spreadsheets.get": 2}
+
+
+def test_a_cycle_lists_the_grids_in_one_request_however_big_the_tree(
+    google_api: GoogleApi, tmp_path: Path
+) -> None:
+    camp = campaign(tmp_path)
+    backend = google(google_api, camp)
+    generate(camp, backend, workers=1, now=NOW)
+    holder = google_api.state.files[backend.folder("test-na")]
+    for i in range(1200):  # restitutions, PDFs, calendars: the tree grows past one page
+        google_api.state.files[f"pdf{i}"] = DriveFile(
+            f"pdf{i}", f"r{i}.pdf", "application/pdf", 0.0, 0.0, [holder.id],
+            drive_id=holder.drive_id)  # fmt: skip
+    google_api.stats.reset()
+    assert len(backend.refresh().other) >= 1200  # the whole tree: two pages of 1000
+    assert google_api.stats.by_method["files.list"] == 2
+    backend.versions("test-na", Kind.GRID)
+    google_api.stats.reset()
+    grids = backend.versions("test-na", Kind.GRID)  # the next cycle
+    assert google_api.stats.snapshot()["by_method"] == {"files.list": 1}
+    assert set(grids) == {WorkbookRef("test-na", Kind.GRID, s) for s in ("aci-une", "ai-deux")}
 
 
 def test_quota_is_never_exceeded_even_for_a_burst(google_api: GoogleApi, tmp_path: Path) -> None:

@@ -138,9 +138,30 @@ def test_a_second_cycle_with_nothing_changed_costs_one_listing(
     google_api.stats.reset()
     report = synced.cycle(minutes=5)
     assert report.ok and sum(len(c.written) for c in report.collectives) == 0
-    assert google_api.stats.total <= 3
-    assert google_api.stats.by_kind.get("write", 0) == 0
+    assert google_api.stats.snapshot()["by_method"] == {"files.list": 1}
     assert {f.id: (f.version, f.content) for f in files(google_api)} == before
+
+
+def test_a_cycle_lists_only_the_grids_yet_sees_a_trashed_grid_and_a_grant_to_redo(
+    google_api: GoogleApi, synced: Synced
+) -> None:
+    synced.cycle()
+    une, deux = (WorkbookRef(COLLECTIVE, Kind.GRID, s) for s in ("aci-une", "ai-deux"))
+    une_id, deux_id = synced.backend.file_id(une), synced.backend.file_id(deux)
+    assert une_id and deux_id
+    google_api.state.files[une_id].trashed = True  # put in the bin by someone
+    lost = google_api.state.files[deux_id]  # its grant was lost: marked on Drive, not made
+    lost.permissions = [p for p in lost.permissions if p.get("role") != "writer"]
+    lost.app_properties["capsyncShared"] = "0"
+    lost.name = "Grille renommée"  # renamed in the browser: still its structure's grid
+    google_api.stats.reset()
+    report = synced.cycle(minutes=5)
+    assert google_api.stats.snapshot()["by_method"]["files.list"] == 1
+    assert report.pull is not None
+    assert any("corbeille" in a.message for a in report.pull.anomalies), report.pull.anomalies
+    assert "writer" in {p.get("role") for p in lost.permissions}
+    assert lost.app_properties["capsyncShared"] == "1"
+    assert synced.backend.listing().workbooks[deux].id == deux_id
 
 
 def test_one_edited_grid_is_the_only_one_read_and_the_dashboard_follows(

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from capsync.campaign.validation import load_campaign
+from capsync.french import NBSP, NNBSP
 from capsync.layout.grid import grid_spec
 from capsync.workbook.grid_schema import (
     FIRST_DATA_ROW,
@@ -125,7 +126,7 @@ def test_chapter_sheet_rows_keys_and_headers(tmp_path: Path) -> None:
         "ID", "Objectif", "Critère", "Question",
         "Sophie Marchand (Direction)", "Karim Benali (Salarié·e permanent·e)",
         "Élodie Roux (Administrateur·rice)",
-        "Réponses", "Médiane", "Écart", "À discuter ?",
+        "Réponses", "Médiane", "Écart", f"À discuter{NNBSP}?",
         "Niveau retenu", "Justification / preuves",
         "Niveau tiers\ntiers à désigner",
         "Commentaire tiers\nrevue avant le regroupement du 11/06/2025",
@@ -139,12 +140,13 @@ def test_chapter_sheet_rows_keys_and_headers(tmp_path: Path) -> None:
     assert first[1:4] == [
         "1.1 — Projet associatif",
         "Projet formalisé",
-        "Question du critère 1.1.1 ?",
+        f"Question du critère 1.1.1{NNBSP}?",  # the référentiel as displayed
     ]
     # the level descriptions are a note on the question, not a 15-line-high column
     note = sheet.notes[(FIRST_DATA_ROW, 3)]
     assert (
-        note.splitlines()[0] == "0 - Non engagé : Description du niveau 0 pour ce critère. (1.1.1)"
+        note.splitlines()[0]
+        == f"0 - Non engagé{NBSP}: Description du niveau 0 pour ce critère. (1.1.1)"
     )
     assert len(note.splitlines()) == 5
     assert first[4:7] == [None] * 3
@@ -211,10 +213,10 @@ def test_guide_explains_levels_calendar_and_help(tmp_path: Path) -> None:
         "La démarche est appliquée, évaluée et améliorée régulièrement."
     )
     assert lines["Chapitre 1 — Gouvernance"] == (
-        "Visio lecture : 08/04/2025 à 15h30\nRegroupement : 11/06/2025"
-    )
+        f"Visio lecture{NBSP}: 08/04/2025 à 15h30\nRegroupement{NBSP}: 11/06/2025"
+    )  # capsync's own texts in French spacing
     assert lines["Chapitre 2 — Parcours"] == (
-        "Visio lecture : 01/07/2025 (à confirmer)\nRegroupement : date à venir"
+        f"Visio lecture{NBSP}: 01/07/2025 (à confirmer)\nRegroupement{NBSP}: date à venir"
     )
     assert lines["Clôture, évaluation finale et labellisation"] == "01/07/2026 (à confirmer)"
     assert lines["Xavier Delmas (Animateur·rice)"] == "xavier@example.org"

@@ -42,6 +42,7 @@ SHEETS = [
     "Anomalies",
     "Motifs",
     "Label",
+    "Offre de services",
 ]
 
 

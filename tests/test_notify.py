@@ -462,3 +462,69 @@ def test_the_daemon_step_sends_after_a_good_cycle_and_keeps_its_failures(
     )  # fmt: skip
     assert later.ok
     assert f"127.0.0.1:{dead}" in later.errors["messages"]
+
+
+def test_each_respondent_is_invited_once_to_their_own_personal_file(
+    prepared, tmp_path, smtp_server
+):
+    inbox, port = smtp_server
+    config = campaign_at(prepared, tmp_path, smtp_mail(port)).config_path
+    text = config.read_text(encoding="utf-8")
+    for name, address in (
+        ("Sophie Marchand", "sophie@traitdunion17.example"),
+        ("Karim Benali", "karim@traitdunion17.example"),
+        ("Bruno Lafitte", "bruno@batir-ensemble-pau.example"),  # no personal file: no message
+    ):
+        text = text.replace(f"{{name: {name}, ", f"{{name: {name}, email: {address}, ")
+    config.write_text(text, encoding="utf-8")
+    campaign = load_campaign(config)
+    backend = LocalBackend(campaign.data_dir)
+    generate(
+        campaign, backend, structure="trait-d-union-17", personal=True, workers=1,
+        now=dt.datetime(2025, 3, 1, 9, 0),
+    )  # fmt: skip
+    notify(campaign)
+    invited = by_subject(inbox.parsed(), "votre fichier personnel")
+    assert sorted(str(m["To"]) for m in invited) == [
+        "karim@traitdunion17.example",
+        "sophie@traitdunion17.example",
+    ]
+    for message, stem, other in (
+        (next(m for m in invited if "sophie" in str(m["To"])), "sophie-marchand", "Karim"),
+        (next(m for m in invited if "karim" in str(m["To"])), "karim-benali", "Sophie"),
+    ):
+        assert str(message["Subject"]) == (
+            "CAP RSE — votre fichier personnel d'auto-évaluation (Trait d'Union 17)"
+        )
+        body = message.get_body(("plain",)).get_content()
+        assert "À faire\u00a0: pour chaque critère, choisir «\u00a0Mon niveau\u00a0»" in body
+        assert "chapitre 1 à compléter avant le 28/05/2025" in body
+        assert "répondant·e de «\u00a0Trait d'Union 17\u00a0»" in body
+        assert "opt_out" in body and other not in body
+        [attachment] = list(message.iter_attachments())
+        assert attachment.get_filename() == f"{stem}.xlsx"
+        own = backend.path(
+            WorkbookRef("nouvelle-aquitaine", Kind.PERSONAL, f"trait-d-union-17/{stem}")
+        )
+        assert attachment.get_content() == own.read_bytes()
+    inbox.received.clear()
+    notify(campaign)  # sent once: a re-run sends nothing new
+    assert by_subject(inbox.parsed(), "votre fichier personnel") == []
+
+
+def test_an_opted_out_respondent_is_not_invited(prepared, tmp_path, smtp_server):
+    inbox, port = smtp_server
+    extra = "opt_out: [sophie@traitdunion17.example]"
+    mail = smtp_mail(port).replace("opt_out: [qualite@horizons-charente.example]", extra)
+    config = campaign_at(prepared, tmp_path, mail).config_path
+    text = config.read_text(encoding="utf-8").replace(
+        "{name: Sophie Marchand, ", "{name: Sophie Marchand, email: sophie@traitdunion17.example, "
+    )
+    config.write_text(text, encoding="utf-8")
+    campaign = load_campaign(config)
+    generate(
+        campaign, LocalBackend(campaign.data_dir), structure="trait-d-union-17", personal=True,
+        workers=1, now=dt.datetime(2025, 3, 1, 9, 0),
+    )  # fmt: skip
+    notify(campaign)
+    assert by_subject(inbox.parsed(), "votre fichier personnel") == []

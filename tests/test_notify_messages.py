@@ -117,3 +117,33 @@ def test_the_digest_is_weekly_from_its_weekday():
         == "synthese-hebdomadaire/nouvelle-aquitaine/2025-S23/xavier.delmas@coorace-na.example"
     )
     assert "Chapitres «\u00a0en retard\u00a0»\u00a0:" in first.body
+
+
+def test_a_personal_file_kept_online_is_given_by_its_link_to_its_respondent_only():
+    from capsync.layout.messages import PersonalFile
+    from capsync.layout.messages_personal import personal_invitations
+    from capsync.workbook.refs import Kind, WorkbookRef
+
+    first = NA.structures[0]
+    people = [
+        first.respondents[0].model_copy(update={"email": "sophie@traitdunion17.example"}),
+        first.respondents[1].model_copy(update={"email": "karim@traitdunion17.example"}),
+        *first.respondents[2:],
+    ]
+    collective = NA.model_copy(
+        update={"structures": [first.model_copy(update={"respondents": people})]}
+    )
+    ref = WorkbookRef(NA.id, Kind.PERSONAL, f"{first.id}/sophie-marchand")
+    link = "https://docs.google.com/spreadsheets/d/abc"
+    files = {(first.id, "sophie@traitdunion17.example"): PersonalFile(ref, link)}
+    found = personal_invitations(
+        facts(collective=collective, grids_attached=False, personal_files=files),
+        Mail(),
+        SETTINGS,
+        dt.date(2025, 5, 1),
+    )
+    [message] = found  # Karim has no file yet: not invited
+    assert message.to == "sophie@traitdunion17.example"
+    assert message.kind == MessageKind.PERSONAL_INVITATION
+    assert f"Il est en ligne, à cette adresse\u00a0: {link}" in message.body
+    assert message.attachments == ()

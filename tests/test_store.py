@@ -143,9 +143,13 @@ def test_anomalies_are_replaced_by_the_latest_reading_and_kept_in_the_log(tmp_pa
     with Store.open(tmp_path) as store:
         store.record_grid("test-na", "aci-une", bad, "tok1", "h1", T1)
         assert store.current_anomalies()["cell"].tolist() == ["F4", "F5"]
+        assert store.anomaly_counts(None, since=T1) == (2, 2)  # (open, new): the sync's summary
         summary = store.record_grid("test-na", "aci-une", fixed, "tok2", "h2", T2)
         assert summary.anomalies == 1
         assert store.current_anomalies()[["cell", "found_at"]].values.tolist() == [["F5", T1]]
+        assert store.anomaly_counts(None, since=T2) == (1, 0)  # still open, found before
+        assert store.anomaly_counts("test-na", since=T1) == (1, 1)
+        assert store.anomaly_counts("autre", since=T1) == (0, 0)
         log = store.conn.execute(
             "SELECT cell, value, cleared, found_at FROM anomalies ORDER BY id"
         ).fetchall()

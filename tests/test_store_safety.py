@@ -64,6 +64,21 @@ def test_the_backup_follows_each_transaction_that_wrote(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == [BACKUP, STORE_FILE]  # no temporary
 
 
+def test_a_backup_copy_a_killed_process_left_is_removed_once_it_is_old(tmp_path: Path) -> None:
+    """A kill -9 during the backup leaves a ``.capsync-*.tmp`` beside the store: the next
+    backup removes it once it is a minute old, and leaves alone one being written now."""
+    with Store.open(tmp_path) as store:
+        left = tmp_path / ".capsync-left.tmp"
+        fresh = tmp_path / ".capsync-fresh.tmp"
+        for junk in (left, fresh):
+            junk.write_bytes(b"half a database")
+        an_hour_ago = left.stat().st_mtime - 3600
+        os.utime(left, (an_hour_ago, an_hour_ago))
+        store.record_grid("test-na", "aci-une", grid(3), "tok1", "h1", T1)
+    assert not left.exists()
+    assert fresh.exists()
+
+
 def test_a_full_store_says_so_keeps_what_it_had_and_its_backup(tmp_path: Path) -> None:
     path = tmp_path / STORE_FILE
     with Store.open(tmp_path) as store:

@@ -13,6 +13,7 @@ import re
 import zlib
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -26,8 +27,15 @@ from capsync.layout.restitution import PERSON_COLUMNS
 from capsync.layout.tables import FIRST_ROW
 from capsync.store.database import Store
 from capsync.store.sync_state import SyncState
+from capsync.workbook.grid_schema import (
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    KEY_ROW,
+    RESPONDENT_PREFIX,
+    TITLE_ROW,
+)
 
-from .example_campaign import copy_example
+from .example_campaign import REPO, copy_example
 
 _FOOTER = re.compile(r"^Restitution CAP RSE — .* · page \d+$")
 _BLANKS = re.compile(r"[ \n\r\t]+")  # not the no-break spaces: they are what is checked
@@ -173,3 +181,105 @@ def test_every_kit_calendar_and_message_is_set_in_french(produced: tuple[Path, s
             text = text.replace(person, "")
         faults += [f"{path.name}: {f}" for f in typography_faults(text)]
     assert faults == []
+
+
+_CAPSYNC_KEYS = frozenset({"id", "objectif", "critere", "question", "niveaux"})  # not typed
+
+
+def _grid_faults(book: Path) -> list[str]:
+    """A grid's or a personal file's texts, what people type in excepted: with a hidden key
+    row, only the title, the fixed headers and the référentiel's columns; without one (the
+    « Mode d'emploi », the « Niveaux par critère »), everything; and every note."""
+    faults = []
+    for sheet, rows in read_workbook(book).items():
+        keys = [str(k) for k in rows[KEY_ROW]] if len(rows) > KEY_ROW else []
+        keyed = "id" in keys or "critere" in keys
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                key = keys[c] if c < len(keys) else ""
+                mine = (
+                    not keyed
+                    or r == TITLE_ROW
+                    or (r == HEADER_ROW and not key.startswith(RESPONDENT_PREFIX))
+                    or (r >= FIRST_DATA_ROW and key in _CAPSYNC_KEYS)
+                )
+                if isinstance(value, str) and mine:
+                    faults += [f"{book.name} {sheet}: {f}" for f in typography_faults(value)]
+    for ws in openpyxl.load_workbook(book).worksheets:
+        for line in ws.iter_rows():
+            for cell in line:
+                if cell.comment is not None:
+                    faults += [f"{book.name} {ws.title} note: {f}"
+                               for f in typography_faults(cell.comment.text)]  # fmt: skip
+    return faults
+
+
+def test_every_grid_and_personal_file_is_set_in_french(produced: tuple[Path, set[str]]) -> None:
+    """The grids' own texts (titles, headers, notes, « Mode d'emploi », the référentiel as
+    displayed) in French spacing; the cells people type in are not capsync's to set."""
+    data, _ = produced
+    config = data.parent / "config" / "capsync.yaml"
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "generate", "--individuel", "--structure", "ailes-revel"]
+    )
+    assert result.exit_code == 0, result.output
+    grids = sorted(p for p in data.rglob("grilles/**/*.xlsx") if "sauvegardes" not in p.parts)
+    assert len(grids) >= 14 and any(p.parent.name == "ailes-revel" for p in grids)
+    faults = [f for grid in grids for f in _grid_faults(grid)]
+    assert faults == []
+
+
+def test_an_upgrade_carries_typed_text_exactly_as_typed(
+    tmp_path: Path,
+) -> None:
+    """What a person typed with plain spaces before « : ; ? » stays byte-identical through
+    ``generate --upgrade``: typography is for capsync's own texts only."""
+    config = copy_example(tmp_path)
+    assert CliRunner().invoke(main, ["--config", str(config), "generate"]).exit_code == 0
+    grid = sorted(p for p in tmp_path.rglob("grilles/*.xlsx"))[0]
+    typed = "Preuve : la charte ; voir « annexe » ?"
+    book = openpyxl.load_workbook(grid)
+    sheet = next(ws for ws in book.worksheets if ws.title.startswith("Chapitre"))
+    keys = [c.value for c in sheet[KEY_ROW + 1]]
+    cell = sheet.cell(FIRST_DATA_ROW + 1, keys.index("justification") + 1)
+    cell.value = typed
+    book.save(grid)
+    result = CliRunner().invoke(main, ["--config", str(config), "generate", "--upgrade"])
+    assert result.exit_code == 0, result.output
+    again = openpyxl.load_workbook(grid)[sheet.title]
+    assert again.cell(FIRST_DATA_ROW + 1, keys.index("justification") + 1).value == typed
+    assert typography_faults(str(again.cell(TITLE_ROW + 1, 1).value)) == []
+
+
+def test_the_sync_summary_separates_thousands(tmp_path: Path) -> None:
+    """`capsync sync` after the demo counts thousands of answers: « 3 807 ajoutée(s) », the
+    thousands separated by a narrow no-break space, not « 3807 »."""
+    config = copy_example(tmp_path)
+    said = []
+    for command in (["generate"], ["demo"], ["sync"]):
+        result = CliRunner().invoke(main, ["--config", str(config), *command])
+        assert result.exit_code == 0, result.output
+        said.append(result.output)
+    summary = said[2].splitlines()[0]
+    added = re.search(r"réponses[ \u00a0]: ([\d\u202f]+) ajoutée", summary)
+    assert added is not None and NNBSP in added[1], summary  # the demo types thousands
+
+
+_OTHER_CONVENTIONS = re.compile(
+    r"\w\(e\)s\b|\w\.e\.s\b|\w/es?\b|\w·es\b|\b(?:salariés|usagers|administrateurs|encadrants|"
+    r"permanents|référents|délégués|répondants)\b"
+)
+
+
+def test_one_inclusive_writing_convention_in_the_referentiel_and_capsync() -> None:
+    """« salarié·e·s », « administrateur·rice·s » everywhere (the glossary's ·e·s), never
+    « salariés », « salarié(e)s », « salarié.e.s » nor « salarié/es »."""
+    sources = [
+        REPO / "referentiel" / "cap-rse-exemple.yaml",
+        *sorted((REPO / "capsync").rglob("*.py")),
+    ]
+    found = []
+    for source in sources:
+        for m in _OTHER_CONVENTIONS.finditer(source.read_text(encoding="utf-8")):
+            found.append(f"{source.name}: {m[0]}")
+    assert found == []

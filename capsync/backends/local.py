@@ -26,11 +26,10 @@ import datetime as dt
 import logging
 import os
 import shutil
-import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from capsync.atomic import TEMP_SUFFIX, is_temporary, write_bytes_atomic
+from capsync.atomic import TEMP_SUFFIX, remove_stale_temporaries, write_bytes_atomic
 from capsync.backends.base import CellAt, locked_message
 from capsync.backends.xlsx_read import read_workbook
 from capsync.errors import BackendError, FileLocked, data_folder_error
@@ -77,7 +76,6 @@ def lock_files(path: Path) -> list[Path]:
 
 
 GRID_FORMATS = (".xlsx", ".ods", ".xls")  # a grid saved by LibreOffice or an old Excel
-TEMP_MAX_AGE = 60.0  # seconds: a temporary file older than this was left by a killed process
 
 
 def is_workbook_name(name: str, formats: tuple[str, ...] = (".xlsx",)) -> bool:
@@ -87,33 +85,6 @@ def is_workbook_name(name: str, formats: tuple[str, ...] = (".xlsx",)) -> bool:
         and not name.startswith(("~$", ".~lock.", "."))
         and not name.endswith(TEMP_SUFFIX)
     )
-
-
-def remove_stale_temporaries(folder: Path, now: float | None = None) -> list[Path]:
-    """Remove the ``.capsync-*.tmp`` files a killed process left in ``folder``.
-
-    Only those older than :data:`TEMP_MAX_AGE`: a write in progress keeps its
-    temporary file younger than that (it is renamed within seconds), and nobody
-    else writes files of that name. What cannot be removed is left for next time.
-    """
-    now = time.time() if now is None else now
-    removed: list[Path] = []
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return removed
-    for entry in entries:
-        if not is_temporary(entry.name):
-            continue
-        try:
-            if now - entry.stat().st_mtime > TEMP_MAX_AGE:
-                os.unlink(entry.path)
-                removed.append(Path(entry.path))
-        except OSError:
-            continue
-    if removed:
-        log.info("removed %d temporary file(s) left in %s", len(removed), folder)
-    return removed
 
 
 class LocalBackend:

@@ -9,7 +9,6 @@ import click
 from capsync.backends.factory import open_backend
 from capsync.cli.common import CliState, pass_state
 from capsync.cli.progress import progress_bar
-from capsync.jobs.generate import GridOutcome, generate
 from capsync.locking import campaign_lock
 
 
@@ -46,6 +45,8 @@ def generate_command(
         capsync generate --upgrade
         capsync generate --individuel --structure ailes-revel
     """
+    from capsync.jobs.generate import GridOutcome, generate
+
     campaign = state.campaign()
     with campaign_lock(campaign.data_dir), progress_bar(state.quiet) as report:
         summary = generate(

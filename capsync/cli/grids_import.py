@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from capsync.backends.factory import open_backend
 from capsync.cli.common import CliState, pass_state
 from capsync.errors import ImportRefused
-from capsync.jobs.import_grids import Imported, import_grid
 from capsync.locking import campaign_lock
 from capsync.store.database import Store
+
+if TYPE_CHECKING:
+    from capsync.jobs.import_grids import Imported
 
 
 def imported_line(done: Imported) -> str:
@@ -43,6 +46,8 @@ def import_(state: CliState, files: tuple[str, ...], collective: str | None) -> 
         capsync import ~/Téléchargements/grille-remplie.xlsx
         capsync import --collective occitanie retours/*.xlsx
     """
+    from capsync.jobs.import_grids import import_grid
+
     campaign = state.campaign()
     backend = open_backend(campaign)
     now = dt.datetime.now()

@@ -10,7 +10,6 @@ from capsync.backends.factory import open_backend
 from capsync.cli.common import CliState, pass_state
 from capsync.data_folder import require_data_folder
 from capsync.french import typeset
-from capsync.jobs.network import write_network
 from capsync.jobs.sync import state_path
 from capsync.locking import campaign_lock
 from capsync.store.database import Store
@@ -32,6 +31,8 @@ def reseau(state: CliState, force: bool) -> None:
     Example:
         capsync reseau
     """
+    from capsync.jobs.network import write_network
+
     campaign = state.campaign()
     require_data_folder(campaign.data_dir)
     with (

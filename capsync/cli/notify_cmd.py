@@ -8,7 +8,6 @@ import click
 
 from capsync.backends.factory import open_backend
 from capsync.cli.common import CliState, fail, known_collective, pass_state
-from capsync.jobs.notify import send_notifications
 from capsync.locking import campaign_lock
 from capsync.store.database import Store
 
@@ -35,6 +34,8 @@ def notify(state: CliState, dry_run: bool, collective: str | None, at: str | Non
         capsync notify --dry-run --at 2026-05-26
         capsync notify
     """
+    from capsync.jobs.notify import send_notifications
+
     campaign = state.campaign()
     known_collective(campaign, collective)
     now = dt.datetime.now()

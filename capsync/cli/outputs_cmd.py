@@ -10,8 +10,6 @@ from capsync.backends.factory import open_backend
 from capsync.cli.common import CliState, pass_state
 from capsync.errors import FileLocked
 from capsync.french import typeset
-from capsync.jobs.regroupement_kits import request_kit
-from capsync.jobs.restitution_request import request_restitutions
 from capsync.jobs.sync import state_path
 from capsync.locking import campaign_lock
 from capsync.store.database import Store
@@ -33,6 +31,8 @@ def restitution(state: CliState, structure: str | None, collective: str | None) 
         capsync restitution --structure ailes-revel
         capsync restitution --collective occitanie
     """
+    from capsync.jobs.restitution_request import request_restitutions
+
     campaign = state.campaign()
     with (
         campaign_lock(campaign.data_dir),
@@ -74,6 +74,8 @@ def regroupement(state: CliState, collective: str, chapter: str, anonymous: bool
         capsync regroupement --collective occitanie --chapitre 2
         capsync regroupement --collective occitanie --chapitre 2 --anonyme
     """
+    from capsync.jobs.regroupement_kits import request_kit
+
     campaign = state.campaign()
     with campaign_lock(campaign.data_dir), Store.open(campaign.data_dir) as store:
         try:

@@ -24,8 +24,10 @@ from capsync.campaign.config import Collective
 from capsync.campaign.validation import Campaign
 from capsync.errors import BackendError, CapsyncError
 from capsync.jobs.mail_transport import MailError, Transport, open_transport
+from capsync.jobs.personal_files import personal_ref
 from capsync.jobs.status import RunStatus
-from capsync.layout.messages import CollectiveFacts, Message, structure_messages
+from capsync.layout.messages import CollectiveFacts, Message, PersonalFile, structure_messages
+from capsync.layout.messages_personal import personal_invitations
 from capsync.layout.messages_team import (
     KitNotice,
     cycle_failure_messages,
@@ -38,6 +40,7 @@ from capsync.render.email import build_email, message_id
 from capsync.scoring import scores as scoring
 from capsync.store.database import STORE_FILE, Store
 from capsync.store.sent_messages import Entry, MailLog
+from capsync.workbook.grid_schema import respondent_columns
 from capsync.workbook.refs import Kind, WorkbookRef
 
 log = logging.getLogger("capsync")
@@ -103,7 +106,27 @@ def collective_facts(
         grids_attached=backend.files_are_xlsx,
         last_to_fix=last_to_fix,
         criteria=scores.criteria,
+        personal_files=personal_files(backend, collective),
     )
+
+
+def personal_files(backend: Backend, collective: Collective) -> dict[tuple[str, str], PersonalFile]:
+    """(structure, respondent's e-mail) → that respondent's own file, where it exists.
+
+    The file is looked up from the same respondent as the address (their column of
+    the grid names it), so an invitation never carries another person's file.
+    """
+    found = {}
+    for structure in collective.structures:
+        people = zip(structure.respondents, respondent_columns(structure), strict=False)
+        for person, column in people:
+            if person.email is None:
+                continue
+            ref = personal_ref(collective.id, structure.id, column.key)
+            if backend.exists(ref):
+                key = (structure.id, str(person.email).lower())
+                found[key] = PersonalFile(ref, backend.location(ref))
+    return found
 
 
 def kept_kits(backend: Backend, collective: Collective) -> list[KitNotice]:
@@ -131,7 +154,7 @@ def compose_all(
         if collective and coll.id != collective:
             continue
         facts = collective_facts(campaign, coll, backend, store, mail_log)
-        for compose in (structure_messages, plan_messages, digest_messages):
+        for compose in (structure_messages, personal_invitations, plan_messages, digest_messages):
             found += compose(facts, config.mail, config.settings, today)
         found += kit_messages(coll, kept_kits(backend, coll), config.mail, config.settings)
     return found

@@ -30,6 +30,7 @@ from capsync.backends.base import Backend
 from capsync.campaign.config import Structure
 from capsync.campaign.referentiel import Referentiel
 from capsync.errors import BackendError, BackendUnavailable, FileLocked
+from capsync.french import thousands
 from capsync.jobs.stray_files import report_strays
 from capsync.parse.answers import Anomaly, AnomalyKind, ParsedGrid
 from capsync.parse.carry import older_copy
@@ -74,7 +75,7 @@ class Outcome:
 
 
 def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n <= 1 else many}"  # French: « 0 grille », « 1 grille »
+    return f"{thousands(n)} {one if n <= 1 else many}"  # French: « 0 grille », « 1 grille »
 
 
 @dataclass
@@ -105,10 +106,11 @@ class PullReport:
         """The French summary of a pull, first line the counts."""
         read = _plural(self.read, "grille lue", "grilles lues")
         if self.read and self.parsed < self.read:
-            read += f" ({self.read - self.parsed} sans changement de contenu)"
+            read += f" ({thousands(self.read - self.parsed)} sans changement de contenu)"
         lines = [
-            f"{read} sur {self.listed} ; réponses : {self.added} ajoutée(s), "
-            f"{self.changed} modifiée(s), {self.removed} effacée(s) ; "
+            f"{read} sur {thousands(self.listed)} ; réponses : {thousands(self.added)} "
+            f"ajoutée(s), {thousands(self.changed)} modifiée(s), "
+            f"{thousands(self.removed)} effacée(s) ; "
             f"{_plural(self.actions, 'ligne', 'lignes')} du plan de progrès ; "
             f"{_plural(len(self.anomalies), 'anomalie', 'anomalies')}."
         ]

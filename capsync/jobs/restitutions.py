@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from capsync.backends.base import Backend
 from capsync.campaign.config import Collective
@@ -20,14 +21,13 @@ from capsync.campaign.referentiel import Referentiel
 from capsync.errors import FileLocked
 from capsync.french import typeset
 from capsync.jobs.restitution_events import Due, EventLog
-from capsync.layout.restitution import restitution_spec
-from capsync.layout.restitution_data import CollectiveView, build_restitution
-from capsync.layout.tables import number
-from capsync.render.xlsx import render_xlsx_bytes
-from capsync.scoring import scores as scoring
 from capsync.workbook.refs import Kind, WorkbookRef, restitution_ref
 from capsync.workbook.spec import WorkbookSpec
 from capsync.workers import process_pool, worker_count
+
+if TYPE_CHECKING:
+    from capsync.layout.restitution_data import CollectiveView
+    from capsync.scoring import scores as scoring
 
 POOL_MIN = 40  # restitutions; below this a worker pool costs more than it saves
 
@@ -70,6 +70,8 @@ class Restitution:
 
 def basis(batch: Batch, structure: str) -> list[str]:
     """What a restitution was computed from, in French, printed on it."""
+    from capsync.layout.tables import number
+
     ref = batch.referentiel
     answered = sum(1 for v in batch.view.overall_rows.values() if number(v.get("overall")))
     last = batch.last_change.get(structure)
@@ -89,7 +91,10 @@ def basis(batch: Batch, structure: str) -> list[str]:
 
 def build_batch(batch: Batch) -> list[Restitution]:
     # fpdf2 (and fontTools under it) takes 0.2 s to import: only when there is a PDF to make.
+    from capsync.layout.restitution import restitution_spec
+    from capsync.layout.restitution_data import build_restitution
     from capsync.render.restitution_pdf import restitution_pdf_bytes
+    from capsync.render.xlsx import render_xlsx_bytes
 
     done = []
     for due in batch.due:

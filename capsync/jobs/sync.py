@@ -22,15 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from capsync.backends.base import Backend
 from capsync.campaign.config import Collective
 from capsync.campaign.validation import Campaign
 from capsync.errors import CapsyncError, FileLocked
-from capsync.jobs.network import network_step
 from capsync.jobs.pull import PullReport, pull
-from capsync.jobs.regroupement_kits import kits_at_their_date
 from capsync.jobs.restitution_events import STATE_PREFIX, EventLog, due_restitutions
 from capsync.jobs.restitutions import (
     POOL_MIN,
@@ -40,20 +38,15 @@ from capsync.jobs.restitutions import (
     Restitution,
     write_restitutions,
 )
-from capsync.jobs.structure_calendars import structure_calendars
-from capsync.layout.calendar import calendar_spec
-from capsync.layout.dashboard import DashboardInputs, dashboard_spec
-from capsync.layout.label_decisions import decision_texts
-from capsync.layout.restitution_data import collective_view
-from capsync.layout.tables import frame_rows
-from capsync.layout.to_fix import to_fix_spec
-from capsync.render.calendar_ics import calendar_ics
-from capsync.scoring import scores as scoring
 from capsync.store.database import Store
 from capsync.store.sync_state import SyncState, content_hash
 from capsync.workbook.refs import NETWORK_REF, Kind, WorkbookRef
 from capsync.workbook.spec import WorkbookSpec
 from capsync.workers import worker_count
+
+if TYPE_CHECKING:
+    from capsync.layout.dashboard import DashboardInputs
+    from capsync.scoring import scores as scoring
 
 log = logging.getLogger("capsync")
 
@@ -272,9 +265,16 @@ def _start(
     ):
         outcome.skipped = True
         return outcome
+    # Imported here, past the skip: a cycle where nothing changed never loads the scoring
+    # and layout stack (pandas, numpy), a third of a no-change ``capsync sync``.
+    from capsync.layout.dashboard import DashboardInputs
+    from capsync.layout.label_decisions import decision_texts
+    from capsync.layout.restitution_data import collective_view
+    from capsync.scoring import scores as scoring
+
     notice = _sharing_notice(state, collective, backend, now)
-    if notice:
-        log.warning(notice)
+    if notice:  # printed in French by the caller; the log line stays English
+        log.info("collective %s: sharing differs from the configuration", collective.id)
         outcome.notices.append(notice)
     ref = campaign.referentiel
     answers = store.current_answers(collective.id)
@@ -331,6 +331,11 @@ def complete_chapters(scores: scoring.Scores) -> dict[str, set[str]]:
 
 def _write_collective_files(job: _Refresh, now: dt.datetime) -> None:
     """The dashboard and the calendar, written while the restitutions render."""
+    from capsync.jobs.structure_calendars import structure_calendars
+    from capsync.layout.calendar import calendar_spec
+    from capsync.layout.dashboard import dashboard_spec
+    from capsync.render.calendar_ics import calendar_ics
+
     collective, writer = job.collective, job.writer
     writer.spec(WorkbookRef(collective.id, Kind.DASHBOARD), dashboard_spec(job.inputs))
     calendar_ref = WorkbookRef(collective.id, Kind.CALENDAR)
@@ -348,6 +353,9 @@ def _write_collective_files(job: _Refresh, now: dt.datetime) -> None:
 def _write_to_fix(job: _Refresh) -> None:
     """Each structure's « À corriger » workbook, in its own folder: written when it has
     anomalies, and kept up to date (« rien à corriger ») once it exists."""
+    from capsync.layout.tables import frame_rows
+    from capsync.layout.to_fix import to_fix_spec
+
     collective, writer = job.collective, job.writer
     by_structure: dict[str, list[dict[str, object]]] = {}
     for row in frame_rows(job.inputs.anomalies):
@@ -432,6 +440,8 @@ def _network_step(
 ) -> CollectiveOutcome:
     """The network workbook, laid out again only when a collectif was refreshed or it is
     missing (:func:`capsync.jobs.network.network_step`); its failure is the cycle's too."""
+    from capsync.jobs.network import network_step
+
     changed = not all(c.skipped for c in report.collectives)
     made = network_step(campaign, backend, store, state, now=now, force=force, changed=changed)
     outcome = CollectiveOutcome(NETWORK_REF.collective, skipped=made.skipped, error=made.error)
@@ -470,6 +480,8 @@ def _finish(
     now: dt.datetime,
     progress: Progress | None,
 ) -> None:
+    from capsync.jobs.regroupement_kits import kits_at_their_date
+
     produced, locked = write_restitutions(
         backend, job.collective.id, job.restitutions(), job.events, now.date(), progress
     )

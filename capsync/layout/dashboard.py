@@ -43,6 +43,7 @@ from capsync.layout.participation import participation_sheet
 from capsync.layout.privacy import private_anomalies
 from capsync.layout.review_views import dashboard_review_sheet
 from capsync.layout.role_views import dashboard_regards_sheet
+from capsync.layout.service_demand import service_demand_sheet
 from capsync.layout.tables import (
     FIRST_ROW,
     HEADER_ROW,
@@ -428,6 +429,9 @@ def dashboard_spec(inputs: DashboardInputs) -> WorkbookSpec:
         anomalies_sheet(private_anomalies(inputs.anomalies, inputs.collective), names),
         reasons_sheet(inputs),
         label_sheet(inputs.collective, inputs.scores.label, inputs.decisions, inputs.today),
+        service_demand_sheet(
+            inputs.collective, inputs.referentiel, inputs.scores.criteria, inputs.decisions
+        ),  # issue 12: demand per service, counted as in the network view
     ]
     for sheet in sheets:
         span_title_and_note(sheet)

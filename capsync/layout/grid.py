@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from capsync.campaign.config import Collective, Phase, Settings, Structure
 from capsync.campaign.referentiel import Referentiel
 from capsync.campaign.vocabulary import DelegateRole, PhaseKind
-from capsync.layout.grid_chapter import chapter_sheet, levels_sheet, levels_text
+from capsync.french import typeset
+from capsync.layout.grid_chapter import chapter_sheet, levels_sheet, levels_text, typeset_rows
 from capsync.workbook.grid_schema import (
     ARCHIVE_COLUMNS,
     ARCHIVE_SHEET,
@@ -91,7 +92,7 @@ def grid_spec(
         respondents=tuple(r.key for r in respondents),
     )
     return WorkbookSpec(
-        title=f"CAP RSE — grille d'auto-évaluation — {structure.name}",
+        title=typeset(f"CAP RSE — grille d'auto-évaluation — {structure.name}"),
         sheets=sheets,
         metadata=identity.as_metadata(),
     )
@@ -109,6 +110,7 @@ def _plan_sheet(
     rows[TITLE_ROW] = [f"Plan de progrès — {structure.name}"]
     rows[KEY_ROW] = list(keys)
     rows[HEADER_ROW] = [header for _, header, _ in PLAN_COLUMNS]
+    typeset_rows(rows, TITLE_ROW, FIRST_DATA_ROW)  # never the plan's rows: they are typed
     for i in range(n_rows):
         values = carried[i] if i < len(carried) else []
         rows.append([values[c] if c < len(values) else None for c in range(len(keys))])
@@ -136,7 +138,7 @@ def _plan_sheet(
         ],
         protected=True,
         autofilter=CellRange(HEADER_ROW, 0, last_row, len(keys) - 1),
-        print_header=f"{structure.name} — Plan de progrès",
+        print_header=typeset(f"{structure.name} — Plan de progrès"),
     )
 
 
@@ -148,6 +150,7 @@ def archive_sheet(archive_rows: list[list[Value]]) -> SheetSpec:
     ]
     rows[KEY_ROW] = [key for key, _, _ in ARCHIVE_COLUMNS]
     rows[HEADER_ROW] = [header for _, header, _ in ARCHIVE_COLUMNS]
+    typeset_rows(rows, TITLE_ROW, FIRST_DATA_ROW)  # the archived values stay as typed
     rows += [list(r) for r in archive_rows]
     styles: list[Style | None] = [Style.TEXT] * len(ARCHIVE_COLUMNS)
     styles[-1] = Style.DATE
@@ -326,6 +329,7 @@ def _guide_sheet(
     _guide_levels(guide, referentiel)
     _guide_calendar(guide, referentiel, collective)
     _guide_help(guide, collective, settings)
+    typeset_rows(guide.rows)
     return SheetSpec(
         name=GUIDE_SHEET,
         rows=guide.rows,

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from capsync.campaign.config import Collective, Structure
 from capsync.campaign.referentiel import Chapter, Criterion, Referentiel
 from capsync.campaign.vocabulary import PhaseKind, RespondentRole
+from capsync.french import typeset
 from capsync.layout import consensus
 from capsync.scoring.divergence import TO_DISCUSS
 from capsync.workbook.grid_schema import (
@@ -67,13 +68,20 @@ REVIEW_KEYS = frozenset({*REVIEW_LEVEL_KEYS, *REVIEW_COMMENT_KEYS})
 LEVEL_KEYS = (COL_RETAINED, *REVIEW_LEVEL_KEYS)
 
 
+def typeset_rows(rows: list[list[Value]], start: int = 0, stop: int | None = None) -> None:
+    """French spacing on the text cells of ``rows[start:stop]``, in place: only call it on
+    rows capsync composed, never on cells a person typed (they stay as typed)."""
+    for row in rows[start:stop]:
+        row[:] = [typeset(v) if isinstance(v, str) else v for v in row]
+
+
 def levels_text(referentiel: Referentiel, criterion: Criterion) -> str:
     """« 0 - Non engagé : … » one line per level, with this criterion's descriptions."""
     lines = []
     for level in referentiel.scale.levels:
         text = criterion.levels.get(level.value, level.description)
         lines.append(f"{level.value} - {level.label} : {text}")
-    return "\n".join(lines)
+    return typeset("\n".join(lines))
 
 
 def review_headers(
@@ -141,18 +149,19 @@ def chapter_sheet(
     fixed_headers = review_headers(collective, structure, chapter)
     if collective.by_role(structure):
         fixed_headers |= role_headers(structure, respondents)
-    headers: list[Value] = [
-        carried.respondent_headers.get(key, fixed_headers.get(key, header))
+    headers: list[Value] = [  # a header the structure renamed is carried as typed
+        carried.respondent_headers.get(key, typeset(fixed_headers.get(key, header)))
         for key, header, _ in columns
     ]
     rows: list[list[Value]] = [[] for _ in range(FIRST_DATA_ROW)]
-    rows[TITLE_ROW] = [f"Chapitre {chapter.id} — {chapter.title}"]
+    rows[TITLE_ROW] = [typeset(f"Chapitre {chapter.id} — {chapter.title}")]
     rows[KEY_ROW] = list(keys)
     rows[HEADER_ROW] = headers
     first_resp = len(LEADING_COLUMNS)
     last_resp = first_resp + len(respondents) - 1
     notes = _criterion_rows(referentiel, criteria, keys, rows, carried, first_resp, last_resp)
     _header_notes(notes, keys, respondents, first_resp)
+    notes = {cell: typeset(text) for cell, text in notes.items()}
     last_row = FIRST_DATA_ROW + max(len(criteria), 1) - 1
     styles: list[Style | None] = [Style.LOCKED] * len(LEADING_COLUMNS)
     styles += [Style.INPUT] * len(respondents) + [Style.COMPUTED] * len(COMPUTED_COLUMNS)
@@ -189,8 +198,8 @@ def chapter_sheet(
         protected=True,
         autofilter=CellRange(HEADER_ROW, 0, last_row, len(columns) - 1),
         editor_ranges=owners,
-        print_header=f"{structure.name} — Chapitre {chapter.id} — {chapter.title}",
-        print_footer=f"CAP RSE — {collective.name}",
+        print_header=typeset(f"{structure.name} — Chapitre {chapter.id} — {chapter.title}"),
+        print_footer=typeset(f"CAP RSE — {collective.name}"),
     )
 
 
@@ -210,9 +219,9 @@ def _criterion_rows(
         objective = referentiel.objective_of[criterion.id]
         row: list[Value] = [
             criterion.id,
-            f"{objective.id} — {objective.title}",
-            criterion.title,
-            criterion.question,
+            typeset(f"{objective.id} — {objective.title}"),
+            typeset(criterion.title),
+            typeset(criterion.question),
         ]
         row += [carried.answers.get((criterion.id, key)) for key in keys[len(row) :]]
         for key, formula in _consensus_row(referentiel, keys, r, first_resp, last_resp).items():
@@ -364,6 +373,7 @@ def levels_sheet(referentiel: Referentiel, criteria: list[Criterion]) -> SheetSp
                 *(criterion.levels.get(lv.value, lv.description) for lv in levels),
             ]
         )
+    typeset_rows(rows)  # the référentiel's texts, as capsync displays them
     return SheetSpec(
         name=LEVELS_SHEET,
         rows=rows,

@@ -55,6 +55,7 @@ class MessageKind(StrEnum):
     """The closed set of messages capsync sends (the first part of every key)."""
 
     GRID_INVITATION = "invitation-grille"
+    PERSONAL_INVITATION = "invitation-fichier-personnel"
     REMINDER = "rappel"
     LATE = "retard"
     TO_FIX = "a-corriger"
@@ -70,6 +71,14 @@ class Attachment:
 
     ref: WorkbookRef
     filename: str
+
+
+@dataclass(frozen=True)
+class PersonalFile:
+    """One respondent's own file (``capsync generate --individuel``) and where it is."""
+
+    ref: WorkbookRef
+    place: str  # a link or a path
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,8 @@ class CollectiveFacts:
     grids_attached: bool  # .xlsx files: the grid travels with its invitation
     last_to_fix: Mapping[str, dt.datetime] = field(default_factory=dict)  # structure → sent at
     criteria: pd.DataFrame | None = None  # scores.criteria (divergences for the digest)
+    # (structure, respondent's e-mail in lower case) → that respondent's own file, if it exists
+    personal_files: Mapping[tuple[str, str], PersonalFile] = field(default_factory=dict)
 
 
 def french(text: str) -> str:
@@ -243,7 +254,7 @@ def _invitation(ctx: _Context, structure: Structure, contact: str) -> list[Messa
     else:
         where = f"Elle est en ligne, à cette adresse : {place}"
         attachments = ()
-    first = next(iter(_deadlines(ctx)), None)
+    first = next(iter(deadlines(collective, ctx.settings, ctx.today)), None)
     paragraphs = [
         f"« {structure.name} » participe au {collective.name}. Sa grille "
         f"d'auto-évaluation CAP RSE est prête. {where}",
@@ -267,14 +278,14 @@ def _invitation(ctx: _Context, structure: Structure, contact: str) -> list[Messa
     ]
 
 
-def _deadlines(ctx: _Context) -> list[str]:
+def deadlines(collective: Collective, settings: Settings, today: dt.date) -> list[str]:
     """« chapitre 1 à compléter avant le 28/05/2025 (regroupement le mercredi 11/06/2025) »."""
-    late = dt.timedelta(days=ctx.settings.late_days)
+    late = dt.timedelta(days=settings.late_days)
     return [
         f"chapitre {p.chapter} à compléter avant le {p.date - late:%d/%m/%Y} "
         f"(regroupement le {day_text(p.date)})"
-        for p in _regroupements(ctx.collective)
-        if p.date - late >= ctx.today
+        for p in _regroupements(collective)
+        if p.date - late >= today
     ]
 
 

@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 from capsync.campaign.config import Collective, Structure
-from capsync.campaign.decisions import Decisions, LabelState, ServiceStatus
+from capsync.campaign.decisions import Decisions, LabelState
 from capsync.campaign.referentiel import Referentiel
 from capsync.campaign.vocabulary import StructureType
+from capsync.layout.service_demand import count_service_demand
 from capsync.scoring import scores as scoring
 
 FEW = 3
@@ -178,52 +179,11 @@ def weak_points(inputs: NetworkInputs) -> pd.DataFrame:
 
 
 def service_demand(inputs: NetworkInputs) -> pd.DataFrame:
-    """Per service of the offre de services: the structures it is suggested to, and its loop.
-
-    A service is suggested to a structure when a criterion it is linked to (directly, or
-    through its objective) is answered below ``scoring.weak_level`` and the service serves
-    one of the structure's types. ``demande``, ``programme`` and ``realise`` count the
-    structures whose furthest status in the decisions file is that one.
-    Columns: service, title, types, suggested, demande, programme, realise.
-    """
-    ref = inputs.referentiel
-    linked: dict[str, set[str]] = {}
-    for chapter in ref.chapters:
-        for objective in chapter.objectives:
-            for criterion in objective.criteria:
-                linked[criterion.id] = {*objective.services, *criterion.services}
-    types = {s.id: s.all_types for _, s in inputs.structures()}
-    suggested: dict[str, set[str]] = {s.id: set() for s in ref.offre_de_services}
-    weak = ref.scoring.weak_level
-    for result in inputs.results:
-        criteria = result.scores.criteria
-        low = criteria[criteria["answered"] & (criteria["retained"] < weak)]
-        for structure, criterion in zip(low["structure"], low["criterion"], strict=True):
-            for service_id in linked.get(str(criterion), ()):
-                service = ref.services.get(service_id)
-                if service is not None and service.serves(types.get(str(structure), ())):
-                    suggested[service_id].add(str(structure))
-    status = inputs.decisions.service_status()
-    rows = []
-    for service in ref.offre_de_services:
-        counts = {s: 0 for s in ServiceStatus}
-        for (structure, service_id), found in status.items():
-            if service_id == service.id and structure in types:
-                counts[found] += 1
-        rows.append(
-            {
-                "service": service.id,
-                "title": service.title,
-                "types": _types_text(service.types),
-                "suggested": len(suggested[service.id]),
-                **{s.value: counts[s] for s in ServiceStatus},
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _types_text(types: Sequence[StructureType]) -> str:
-    """« AI + ETTI », or « Tous » for a service meant for every type."""
-    if set(types) >= set(StructureType):
-        return "Tous"
-    return " + ".join(t.value for t in StructureType if t in types)
+    """Per service of the offre de services: suggested, asked for, planned, done — the one
+    count of :func:`capsync.layout.service_demand.count_service_demand`, over the network."""
+    return count_service_demand(
+        inputs.referentiel,
+        {s.id: s.all_types for _, s in inputs.structures()},
+        [result.scores.criteria for result in inputs.results],
+        inputs.decisions.service_status(),
+    )

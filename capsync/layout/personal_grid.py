@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from capsync.campaign.config import Collective, Structure
 from capsync.campaign.referentiel import Referentiel
-from capsync.layout.grid_chapter import levels_text
+from capsync.french import typeset
+from capsync.layout.grid_chapter import levels_text, typeset_rows
 from capsync.parse.answers import OWN_COMMENT_SUFFIX
 from capsync.parse.personal import PERSONAL_KIND
 from capsync.workbook.grid_schema import (
@@ -73,6 +74,7 @@ def _guide(structure: Structure, respondent: RespondentColumn) -> SheetSpec:
         "« niveau retenu » ensemble.",
     ]
     rows: list[list[Value]] = [[line] for line in lines]
+    typeset_rows(rows)
     return SheetSpec(
         name=GUIDE_SHEET,
         rows=rows,
@@ -107,6 +109,8 @@ def _chapter(
                 levels_text(referentiel, criterion),
             ]
         )
+    typeset_rows(rows, TITLE_ROW)  # nothing typed yet: the file is new
+    rows[KEY_ROW] = [key for key, _, _, _ in columns]
     last = FIRST_DATA_ROW + len(criteria) - 1
     level_col = 3
     return SheetSpec(
@@ -151,7 +155,7 @@ def personal_spec(
         respondents=(respondent.key,),
     )
     return WorkbookSpec(
-        title=f"CAP RSE — grille personnelle — {respondent.header} — {structure.name}",
+        title=typeset(f"CAP RSE — grille personnelle — {respondent.header} — {structure.name}"),
         sheets=sheets,
         metadata=identity.as_metadata(),
     )

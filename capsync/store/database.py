@@ -37,16 +37,16 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from capsync.errors import CapsyncError
 from capsync.parse.answers import Anomaly, AnswerKind, ParsedGrid
 from capsync.store.queries import StoreQueries
 from capsync.store.record import ChangeSummary, Recorder, replace_anomalies
 from capsync.store.safety import check_integrity, guarded, keep_backup, storage_errors
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STORE_FILE = "capsync.sqlite"
 SCHEMA_VERSION = 2
@@ -400,6 +400,8 @@ class Store(StoreQueries):
 
     @guarded
     def current_actions(self, collective: str | None = None) -> pd.DataFrame:
+        import pandas as pd
+
         where, args = _where_collective(collective)
         rows = self.conn.execute(
             "SELECT collective, structure, criterion, action, responsable, echeance, statut, "
@@ -415,6 +417,8 @@ class Store(StoreQueries):
 
     @guarded
     def current_anomalies(self, collective: str | None = None) -> pd.DataFrame:
+        import pandas as pd
+
         where, args = _where_collective(collective)
         rows = self.conn.execute(
             "SELECT collective, structure, source, sheet, cell, value, message, kind, found_at "
@@ -424,6 +428,15 @@ class Store(StoreQueries):
         frame = pd.DataFrame(rows, columns=ANOMALY_COLUMNS)
         frame["found_at"] = _datetimes(frame["found_at"])
         return frame
+
+    @guarded
+    def anomaly_counts(self, collective: str | None, *, since: dt.datetime) -> tuple[int, int]:
+        """Open anomalies, and those found at ``since`` or later: a cycle's summary needs
+        only the counts, not the table (nor pandas)."""
+        where, args = _where_collective(collective)
+        sql = f"SELECT COUNT(*), COALESCE(SUM(found_at >= ?), 0) FROM cur_anomalies{where}"
+        total, new = self.conn.execute(sql, (timestamp(since), *args)).fetchone()
+        return int(total), int(new)
 
     @guarded
     def last_change(self, collective: str) -> dict[str, dt.datetime]:
@@ -441,6 +454,9 @@ class Store(StoreQueries):
 
 def _frame(columns: dict[str, list[Any]], times: list[str], names: list[str]) -> pd.DataFrame:
     """A frame from column lists; recorded_at holds codes into ``times`` (parsed once each)."""
+    import numpy as np
+    import pandas as pd
+
     codes = np.asarray(columns["recorded_at"], dtype="int64")
     data: dict[str, Any] = {name: columns[name] for name in names[:-1]}
     if "level" in data:
@@ -454,11 +470,15 @@ def _frame(columns: dict[str, list[Any]], times: list[str], names: list[str]) ->
 
 def _datetimes(texts: list[str] | pd.Series) -> pd.DatetimeIndex:
     """Stored timestamps as datetime64[us] (NaT for None), the one unit every frame uses."""
+    import pandas as pd
+
     index = pd.Index(list(texts), dtype="object")
     return pd.DatetimeIndex(pd.to_datetime(index)).as_unit("us")
 
 
 def _answers_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=ANSWER_COLUMNS)
     frame["level"] = frame["level"].astype("float64")
     frame["recorded_at"] = _datetimes(frame["recorded_at"])

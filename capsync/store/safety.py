@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
-from capsync.atomic import TEMP_PREFIX, TEMP_SUFFIX
+from capsync.atomic import TEMP_PREFIX, TEMP_SUFFIX, remove_stale_temporaries
 from capsync.errors import (
     DataFolderError,
     StoreDamaged,
@@ -156,6 +156,7 @@ def keep_backup(conn: sqlite3.Connection, path: Path) -> None:
     by hand; a failed or interrupted copy leaves the previous backup in place.
     """
     target = backup_path(path)
+    remove_stale_temporaries(path.parent)  # copies a killed process left half-written
     try:
         fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
         os.close(fd)

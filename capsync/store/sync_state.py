@@ -14,11 +14,12 @@ import datetime as dt
 import hashlib
 import sqlite3
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from capsync.store.safety import guarded, storage_errors
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sync_outputs (
@@ -113,6 +114,8 @@ class SyncState:
     @guarded
     def score_history(self, collective: str) -> pd.DataFrame:
         """Columns date, structure, chapter ("" = overall), score: what « Historique » shows."""
+        import pandas as pd
+
         frame = pd.read_sql_query(
             "SELECT day AS date, structure, chapter, score FROM sync_score_history "
             "WHERE collective = ? ORDER BY day, structure, chapter",
@@ -124,4 +127,6 @@ class SyncState:
 
 
 def _float(value: Any) -> float | None:
+    import pandas as pd
+
     return None if value is None or pd.isna(value) else float(value)

@@ -2,12 +2,11 @@
 
 Request counts (each one HTTP request, retries aside):
 
-- ``versions`` / ``exists``: ONE ``files.list`` of the whole tree (folders and
-  spreadsheets, 1000 per page) serves every collectif and kind of a cycle.
-  The listing is taken again when a (collectif, kind) pair is asked a second
-  time — that is, at the next cycle — or when it is older than
-  ``listing_max_age`` seconds. The token of a workbook is its Drive
-  ``version``, which moves with every edit.
+- ``versions`` / ``exists``: ONE ``files.list`` of the whole tree (1000 per page)
+  serves a cycle; each next cycle lists only the grids, personal files and files
+  awaiting a grant (:func:`.listing.watched_query`, ONE request per 1000), the whole
+  tree again after ``listing_max_age`` seconds or a failed write. A workbook's token
+  is its Drive ``version``, which moves with every edit.
 - ``read``: ONE ``spreadsheets.get`` with grid data (see :mod:`.reading`).
 - ``write``: a new workbook is ``files.create`` + ONE ``batchUpdate`` (+ one
   ``permissions.create`` per person it is shared with); replacing one is ONE
@@ -47,6 +46,7 @@ from capsync.backends.google.listing import (
     Entry,
     Listing,
     app_properties,
+    watched_query,
 )
 from capsync.backends.google.quota import Clock, RequestBudget, RetryPolicy, Sleep, install
 from capsync.backends.google.reading import READ_FIELDS, raw_workbook, sheet_ids
@@ -93,7 +93,7 @@ class GoogleBackend:
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
         policy: RetryPolicy | None = None,
-        listing_max_age: float = 600.0,
+        listing_max_age: float = 6 * 3600.0,
     ):
         self.settings = settings
         self.config = config
@@ -137,6 +137,26 @@ class GoogleBackend:
         self._share_pending(self._listing)
         return self._listing
 
+    def watch(self) -> Listing:
+        """A new cycle: list again only what people edit and what waits for a grant."""
+        listing = self._listing
+        if listing is None or listing.by_name or self._stale():
+            return self.refresh()
+        try:
+            files = list(self.drive.list_files(watched_query(self.root), LISTING_FIELDS))
+        except _FAILURES as exc:
+            raise BackendUnavailable(
+                f"Impossible de lister les grilles sur Google Drive ({_why(exc)}) : "
+                "la synchronisation reprendra au prochain passage."
+            ) from exc
+        listing.merge_watched(files)
+        self._wrote = False
+        self._share_pending(listing)
+        return listing
+
+    def _stale(self) -> bool:
+        return self.clock() - self._listed_at > self.listing_max_age
+
     def _share_pending(self, listing: Listing) -> None:
         """Grant again what failed when a file or folder was made (a lost answer, a refusal,
         a quota): once per listing, so at every cycle until it works."""
@@ -179,8 +199,7 @@ class GoogleBackend:
         return failures
 
     def listing(self) -> Listing:
-        stale = self.clock() - self._listed_at > self.listing_max_age
-        if self._listing is None or stale:
+        if self._listing is None or self._stale():
             return self.refresh()
         return self._listing
 
@@ -200,7 +219,7 @@ class GoogleBackend:
     def versions(self, collective: str, kind: Kind) -> dict[WorkbookRef, str]:
         key = (collective, kind)
         if key in self._asked or self._wrote:  # a new cycle, or our own writes moved versions
-            self.refresh()
+            self.watch()
             self._asked.clear()
         listing = self.listing()
         self._asked.add(key)

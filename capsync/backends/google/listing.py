@@ -11,6 +11,13 @@ so a renamed or moved grid is still its structure's grid. Files made before
 those properties existed are recognised by the ``[key]`` in their name and
 folder. A trashed workbook stays known (``Entry.trashed``): it is an anomaly to
 show, never a reason to create a second grid.
+
+A cycle does not list the whole tree again: :func:`watched_query` asks Drive only for
+this campaign's grids and personal files (by their ``appProperties``) and for whatever
+still waits for a grant (``capsyncShared = 0``), one page of 1 000 for 550 grids, and
+:meth:`Listing.merge_watched` puts that answer into the listing of the tree kept from
+before. The whole tree is listed again when the listing is too old, after a failed
+write, or when a grid was recognised only by its name (made before the properties).
 """
 
 from __future__ import annotations
@@ -42,6 +49,23 @@ def app_properties(root: str, ref: WorkbookRef, shared: bool) -> dict[str, str]:
         PROP_KEY: ref.name,
         PROP_SHARED: "1" if shared else "0",
     }
+
+
+WATCHED_KINDS = (Kind.GRID, Kind.PERSONAL)  # what people edit: what a cycle must look at
+
+
+def _has(key: str, value: str) -> str:
+    quoted = "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return f"appProperties has {{ key='{key}' and value={quoted} }}"
+
+
+def watched_query(root: str) -> str:
+    """The Drive ``q`` of a cycle's listing: this campaign's grids and personal files,
+    trashed or not (a trashed grid is an anomaly), and every file or folder whose grants
+    are still to be made."""
+    kinds = " or ".join(_has(PROP_KIND, kind.value) for kind in WATCHED_KINDS)
+    both = "(trashed = false or trashed = true)"  # said outright: no default to rely on
+    return f"{_has(PROP_ROOT, root)} and ({kinds} or {_has(PROP_SHARED, '0')}) and {both}"
 
 
 def ref_from_properties(root: str, props: dict[str, Any]) -> WorkbookRef | None:
@@ -90,6 +114,7 @@ class Listing:
         self.unshared_structure_folders: dict[str, tuple[str, str]] = {}  # grants to redo
         self._structure_folders(folders, place)
         self.workbooks: dict[WorkbookRef, Entry] = {}
+        self.by_name = False  # a watched workbook was known by its name only: list the tree
         self.other: dict[tuple[str, str], Entry] = {}  # (parent id, name) → plain file
         self.companions: dict[WorkbookRef, list[Entry]] = {}  # the .ics / .pdf of a workbook
         self.unshared_folders: dict[str, str] = {}  # folder id → collectif, grants to redo
@@ -126,7 +151,29 @@ class Listing:
                 if found is None:
                     log.warning("Drive file %r is not a capsync workbook; ignored", item["name"])
                     continue
+                self.by_name = self.by_name or found[0].kind in WATCHED_KINDS
                 self._add(found[0], item, props)
+
+    def merge_watched(self, files: list[dict[str, Any]]) -> None:
+        """Take a :func:`watched_query` answer: it replaces every grid and personal file
+        (a file gone from it was deleted) and says what still waits for a grant."""
+        self.workbooks = {r: e for r, e in self.workbooks.items() if r.kind not in WATCHED_KINDS}
+        by_id = {e.id: e for es in self.companions.values() for e in es}
+        by_id.update({e.id: e for e in self.workbooks.values()})
+        collectives = {v: k for k, v in self.collective_folders.items()}
+        structures = {v: k for k, v in self.structure_folders.items()}
+        for item in files:
+            props = item.get("appProperties") or {}
+            ref = ref_from_properties(self.root, props)
+            unshared = props.get(PROP_SHARED) == "0"
+            if ref and ref.kind in WATCHED_KINDS and item.get("mimeType") == SPREADSHEET_MIME:
+                self._add(ref, item, props)
+            elif item["id"] in by_id:
+                by_id[item["id"]].shared = not unshared
+            elif unshared and item["id"] in collectives:
+                self.unshared_folders[item["id"]] = collectives[item["id"]]
+            elif unshared and item["id"] in structures:
+                self.unshared_structure_folders[item["id"]] = structures[item["id"]]
 
     def _structure_folders(
         self, folders: dict[str, dict[str, Any]], place: dict[str, tuple[str, str | None]]
