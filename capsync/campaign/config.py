@@ -26,6 +26,20 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 Slug = Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 
 
+def yaml_date(value: Any) -> Any:
+    """« 2026-07-02 » or « 02/07/2026 »: the two ways admins and délégué·e·s write a date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return dt.datetime.strptime(value.strip(), fmt).date()
+            except ValueError:
+                continue
+        raise ValueError("not a date")
+    return value
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -182,16 +196,7 @@ class Phase(_Model):
     @field_validator("date", mode="before")
     @classmethod
     def _strict_date(cls, value: Any) -> Any:
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, str):
-            for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-                try:
-                    return dt.datetime.strptime(value.strip(), fmt).date()
-                except ValueError:
-                    continue
-            raise ValueError("not a date")
-        return value
+        return yaml_date(value)
 
     @property
     def title(self) -> str:

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from capsync.campaign.config import yaml_date
 from capsync.errors import Problem
 
 Slug = Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
@@ -31,18 +32,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _date(value: Any) -> Any:
-    """« 2026-07-02 » or « 02/07/2026 »: the two ways délégué·e·s write a date."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, str):
-        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-            try:
-                return dt.datetime.strptime(value.strip(), fmt).date()
-            except ValueError:
-                continue
-        raise ValueError("not a date")
-    return value
+_date = yaml_date  # the configuration's own reading of a date
 
 
 class LabelOutcome(StrEnum):

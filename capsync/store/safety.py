@@ -176,3 +176,18 @@ def keep_backup(conn: sqlite3.Connection, path: Path) -> None:
         log.warning("store backup %s not written: %s", target, exc)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def open_side_tables(path: Path, schema: str) -> sqlite3.Connection:
+    """A connection to the store's file with ``schema``'s tables created (WAL, errors in
+    French); for the sync state and the mail log, opened after the store has checked the file."""
+    with storage_errors(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(schema)
+        except BaseException:
+            db.close()
+            raise
+    return db

@@ -18,13 +18,12 @@ attempts, retried at the next run; ``capsync status`` shows the cause.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from capsync.store.safety import guarded, storage_errors
+from capsync.store.safety import guarded, open_side_tables
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS mail_log (
@@ -90,15 +89,7 @@ class MailLog:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        with storage_errors(path):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, timeout=30)
-            try:
-                self.db.execute("PRAGMA journal_mode=WAL")
-                self.db.executescript(SCHEMA)
-            except BaseException:
-                self.db.close()
-                raise
+        self.db = open_side_tables(path, SCHEMA)
 
     def close(self) -> None:
         self.db.close()

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from capsync.store.safety import guarded, storage_errors
+from capsync.store.safety import guarded, open_side_tables
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,15 +52,7 @@ class SyncState:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        with storage_errors(path):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, timeout=30)
-            try:
-                self.db.execute("PRAGMA journal_mode=WAL")
-                self.db.executescript(SCHEMA)
-            except BaseException:
-                self.db.close()
-                raise
+        self.db = open_side_tables(path, SCHEMA)
 
     def close(self) -> None:
         self.db.close()
