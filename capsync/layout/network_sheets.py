@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from capsync.campaign.decisions import ServiceStatus
 from capsync.french import typeset
 from capsync.layout.network import (
     FEW,
@@ -24,6 +23,7 @@ from capsync.layout.network import (
     structure_table,
     weak_points,
 )
+from capsync.layout.service_demand import demand_table
 from capsync.layout.tables import (
     FIRST_ROW,
     HEADER_ROW,
@@ -254,25 +254,8 @@ def _plural(value: Stage) -> str:
     }[value]
 
 
-_STATUS_HEADERS = {
-    ServiceStatus.DEMANDE: "Demandée",
-    ServiceStatus.PROGRAMME: "Programmée",
-    ServiceStatus.REALISE: "Réalisée",
-}
-
-
 def _services(inputs: NetworkInputs) -> SheetSpec:
-    demand = service_demand(inputs)
-    rows: list[list[Value]] = []
-    for r in demand.to_dict("records"):
-        counts: list[Value] = [int(r["suggested"]), *(int(r[s.value]) for s in ServiceStatus)]
-        rows.append([typeset(str(r["title"])), str(r["types"]), *counts])
-    columns = [
-        Column("Ressource", 50),
-        Column("Pour les types", 18),
-        Column("Suggérée à (structures)", 12, Style.INTEGER),
-    ]
-    columns += [Column(_STATUS_HEADERS[s], 11, Style.INTEGER) for s in ServiceStatus]
+    rows, columns = demand_table(service_demand(inputs))
     sheet = table_sheet(
         SERVICES_SHEET,
         typeset(f"{TITLE} — demande pour l'offre de services"),

@@ -86,13 +86,9 @@ def count_service_demand(
     return pd.DataFrame(rows)
 
 
-def service_demand_sheet(
-    collective: Collective, referentiel: Referentiel, criteria: pd.DataFrame, decisions: Decisions
-) -> SheetSpec:
-    """The dashboard's « Offre de services »: the same count as the network view, for one
-    collectif's structures only."""
-    types = {s.id: s.all_types for s in collective.structures}
-    demand = count_service_demand(referentiel, types, [criteria], decisions.service_status())
+def demand_table(demand: pd.DataFrame) -> tuple[list[list[Value]], list[Column]]:
+    """The rows and columns of a demand count (:func:`count_service_demand`), as the
+    dashboard and the network view both show it."""
     rows: list[list[Value]] = []
     for r in demand.to_dict("records"):
         counts: list[Value] = [int(r["suggested"]), *(int(r[s.value]) for s in ServiceStatus)]
@@ -103,6 +99,17 @@ def service_demand_sheet(
         Column("Suggérée à (structures)", 12, Style.INTEGER),
     ]
     columns += [Column(STATUS_HEADERS[s], 11, Style.INTEGER) for s in ServiceStatus]
+    return rows, columns
+
+
+def service_demand_sheet(
+    collective: Collective, referentiel: Referentiel, criteria: pd.DataFrame, decisions: Decisions
+) -> SheetSpec:
+    """The dashboard's « Offre de services »: the same count as the network view, for one
+    collectif's structures only."""
+    types = {s.id: s.all_types for s in collective.structures}
+    demand = count_service_demand(referentiel, types, [criteria], decisions.service_status())
+    rows, columns = demand_table(demand)
     return table_sheet(
         SERVICES_SHEET,
         typeset(f"{collective.name} — demande pour l'offre de services"),
