@@ -16,11 +16,16 @@ a fresh process so that its peak memory is its own:
 - the wall time of the ``capsync -q sync`` command with nothing changed,
   start-up included.
 
+Every line ends with the load average of the machine when it was measured
+(``load 1.2``): on a shared machine the absolute figures follow it, the ratio to
+the calamine pass of the same run much less.
+
 Usage::
 
     .venv/bin/python bench/bench_sync.py [--structures 550]
     .venv/bin/python bench/bench_sync.py --only config      # 550 and 4 400 structures
     .venv/bin/python bench/bench_sync.py --only cli --config CAMPAIGN/capsync.yaml
+    .venv/bin/python bench/bench_sync.py --only cold --structures 4400   # peak memory
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -69,6 +75,11 @@ def measure(config: Path, now: dt.datetime = BENCH_NOW) -> dict[str, float]:
         "to_fix": to_fix,
         "anomalies": float(len(report.pull.anomalies) if report.pull else 0),
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "workers_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "cpu_seconds": sum(
+            resource.getrusage(who)[0] + resource.getrusage(who)[1]
+            for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        ),
     }
 
 
@@ -94,13 +105,21 @@ def _run(config: Path, now: dt.datetime = BENCH_NOW) -> dict[str, float]:
     return json.loads(out.splitlines()[-1])
 
 
+def load() -> str:
+    """The machine's load average (1 and 5 minutes), written next to each figure."""
+    one, five, _ = os.getloadavg()
+    return f"load {one:.1f}/{five:.1f}"
+
+
 def _line(name: str, m: dict[str, float]) -> str:
     return (
         f"{name}: {m['seconds']:.2f} s in process (+{m['load_config_seconds']:.2f} s to load the "
-        f"config) — {m['grids_read']:.0f} grids read, {m['outputs_written']:.0f} outputs "
+        f"config; {m.get('cpu_seconds', 0):.1f} s of CPU with the workers) — "
+        f"{m['grids_read']:.0f} grids read, {m['outputs_written']:.0f} outputs "
         f"written ({m.get('produced', 0):.0f} restitutions produced, {m.get('to_fix', 0):.0f} "
         f"« À corriger », {m.get('anomalies', 0):.0f} anomalies); "
-        f"peak RSS {m['rss_mb']:.0f} MB"
+        f"peak RSS {m['rss_mb']:.0f} MB (workers {m.get('workers_rss_mb', 0):.0f} MB each at "
+        f"most) — {load()}"
     )
 
 
@@ -178,18 +197,19 @@ def main() -> None:
     parser.add_argument("--now", help=argparse.SUPPRESS)
     parser.add_argument(
         "--only",
-        choices=["config", "cli"],
-        help="only the configuration loading, or only the "
-        "no-change CLI (on the campaign of --config, already synced)",
+        choices=["config", "cli", "cold"],
+        help="only the configuration loading, only the no-change CLI (on the campaign of "
+        "--config, already synced), or only a cold cycle next to calamine (--structures)",
     )
     args = parser.parse_args()
     if args.only == "config":
         for n, seconds in config_loading().items():
-            print(f"configuration loading, {n} structures: {seconds:.2f} s (best of 3)")
+            print(f"configuration loading, {n} structures: {seconds:.2f} s (best of 3) — {load()}")
         return
     if args.only == "cli":
         times = cli_no_change(args.config)
-        print("capsync -q sync, nothing changed: " + ", ".join(f"{t:.2f}" for t in times) + " s")
+        print("capsync -q sync, nothing changed: " + ", ".join(f"{t:.2f}" for t in times)
+              + f" s — {load()}")  # fmt: skip
         return
     if args.measure:
         now = dt.datetime.fromisoformat(args.now) if args.now else BENCH_NOW
@@ -200,9 +220,13 @@ def main() -> None:
         config = build(Path(tmp), args.structures)
         print(f"built {args.structures} filled grids in {time.perf_counter() - t0:.1f} s")
         bare = calamine_pass(config)
-        print(f"bare python-calamine pass: {bare:.2f} s")
+        print(f"bare python-calamine pass: {bare:.2f} s — {load()}")
         cold = _run(config)
         print(_line("cold sync", cold) + f" — {cold['seconds'] / bare:.1f}× calamine")
+        after = calamine_pass(config)
+        print(f"bare python-calamine pass again: {after:.2f} s — {load()}")
+        if args.only == "cold":
+            return
         print(_line("nothing changed", _run(config)))
         changed = change_some(config, 1 / args.structures)
         print(_line(f"{changed} grid changed", _run(config)))
@@ -213,10 +237,10 @@ def main() -> None:
         times = sorted(cli_no_change(config))
         print(
             f"capsync -q sync, nothing changed: median {times[len(times) // 2]:.2f} s wall time "
-            f"(best {times[0]:.2f}, worst {times[-1]:.2f}, 5 runs)"
+            f"(best {times[0]:.2f}, worst {times[-1]:.2f}, 5 runs) — {load()}"
         )
     for n, seconds in config_loading().items():
-        print(f"configuration loading, {n} structures: {seconds:.2f} s (best of 3)")
+        print(f"configuration loading, {n} structures: {seconds:.2f} s (best of 3) — {load()}")
 
 
 if __name__ == "__main__":

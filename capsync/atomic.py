@@ -1,4 +1,11 @@
-"""Write a file so that a crash leaves the old version or the new one, never half of each."""
+"""Write a file so that a crash leaves the old version or the new one, never half of each.
+
+Each file's content is flushed to disk (fsync) before it is renamed over the old one,
+so a power cut leaves the old file or the new one. Making the rename itself durable
+costs an fsync of the folder; inside :func:`durable_batch` (a sync cycle's collectif)
+each folder is synced once, when the batch ends, instead of once per file, and
+whoever remembers what was written (the sync state) commits after that.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,9 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 log = logging.getLogger("capsync")
@@ -13,6 +23,29 @@ log = logging.getLogger("capsync")
 TEMP_PREFIX = ".capsync-"
 TEMP_SUFFIX = ".tmp"
 TEMP_MAX_AGE = 60.0  # seconds: a temporary file older than this was left by a killed process
+
+_pending_folders: ContextVar[set[Path] | None] = ContextVar("pending_folders", default=None)
+
+
+@contextmanager
+def durable_batch() -> Iterator[None]:
+    """Writes inside share one fsync per folder, made when the batch ends (even by an
+    error: what was renamed is made durable). Nested batches join the outer one.
+
+    Each file is still flushed before its rename, so a crash inside the batch leaves
+    every file old or new; only the durability of the renames waits for the end.
+    """
+    if _pending_folders.get() is not None:
+        yield
+        return
+    folders: set[Path] = set()
+    token = _pending_folders.set(folders)
+    try:
+        yield
+    finally:
+        _pending_folders.reset(token)
+        for folder in sorted(folders):
+            _fsync_dir(folder)
 
 
 def is_temporary(name: str) -> bool:
@@ -39,7 +72,11 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    folders = _pending_folders.get()
+    if folders is None:
+        _fsync_dir(path.parent)
+    else:
+        folders.add(path.parent)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -8,12 +8,13 @@ would each hold a request budget and exceed the quota together.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # multiprocessing is loaded by the first pool: a no-change cycle starts none
+    from concurrent.futures import ProcessPoolExecutor
 
 MAX_WORKERS = 2
 
@@ -33,6 +34,9 @@ def process_pool(
     ``fork`` starts in milliseconds and shares the loaded modules, but forking a
     process that runs other threads is unsafe; then ``forkserver`` (or ``spawn``).
     """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
         method = "fork"
@@ -44,3 +48,37 @@ def process_pool(
         initializer=initializer,
         initargs=initargs,
     )
+
+
+class Pool:
+    """One worker pool for a whole sync cycle, started by its first task.
+
+    Every batch of the cycle — the next collectif's grids, this collectif's
+    calendars and restitutions — goes to the same processes, so they read one
+    collectif while the parent writes the previous one, and a cycle where
+    nothing changed starts none. ``workers`` ≤ 1 means no pool: callers do the
+    work themselves.
+    """
+
+    def __init__(
+        self,
+        workers: int,
+        initializer: Callable[..., None] | None = None,
+        initargs: tuple[Any, ...] = (),
+    ) -> None:
+        self.workers = workers
+        self._start = (initializer, initargs)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def get(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = process_pool(self.workers, *self._start)
+        return self._pool
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None

@@ -127,6 +127,19 @@ def check_backup_keeps_the_old_content(h: Harness) -> None:
     assert list(h.backend.versions("test-na", Kind.GRID)) == [GRID]  # the copy is no grid
 
 
+def check_an_archived_grid_is_kept_readable_out_of_the_listing(h: Harness) -> None:
+    h.backend.write(GRID, sample_spec("première campagne"))
+    h.person_types(GRID, "Chapitre 1", 3, 3, "preuve tapée pendant la première campagne")
+    original = h.backend.read(GRID)
+    where = h.backend.archive_grid(GRID, "2025-2026")
+    assert not h.backend.exists(GRID)
+    assert list(h.backend.versions("test-na", Kind.GRID)) == []  # the pull never reads it
+    h.backend.write(GRID, sample_spec("deuxième campagne"))
+    assert list(h.backend.versions("test-na", Kind.GRID)) == [GRID]
+    assert h.backend.read(GRID)["Chapitre 1"][1][1] == "deuxième campagne"
+    assert h.read_backup(where) == original  # every typed value still there, to read
+
+
 def check_single_workbooks_of_a_collectif(h: Harness) -> None:
     spec = WorkbookSpec("Tableau de bord", [SheetSpec("Synthèse", rows=[["Score", 2.5]])],
                         metadata={"kind": "tableau-de-bord", "collective": "test-na"})  # fmt: skip
@@ -201,6 +214,7 @@ def check_worker_processes_read_what_the_parent_wrote(h: Harness) -> None:
 
 
 CHECKS = [
+    check_an_archived_grid_is_kept_readable_out_of_the_listing,
     check_write_then_read_back,
     check_replace_keeps_one_workbook,
     check_versions_move_when_a_person_edits,

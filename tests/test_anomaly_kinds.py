@@ -47,7 +47,7 @@ def test_each_anomaly_of_a_messy_grid_has_its_kind(tmp_path: Path) -> None:
     with editing(grid_path(backend, "aci-une")) as wb:
         put(wb["Chapitre 1"], "1.1.1", SOPHIE, "beaucoup")
         plan = wb["Plan de progrès"]
-        plan["A4"], plan["B4"], plan["D4"], plan["E4"] = "9.9.9", "Agir", "31/02/2026", "bof"
+        plan["A4"], plan["D4"], plan["F4"], plan["G4"] = "9.9.9", "Agir", "31/02/2026", "bof"
     with editing(grid_path(backend, "ai-deux")) as wb:
         del wb["Plan de progrès"]
     with Store.open(campaign.data_dir) as store:

@@ -111,3 +111,17 @@ def test_a_moved_regroupement_keeps_its_uid_and_a_higher_sequence():
     uid = "test-collectif-regroupement-2@capsync"
     assert after[uid]["DTSTART"].dt == before[uid]["DTSTART"].dt + dt.timedelta(days=30)
     assert after[uid]["SEQUENCE"] > before[uid]["SEQUENCE"]
+
+
+def test_the_collectif_calendar_carries_each_plan_review_when_asked():
+    """The délégué·e·s' agenda shows each structure's plan de progrès review, dated like
+    ``calendrier.xlsx``: 6 months after its restitution here."""
+    base = lc.collective()
+    first = base.structures[0].model_copy(update={"restitution_date": dt.date(2026, 1, 20)})
+    coll = base.model_copy(update={"structures": [first, *base.structures[1:]]})
+    plain = _events(calendar_ics(coll, now=NOW))
+    assert not [uid for uid in plain if "revue-plan" in uid]
+    events = _events(calendar_ics(coll, now=NOW, review_months=6))
+    review = events[f"{coll.id}-collectif-{first.id}-revue-plan@capsync"]
+    assert review["DTSTART"].dt == dt.date(2026, 7, 20)  # type: ignore[index]
+    assert str(review["SUMMARY"]) == f"CAP RSE — Revue du plan de progrès — {first.name}"  # type: ignore[index]

@@ -12,6 +12,8 @@ from click.testing import CliRunner, Result
 from capsync.campaign.validation import load_campaign
 from capsync.cli import main
 
+from .french_output import plain
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_CONFIG = ROOT / "config" / "capsync.yaml"
 EXAMPLE_REFERENTIEL = ROOT / "referentiel" / "cap-rse-exemple.yaml"
@@ -50,7 +52,7 @@ def check(cfg: Path) -> Result:
 def problems(result: Result) -> list[str]:
     """The problem lines, without the final count."""
     assert result.exit_code == 1, result.output
-    lines = result.stderr.splitlines()
+    lines = plain(result.stderr).splitlines()
     n = len(lines) - 1
     assert lines[-1] == f"{n} problème{'s' if n > 1 else ''} à corriger."
     return lines[:-1]
@@ -61,7 +63,7 @@ def test_example_files_are_valid() -> None:
     assert len(campaign.referentiel.criteria) == 54
     result = check(EXAMPLE_CONFIG)
     assert result.exit_code == 0, result.output
-    assert result.stdout == (
+    assert plain(result.stdout) == (
         "Configuration valide : capsync.yaml — 2 collectifs, 14 structures ; référentiel "
         "« cap-rse-exemple » v2025.1, 5 chapitres, 54 critères ; dossier de données "
         f"{ROOT / 'data'}.\n"
@@ -453,7 +455,7 @@ def test_exporting_needs_the_referentiel_key(files: tuple[Path, Path]) -> None:
     edit(cfg, "referentiel: ../referentiel/cap-rse-exemple.yaml\n", "\n")
     line = line_of(cfg, "backend:")  # no line of its own: the document's first key
     result = CliRunner().invoke(main, ["--config", str(cfg), "referentiel", "export"])
-    assert (result.exit_code, result.stderr) == (
+    assert (result.exit_code, plain(result.stderr)) == (
         1,
         f"{cfg}:{line} : la clé « referentiel » (chemin du fichier référentiel) est "
         "obligatoire.\n1 problème à corriger.\n",

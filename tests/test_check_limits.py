@@ -16,6 +16,7 @@ from capsync.cli import main
 from capsync.data_folder import check_data_folder
 from capsync.errors import DataFolderError, ValidationFailed
 
+from .french_output import plain
 from .test_check import check, edit, files, line_of, problems
 
 __all__ = ["files"]  # the fixture, imported for pytest
@@ -185,7 +186,7 @@ def test_a_launch_after_a_chapter_and_a_closing_before_one_are_refused(
 def _invoke(cfg: Path, *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, ["--config", str(cfg), *args])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result.exit_code, result.output
+    return result.exit_code, plain(result.output)
 
 
 def test_a_data_folder_that_is_a_file_is_refused_by_check_and_generate(

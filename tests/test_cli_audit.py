@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from capsync.cli import main
 
+from .french_output import plain
 from .grid_campaign import config, write_campaign
 
 KEY_ENV = "CAPSYNC_TEST_NO_SUCH_KEY"
@@ -26,7 +27,7 @@ def test_audit_without_a_service_account_key_says_where_to_put_it(
 ) -> None:
     monkeypatch.delenv(KEY_ENV, raising=False)
     result = CliRunner().invoke(main, ["--config", str(google_campaign(tmp_path)), "audit"])
-    assert (result.exit_code, result.output) == (
+    assert (result.exit_code, plain(result.output)) == (
         1,
         "Erreur : Aucune clé de compte de service Google : renseignez "
         f"backend.google.credentials_file ou la variable d'environnement {KEY_ENV}.\n",
@@ -38,7 +39,7 @@ def test_audit_with_a_key_file_that_is_not_json_names_the_file(tmp_path: Path) -
     key.write_text("pas du JSON", encoding="utf-8")
     config_path = google_campaign(tmp_path, credentials_file="cle.json")
     result = CliRunner().invoke(main, ["--config", str(config_path), "audit"])
-    assert (result.exit_code, result.output) == (
+    assert (result.exit_code, plain(result.output)) == (
         1,
         f"Erreur : La clé du compte de service ({key}) n'est pas du JSON.\n",
     )

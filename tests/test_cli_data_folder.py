@@ -27,6 +27,7 @@ from capsync.locking import LOCK_NAME
 from capsync.store.database import STORE_FILE, Store
 
 from .filled_grids import campaign_with_grids, editing, grid_path, put
+from .french_output import plain
 from .grid_campaign import config, write_campaign
 
 PR_CAPBSET_DROP = 24
@@ -96,7 +97,7 @@ def test_a_read_only_data_folder_stops_every_command_before_it_writes(
     result = capsync(config, *command)
 
     assert (result.returncode, result.stdout) == (1, "")
-    assert result.stderr == NO_RIGHTS.format(folder=data)
+    assert plain(result.stderr) == NO_RIGHTS.format(folder=data)
     assert snapshot(data) == before
 
 
@@ -133,7 +134,7 @@ def test_a_store_of_random_bytes_is_reported_damaged_and_left_as_it_is(
     result = capsync(config, *command)
 
     assert (result.returncode, result.stdout) == (1, "")
-    assert result.stderr == damaged(store, None)
+    assert plain(result.stderr) == damaged(store, None)
     assert snapshot(data) == before  # not written, and no -wal or -shm file beside it
 
 
@@ -148,13 +149,13 @@ def test_a_truncated_store_names_its_last_good_backup_which_restores_the_answers
     result = capsync(config, "sync")
 
     assert (result.returncode, result.stdout) == (1, "")
-    assert result.stderr == damaged(store, backup)
+    assert plain(result.stderr) == damaged(store, backup)
     assert snapshot(data) == before
 
     store.write_bytes(backup.read_bytes())  # what the message tells the admin to do
     history = capsync(config, "history", "--structure", "aci-une")
     assert (history.returncode, history.stderr) == (0, "")
-    [line] = history.stdout.splitlines()
+    [line] = plain(history.stdout).splitlines()
     assert line.startswith("01/03/2026 10:00  Chapitre 1!")
     assert line.endswith("  1.1.1  Niveau retenu : (vide) → 3")
 
@@ -167,7 +168,7 @@ def test_a_damaged_backup_is_not_offered(pulled: tuple[Path, Path]) -> None:
 
     result = capsync(config, "history", "--structure", "aci-une")
 
-    assert (result.returncode, result.stderr) == (1, damaged(store, None))
+    assert (result.returncode, plain(result.stderr)) == (1, damaged(store, None))
 
 
 def test_a_data_folder_under_a_file_is_named_in_french(tmp_path: Path) -> None:
@@ -178,7 +179,7 @@ def test_a_data_folder_under_a_file_is_named_in_french(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(main, ["--config", str(campaign.config_path), "pull"])
 
-    assert (result.exit_code, result.output) == (
+    assert (result.exit_code, plain(result.output)) == (
         1,
         f"Erreur : Le dossier de données {tmp_path / 'notes.txt' / 'data'} (backend.data_dir) "
         f"ne peut pas être créé : {tmp_path / 'notes.txt'} est un fichier, pas un dossier. "
@@ -195,7 +196,7 @@ def test_an_os_error_reaching_the_command_line_is_said_in_french(tmp_path: Path)
 
     result = CliRunner().invoke(main, ["--config", str(campaign.config_path), "status"])
 
-    assert (result.exit_code, result.output) == (
+    assert (result.exit_code, plain(result.output)) == (
         1,
         f"Erreur : Impossible d'utiliser {status} (c'est un dossier et non un fichier) : "
         "vérifiez ce fichier et son dossier, puis relancez la commande.\n",

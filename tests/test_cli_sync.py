@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 from capsync.cli import main
 
 from .filled_grids import editing, grid_path, put
+from .french_output import plain
 from .grid_campaign import config, write_campaign
 
 
@@ -40,7 +41,7 @@ def test_sync_before_generate_says_to_generate_and_creates_nothing(tmp_path: Pat
     before = sorted(tmp_path.rglob("*"))
     result = run(config_path, "sync")
     assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr == (
+    assert plain(result.stderr) == (
         f"Erreur : Le dossier de données {tmp_path / 'data'} n'existe pas : lancez d'abord "
         "« capsync generate », qui le crée avec les grilles (s'il est sur un partage réseau, "
         "vérifiez que le partage est monté). Rien n'a été écrit.\n"
@@ -50,7 +51,7 @@ def test_sync_before_generate_says_to_generate_and_creates_nothing(tmp_path: Pat
     assert sorted(tmp_path.rglob("*")) == before
     pulled = run(config_path, "pull")
     assert pulled.exit_code == 1
-    assert "lancez d'abord « capsync generate »" in pulled.stderr
+    assert "lancez d'abord « capsync generate »" in plain(pulled.stderr)
     assert sorted(tmp_path.rglob("*")) == before
 
 
@@ -59,7 +60,7 @@ def test_sync_with_an_empty_data_folder_writes_no_output(tmp_path: Path) -> None
     (tmp_path / "data").mkdir()
     result = run(config_path, "sync")
     assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr == (
+    assert plain(result.stderr) == (
         f"Erreur : Aucune grille n'existe encore (local : {tmp_path / 'data'}) : lancez d'abord "
         "« capsync generate », qui crée les grilles. Rien n'a été écrit.\n"
     )
@@ -84,7 +85,7 @@ def test_an_unknown_collectif_or_structure_exits_1_with_the_known_ids(tmp_path: 
          "aci-une, ai-deux.\n"),
     ]:  # fmt: skip
         result = run(config_path, *args)
-        assert (result.exit_code, result.stdout, result.stderr) == (1, "", message)
+        assert (result.exit_code, result.stdout, plain(result.stderr)) == (1, "", message)
 
 
 def test_quiet_prints_the_summary_only_when_something_needs_a_look(tmp_path: Path) -> None:
@@ -98,7 +99,7 @@ def test_quiet_prints_the_summary_only_when_something_needs_a_look(tmp_path: Pat
         put(book["Chapitre 1"], "1.1.1", "retenu", "beaucoup")
     flagged = run(config_path, "--quiet", "sync")
     assert flagged.exit_code == 0
-    lines = flagged.stdout.splitlines()
+    lines = plain(flagged.stdout).splitlines()
     assert lines[0].startswith("1 grille lue sur 2 ;") and "1 anomalie" in lines[0]
 
     again = run(config_path, "--quiet", "sync")  # the same anomaly is not news
@@ -111,7 +112,8 @@ def test_quiet_names_late_structures(tmp_path: Path) -> None:
     assert run(config_path, "generate").exit_code == 0
     result = run(config_path, "--quiet", "sync")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0].endswith(" ; 2 structures en retard (aci-une, ai-deux).")
+    first = plain(result.stdout).splitlines()[0]
+    assert first.endswith(" ; 2 structures en retard (aci-une, ai-deux).")
 
 
 def test_the_default_output_is_french_only(tmp_path: Path) -> None:
@@ -120,7 +122,7 @@ def test_the_default_output_is_french_only(tmp_path: Path) -> None:
     result = run(config_path, "sync")
     assert result.exit_code == 0
     assert "INFO" not in result.output and "grids read" not in result.output
-    assert result.output.startswith("2 grilles lues sur 2 ;")
+    assert plain(result.output).startswith("2 grilles lues sur 2 ;")
 
 
 def grid_path_for(folder: Path) -> Path:

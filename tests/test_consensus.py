@@ -24,12 +24,14 @@ from python_calamine import CalamineWorkbook
 
 from capsync.backends.factory import open_backend
 from capsync.campaign.config import Structure
+from capsync.campaign.referentiel import Referentiel
 from capsync.campaign.validation import Campaign, load_campaign
 from capsync.jobs.demo import run_demo
 from capsync.jobs.generate import generate
 from capsync.jobs.pull import pull
 from capsync.layout.grid import grid_spec
 from capsync.layout.review_gaps import gap_rows
+from capsync.parse.cells import level_reader
 from capsync.parse.locate import locate_chapter_sheet
 from capsync.render.xlsx import render_xlsx_bytes
 from capsync.scoring.divergence import TO_DISCUSS
@@ -105,6 +107,8 @@ def test_spread_and_median_ignore_what_is_not_a_level() -> None:
 
 RANDOM_CELLS = ("0 - Non engagé", "1 - Émergent", "2 - Structuré", "3 - Maîtrisé",
                 "4 - Exemplaire", "Ne sait pas", "N/A", None, 3, 1)  # fmt: skip
+# levels typed as words, as people type them: the formulas count them like the parser
+WORD_CELLS = ("Non engagé", " émergent ", "STRUCTURE", "maîtrisé", "Exemplaire")
 
 
 def _random_rows(n_rows: int, width: int, seed: int) -> list[list[object]]:
@@ -117,22 +121,26 @@ def _random_rows(n_rows: int, width: int, seed: int) -> list[list[object]]:
             roll = rng.random()
             if roll < 0.6:
                 level = min(4, max(0, centre + rng.choice([-2, -1, 0, 0, 1, 2])))
-                row.append(RANDOM_CELLS[level] if rng.random() < 0.8 else level)
+                pick = rng.random()
+                cells = RANDOM_CELLS if pick < 0.5 else WORD_CELLS
+                row.append(cells[level] if pick < 0.8 else level)
             else:
                 row.append(rng.choice(RANDOM_CELLS[5:]))
         rows.append(row)
     return rows
 
 
-def _as_answer(value: object) -> tuple[str, float] | None:
+def _as_answer(value: object, referentiel: Referentiel) -> tuple[str, float] | None:
+    """What the parser reads in a cell (the dashboard's reading)."""
     if value is None:
         return None
-    if isinstance(value, int):
-        return ("level", float(value))
-    text = str(value)
-    if text[0].isdigit():
-        return ("level", float(text[0]))
-    return ("nsp" if text == "Ne sait pas" else "na", np.nan)
+    reader = level_reader(referentiel)
+    reading = (
+        reader.read_number(float(value)) if isinstance(value, int) else reader.read_text(str(value))
+    )
+    assert reading is not None, value
+    kind, level = reading
+    return (str(kind), np.nan if level is None else float(level))
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
@@ -154,13 +162,14 @@ def test_the_grid_computes_what_capsync_computes_after_a_libreoffice_recalculati
     for (cid, r), values in zip(located.rows.items(), _random_rows(4, len(keys), 3), strict=False):
         for key, value in zip(keys, values, strict=True):
             sheet.cell(r + 1, located.columns[key] + 1).value = value
-            answer = _as_answer(value)
+            answer = _as_answer(value, campaign.referentiel)
             if answer:
                 records.append(("c", structure.id, cid, key, *answer, WHEN))
         for key in ("retenu", "niveau_tiers", "niveau_pair"):
             if rng.random() < 0.6:
                 level = rng.randint(0, 4)
-                sheet.cell(r + 1, located.columns[key] + 1).value = RANDOM_CELLS[level]
+                cells = RANDOM_CELLS if rng.random() < 0.5 else WORD_CELLS
+                sheet.cell(r + 1, located.columns[key] + 1).value = cells[level]
                 records.append(("c", structure.id, cid, key, "level", float(level), WHEN))
     source = tmp_path / "filled.xlsx"
     book.save(source)
@@ -222,3 +231,41 @@ def test_on_the_demo_campaign_at_most_a_quarter_of_assessed_criteria_are_to_disc
         assert table["pair"].notna().any()
     assert assessed > 300
     assert 0 < flagged <= 0.25 * assessed
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_a_level_cell_the_formulas_cannot_read_is_coloured(tmp_path: Path) -> None:
+    """« Structuré » counts in the grid's own formulas; « niveau 2 » (read by the parser,
+    not by the formulas) is coloured so the group knows the median leaves it out."""
+    campaign = write_campaign(tmp_path / "campaign")
+    coll = campaign.config.collectives[0]
+    structure = coll.structure("ai-deux")  # eight anonymous respondents
+    spec = grid_spec(campaign.referentiel, coll, structure, campaign.config.settings)
+    chapter = spec.sheet("Chapitre 1")
+    rule = next(c for c in chapter.conditional_formats if c.formula and "LOWER" in c.formula.text)
+    anchor = f"{chr(ord('A') + rule.target.first_col)}{rule.target.first_row + 1}"
+    book = openpyxl.load_workbook(io.BytesIO(render_xlsx_bytes(spec)))
+    sheet = book["Chapitre 1"]
+    typed = ["Structuré", "niveau 2", "Ne sait pas", "3", "Maitrise", "Structuré.", "NSP", None]
+    first = rule.target.first_col + 1
+    for i, value in enumerate(typed):
+        sheet.cell(4, first + i).value = value
+        # the colouring rule, as a formula in a spare cell far right, for this cell
+        cell = f"{chr(ord('A') + first - 1 + i)}4"
+        sheet.cell(40, 40 + i).value = rule.formula.text.replace(anchor, cell)  # type: ignore[union-attr]
+    source = tmp_path / "filled.xlsx"
+    book.save(source)
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+         "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"), str(source)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    rows = CalamineWorkbook.from_path(str(tmp_path / "lo" / "filled.xlsx"))
+    got = rows.get_sheet_by_name("Chapitre 1").to_python()
+    coloured = [got[39][39 + i] for i in range(len(typed))]
+    assert coloured == [False, True, False, False, False, True, False, False]
+    located = locate_chapter_sheet("Chapitre 1", got)
+    assert located is not None
+    row = got[located.rows["1.1.1"]]
+    assert row[located.columns["nb_reponses"]] == 3  # Structuré, 3, Maitrise
+    assert row[located.columns["mediane"]] == 3

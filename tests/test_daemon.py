@@ -23,6 +23,7 @@ from capsync.jobs.daemon import NAP, Daemon, interval_text, parse_interval
 from capsync.jobs.status import RunStatus, read_status
 
 from .example_campaign import copy_example
+from .french_output import plain
 
 START = dt.datetime(2026, 11, 23, 9, 0)
 
@@ -59,7 +60,7 @@ def test_intervals(text: str, seconds: int) -> None:
 def test_an_interval_without_a_unit_is_refused_in_french() -> None:
     """« 15 » meant 15 seconds to capsync and 15 minutes to the admin who typed it."""
     result = CliRunner().invoke(main, ["daemon", "--every", "15"])
-    assert (result.exit_code, result.output) == (
+    assert (result.exit_code, plain(result.output)) == (
         1,
         "Erreur : Intervalle « 15 » invalide : l'unité manque ; écrivez par exemple 15m "
         "(minutes), 1h (heures) ou 30s (secondes).\n",
@@ -116,7 +117,8 @@ def test_status_shows_the_last_cycles_the_open_anomalies_and_the_next_run(
     assert status is not None and len(status.recent) == 10  # the file keeps ten
     status.state, status.pid, status.next_run = "en attente", os.getpid(), "2026-11-23T12:00:00"
     write_status(data, status)
-    shown = CliRunner().invoke(main, ["--config", str(config), "status"]).output.splitlines()
+    shown = plain(CliRunner().invoke(main, ["--config", str(config), "status"]).output)
+    shown = shown.splitlines()
     assert shown[:5] == [
         f"État : en attente (pid {os.getpid()})",
         "Intervalle : 15m ; cycles effectués : 12",
@@ -241,7 +243,7 @@ def test_sigterm_in_the_middle_of_a_cycle_finishes_it_and_exits_0(tmp_path: Path
     for path in outputs:
         assert CalamineWorkbook.from_path(str(path)).sheet_names
     shown = runner.invoke(main, ["--config", str(config), "status"])
-    assert "État : arrêté" in shown.output
+    assert "État : arrêté" in plain(shown.output)
     assert "Dernier cycle" in shown.output
 
 
@@ -272,5 +274,6 @@ def test_status_tells_when_the_daemon_was_killed(tmp_path: Path) -> None:
         data, Status(pid=int(dead.stdout), state="en attente", next_run="2026-01-01T00:00")
     )
     shown = CliRunner().invoke(main, ["--config", str(config), "status"])
-    assert f"État : arrêté — le démon (pid {int(dead.stdout)}) s'est interrompu" in shown.output
+    said = plain(shown.output)
+    assert f"État : arrêté — le démon (pid {int(dead.stdout)}) s'est interrompu" in said
     assert "Prochain cycle" not in shown.output

@@ -17,6 +17,8 @@ from capsync.parse.carry import read_identity
 from capsync.workbook.refs import Kind, WorkbookRef
 from tests.grid_campaign import referentiel_v1, write_campaign
 
+from .french_output import plain
+
 NOW = dt.datetime(2025, 9, 1, 10, 0, 0)
 
 
@@ -52,7 +54,7 @@ def test_a_locked_grid_is_skipped_then_done_at_the_next_run(tmp_path: Path) -> N
     args = ["--config", str(tmp_path / "capsync.yaml"), "generate"]
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == [
+    assert plain(result.output).splitlines() == [
         "2 grilles : 1 créée(s), 0 déjà présente(s), 1 non traitée(s).",
         f"  Le fichier {grids / 'ai-deux.xlsx'} est ouvert dans un tableur (Excel ou LibreOffice) "
         ": il n'a pas été modifié et sera repris au prochain passage.",
@@ -61,7 +63,7 @@ def test_a_locked_grid_is_skipped_then_done_at_the_next_run(tmp_path: Path) -> N
     lock.unlink()
     result = runner.invoke(main, args)
     assert result.exit_code == 0
-    assert result.output.splitlines() == ["2 grilles : 1 créée(s), 1 déjà présente(s)."]
+    assert plain(result.output).splitlines() == ["2 grilles : 1 créée(s), 1 déjà présente(s)."]
     assert sorted(p.name for p in grids.glob("*.xlsx")) == ["aci-une.xlsx", "ai-deux.xlsx"]
 
 
@@ -74,7 +76,7 @@ def test_selection_by_collective_and_structure(tmp_path: Path) -> None:
         main, ["--config", str(tmp_path / "capsync.yaml"), "generate", "--collective", "bretagne"]
     )
     assert result.exit_code == 1
-    assert "Collectif « bretagne » inconnu (collectifs : test-na)." in result.output
+    assert "Collectif « bretagne » inconnu (collectifs : test-na)." in plain(result.output)
 
 
 def test_many_grids_are_built_in_worker_processes(tmp_path: Path) -> None:

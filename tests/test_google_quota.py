@@ -7,6 +7,7 @@ from collections import deque
 from capsync.backends.google.quota import (
     DRIVE_PER_MINUTE,
     RequestBudget,
+    SlidingWindow,
     TokenBucket,
     may_retry_after_failure,
     request_bucket,
@@ -28,6 +29,25 @@ def test_no_sliding_minute_holds_more_than_the_budget() -> None:
         worst = max(worst, len(window))
     assert worst <= 50
     assert worst >= 45  # and the budget is used, not wasted
+
+
+def test_sheets_spend_their_whole_minute_and_never_more() -> None:
+    """Sheets' budget is a sliding minute: a minute's worth at once, then one more each time
+    the oldest is a minute old, so a cycle waiting on writes finds its reads refilled."""
+    clock = ManualClock()
+    window_ = SlidingWindow(50, clock=clock, sleep=clock.advance)
+    assert [window_.acquire() for _ in range(50)] == [0.0] * 50
+    start = clock()
+    sent: deque[float] = deque([start] * 50)
+    worst = 0
+    for _ in range(500):
+        window_.acquire()
+        sent.append(clock())
+        while sent[0] <= clock() - 60:
+            sent.popleft()
+        worst = max(worst, len(sent))
+    assert worst == 50
+    assert abs(clock() - start - 600) < 0.1  # 500 more at 50 a minute: ten minutes, no more
 
 
 def test_a_burst_starts_at_once_then_waits() -> None:
@@ -58,10 +78,11 @@ def test_sheets_and_drive_are_budgeted_apart() -> None:
     assert request_bucket("PATCH", "https://www.googleapis.com/upload/drive/v3/files/x") == "drive"
     clock = ManualClock()
     budget = RequestBudget(50, clock=clock, sleep=clock.advance)
-    for _ in range(50):
-        budget.take("write")  # Sheets writes past their burst: the clock had to move
+    for _ in range(60):
+        budget.take("write")  # Sheets writes past their minute: the clock had to move
+    assert clock() > ManualClock()()
     spent = clock()
     for _ in range(DRIVE_PER_MINUTE // 6):
         budget.take("drive")  # Drive's burst is untouched by Sheets' waiting
     assert clock() == spent
-    assert budget.sent == {"write": 50, "drive": DRIVE_PER_MINUTE // 6}
+    assert budget.sent == {"write": 60, "drive": DRIVE_PER_MINUTE // 6}

@@ -32,6 +32,19 @@ def _of(requests: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [r[kind] for r in requests if kind in r]
 
 
+def _formats(requests: list[dict[str, Any]]) -> dict[tuple[int, int, int], dict[str, Any]]:
+    """(sheet id, row, column) → the format the ``repeatCell`` requests give it (each cell once)."""
+    out: dict[tuple[int, int, int], dict[str, Any]] = {}
+    for repeat in _of(requests, "repeatCell"):
+        assert repeat["fields"] == "userEnteredFormat"
+        area = repeat["range"]
+        for r in range(area["startRowIndex"], area["endRowIndex"]):
+            for c in range(area["startColumnIndex"], area["endColumnIndex"]):
+                assert (area["sheetId"], r, c) not in out
+                out[area["sheetId"], r, c] = repeat["cell"]["userEnteredFormat"]
+    return out
+
+
 def _grid() -> SheetSpec:
     return SheetSpec(
         name="Chapitre 1",
@@ -105,43 +118,51 @@ def test_text_is_literal_and_only_formula_objects_are_formulas() -> None:
     assert cells[1]["userEnteredValue"] == {"formulaValue": "=2+2"}
     assert cells[2]["userEnteredValue"] == {"numberValue": 3}
     assert cells[3]["userEnteredValue"] == {"boolValue": True}
-    assert "userEnteredValue" not in cells[4]
+    assert len(cells) == 4  # the empty last cell is not sent: the new sheet has it empty
 
 
 def test_dates_are_serial_numbers_with_a_french_date_format() -> None:
     spec = WorkbookSpec(
         "t", [SheetSpec("S", rows=[[dt.date(2026, 6, 30), dt.datetime(2026, 6, 30, 12)]])]
     )
-    cells = _of(render_requests(spec, title="t").requests, "updateCells")[0]["rows"][0]["values"]
+    rendered = render_requests(spec, title="t")
+    cells = _of(rendered.requests, "updateCells")[0]["rows"][0]["values"]
     assert cells[0]["userEnteredValue"] == {"numberValue": 46203}
     assert cells[1]["userEnteredValue"] == {"numberValue": 46203.5}
-    assert cells[0]["userEnteredFormat"]["numberFormat"] == {
-        "type": "DATE",
-        "pattern": "dd/mm/yyyy",
-    }
+    formats = _formats(rendered.requests)
+    for c in (0, 1):
+        assert formats[rendered.sheet_ids["S"], 0, c]["numberFormat"] == {
+            "type": "DATE",
+            "pattern": "dd/mm/yyyy",
+        }
 
 
 def test_styles_notes_and_merged_cells() -> None:
-    body = render_requests(_spec(), title="t").requests
+    rendered = render_requests(_spec(), title="t")
+    body, sid = rendered.requests, rendered.sheet_ids["Chapitre 1"]
     rows = _of(body, "updateCells")[0]["rows"]
-    title = rows[0]["values"][0]["userEnteredFormat"]
+    assert all("userEnteredFormat" not in cell for row in rows for cell in row.get("values", []))
+    formats = _formats(body)
+    title = formats[sid, 0, 0]
     assert title["textFormat"]["bold"] is True and title["textFormat"]["fontSize"] == 14
-    header = rows[1]["values"][1]["userEnteredFormat"]
+    header = formats[sid, 1, 1]
     assert header["backgroundColorStyle"]["rgbColor"] == {
         "red": 0.851,
         "green": 0.8824,
         "blue": 0.949,
     }
     assert rows[1]["values"][2]["note"] == "Tapez un niveau"
-    answer = rows[3]["values"][2]["userEnteredFormat"]
+    answer = formats[sid, 3, 2]
     assert answer["backgroundColorStyle"]["rgbColor"] == {
         "red": 1.0,
         "green": 0.9765,
         "blue": 0.8588,
     }
-    assert (
-        rows[0]["values"][1]["userEnteredFormat"] == title
-    )  # merged tail takes the anchor's style
+    assert formats[sid, 0, 1] == title  # merged tail takes the anchor's style
+    assert formats[sid, 2, 0] == formats[sid, 3, 1] != answer  # locked columns, one rectangle
+    assert sorted(k[1:] for k in formats if k[0] == sid) == [
+        (r, c) for r in range(4) for c in range(4)
+    ]
     merge = _of(body, "mergeCells")[0]
     assert merge["range"]["endColumnIndex"] == 4 and merge["mergeType"] == "MERGE_ALL"
 

@@ -190,19 +190,28 @@ def test_level_drop_downs_styles_and_protection(tmp_path: Path) -> None:
 def test_plan_sheet(tmp_path: Path) -> None:
     sheet = _spec(tmp_path).sheet("Plan de progrès")
     assert sheet.rows[HEADER_ROW] == [
-        "Critère", "Action", "Responsable", "Échéance", "Statut", "Commentaire",
+        "Critère", "Niveau actuel", "Niveau visé", "Action", "Responsable", "Échéance",
+        "Statut", "Commentaire", "Origine",
     ]  # fmt: skip
     assert len(sheet.rows) == FIRST_DATA_ROW + PLAN_ROWS
     last = FIRST_DATA_ROW + PLAN_ROWS - 1
-    criteria, deadline, status = sheet.validations
+    criteria, target, deadline, status, origin = sheet.validations
     assert isinstance(criteria, ListValidation) and isinstance(status, ListValidation)
     assert criteria.choices[:2] == ("1.1.1 — Projet formalisé", "1.1.2 — Projet partagé")
     assert len(criteria.choices) == 5
     assert status.choices == PLAN_STATUSES
+    assert isinstance(target, ListValidation) and target.choices[0] == "0 - Non engagé"
+    assert "Non applicable" not in target.choices  # a target is a level to reach
+    assert isinstance(origin, ListValidation)
+    assert origin.choices == ("chemin vers le label", "revue tiers/pair", "structure")
     assert isinstance(deadline, DateValidation)
-    assert deadline.target == CellRange(FIRST_DATA_ROW, 3, last, 3)
-    assert sheet.style_at(FIRST_DATA_ROW, 3) == Style.INPUT_DATE
-    assert sheet.style_at(last, 1) == Style.INPUT
+    assert deadline.target == CellRange(FIRST_DATA_ROW, 5, last, 5)
+    assert sheet.style_at(FIRST_DATA_ROW, 5) == Style.INPUT_DATE
+    assert sheet.style_at(last, 3) == Style.INPUT
+    # the current level is the sheet's own: computed, never typed
+    assert sheet.style_at(FIRST_DATA_ROW, 1) == Style.COMPUTED
+    formula = sheet.rows[FIRST_DATA_ROW][1]
+    assert isinstance(formula, Formula) and "'Chapitre 1'!" in formula.text
 
 
 def test_guide_explains_levels_calendar_and_help(tmp_path: Path) -> None:

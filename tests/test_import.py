@@ -12,6 +12,7 @@ from capsync.cli import main
 from capsync.workbook.identity import IDENTITY_SHEET
 
 from .filled_grids import a1, campaign_with_grids, editing, grid_path, put
+from .french_output import plain
 
 SOPHIE = "r:sophie-marchand"
 
@@ -36,7 +37,7 @@ def set_identity(path: Path, key: str, value: str) -> None:
 
 def run(config: Path, *args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, ["--config", str(config), "import", *args])
-    return result.exit_code, result.stdout, result.stderr
+    return result.exit_code, plain(result.stdout), plain(result.stderr)
 
 
 def test_a_returned_grid_with_any_name_is_put_in_place_and_the_old_one_kept(

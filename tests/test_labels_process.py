@@ -24,6 +24,7 @@ from capsync.layout.label_decisions import LABEL_SHEET, decision_text, label_she
 from capsync.scoring.scores import ANSWER_COLUMNS, score_collective
 from capsync.workbook.spec import Style
 
+from .french_output import plain
 from .grid_campaign import write_campaign
 from .test_google_backend import fill_local
 from .test_network_layout import services_referentiel
@@ -117,7 +118,7 @@ def test_check_lists_every_mistake_of_the_decisions_file(campaign: Campaign) -> 
     )  # fmt: skip
     result = CliRunner().invoke(main, ["--config", str(campaign.config_path), "check"])
     assert result.exit_code == 1
-    assert result.output.splitlines() == [
+    assert plain(result.output).splitlines() == [
         f"{path}:2 [labels[0].structure] : structure « inconnue » absente de la configuration.",
         f"{path}:4 [labels[0].decision] : une décision « labellisee » indique la fin de "
         "validité du label (valid_until, par exemple 2029-07-01).",

@@ -91,7 +91,13 @@ def test_phases_are_listed_by_date_with_french_labels():
             "à venir",
             "à confirmer",
         ],
-    ]
+        # no restitution dated: each plan review 6 months after the last regroupement
+        *(
+            [dt.date(2025, 12, 20), "", f"Revue du plan de progrès — {name}", "", "", "",
+             "à venir", ""]
+            for name in ("Alpha Insertion", "@Bêta Services", "Gamma Emploi", "Delta Solidaire")
+        ),
+    ]  # fmt: skip
 
 
 def test_header_and_sheet_settings():
@@ -199,7 +205,9 @@ def test_example_calendars(collective_id):
     collective = campaign.config.collective(collective_id)
     rows = calendar_spec(collective, dt.date(2025, 10, 1)).sheet("Calendrier").rows
     dates = [r[0] for r in rows[TABLE_HEADER_ROW + 1 :]]
-    assert len(dates) == len(collective.calendar)
+    reviews = [r for r in rows[TABLE_HEADER_ROW + 1 :] if r[2].startswith("Revue du plan")]
+    assert len(dates) == len(collective.calendar) + len(reviews)
+    assert len(reviews) == len(collective.structures)  # each structure's milestone
     assert dates == sorted(dates)
 
 
@@ -207,3 +215,18 @@ def test_a_collectif_without_calendar_says_so():
     spec = calendar_spec(lc.collective().model_copy(update={"calendar": []}), dt.date(2026, 1, 5))
     rows = spec.sheets[0].rows
     assert ["Prochaine étape", None, "aucune (calendrier non renseigné)"] in rows
+
+
+def test_the_plan_review_is_dated_from_the_restitution_and_can_be_set():
+    base = lc.collective()
+    alpha, beta, *others = base.structures
+    alpha = alpha.model_copy(update={"restitution_date": dt.date(2025, 8, 31)})
+    beta = beta.model_copy(update={"plan_review_date": dt.date(2026, 2, 2)})
+    collective = base.model_copy(update={"structures": [alpha, beta, *others]})
+    rows = calendar_spec(collective, dt.date(2025, 4, 10), 6).sheet("Calendrier").rows
+    reviews = {r[2]: r[0] for r in rows[TABLE_HEADER_ROW + 1 :] if r[2].startswith("Revue")}
+    assert reviews["Revue du plan de progrès — Alpha Insertion"] == dt.date(2026, 2, 28)
+    assert reviews["Revue du plan de progrès — @Bêta Services"] == dt.date(2026, 2, 2)
+    assert reviews["Revue du plan de progrès — Gamma Emploi"] == dt.date(2025, 12, 20)
+    eight = calendar_spec(collective, dt.date(2025, 4, 10), 8).sheet("Calendrier").rows
+    assert dt.date(2026, 2, 20) in [r[0] for r in eight if len(r) > 2 and "Gamma" in str(r[2])]

@@ -37,6 +37,7 @@ SHEETS = [
     "Revue tiers et pair",
     "Regards croisés",
     "Plans de progrès",
+    "Suivi des plans",
     "Historique",
     "Progression",
     "Anomalies",

@@ -141,6 +141,8 @@ def test_spec_sheets_radar_and_identity():
         "2", "2.1.1", "Diagnostic", "0 - Non engagé", "2 - Structuré",
         "2.1.1 Diagnostic\u00a0: passer de 0 - Non engagé à 2 - Structuré (score du chapitre 2 "
         "au minimum de 2)",
+        "Niveau 2 de 2.1.1",  # the référentiel's description of the target: the action offered
+        "chemin vers le label",
     ]  # fmt: skip
     label = next(r for r in summary.rows if r and r[0] == "Labellisation")
     assert label == ["Labellisation", "Non éligible"]

@@ -59,7 +59,8 @@ def test_plan_values_in_odd_shapes_read_back_from_the_dashboard(tmp_path: Path) 
     path = tmp_path / "tableau-de-bord.xlsx"
     render_xlsx(dashboard_spec(inputs), path)
     rows = _read_back(path, "Plans de progrès")
-    # Structure, critère, intitulé, action, responsable, échéance, statut, commentaire, retard.
+    # Structure, critère, intitulé, action, responsable, échéance, statut, commentaire, retard,
+    # niveau actuel, niveau visé, origine, réévaluation.
     assert rows == [
         [
             "@Bêta Services",
@@ -71,6 +72,10 @@ def test_plan_values_in_odd_shapes_read_back_from_the_dashboard(tmp_path: Path) 
             "à faire",
             "2.5",
             "en retard",
+            1,  # niveau actuel: the retained level today
+            "",
+            "structure",  # no origin typed: the structure's own line
+            "",
         ],
         # An empty échéance cell; an empty commentaire and no « en retard » flag.
         [
@@ -82,6 +87,10 @@ def test_plan_values_in_odd_shapes_read_back_from_the_dashboard(tmp_path: Path) 
             None,
             "à faire",
             "",
+            "",
+            1,
+            "",
+            "structure",
             "",
         ],
     ]

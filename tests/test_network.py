@@ -27,6 +27,7 @@ from capsync.store.sync_state import SyncState
 from capsync.workbook.refs import NETWORK_REF
 from tests.google_api.fixtures import GoogleApi
 
+from .french_output import plain
 from .grid_campaign import config, write_campaign
 from .test_google_backend import SA, fill_local
 from .test_network_layout import network_config, services_referentiel
@@ -88,7 +89,7 @@ def test_a_collectif_may_not_be_called_reseau(tmp_path: Path) -> None:
     result = run(config_path, "check")
     lines = config_path.read_text(encoding="utf-8").splitlines()
     number = next(i for i, text in enumerate(lines, 1) if "id: reseau" in text)
-    assert (result.exit_code, result.output.splitlines()[0]) == (
+    assert (result.exit_code, plain(result.output).splitlines()[0]) == (
         1,
         f"{config_path}:{number} [collectives[0].id] : l'identifiant « reseau » est "
         "réservé à la vue réseau (capsync reseau) ; choisissez-en un autre pour ce collectif.",
@@ -157,4 +158,4 @@ def test_a_network_view_that_cannot_be_written_fails_the_cycle_not_the_collectif
     result = run(camp.config_path, "sync")
     assert result.exit_code == 1
     assert (camp.data_dir / "test-na" / "tableau-de-bord.xlsx").is_file()
-    assert any(line.startswith("Vue réseau : ") for line in result.output.splitlines())
+    assert any(line.startswith("Vue réseau : ") for line in plain(result.output).splitlines())

@@ -129,7 +129,7 @@ def test_the_workbook_marks_a_mean_over_fewer_than_three_structures(campaign: Ca
     spec = network_spec(inputs(campaign))
     assert [s.name for s in spec.sheets] == [
         PARTICIPATION_SHEET, REGION_SHEET, TYPE_SHEET, "Points faibles", LABEL_SHEET,
-        SERVICES_SHEET,
+        SERVICES_SHEET, "Accompagnement",
     ]  # fmt: skip
     regions = spec.sheet(REGION_SHEET)
     assert regions.rows[2] == [

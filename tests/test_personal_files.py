@@ -140,7 +140,7 @@ def test_another_structures_grid_in_place_changes_nothing(tmp_path: Path) -> Non
     with editing(grid) as wb:
         put(wb["Chapitre 1"], "1.1.1", SOPHIE, "3")
         put(wb["Chapitre 1"], "1.1.2", KARIM, "2")
-        wb["Plan de progrès"]["A4"], wb["Plan de progrès"]["B4"] = "1.1.1", "Former le CA"
+        wb["Plan de progrès"]["A4"], wb["Plan de progrès"]["D4"] = "1.1.1", "Former le CA"
     mine = grid.read_bytes()
     with Store.open(campaign.data_dir) as store:
         pull(campaign, backend, store, now=T1)
@@ -301,6 +301,11 @@ def test_a_store_of_schema_1_is_migrated_and_pulls_go_on(tmp_path: Path) -> None
         for table in ("anomalies", "cur_anomalies"):
             db.execute(f"ALTER TABLE {table} DROP COLUMN kind")
         db.execute("ALTER TABLE cur_actions DROP COLUMN file_key")
+        db.execute("DROP VIEW action_log")  # and before plan lines had a target and an origin
+        for table in ("actions", "cur_actions"):
+            for column in ("niveau_vise", "origine"):
+                db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        db.execute("CREATE VIEW action_log AS SELECT id, row FROM actions")
         db.execute("PRAGMA user_version = 1")
     with editing(grid) as wb:
         put(wb["Chapitre 1"], "1.1.1", SOPHIE, None)  # cleared in the grid

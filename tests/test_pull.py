@@ -26,6 +26,7 @@ from .filled_grids import (
     grid_path,
     put,
 )
+from .french_output import plain
 
 T1 = dt.datetime(2026, 3, 1, 10, 0)
 T2 = dt.datetime(2026, 3, 8, 10, 0)
@@ -69,15 +70,15 @@ def fill_messily(path: Path) -> None:
         put(ch2, "2.1.1", SOPHIE, "non applicable")
         ch2.delete_rows(find_row(ch2, "2.1.2"))
         plan = wb["Plan de progrès"]
-        plan["A4"], plan["B4"], plan["C4"] = "1.1.1", "Écrire le projet associatif", "Sophie"
-        plan["D4"], plan["E4"] = "15/03/2026", "a faire"
-        plan["A5"], plan["B5"], plan["D5"], plan["E5"] = (
+        plan["A4"], plan["D4"], plan["E4"] = "1.1.1", "Écrire le projet associatif", "Sophie"
+        plan["F4"], plan["G4"] = "15/03/2026", "a faire"
+        plan["A5"], plan["D5"], plan["F5"], plan["G5"] = (
             "9.9.9",
             "Former le CA",
             dt.datetime(2026, 6, 30),
             "Fait",
         )
-        plan["A6"], plan["B6"], plan["D6"], plan["E6"] = "2.1.1", "Livret", "31/02/2026", "En cours"
+        plan["A6"], plan["D6"], plan["F6"], plan["G6"] = "2.1.1", "Livret", "31/02/2026", "En cours"
 
 
 def test_a_messy_grid_pulls_into_the_right_answers_and_anomalies(tmp_path: Path) -> None:
@@ -118,7 +119,7 @@ def test_a_messy_grid_pulls_into_the_right_answers_and_anomalies(tmp_path: Path)
         ["aci-une", source, "Plan de progrès", "A5", "9.9.9",
          "Critère « 9.9.9 » inconnu : indiquez l'identifiant d'un critère du référentiel "
          "(colonne « ID » des onglets « Chapitre »)."],
-        ["aci-une", source, "Plan de progrès", "D6", "31/02/2026",
+        ["aci-une", source, "Plan de progrès", "F6", "31/02/2026",
          "Date « 31/02/2026 » invalide : écrivez une date au format JJ/MM/AAAA."],
     ]  # fmt: skip
     assert elodie_112.endswith("4")  # moved up by the re-sort (and right, by the new column)
@@ -198,7 +199,7 @@ def test_a_broken_file_keeps_its_answers_and_is_read_again_once_repaired(tmp_pat
     path = grid_path(backend, "aci-une")
     with editing(path) as wb:
         put(wb["Chapitre 1"], "1.1.1", SOPHIE, 4)
-        wb["Plan de progrès"]["A4"], wb["Plan de progrès"]["B4"] = "1.1.1", "Former le CA"
+        wb["Plan de progrès"]["A4"], wb["Plan de progrès"]["D4"] = "1.1.1", "Former le CA"
     good = path.read_bytes()
     with Store.open(campaign.data_dir) as store:
         pull(campaign, backend, store, now=T1)
@@ -326,18 +327,18 @@ def test_the_pull_command_prints_a_french_summary(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["--config", str(campaign.config_path), "pull"])
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    lines = plain(result.output).splitlines()
     assert lines[0] == (
         "2 grilles lues sur 2 ; réponses : 11 ajoutée(s), 0 modifiée(s), 0 effacée(s) ; "
         "3 lignes du plan de progrès ; 3 anomalies."
     )
     assert "aci-une : 1 critère absent de la grille (ligne supprimée ?) : 2.1.2." in lines
     assert (
-        f"Anomalie — aci-une — {grid_path(backend, 'aci-une')} — Plan de progrès!D6 : Date "
+        f"Anomalie — aci-une — {grid_path(backend, 'aci-une')} — Plan de progrès!F6 : Date "
         "« 31/02/2026 » invalide : écrivez une date au format JJ/MM/AAAA." in lines
     )
     again = runner.invoke(main, ["--config", str(campaign.config_path), "pull"])
-    assert again.output.splitlines() == [
+    assert plain(again.output).splitlines() == [
         "0 grille lue sur 2 ; réponses : 0 ajoutée(s), 0 modifiée(s), 0 effacée(s) ; "
         "0 ligne du plan de progrès ; 0 anomalie."
     ]

@@ -15,6 +15,8 @@ from capsync.campaign.validation import load_referentiel
 from capsync.cli import main
 from capsync.render.referentiel_export import headers, rows
 
+from .french_output import plain
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config" / "capsync.yaml"
 EXAMPLE = ROOT / "referentiel" / "cap-rse-exemple.yaml"
@@ -141,5 +143,5 @@ def test_invalid_referentiel_is_refused_with_its_problems(tmp_path: Path, fmt: s
     ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1
-    assert "identifiant de critère « 1.1.1 » en double" in result.stderr
+    assert "identifiant de critère « 1.1.1 » en double" in plain(result.stderr)
     assert not out.exists()

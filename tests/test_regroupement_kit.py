@@ -31,6 +31,7 @@ from capsync.store.sync_state import SyncState
 from tests import layout_campaign as lc
 
 from .example_campaign import copy_example
+from .french_output import plain
 
 
 def _phase(coll: Collective, chapter: str) -> Phase:
@@ -182,6 +183,8 @@ def test_every_regroupement_of_the_example_calendars_gets_its_kit_at_its_date(
         messages
         and messages[0].subject == "CAP RSE — kit du regroupement du chapitre 1 (11/12/2025)"
     )
+    iso = kit_messages(occitanie, found, campaign.config.mail, campaign.config.settings, "CAP ISO")
+    assert iso[0].subject.startswith("CAP ISO — kit du regroupement")  # its own démarche
 
 
 def test_capsync_regroupement_keeps_each_kit_and_says_so_in_french(example: Path) -> None:
@@ -190,12 +193,12 @@ def test_capsync_regroupement_keeps_each_kit_and_says_so_in_french(example: Path
     first = runner.invoke(main, [*args, "--chapitre", "2", "--anonyme"])
     second = runner.invoke(main, [*args, "--chapitre", "2", "--anonyme"])
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
-    assert first.output.startswith("Kit du regroupement produit\u00a0: ")
+    assert plain(first.output).startswith("Kit du regroupement produit : ")
     assert second.output.rstrip().endswith("chapitre-2-2026-03-19-anonyme-2.xlsx")
     missing = runner.invoke(main, [*args, "--chapitre", "9"])
     assert missing.exit_code == 1
-    assert "n'a pas de regroupement pour le chapitre 9" in missing.output
+    assert "n'a pas de regroupement pour le chapitre 9" in plain(missing.output)
     unknown = runner.invoke(
         main, ["--config", str(example), "regroupement", "--collective", "x", "--chapitre", "1"]
     )
-    assert unknown.exit_code == 1 and "ne connaît pas le collectif « x »" in unknown.output
+    assert unknown.exit_code == 1 and "ne connaît pas le collectif « x »" in plain(unknown.output)

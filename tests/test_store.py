@@ -35,7 +35,7 @@ def test_first_open_creates_the_versioned_schema_in_wal_mode(tmp_path: Path) -> 
     with Store.open(tmp_path) as store:
         assert store.path == tmp_path / STORE_FILE
     with sqlite3.connect(tmp_path / STORE_FILE) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     with Store.open(tmp_path) as store:  # reopening keeps everything
         assert store.current_answers().empty
@@ -68,7 +68,7 @@ def test_a_first_reading_becomes_the_current_state(tmp_path: Path) -> None:
     ]
     assert list(actions.columns) == [
         "collective", "structure", "criterion", "action", "responsable", "echeance", "statut",
-        "commentaire", "sheet", "row", "recorded_at",
+        "commentaire", "sheet", "row", "recorded_at", "niveau_vise", "origine",
     ]  # fmt: skip
     assert actions.loc[0, "echeance"] == pd.Timestamp("2026-03-15")
     assert (actions.loc[0, "statut"], actions.loc[0, "row"]) == ("à faire", 4)

@@ -19,6 +19,7 @@ from capsync.parse.answers import AnswerKind
 from capsync.store.database import Store
 
 from .filled_grids import campaign_with_grids, editing, grid_path, put
+from .french_output import plain
 
 T1 = dt.datetime(2026, 3, 1, 10, 0)
 T2 = dt.datetime(2026, 3, 8, 10, 0)
@@ -74,7 +75,7 @@ def test_the_history_command_shows_the_justification_edit(tmp_path: Path) -> Non
     )
 
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1] == (
+    assert plain(result.output).splitlines()[-1] == (
         f"08/03/2026 10:00  Chapitre 1!{cell}  1.1.2  Justification / preuves : "
         "Compte rendu d'AG → Compte rendu d'AG 2025"
     )

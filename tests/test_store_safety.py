@@ -64,6 +64,25 @@ def test_the_backup_follows_each_transaction_that_wrote(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == [BACKUP, STORE_FILE]  # no temporary
 
 
+def test_one_backup_copies_the_store_once_after_the_transactions_inside(tmp_path: Path) -> None:
+    """A cycle commits once per collectif inside ``one_backup``: the backup is taken once,
+    at its end, and holds every transaction's change, even when the body failed."""
+    backup = tmp_path / BACKUP
+    with Store.open(tmp_path) as store:
+        store.record_grid("test-na", "aci-une", grid(2), "tok1", "h1", T1)
+        before = backup.read_bytes()
+        with pytest.raises(RuntimeError), store.one_backup():
+            store.record_grid("test-na", "aci-une", grid(3), "tok2", "h2", T1)
+            with store.one_backup():  # nested: still one copy, at the outer end
+                store.record_grid("test-na", "aci-deux", grid(4), "tok3", "h3", T2)
+            assert backup.read_bytes() == before  # nothing copied while held
+            raise RuntimeError("a later collectif failed")
+    with sqlite3.connect(backup) as conn:
+        assert conn.execute(
+            "SELECT level FROM answers WHERE kind = 'level' ORDER BY id"
+        ).fetchall() == [(2.0,), (3.0,), (4.0,)]
+
+
 def test_a_backup_copy_a_killed_process_left_is_removed_once_it_is_old(tmp_path: Path) -> None:
     """A kill -9 during the backup leaves a ``.capsync-*.tmp`` beside the store: the next
     backup removes it once it is a minute old, and leaves alone one being written now."""

@@ -24,6 +24,7 @@ from capsync.layout.grid import grid_spec
 from capsync.scoring.scores import ANSWER_COLUMNS, score_collective
 from capsync.workbook.grid_schema import FIRST_DATA_ROW
 
+from .french_output import plain
 from .grid_campaign import config, referentiel_v1, write_campaign
 
 NOW = dt.datetime(2026, 3, 2, 9, 0)
@@ -120,7 +121,7 @@ def test_a_member_must_be_another_structure_of_the_configuration(tmp_path: Path)
     with pytest.raises(ValidationFailed):
         write_campaign(tmp_path, referentiel=typed_referentiel(), cfg=cfg)
     result = CliRunner().invoke(main, ["--config", str(write), "check"])
-    problems = [line.split(" : ", 1) for line in result.output.splitlines()[:-1]]
+    problems = [line.split(" : ", 1) for line in plain(result.output).splitlines()[:-1]]
     assert [(key.split(" ", 1)[1], message) for key, message in problems] == [
         (
             "[collectives[0].structures[2].members[1]]",

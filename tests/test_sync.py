@@ -24,12 +24,13 @@ from capsync.store.database import Store
 from capsync.store.sync_state import SyncState
 
 from .example_campaign import copy_example
+from .french_output import plain
 
 
 def run(config: Path, *args: str) -> str:
     result = CliRunner().invoke(main, ["--config", str(config), *args])
     assert result.exit_code == 0, result.output
-    return result.output
+    return plain(result.output)
 
 
 def copy_campaign(config: Path, target: Path) -> Path:
@@ -145,7 +146,7 @@ def test_requested_restitutions_are_dated_and_never_overwrite_earlier_ones(fresh
     first = run(fresh, "restitution", "--structure", "ailes-revel")
     day = f"{dt.date.today():%Y-%m-%d}"
     folder = data / "occitanie" / "structures" / "ailes-revel"
-    assert first == f"Restitution produite\u00a0: {folder / f'restitution-{day}.xlsx'}\n"
+    assert first == f"Restitution produite : {folder / f'restitution-{day}.xlsx'}\n"
     kept = (folder / f"restitution-{day}.pdf").read_bytes()
     second = run(fresh, "restitution", "--structure", "ailes-revel")
     assert f"restitution-{day}-2.xlsx" in second
@@ -155,7 +156,7 @@ def test_requested_restitutions_are_dated_and_never_overwrite_earlier_ones(fresh
     assert len(whole.splitlines()) == 7
     result = CliRunner().invoke(main, ["--config", str(fresh), "restitution", "--structure", "x"])
     assert result.exit_code == 1
-    assert "La configuration ne connaît pas la structure « x »." in result.output
+    assert "La configuration ne connaît pas la structure « x »." in plain(result.output)
 
 
 def test_dashboard_scores_are_the_scores_of_the_stored_answers(synced: Path) -> None:
@@ -415,7 +416,7 @@ def test_a_collectif_that_fails_is_reported_and_the_others_are_written(fresh: Pa
     result = CliRunner().invoke(main, ["--config", str(fresh), "sync"])
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit)  # said, not a traceback
-    lines = result.output.splitlines()
+    lines = plain(result.output).splitlines()
     assert "; 1 collectif en erreur" in lines[0]
     (cause,) = [line for line in lines if line.startswith("Collectif occitanie : ")]
     assert str(blocked.parent) in cause and "c'est un dossier et non un fichier" in cause

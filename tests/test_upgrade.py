@@ -61,8 +61,9 @@ def referentiel_v2() -> dict[str, Any]:
 def _campaign(tmp_path: Path, ref: dict[str, Any], cfg: dict[str, Any] | None = None) -> Campaign:
     """The campaign with référentiel ``ref``, which moves a criterion to another chapter under
     the same ID: the YAML checks refuse such an ID, but a grid must survive it anyway."""
+    model = Referentiel.model_validate(ref)
     return dataclasses.replace(
-        write_campaign(tmp_path, None, cfg), referentiel=Referentiel.model_validate(ref)
+        write_campaign(tmp_path, None, cfg), referentiel=model, referentiels={model.id: model}
     )
 
 
@@ -105,9 +106,11 @@ def _fill(path: Path) -> Counter[Any]:
         ["1.1.2", "Réécrire le projet", "CA", dt.date(2026, 6, 30), "en cours", "urgent"],
         ["2.1.1", "Livret", "CIP", None, "à faire", None],
     ]
+    columns = ("critere", "action", "responsable", "echeance", "statut", "commentaire")
+    keys = [c.value for c in plan[KEY_ROW + 1]]
     for i, row in enumerate(rows):
-        for c, value in enumerate(row, start=1):
-            plan.cell(FIRST_DATA_ROW + 1 + i, c).value = value
+        for key, value in zip(columns, row, strict=True):
+            plan.cell(FIRST_DATA_ROW + 1 + i, keys.index(key) + 1).value = value
             if value is not None:
                 typed[value] += 1
     wb.save(path)
@@ -129,7 +132,13 @@ def _found(raw: dict[str, list[list[Any]]], respondents: tuple[str, ...]) -> Cou
         elif name == "Plan de progrès":
             located = locate_plan_sheet(name, rows)
             assert located is not None
-            found.update(v for r in located.data_rows for v in rows[r] if v is not None)
+            computed = located.columns["niveau_actuel"]  # the sheet's formula, not typed
+            found.update(
+                v
+                for r in located.data_rows
+                for c, v in enumerate(rows[r])
+                if v is not None and c != computed
+            )
         elif name == "Archives":
             found.update(row[4] for row in rows[FIRST_DATA_ROW:])
     return found
@@ -367,7 +376,7 @@ def test_upgrade_summary_speaks_proper_french(tmp_path: Path) -> None:
     ws.cell(rows["1.1.1"], cols["r:1"]).value = "3"
     ws.cell(rows["1.1.1"], cols["r:2"]).value = "2"
     ws.cell(rows["1.1.2"], cols["retenu"]).value = "1"
-    wb["Plan de progrès"].cell(FIRST_DATA_ROW + 1, 2).value = "Former le CA"
+    wb["Plan de progrès"].cell(FIRST_DATA_ROW + 1, 4).value = "Former le CA"  # « Action »
     wb.save(backend.path(AI))
     cfg = config()
     cfg["collectives"][0]["structures"][1]["respondents"] = [

@@ -284,3 +284,23 @@ def test_rows_grow_to_show_their_wrapped_text(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(path)["Feuille"]
     assert ws.row_dimensions[2].height >= 5 * 13
     assert ws.row_dimensions[3].height is None  # one line: the default height
+
+
+@pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"
+)
+def test_libreoffice_shows_what_a_formula_computes_not_a_stale_zero(tmp_path: Path) -> None:
+    """LibreOffice does not recalculate an Excel-made file on opening: a formula written
+    with a cached result shows that result. capsync writes none, so it computes them."""
+    spec = WorkbookSpec(
+        "t",
+        [SheetSpec("S", [[2, 4, Formula("=A1+B1"), Formula('=IF(D2="","",D2)')]])],
+    )
+    source = tmp_path / "f.xlsx"
+    render_xlsx(spec, source)
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
+         "--convert-to", "csv", "--outdir", str(tmp_path), str(source)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    assert (tmp_path / "f.csv").read_text().splitlines()[0] == "2,4,6,"

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from capsync.cli import main
 
 from .example_campaign import REPO
+from .french_output import plain
 
 CONFIG = (REPO / "config" / "capsync.yaml").read_text(encoding="utf-8")
 REFERENTIEL = (REPO / "referentiel" / "cap-rse-exemple.yaml").read_text(encoding="utf-8")
@@ -80,7 +81,7 @@ def _check(folder: Path) -> None:
     assert "Traceback" not in result.output
     assert result.exit_code in (0, 1), result.output
     if result.exit_code == 1:
-        lines = result.stderr.rstrip("\n").split("\n")  # not splitlines: \x1e is no line end
+        lines = plain(result.stderr).rstrip("\n").split("\n")  # not splitlines: \x1e is no line end
         assert LAST.match(lines[-1]) or lines[-1].startswith("Erreur : "), lines
         for line in lines[:-1]:
             assert PROBLEM.match(line), line

@@ -86,6 +86,18 @@ class Backend(Protocol):
         are replaced whole instead (see :attr:`files_are_xlsx`)."""
         ...
 
+    def refresh_review_columns(
+        self,
+        ref: WorkbookRef,
+        cells: Mapping[CellAt, str],
+        editors: Mapping[tuple[str, str], tuple[str, ...]],
+    ) -> None:
+        """A live grid's review headers (``cells``) and the editors of its review ranges
+        ((sheet, description) → e-mails) rewritten in one request, the new reviewers granted
+        the file (:mod:`capsync.jobs.review_refresh`). BackendError when the backend keeps
+        files: they are rebuilt instead (see :attr:`files_are_xlsx`)."""
+        ...
+
     def read_bytes(self, ref: WorkbookRef) -> bytes:
         """The workbook's .xlsx file as it is; BackendError when the backend keeps none."""
         ...
@@ -105,6 +117,12 @@ class Backend(Protocol):
 
     def location(self, ref: WorkbookRef) -> str:
         """Where a person finds the workbook (a path or a URL), for messages."""
+        ...
+
+    def archive_grid(self, ref: WorkbookRef, campaign: str) -> str:
+        """Keep a grid of a closed campaign read-only, out of the grids the pull reads (with
+        its respondents' personal files), named with ``campaign``; return where it went.
+        A new grid can then be written at ``ref``. FileLocked when a person has it open."""
         ...
 
 

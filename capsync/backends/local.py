@@ -9,6 +9,7 @@ Layout of the data folder, one sub-folder per collectif::
     <data>/<collectif>/regroupements/chapitre-2-2026-03-03.xlsx (+ .pdf)
     <data>/<collectif>/calendrier.xlsx
     <data>/<collectif>/sauvegardes/<name>-AAAAMMJJ-HHMMSS.xlsx
+    <data>/<collectif>/archives/<campagne>/<structure-id>-<campagne>.xlsx  (read-only)
     <data>/reseau/vue-reseau.xlsx  (COORACE national's network view)
 
 Every write renders to a temporary file in the target's folder, fsyncs it and
@@ -31,9 +32,7 @@ from pathlib import Path
 
 from capsync.atomic import TEMP_SUFFIX, remove_stale_temporaries, write_bytes_atomic
 from capsync.backends.base import CellAt, locked_message
-from capsync.backends.xlsx_read import read_workbook
 from capsync.errors import BackendError, FileLocked, data_folder_error
-from capsync.render.xlsx import render_xlsx_bytes
 from capsync.workbook.refs import (
     STRUCTURE_KINDS,
     Kind,
@@ -50,6 +49,7 @@ GRIDS_DIR = "grilles"
 STRUCTURES_DIR = "structures"  # one folder per structure: what it receives, ready to send
 REGROUPEMENTS_DIR = "regroupements"
 BACKUPS_DIR = "sauvegardes"
+ARCHIVES_DIR = "archives"  # grids of closed campaigns, read-only: archives/<campaign>/
 TO_FIX_FILE = "a-corriger.xlsx"
 _SINGLE_FILES = {
     Kind.DASHBOARD: "tableau-de-bord.xlsx",
@@ -150,6 +150,8 @@ class LocalBackend:
 
     # -- reading ------------------------------------------------------------
     def read(self, ref: WorkbookRef) -> RawWorkbook:
+        from capsync.backends.xlsx_read import read_workbook  # calamine: only to read
+
         return read_workbook(self.source_path(ref))
 
     def read_bytes(self, ref: WorkbookRef) -> bytes:
@@ -222,6 +224,8 @@ class LocalBackend:
 
     # -- writing ------------------------------------------------------------
     def write(self, ref: WorkbookRef, spec: WorkbookSpec) -> None:
+        from capsync.render.xlsx import render_xlsx_bytes  # XlsxWriter: only to write
+
         self.write_bytes(ref, render_xlsx_bytes(spec))
 
     def write_bytes(self, ref: WorkbookRef, content: bytes) -> None:
@@ -242,6 +246,15 @@ class LocalBackend:
             f"Le classeur {self.path(ref)} est un fichier : il se remplace en entier "
             "(capsync import), il ne se complète pas cellule par cellule."
         )
+
+    def refresh_review_columns(
+        self,
+        ref: WorkbookRef,
+        cells: Mapping[CellAt, str],
+        editors: Mapping[tuple[str, str], tuple[str, ...]],
+    ) -> None:
+        """Never: a file is rebuilt around its values (:mod:`capsync.jobs.review_refresh`)."""
+        self.write_cells(ref, dict(cells))
 
     def write_file(self, ref: WorkbookRef, extension: str, content: bytes) -> None:
         """A companion file of a workbook (the calendar's .ics, a restitution's .pdf)."""
@@ -269,6 +282,34 @@ class LocalBackend:
             raise data_folder_error(exc, target) from exc
         log.info("backup of %s kept as %s", source, target)
         self._backed_up.add(source)
+        return str(target)
+
+    def archive_grid(self, ref: WorkbookRef, campaign: str) -> str:
+        """``grilles/<id>.xlsx`` → ``archives/<campaign>/<id>-<campaign>.xlsx``, read-only;
+        the personal files' folder ``grilles/<id>/`` likewise, beside it."""
+        source = self.source_path(ref)
+        if self.is_locked(ref):
+            raise FileLocked(locked_message(str(source)))
+        folder = self.data_dir / ref.collective / ARCHIVES_DIR / campaign
+        target = folder / f"{source.stem}-{campaign}{source.suffix.lower()}"
+        personal = self.folder(ref.collective, Kind.GRID) / ref.structure
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                raise BackendError(
+                    f"L'archive {target} existe déjà : la campagne « {campaign} » de cette "
+                    "structure a déjà été close. Rien n'a été déplacé."
+                )
+            moved = [(source, target)] if source.is_file() else []
+            if personal.is_dir():
+                moved.append((personal, folder / f"{ref.structure}-{campaign}-individuelles"))
+            for old, new in moved:
+                os.replace(old, new)
+                for path in [new, *new.rglob("*")]:
+                    path.chmod(0o555 if path.is_dir() else 0o444)
+        except OSError as exc:
+            raise data_folder_error(exc, target) from exc
+        log.info("grid %s archived as %s", ref, target)
         return str(target)
 
 

@@ -6,6 +6,7 @@ Models only; :mod:`capsync.campaign.validation` loads the YAML and reports every
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -24,6 +25,12 @@ NETWORK_ID = "reseau"
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 Slug = Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+CAMPAIGN_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+CampaignId = Annotated[str, Field(min_length=1, max_length=40, pattern=CAMPAIGN_PATTERN)]
+"""« 2025-2026 »: a campaign's ID, in file names (archived grids) and the store."""
+
+DEFAULT_CAMPAIGN = "1"
+"""The campaign of a configuration without ``campaign:``, and of grids made before campaigns."""
 
 
 def yaml_date(value: Any) -> Any:
@@ -121,6 +128,7 @@ class Structure(_Model):
     chapter_dates: dict[str, dt.date] = Field(
         default_factory=dict
     )  # its own date per chapter (its own order), instead of the regroupement's
+    campaign: CampaignId | None = None  # its campaign; None: the collectif's (set by Config)
 
     @field_validator("chapter_dates", mode="before")
     @classmethod
@@ -218,6 +226,8 @@ class Collective(_Model):
     structures: list[Structure] = Field(default_factory=list)
     calendar: list[Phase] = Field(default_factory=list)
     respondents_by_role: bool = False  # « Salarié·e en parcours 2 » instead of names
+    referentiel: str | None = None  # a référentiel's ``id`` (``referentiels``); none: the default
+    campaign: CampaignId | None = None  # its structures' campaign; None: the top-level one
 
     def structure(self, structure_id: str) -> Structure:
         return next(s for s in self.structures if s.id == structure_id)
@@ -247,6 +257,7 @@ class Settings(_Model):
     calendar_alarm_days: list[Annotated[int, Field(ge=0)]] = Field(
         default_factory=lambda: [14, 3]
     )  # reminders (VALARM) of the structures' calendars, days before each event
+    plan_review_months: int = Field(default=6, ge=1, le=24)  # plan review after restitution
 
 
 class SmtpSecurity(StrEnum):
@@ -292,7 +303,9 @@ class Config(_Model):
     """A whole configuration file. Relative paths in it are relative to the file."""
 
     backend: Backend = Backend()
-    referentiel: NonEmpty
+    referentiel: NonEmpty  # the default référentiel's file, for collectifs that name none
+    campaign: CampaignId = DEFAULT_CAMPAIGN  # the current campaign (« 2025-2026 »)
+    referentiels: list[NonEmpty] = Field(default_factory=list)  # other référentiels' files
     decisions: str | None = None  # the délégué·e·s' decisions file (labels, services), YAML
     national: list[NationalContact] = Field(default_factory=list)  # the network view's readers
     settings: Settings = Settings()
@@ -301,3 +314,45 @@ class Config(_Model):
 
     def collective(self, collective_id: str) -> Collective:
         return next(c for c in self.collectives if c.id == collective_id)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _campaign_inherited(cls, data: Any) -> Any:
+        """Each collectif and structure without ``campaign:`` is in the one above it, so
+        ``structure.campaign`` always names the structure's current campaign."""
+        if not isinstance(data, dict) or not isinstance(data.get("collectives"), list):
+            return data
+        top = _campaign_text(data.get("campaign", DEFAULT_CAMPAIGN))
+        collectives = []
+        for coll in data["collectives"]:
+            if isinstance(coll, dict):
+                own = _campaign_text(coll.get("campaign")) or _inherited(top)
+                structures = coll.get("structures")
+                if isinstance(structures, list):
+                    structures = [
+                        {**s, "campaign": _campaign_text(s.get("campaign")) or _inherited(own)}
+                        if isinstance(s, dict)
+                        else s
+                        for s in structures
+                    ]
+                    coll = {**coll, "structures": structures}
+                coll = {**coll, "campaign": own}
+            collectives.append(coll)
+        return {**data, "campaign": top, "collectives": collectives}
+
+
+def _campaign_text(value: Any) -> Any:
+    """``campaign: 2026`` (a YAML number) is the campaign « 2026 »."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _inherited(value: Any) -> Any:
+    """What a collectif or a structure inherits: a wrong ID is reported once, where it is
+    written, not again on every structure below it."""
+    ok = isinstance(value, str) and re.fullmatch(CAMPAIGN_PATTERN, value) and len(value) <= 40
+    return value if ok else None
+
+
+def campaign_of(structure: Structure) -> str:
+    """The structure's current campaign, as the configuration names it."""
+    return structure.campaign or DEFAULT_CAMPAIGN

@@ -1,4 +1,5 @@
-"""The délégué·e·s' decisions file: label committee decisions and the offre de services loop.
+"""The délégué·e·s' decisions file: label committee decisions, the offre de services loop,
+and the « accompagnement complémentaire » decided on each restitution day.
 
 A YAML file beside the configuration (``decisions: decisions.yaml``), because what it
 records is decided in a meeting and written down once — a committee's verdict on a
@@ -119,11 +120,46 @@ class ServiceRequest(_Model):
     _dates = field_validator("date", mode="before")(_date)
 
 
+class SupportDecision(_Model):
+    """The restitution day's decision: does the structure carry out its plan de progrès with
+    its own means (``support: false``), or with an accompagnement complémentaire from the
+    offre de services (``support: true``, ``service`` naming it when chosen)?"""
+
+    structure: Slug
+    date: dt.date  # the restitution day
+    support: bool
+    service: str | None = None  # an ID of the référentiel's offre_de_services
+    notes: str = ""
+
+    _dates = field_validator("date", mode="before")(_date)
+
+    @field_validator("support", mode="before")
+    @classmethod
+    def _oui_non(cls, value: Any) -> Any:
+        """« oui » / « non », as the délégué·e·s say it, besides true / false."""
+        if isinstance(value, str) and value.strip().casefold() in ("oui", "non"):
+            return value.strip().casefold() == "oui"
+        return value
+
+    @property
+    def text(self) -> str:
+        """« oui — formation-gouvernance », « oui — service à préciser », « non »."""
+        if not self.support:
+            return "non"
+        return f"oui — {self.service}" if self.service else "oui — service à préciser"
+
+
 class Decisions(_Model):
     """The whole decisions file."""
 
     labels: list[LabelDecision] = Field(default_factory=list)
     services: list[ServiceRequest] = Field(default_factory=list)
+    support: list[SupportDecision] = Field(default_factory=list)
+
+    def support_of(self, structure: str) -> SupportDecision | None:
+        """The structure's latest accompagnement decision (by date; the later line on a tie)."""
+        found = [d for d in self.support if d.structure == structure]
+        return max(found, key=lambda d: d.date) if found else None
 
     def label_of(self, structure: str) -> LabelDecision | None:
         """The structure's latest decision (by committee date; the later line on a tie)."""
@@ -136,6 +172,7 @@ class Decisions(_Model):
         return Decisions(
             labels=[d for d in self.labels if d.structure in wanted],
             services=[s for s in self.services if s.structure in wanted],
+            support=[d for d in self.support if d.structure in wanted],
         )
 
     def service_status(self) -> dict[tuple[str, str], ServiceStatus]:
@@ -184,6 +221,30 @@ def problems(data: Any, structures: set[str], services: set[str], at: Locate) ->
         if isinstance(service, str) and service and service not in services:
             message = f"ressource « {service} » absente de l'offre_de_services du référentiel."
             yield at(("services", i, "service"), message)
+    yield from _support_problems(data.get("support"), structures, services, at)
+
+
+def _support_problems(
+    entries: Any, structures: set[str], services: set[str], at: Locate
+) -> Iterator[Problem]:
+    """Accompagnement decisions: known structure and service; a service only with « oui »."""
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        if not isinstance(entry, dict):
+            continue
+        yield from _unknown_structure(entry, ("support", i), structures, at)
+        service = entry.get("service")
+        if not isinstance(service, str) or not service:
+            continue
+        if service not in services:
+            message = f"ressource « {service} » absente de l'offre_de_services du référentiel."
+            yield at(("support", i, "service"), message)
+        said = entry.get("support")
+        if said is False or (isinstance(said, str) and said.strip().casefold() == "non"):
+            message = (
+                "un service n'est indiqué que pour un accompagnement complémentaire "
+                "(support: true) ; avec support: false, retirez « service »."
+            )
+            yield at(("support", i, "service"), message)
 
 
 def _unknown_structure(

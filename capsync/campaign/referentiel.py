@@ -150,6 +150,8 @@ class Referentiel(_Model):
 
     id: NonEmpty
     title: NonEmpty
+    short_title: str | None = Field(default=None, min_length=1, max_length=10)  # « ISO 9001 »
+    approach: str = Field(default="CAP RSE", min_length=1, max_length=40)  # « CAP ISO 9001 »
     version: NonEmpty
     language: str = "fr"
     scale: Scale = Scale()

@@ -45,10 +45,13 @@ def _people(structure: Mapping[Any, Any]) -> tuple[set[str], set[str]]:
 
 def pair_problems(
     structures: Sequence[tuple[PathKey, Mapping[Any, Any]]],
-    chapter_ids: set[str] | None,
+    chapters_of: Callable[[PathKey], set[str] | None],
     at: Locate,
 ) -> Iterator[Problem]:
-    """Every pair entry (``pair`` and ``pairs[i]``) checked against the whole campaign."""
+    """Every pair entry (``pair`` and ``pairs[i]``) checked against the whole campaign.
+
+    ``chapters_of(where the structure is)``: the chapter IDs of the référentiel its
+    collectif follows (None when that référentiel could not be read)."""
     by_id: dict[str, Mapping[Any, Any]] = {}
     for _, s in structures:  # a duplicate ID is reported elsewhere; the first one counts
         if s.get("id") is not None:
@@ -63,7 +66,7 @@ def pair_problems(
                 entries.append(((*loc, "pairs", i), entry))
         seen: dict[str, PathKey] = {}
         for where, entry in entries:
-            yield from _one_pair(where, entry, structure, by_id, chapter_ids, at)
+            yield from _one_pair(where, entry, structure, by_id, chapters_of(loc), at)
             chapter = _text(entry.get("chapter"))
             if "chapter" in entry and chapter in seen:
                 yield at(

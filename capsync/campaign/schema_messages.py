@@ -110,6 +110,11 @@ def french(
         return f"{shown} n'est pas une adresse e-mail valide (nom@domaine.fr)."
     if kind == "string_too_short":
         return "cette valeur ne doit pas être vide."
+    if kind == "string_pattern_mismatch" and loc and loc[-1] == "campaign":
+        return (
+            f"campagne {shown} invalide : lettres sans accent, chiffres, « - », « _ » ou « . », "
+            "sans espace ni « / » (par exemple « 2025-2026 »)."
+        )
     if kind == "string_pattern_mismatch":
         return (
             f"identifiant {shown} invalide : utilisez des minuscules sans accent, "

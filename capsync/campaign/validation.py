@@ -12,8 +12,8 @@ run when the schema check failed somewhere else in the file.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,7 +23,14 @@ from capsync.campaign.coherence import calendar_coherence, referentiel_coherence
 from capsync.campaign.config import NETWORK_ID, Config
 from capsync.campaign.decisions import Decisions
 from capsync.campaign.decisions import problems as decision_problems
+from capsync.campaign.group_checks import member_problems
 from capsync.campaign.referentiel import Referentiel
+from capsync.campaign.referentiel_checks import duplicate_ids, referentiel_problems
+from capsync.campaign.referentiel_choice import (
+    Referentiels,
+    collective_referentiels,
+    services_of_another_referentiel,
+)
 from capsync.campaign.review_checks import pair_problems
 from capsync.campaign.schema_messages import french
 from capsync.campaign.yaml_source import PathKey, YamlSource, key_text, load_yaml
@@ -36,17 +43,51 @@ DEFAULT_CONFIG = Path("config/capsync.yaml")
 
 @dataclass(frozen=True)
 class Campaign:
-    """A validated configuration with its référentiel, and where they came from."""
+    """A validated configuration with its référentiels, and where they came from.
+
+    ``referentiel`` is the default one (the configuration's ``referentiel`` key); a
+    collectif may name another (``referentiels``). Code that works collectif by
+    collectif takes :meth:`for_collective`, a view whose ``referentiel`` is that
+    collectif's, so it never needs to know there are several.
+    """
 
     config: Config
     referentiel: Referentiel
     config_path: Path
     referentiel_path: Path
     decisions: Decisions = field(default_factory=Decisions)  # config's ``decisions`` file
+    referentiels: Mapping[str, Referentiel] = field(default_factory=dict, compare=False)
+    referentiel_paths: Mapping[str, Path] = field(default_factory=dict, compare=False)
+    default_referentiel: str = ""  # the ID of the configuration's ``referentiel``
 
     @property
     def data_dir(self) -> Path:
         return (self.config_path.parent / self.config.backend.data_dir).resolve()
+
+    def referentiel_for(self, collective_id: str) -> Referentiel:
+        """The référentiel a collectif's structures assess themselves against."""
+        wanted = next(
+            (c.referentiel for c in self.config.collectives if c.id == collective_id), None
+        )
+        rid = wanted or self.default_referentiel or self.referentiel.id
+        return self.referentiels.get(rid, self.referentiel)
+
+    def for_collective(self, collective_id: str) -> Campaign:
+        """This campaign as one collectif sees it: ``referentiel`` is that collectif's."""
+        ref = self.referentiel_for(collective_id)
+        if ref is self.referentiel:
+            return self
+        path = self.referentiel_paths.get(ref.id, self.referentiel_path)
+        return replace(self, referentiel=ref, referentiel_path=path)
+
+    def all_referentiels(self) -> dict[str, Referentiel]:
+        """Every référentiel of the configuration by ID, the default first."""
+        return dict(self.referentiels) or {self.referentiel.id: self.referentiel}
+
+    def in_use(self) -> list[Referentiel]:
+        """The référentiels some collectif follows, the default first, each once."""
+        used = {self.referentiel_for(c.id).id for c in self.config.collectives}
+        return [ref for rid, ref in self.all_referentiels().items() if rid in used]
 
 
 # --- locating -------------------------------------------------------------------------------
@@ -113,115 +154,11 @@ def _schema_problems(
         return None, problems
 
 
-# --- référentiel cross-checks ---------------------------------------------------------------
-
-
-def _prefixed(child: str, parent: str) -> bool:
-    """``2.1.3`` belongs to ``2.1``; ``2.10`` does not."""
-    return (
-        child.startswith(parent) and len(child) > len(parent) and not child[len(parent)].isalnum()
-    )
-
-
-def _duplicate_ids(
-    source: YamlSource, items: Sequence[tuple[PathKey, str]], what: str
-) -> Iterator[Problem]:
-    """One problem per repetition of an ID, pointing at the first use."""
-    first: dict[str, PathKey] = {}
-    for loc, value in items:
-        if value in first:
-            line = source.line_of(first[value])
-            yield _at(source, loc, f"identifiant {what} « {value} » en double (déjà ligne {line}).")
-        else:
-            first[value] = loc
-
-
-def _referentiel_problems(source: YamlSource, ref: dict[str, Any]) -> Iterator[Problem]:
-    """Cross-checks on the raw référentiel data, so they run even when the schema failed."""
-    raw_levels = _dict(ref.get("scale")).get("levels")
-    values = (
-        [lv.get("value") for lv in raw_levels if isinstance(lv, dict)]
-        if isinstance(raw_levels, list)
-        else [0, 1, 2, 3, 4]
-    )
-    values = [v for v in values if isinstance(v, int)]
-    known = ", ".join(str(v) for v in values)
-    services = {
-        _text(s.get("id")) for s in _list(ref.get("offre_de_services")) if isinstance(s, dict)
-    }
-    chapter_ids: list[tuple[PathKey, str]] = []
-    objective_ids: list[tuple[PathKey, str]] = []
-    criterion_ids: list[tuple[PathKey, str]] = []
-
-    def unknown_services(loc: PathKey, ids: Any) -> Iterator[Problem]:
-        for si, sid in enumerate(_list(ids)):
-            if _text(sid) not in services:
-                message = f"ressource « {sid} » absente de l'offre_de_services."
-                yield _at(source, (*loc, "services", si), message)
-
-    for ci, chapter in enumerate(_list(ref.get("chapters"))):
-        if not isinstance(chapter, dict):
-            continue
-        chid = _text(chapter.get("id"))
-        chapter_ids.append((("chapters", ci, "id"), chid))
-        for oi, objective in enumerate(_list(chapter.get("objectives"))):
-            if not isinstance(objective, dict):
-                continue
-            oloc: PathKey = ("chapters", ci, "objectives", oi)
-            oid = _text(objective.get("id"))
-            objective_ids.append(((*oloc, "id"), oid))
-            if oid and chid and not _prefixed(oid, chid):
-                message = (
-                    f"l'identifiant « {oid} » devrait commencer par "
-                    f"l'identifiant de son chapitre « {chid} »."
-                )
-                yield _at(source, (*oloc, "id"), message)
-            yield from unknown_services(oloc, objective.get("services"))
-            for ki, crit in enumerate(_list(objective.get("criteria"))):
-                if not isinstance(crit, dict):
-                    continue
-                loc: PathKey = (*oloc, "criteria", ki)
-                cid = _text(crit.get("id"))
-                criterion_ids.append(((*loc, "id"), cid))
-                # A criterion's ID is its identity across versions (answers move by it),
-                # so a criterion moved to another objective keeps it: no prefix check.
-                levels = crit.get("levels")
-                if isinstance(levels, dict):
-                    by_value = {_text(k): text for k, text in levels.items()}
-                    for value in values:
-                        text = by_value.get(str(value))
-                        if not (isinstance(text, str) and text.strip()):
-                            message = (
-                                f"le niveau {value} du critère « {cid} » n'a pas de description."
-                            )
-                            yield _at(source, (*loc, "levels"), message)
-                    for key in levels:
-                        if _text(key) not in {str(v) for v in values}:
-                            message = (
-                                f"le niveau {key} n'existe pas dans l'échelle "
-                                f"(niveaux : {known}) ; supprimez-le ou ajoutez-le à scale.levels."
-                            )
-                            yield _at(source, (*loc, "levels", key), message)
-                yield from unknown_services(loc, crit.get("services"))
-    yield from _duplicate_ids(source, chapter_ids, "de chapitre")
-    yield from _duplicate_ids(source, objective_ids, "d'objectif")
-    yield from _duplicate_ids(source, criterion_ids, "de critère")
-    service_ids = [
-        (("offre_de_services", i, "id"), _text(s.get("id")))
-        for i, s in enumerate(_list(ref.get("offre_de_services")))
-        if isinstance(s, dict)
-    ]
-    yield from _duplicate_ids(source, service_ids, "de ressource")
-    for dup in sorted({v for v in values if values.count(v) > 1}):
-        message = f"la valeur de niveau {dup} apparaît deux fois dans l'échelle."
-        yield _at(source, ("scale", "levels"), message)
-
-
 # --- configuration cross-checks -------------------------------------------------------------
 
 
 def _config_problems(
-    source: YamlSource, cfg: dict[str, Any], chapter_ids: set[str] | None
+    source: YamlSource, cfg: dict[str, Any], chapters: list[set[str] | None]
 ) -> Iterator[Problem]:
     """Duplicate IDs, pairs from unknown structures, phases of unknown or repeated chapters."""
     collectives = [
@@ -233,20 +170,12 @@ def _config_problems(
         for si, s in enumerate(_list(coll.get("structures")))
         if isinstance(s, dict)
     ]
-    yield from _duplicate_ids(
+    yield from duplicate_ids(
         source,
         [(("collectives", ci, "id"), _text(c.get("id"))) for ci, c in collectives],
         "de collectif",
     )
-    known = {_text(s.get("id")) for _, s in structures}
-    for loc, structure in structures:
-        for mi, member in enumerate(_list(structure.get("members"))):
-            if _text(member) not in known or _text(member) == _text(structure.get("id")):
-                message = (
-                    f"la structure membre « {member} » n'est pas une autre structure "
-                    "de la configuration."
-                )
-                yield _at(source, (*loc, "members", mi), message)
+    yield from member_problems(structures, source.line_of, lambda loc, m: _at(source, loc, m))
     for ci, coll in collectives:
         if _text(coll.get("id")) == NETWORK_ID:
             message = (
@@ -254,12 +183,14 @@ def _config_problems(
                 "(capsync reseau) ; choisissez-en un autre pour ce collectif."
             )
             yield _at(source, ("collectives", ci, "id"), message)
-    yield from _duplicate_ids(
+    yield from duplicate_ids(
         source,
         [((*loc, "id"), _text(s.get("id"))) for loc, s in structures if "id" in s],
         "de structure",
     )
-    yield from pair_problems(structures, chapter_ids, lambda loc, msg: _at(source, loc, msg))
+    yield from pair_problems(
+        structures, lambda loc: chapters[int(loc[1])], lambda loc, msg: _at(source, loc, msg)
+    )
     for ci, coll in collectives:
         seen: dict[tuple[str, str], PathKey] = {}
         for pi, phase in enumerate(_list(coll.get("calendar"))):
@@ -267,6 +198,7 @@ def _config_problems(
                 continue
             loc = ("collectives", ci, "calendar", pi)
             chapter = _text(phase["chapter"])
+            chapter_ids = chapters[ci]
             if chapter_ids is not None and chapter not in chapter_ids:
                 message = (
                     f"le chapitre « {chapter} » n'existe pas dans le référentiel "
@@ -293,7 +225,7 @@ def load_referentiel(path: Path) -> Referentiel:
     source = load_yaml(Path(path))
     ref, problems = _schema_problems(source, Referentiel)
     if isinstance(source.data, dict):
-        problems += list(_referentiel_problems(source, source.data))
+        problems += list(referentiel_problems(source, source.data))
         problems += list(referentiel_coherence(source, source.data))
     if problems or ref is None:
         raise ValidationFailed(_sorted(problems))
@@ -337,62 +269,99 @@ def referentiel_path(config_path: Path) -> Path:
 
 
 def load_campaign(config_path: Path = DEFAULT_CONFIG) -> Campaign:
-    """Load and cross-check the configuration and its référentiel; raise every problem at once."""
+    """Load and cross-check the configuration and its référentiels; raise every problem at once."""
     config_path = Path(config_path)
     config_source = _load_config_source(config_path)
     config, problems = _schema_problems(config_source, Config)
     raw_cfg = _dict(config_source.data)
-
-    ref_value = raw_cfg.get("referentiel")
-    ref: Referentiel | None = None
-    ref_path = (
-        Path(os.path.normpath(config_path.parent / ref_value))
-        if isinstance(ref_value, str) and ref_value
-        else None
-    )
-    chapter_ids: set[str] | None = None
-    if ref_path is not None:
-        try:
-            ref_source = load_yaml(ref_path)
-        except ValidationFailed as exc:
-            for p in exc.problems:
-                if p.line is None and not ref_path.is_file():
-                    p = Problem(
-                        config_path,
-                        config_source.line_of(("referentiel",)),
-                        "referentiel",
-                        f"fichier référentiel introuvable : {ref_path.resolve()} ; "
-                        "un chemin relatif part du dossier du fichier de configuration.",
-                    )
-                problems.append(p)
-        else:
-            ref, found = _schema_problems(ref_source, Referentiel)
-            problems += found
-            if isinstance(ref_source.data, dict):
-                problems += list(_referentiel_problems(ref_source, ref_source.data))
-                problems += list(referentiel_coherence(ref_source, ref_source.data))
-                chapter_ids = {
-                    _text(c.get("id"))
-                    for c in _list(ref_source.data.get("chapters"))
-                    if isinstance(c, dict)
-                }
-    problems += list(_config_problems(config_source, raw_cfg, chapter_ids))
+    loaded = _load_referentiels(config_path, config_source)
+    problems += loaded.problems
+    problems += list(collective_referentiels(config_source, raw_cfg, loaded))
+    problems += list(_config_problems(config_source, raw_cfg, loaded.chapters_of(raw_cfg)))
     problems += list(calendar_coherence(config_source, raw_cfg))
-    decisions, found = _load_decisions(config_path, config_source, ref, cross=not problems)
+    default = loaded.refs.get(loaded.default_id or "")
+    decisions, found = _load_decisions(config_path, config_source, loaded, cross=not problems)
     problems += found
-    if problems or config is None or ref is None or ref_path is None:
+    if problems or config is None or default is None or loaded.default_id is None:
         raise ValidationFailed(_sorted(problems))
     return Campaign(
         config=config,
-        referentiel=ref,
+        referentiel=default,
         config_path=config_path.resolve(),
-        referentiel_path=ref_path.resolve(),
+        referentiel_path=loaded.paths[loaded.default_id].resolve(),
         decisions=decisions or Decisions(),
+        referentiels=dict(loaded.refs),
+        referentiel_paths={rid: path.resolve() for rid, path in loaded.paths.items()},
+        default_referentiel=loaded.default_id,
     )
 
 
+def _load_referentiels(config_path: Path, config_source: YamlSource) -> Referentiels:
+    """The default référentiel (``referentiel``) and the others (``referentiels``)."""
+    raw_cfg = _dict(config_source.data)
+    entries: list[tuple[PathKey, Any]] = [(("referentiel",), raw_cfg.get("referentiel"))]
+    entries += [(("referentiels", i), v) for i, v in enumerate(_list(raw_cfg.get("referentiels")))]
+    loaded = Referentiels()
+    first: dict[str, PathKey] = {}
+    for loc, value in entries:
+        if not isinstance(value, str) or not value:
+            continue  # the schema says what is missing
+        path = Path(os.path.normpath(config_path.parent / value))
+        rid, chapters = _load_one_referentiel(config_path, config_source, loc, path, loaded)
+        if rid is None:
+            loaded.unreadable = True
+            continue
+        if loc == ("referentiel",):
+            loaded.default_id = rid
+        if rid in first:
+            message = (
+                f"le référentiel « {rid} » est déjà chargé (ligne "
+                f"{config_source.line_of(first[rid])}) ; deux fichiers ne peuvent pas porter "
+                "le même identifiant (clé id du référentiel)."
+            )
+            loaded.problems.append(_at(config_source, loc, message))
+            continue
+        first[rid] = loc
+        loaded.paths[rid] = path
+        loaded.chapters[rid] = chapters
+    return loaded
+
+
+def _load_one_referentiel(
+    config_path: Path, config_source: YamlSource, loc: PathKey, path: Path, into: Referentiels
+) -> tuple[str | None, set[str]]:
+    """Read and check one référentiel file; its ID (None: unreadable) and chapter IDs."""
+    try:
+        source = load_yaml(path)
+    except ValidationFailed as exc:
+        for p in exc.problems:
+            if p.line is None and not path.is_file():
+                p = Problem(
+                    config_path,
+                    config_source.line_of(loc),
+                    _key_text(loc),
+                    f"fichier référentiel introuvable : {path.resolve()} ; "
+                    "un chemin relatif part du dossier du fichier de configuration.",
+                )
+            into.problems.append(p)
+        return None, set()
+    ref, found = _schema_problems(source, Referentiel)
+    into.problems.extend(found)
+    if not isinstance(source.data, dict):
+        return None, set()
+    into.problems.extend(referentiel_problems(source, source.data))
+    into.problems.extend(referentiel_coherence(source, source.data))
+    rid = _text(source.data.get("id"))
+    if ref is not None and rid not in into.refs:
+        into.refs[rid] = ref
+    chapters = {
+        _text(c.get("id")) for c in _list(source.data.get("chapters")) if isinstance(c, dict)
+    }
+    return rid, chapters
+
+
 def _load_decisions(
-    config_path: Path, config_source: YamlSource, ref: Referentiel | None, cross: bool
+    config_path: Path, config_source: YamlSource, loaded: Referentiels, cross: bool
 ) -> tuple[Decisions | None, list[Problem]]:
     """The délégué·e·s' decisions file the configuration names (none: no decision yet).
 
@@ -417,7 +386,7 @@ def _load_decisions(
     if source.data is None:  # an empty file: no decision yet
         return Decisions(), []
     decisions, problems = _schema_problems(source, Decisions)
-    if not cross or ref is None:
+    if not cross or not loaded.refs:
         return decisions, problems
     structures = {
         _text(s.get("id"))
@@ -426,8 +395,9 @@ def _load_decisions(
         for s in _list(c.get("structures"))
         if isinstance(s, dict)
     }
-    services = set(ref.services)
+    services = {sid for ref in loaded.refs.values() for sid in ref.services}
     problems += decision_problems(
         source.data, structures, services, lambda loc, msg: _at(source, loc, msg)
     )
+    problems += list(services_of_another_referentiel(source, raw_cfg, loaded))
     return decisions, problems

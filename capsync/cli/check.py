@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
-from capsync.cli.common import CliState, pass_state
+from capsync.cli.common import CliState, pass_state, say
+from capsync.errors import ValidationFailed
+from capsync.jobs.referentiel_guard import referentiel_switches
 
 
 @click.command()
@@ -23,13 +25,19 @@ def check(state: CliState, google: bool) -> None:
         capsync check --google   # credentials, APIs, root folder; writes nothing
     """
     campaign = state.campaign()
-    ref = campaign.referentiel
+    switched = referentiel_switches(campaign)
+    if switched:
+        raise ValidationFailed(switched)
     structures = sum(len(c.structures) for c in campaign.config.collectives)
-    click.echo(
+    described = [
+        f"« {ref.id} » v{ref.version}, {len(ref.chapters)} chapitres, {len(ref.criteria)} critères"
+        for ref in campaign.all_referentiels().values()
+    ]
+    say(
         f"Configuration valide : {campaign.config_path.name} — "
         f"{len(campaign.config.collectives)} collectifs, {structures} structures ; "
-        f"référentiel « {ref.id} » v{ref.version}, {len(ref.chapters)} chapitres, "
-        f"{len(ref.criteria)} critères ; dossier de données {campaign.data_dir}."
+        f"référentiel{'s' if len(described) > 1 else ''} {' ; '.join(described)} ; "
+        f"dossier de données {campaign.data_dir}."
     )
     if google:
         from capsync.cli.google_check import check_google

@@ -1,4 +1,5 @@
-"""What every command shares: the loaded campaign and the translation of errors."""
+"""What every command shares: the loaded campaign, the translation of errors, and the one
+way a command prints a French line (:func:`say`, typeset as French typography wants)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import click
 from capsync.campaign.validation import Campaign, load_campaign
 from capsync.data_folder import check_data_folder
 from capsync.errors import CapsyncError, ValidationFailed, data_folder_error
+from capsync.french import typeset
 
 ERROR_PREFIX = "Erreur : "
 """Before a French message; click's own English « Error: » stays on its English usage errors."""
@@ -30,9 +32,20 @@ class CliState:
         return campaign
 
 
+def say(text: str, *, verbatim: str = "", err: bool = False) -> None:
+    """Print one French line for a person (a summary, an anomaly, a problem): ``text`` with
+    French typography (:func:`capsync.french.typeset`: no-break spaces before « : ; ! ? »
+    and inside « »), then ``verbatim`` exactly as it is (a path, a value someone typed).
+
+    Every French line a command prints goes through here, so none can be forgotten; the
+    English ones (``--help``, click's usage errors, logs, ``capsync schema``) do not.
+    """
+    click.echo(typeset(text) + verbatim, err=err)
+
+
 def fail(message: str) -> NoReturn:
     """Print a French message on standard error and exit 1."""
-    click.echo(f"{ERROR_PREFIX}{message}", err=True)
+    say(f"{ERROR_PREFIX}{message}", err=True)
     raise SystemExit(1)
 
 
@@ -69,9 +82,9 @@ def user_errors() -> Iterator[None]:
         yield
     except ValidationFailed as exc:
         for problem in exc.problems:  # one line each, even for a key typed with a line break
-            click.echo(str(problem).replace("\r", "\\r").replace("\n", "\\n"), err=True)
+            say(str(problem).replace("\r", "\\r").replace("\n", "\\n"), err=True)
         n = len(exc.problems)
-        click.echo(f"{n} problème{'s' if n > 1 else ''} à corriger.", err=True)
+        say(f"{n} problème{'s' if n > 1 else ''} à corriger.", err=True)
         raise SystemExit(1) from None
     except CapsyncError as exc:
         fail(str(exc))

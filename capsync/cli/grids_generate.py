@@ -7,7 +7,7 @@ import datetime as dt
 import click
 
 from capsync.backends.factory import open_backend
-from capsync.cli.common import CliState, pass_state
+from capsync.cli.common import CliState, pass_state, say
 from capsync.cli.progress import progress_bar
 from capsync.locking import campaign_lock
 
@@ -63,9 +63,9 @@ def generate_command(
     problems = summary.of(GridOutcome.LOCKED) + summary.of(GridOutcome.FAILED)
     problems += [r for r in summary.personal if r.status != GridOutcome.CREATED and r.message]
     if not state.quiet or problems:
-        click.echo(lines[0])
+        say(lines[0])
         for line in lines[1:]:
-            click.echo(line, err=line.strip() in {r.message for r in problems})
+            say(line, err=line.strip() in {r.message for r in problems})
     if summary.of(GridOutcome.FAILED):
         raise SystemExit(1)
 

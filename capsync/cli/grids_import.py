@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from capsync.backends.factory import open_backend
-from capsync.cli.common import CliState, pass_state
+from capsync.cli.common import CliState, pass_state, say
 from capsync.errors import ImportRefused
 from capsync.locking import campaign_lock
 from capsync.store.database import Store
@@ -60,14 +60,14 @@ def import_(state: CliState, files: tuple[str, ...], collective: str | None) -> 
                 )
             except ImportRefused as exc:
                 refused += 1
-                click.echo(f"Refusé — {exc}", err=True)
+                say(f"Refusé — {exc}", err=True)
                 continue
-            click.echo(imported_line(done))
+            say(imported_line(done))
             for anomaly in done.anomalies:
-                click.echo(f"  Anomalie — {anomaly.message}")
+                say(f"  Anomalie — {anomaly.message}")
     if refused:
         n = len(files)
-        click.echo(f"{refused} fichier(s) refusé(s) sur {n}.", err=True)
+        say(f"{refused} fichier(s) refusé(s) sur {n}.", err=True)
         raise SystemExit(1)
 
 

@@ -8,7 +8,8 @@ import click
 
 from capsync.backends.factory import open_backend
 from capsync.campaign.validation import Campaign
-from capsync.cli.common import CliState, known_collective, known_structure, pass_state
+from capsync.cli.campaign_cmd import campaign_readings
+from capsync.cli.common import CliState, known_collective, known_structure, pass_state, say
 from capsync.data_folder import require_data_folder
 from capsync.jobs.pull import pull
 from capsync.locking import campaign_lock
@@ -18,6 +19,7 @@ from capsync.store.queries import HistoryEntry
 from capsync.workbook.grid_schema import (
     COL_JUSTIFICATION,
     COL_RETAINED,
+    COL_RETAINED_PENDING,
     COL_REVIEW_COMMENT,
     COL_REVIEW_LEVEL,
     RESPONDENT_PREFIX,
@@ -36,6 +38,8 @@ COLUMN_LABELS = {
     "echeance": "Échéance",
     "statut": "Statut",
     "commentaire": "Commentaire",
+    "niveau_vise": "Niveau visé",
+    "origine": "Origine",
 }
 
 
@@ -65,13 +69,14 @@ def pull_command(state: CliState, collective: str | None) -> None:
             now=dt.datetime.now(),
         )
     for line in report.messages if state.quiet else report.summary_lines():
-        click.echo(line)
+        say(line)
 
 
 def column_labels(campaign: Campaign, structure: str) -> dict[str, str]:
     """Column key → what people read: respondents' names, French headers."""
     labels = dict(COLUMN_LABELS)
     labels.update({key: header for key, header, _ in TRAILING_COLUMNS})
+    labels[COL_RETAINED_PENDING] = "Niveau retenu repris (à confirmer)"  # a new campaign's
     for coll in campaign.config.collectives:
         for s in coll.structures:
             if s.id == structure:
@@ -93,35 +98,40 @@ def column_label(key: str, labels: dict[str, str]) -> str:
     return key
 
 
-def history_line(entry: HistoryEntry, label: str) -> str:
+def history_line(entry: HistoryEntry, label: str) -> tuple[str, str]:
+    """(where and what, typeset when printed; the old → new values, exactly as typed)."""
     old = entry.old if entry.old is not None else "(vide)"
     new = entry.new if entry.new is not None else "(effacé)"
-    return (
-        f"{entry.when:%d/%m/%Y %H:%M}  {entry.sheet}!{entry.cell}  {entry.criterion}  "
-        f"{label} : {old} → {new}"
-    )
+    head = f"{entry.when:%d/%m/%Y %H:%M}  {entry.sheet}!{entry.cell}  {entry.criterion}  "
+    return f"{head}{label} : ", f"{old} → {new}"
 
 
 @click.command(name="history")
 @click.option("--structure", "structure", metavar="ID", required=True, help="The structure's id.")
+@click.option(
+    "--campaign", "campaign_id", metavar="ID", help="Only this campaign of the structure."
+)
 @pass_state
-def history_command(state: CliState, structure: str) -> None:
+def history_command(state: CliState, structure: str, campaign_id: str | None) -> None:
     """Show every change pulled from a structure's grid: when, where, old → new.
 
     \b
     Example:
         capsync history --structure trait-d-union-17
+        capsync history --structure trait-d-union-17 --campaign 2025-2026
     """
     campaign = state.campaign()
     known_structure(campaign, structure)
     with Store.open(campaign.data_dir) as store:
-        entries = store.history(structure)
+        readings = campaign_readings(campaign, store, structure, campaign_id)
+        entries = store.history(structure, readings)
     if not entries:
-        click.echo(f"Aucune réponse relevée pour la structure « {structure} ».")
+        say(f"Aucune réponse relevée pour la structure « {structure} ».")
         return
     labels = column_labels(campaign, structure)
     for entry in entries:
-        click.echo(history_line(entry, column_label(entry.column, labels)))
+        framed, values = history_line(entry, column_label(entry.column, labels))
+        say(framed, verbatim=values)
 
 
 commands = [pull_command, history_command]

@@ -7,9 +7,8 @@ import datetime as dt
 import click
 
 from capsync.backends.factory import open_backend
-from capsync.cli.common import CliState, pass_state
+from capsync.cli.common import CliState, pass_state, say
 from capsync.data_folder import require_data_folder
-from capsync.french import typeset
 from capsync.jobs.sync import state_path
 from capsync.locking import campaign_lock
 from capsync.store.database import Store
@@ -44,17 +43,15 @@ def reseau(state: CliState, force: bool) -> None:
             campaign, open_backend(campaign), store, sync_state, now=dt.datetime.now(), force=force
         )
     if outcome.locked:
-        click.echo(outcome.locked)
+        say(outcome.locked)
         raise SystemExit(1)
     if not state.quiet:
         verb = "écrite" if outcome.written else "inchangée"
-        click.echo(typeset(f"Vue réseau {verb} : ") + outcome.where)
+        say(f"Vue réseau {verb} : ", verbatim=outcome.where)
         if not campaign.config.national:
-            click.echo(
-                typeset(
-                    "Aucun contact national dans la configuration (clé « national ») : "
-                    "la vue réseau n'est partagée avec personne."
-                )
+            say(
+                "Aucun contact national dans la configuration (clé « national ») : "
+                "la vue réseau n'est partagée avec personne."
             )
 
 

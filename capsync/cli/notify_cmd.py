@@ -7,7 +7,7 @@ import datetime as dt
 import click
 
 from capsync.backends.factory import open_backend
-from capsync.cli.common import CliState, fail, known_collective, pass_state
+from capsync.cli.common import CliState, fail, known_collective, pass_state, say
 from capsync.locking import campaign_lock
 from capsync.store.database import Store
 
@@ -51,10 +51,10 @@ def notify(state: CliState, dry_run: bool, collective: str | None, at: str | Non
             campaign, open_backend(campaign), store, now=now, dry_run=dry_run, collective=collective
         )
     if not campaign.config.mail.enabled:
-        click.echo("Envoi des messages désactivé (mail.enabled: false).")
+        say("Envoi des messages désactivé (mail.enabled: false).")
         return
     for line in report.summary_lines():
-        click.echo(line)
+        say(line)
     if report.failed:
         raise SystemExit(1)
 

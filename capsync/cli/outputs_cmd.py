@@ -7,9 +7,8 @@ import datetime as dt
 import click
 
 from capsync.backends.factory import open_backend
-from capsync.cli.common import CliState, pass_state
+from capsync.cli.common import CliState, pass_state, say
 from capsync.errors import FileLocked
-from capsync.french import typeset
 from capsync.jobs.sync import state_path
 from capsync.locking import campaign_lock
 from capsync.store.database import Store
@@ -50,9 +49,9 @@ def restitution(state: CliState, structure: str | None, collective: str | None) 
         )
     for document in produced:
         if not state.quiet:
-            click.echo(f"Restitution produite\u00a0: {document.files[0]}")
+            say("Restitution produite : ", verbatim=str(document.files[0]))
     for line in locked:
-        click.echo(line)
+        say(line)
     if locked:
         raise SystemExit(1)
 
@@ -89,10 +88,10 @@ def regroupement(state: CliState, collective: str, chapter: str, anonymous: bool
                 anonymous=anonymous,
             )
         except FileLocked as exc:
-            click.echo(str(exc))
+            say(str(exc))
             raise SystemExit(1) from exc
     if not state.quiet:
-        click.echo(typeset(f"Kit du regroupement produit : {made.files[0]}"))
+        say("Kit du regroupement produit : ", verbatim=str(made.files[0]))
 
 
 commands = [restitution, regroupement]

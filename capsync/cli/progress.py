@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+if TYPE_CHECKING:  # rich is imported only when a bar is drawn: cron's runs never load it
+    from rich.console import Console
+    from rich.progress import TaskID
 
 Report = Callable[[str, int, int], None]
 
@@ -26,8 +21,20 @@ def progress_bar(quiet: bool, console: Console | None = None) -> Iterator[Report
     default) is not a terminal: cron mails would fill with redrawn bars. The
     bar is erased when the command ends, so only the summary stays on screen.
     """
+    if quiet:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     console = console if console is not None else Console(stderr=True)
-    if quiet or not console.is_terminal:
+    if not console.is_terminal:
         yield None
         return
     columns = (

@@ -46,7 +46,7 @@ def referentiel() -> None:
     "--referentiel",
     "ref_file",
     type=click.Path(dir_okay=False),
-    help="Référentiel YAML to export. Default: the one named by the configuration.",
+    help="Référentiel YAML to export. Default: the configuration's default one (referentiel).",
 )
 @pass_state
 def export(state: CliState, fmt: str, output: str | None, ref_file: str | None) -> None:

@@ -13,7 +13,7 @@ from capsync.backends.base import Backend
 from capsync.backends.factory import open_backend
 from capsync.campaign.config import Collective
 from capsync.campaign.validation import Campaign, load_campaign
-from capsync.cli.common import CliState, known_collective, pass_state
+from capsync.cli.common import CliState, known_collective, pass_state, say
 from capsync.cli.progress import progress_bar
 from capsync.data_folder import check_data_folder, require_data_folder
 from capsync.errors import CapsyncError
@@ -21,17 +21,30 @@ from capsync.jobs.daemon import Daemon, interval_text, parse_interval
 from capsync.jobs.status import RunStatus, iso, process_alive, read_status
 from capsync.jobs.sync import run_cycle, state_path
 from capsync.locking import campaign_lock
-from capsync.store.database import Store
+from capsync.store.database import STORE_FILE, Store
 from capsync.store.sync_state import SyncState
 from capsync.workbook.refs import Kind
 
 DAEMON_LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
 
-def _refuse_without_grids(campaign: Campaign, backend: Backend, collective: str | None) -> None:
+def grids_were_read(data_dir: Path, collectives: list[str]) -> bool:
+    """Whether the store has read a grid of one of ``collectives``: then grids exist, and
+    the backend need not be asked (on Google, asking costs the cycle its first listing).
+    A store not created yet is not created here: the refusal writes nothing."""
+    path = data_dir / STORE_FILE
+    if not path.is_file():
+        return False
+    with Store(path) as store:
+        return any(store.source_state(c) for c in collectives)
+
+
+def refuse_without_grids(campaign: Campaign, backend: Backend, collective: str | None) -> None:
     """Before ``generate`` there is nothing to read: say so rather than write empty outputs."""
     require_data_folder(campaign.data_dir)  # an unmounted share is not created
     chosen = [c for c in campaign.config.collectives if not collective or c.id == collective]
+    if grids_were_read(campaign.data_dir, [c.id for c in chosen]):
+        return
     if not any(backend.versions(c.id, Kind.GRID) for c in chosen):
         scope = f" du collectif « {collective} »" if collective else ""
         raise CapsyncError(
@@ -45,7 +58,7 @@ def _cycle(
 ) -> RunStatus:
     """One cycle and what it counted: the French summary, and the numbers the daemon logs."""
     backend = open_backend(campaign)
-    _refuse_without_grids(campaign, backend, collective)
+    refuse_without_grids(campaign, backend, collective)
     began = time.monotonic()
     now = dt.datetime.now()
     with (
@@ -121,7 +134,7 @@ def sync(state: CliState, collective: str | None, force: bool) -> None:
         result = _cycle(campaign, quiet=state.quiet, collective=collective, force=force)
     if not state.quiet or result.needs_a_look:  # --quiet: a line only when there is a reason
         for line in result.summary.splitlines():
-            click.echo(line)
+            say(line)
     if not result.ok:
         raise SystemExit(1)
 
@@ -182,37 +195,37 @@ def status(state: CliState) -> None:
     campaign = state.campaign()
     found = read_status(campaign.data_dir)
     if found is None:
-        click.echo("Aucun cycle n'a encore été lancé par le démon.")
+        say("Aucun cycle n'a encore été lancé par le démon.")
         return
     if found.state != "arrêté" and not process_alive(found.pid):
-        click.echo(
+        say(
             f"État : arrêté — le démon (pid {found.pid}) s'est interrompu sans finir "
             "proprement ; relancez capsync daemon."
         )
         found.next_run = ""
     else:
-        click.echo(f"État : {found.state}" + (f" (pid {found.pid})" if found.pid else ""))
+        say(f"État : {found.state}" + (f" (pid {found.pid})" if found.pid else ""))
     if found.every_seconds:
         every = interval_text(found.every_seconds)
-        click.echo(f"Intervalle : {every} ; cycles effectués : {found.cycles}")
+        say(f"Intervalle : {every} ; cycles effectués : {found.cycles}")
     if found.next_run:
-        click.echo(f"Prochain cycle : {found.next_run}")
+        say(f"Prochain cycle : {found.next_run}")
     if found.last_run and found.last_run.open_anomalies is not None:
-        click.echo(f"Anomalies ouvertes : {found.last_run.open_anomalies}")
+        say(f"Anomalies ouvertes : {found.last_run.open_anomalies}")
     if found.recent:
-        click.echo("Derniers cycles :")
+        say("Derniers cycles :")
         for run in found.recent[-5:]:
             first = run.summary.splitlines()[0] if run.summary else ""
-            click.echo(f"  {run.started_at} ({run.seconds:.1f} s) {_verdict(run)} — {first}")
+            say(f"  {run.started_at} ({run.seconds:.1f} s) {_verdict(run)} — {first}")
     if found.last_run:
         run = found.last_run
-        click.echo(
+        say(
             f"Dernier cycle : {run.started_at} → {run.finished_at} "
             f"({'réussi' if run.ok else 'avec erreurs'})"
         )
-        click.echo(run.summary)
+        say(run.summary)
         for name, message in run.errors.items():
-            click.echo(f"  {name} : {message}")
+            say(f"  {name} : {message}")
 
 
 def _verdict(run: RunStatus) -> str:
@@ -237,9 +250,9 @@ def demo(state: CliState) -> None:
     require_data_folder(campaign.data_dir)  # before the lock, which would create it
     with campaign_lock(campaign.data_dir):
         report = run_demo(campaign, open_backend(campaign), today=dt.date.today())
-    click.echo(f"{len(report.filled)} grilles remplies avec des réponses de démonstration.")
+    say(f"{len(report.filled)} grilles remplies avec des réponses de démonstration.")
     for message in report.skipped:
-        click.echo(message)
+        say(message)
 
 
 commands = [sync, daemon, status, demo]

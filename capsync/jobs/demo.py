@@ -194,8 +194,9 @@ def _fill_plan(
         due = today + dt.timedelta(days=rng.randint(-60, 180))
         done = due < today and rng.random() < 0.5
         status = "fait" if done else rng.choice(["à faire", "en cours"])
-        values: dict[str, str | dt.date | None] = {
+        values: dict[str, str | int | dt.date | None] = {
             "critere": criterion_id,
+            "niveau_vise": level + 1,
             "action": action,
             "responsable": who,
             "echeance": due,
@@ -261,7 +262,7 @@ def fill_grid(
     seed: int = 2025,
 ) -> tuple[Filling, bytes | None]:
     """Fill one grid's .xlsx; the filled file, or None when it is to be left as it is."""
-    ref = campaign.referentiel
+    ref = campaign.referentiel_for(collective.id)
     rng = random.Random(f"{seed}-{structure.id}")
     book = openpyxl.load_workbook(io.BytesIO(content))
     located_sheets = _chapters_to_fill(book, ref)

@@ -27,10 +27,12 @@ from capsync.errors import BackendError, CapsyncError, FileLocked
 from capsync.jobs.grid_results import GridOutcome as GridOutcome  # re-exported
 from capsync.jobs.grid_results import GridResult as GridResult
 from capsync.jobs.personal_files import write_personal_files
+from capsync.jobs.review_refresh import ReviewRefresh, refresh_reviews, remember_reviews
 from capsync.layout.grid import grid_spec
 from capsync.parse.carry import Moved, UpgradeReport, carry_over, needs_upgrade, read_identity
-from capsync.parse.messages import identity_message
+from capsync.parse.messages import identity_message, other_referentiel_message
 from capsync.store.database import STORE_FILE, Store
+from capsync.store.sync_state import SyncState
 from capsync.workbook.grid_schema import Carried, respondent_columns
 from capsync.workbook.identity import Identity
 from capsync.workbook.refs import Kind, WorkbookRef
@@ -51,6 +53,7 @@ class GenerateSummary:
     upgrade: bool
     results: list[GridResult] = field(default_factory=list)
     personal: list[GridResult] = field(default_factory=list)  # respondents' personal files
+    reviews: list[ReviewRefresh] = field(default_factory=list)  # tiers / pair columns updated
 
     def of(self, status: GridOutcome) -> list[GridResult]:
         return [r for r in self.results if r.status == status]
@@ -85,13 +88,28 @@ class GenerateSummary:
         not_done = (GridOutcome.LOCKED, GridOutcome.FAILED)
         lines += [f"  {r.message}" for r in self.results if r.status in not_done]
         if self.personal:
-            made = len([r for r in self.personal if r.status == GridOutcome.CREATED])
-            lines.append(
-                f"Fichiers personnels : {made} créé(s), {len(self.personal) - made} déjà "
-                "présent(s)."
-            )
-            lines += [f"  {r.message}" for r in self.personal if r.status in not_done]
+            lines += self._personal_lines()
+        if self.reviews:
+            done = len([r for r in self.reviews if not r.message])
+            lines.append(f"Colonnes du tiers et du pair : {done} grille(s) mise(s) à jour.")
+            lines += [r.line() for r in self.reviews]
         return lines
+
+    def _personal_lines(self) -> list[str]:
+        made = len([r for r in self.personal if r.status == GridOutcome.CREATED])
+        upgraded = [r for r in self.personal if r.status == GridOutcome.UPGRADED]
+        if self.upgrade:
+            rest = len(self.personal) - made - len(upgraded)
+            head = f"{made} créé(s), {len(upgraded)} mis à jour, {rest} déjà à jour"
+        else:
+            head = f"{made} créé(s), {len(self.personal) - made} déjà présent(s)"
+        lines = [f"Fichiers personnels : {head}."]
+        for result in upgraded:
+            assert result.report is not None
+            lines.append(f"  {result.ref.name} : {result.report.text()}.")
+            lines.append(f"    sauvegarde de l'ancien fichier : {result.report.backup}")
+        not_done = (GridOutcome.LOCKED, GridOutcome.FAILED)
+        return lines + [f"  {r.message}" for r in self.personal if r.status in not_done]
 
 
 def select(
@@ -132,7 +150,7 @@ def process_grid(
     empty, never over what a person typed in the grid.
     """
     ref = grid_ref(collective, structure)
-    ref_model = campaign.referentiel
+    ref_model = campaign.referentiel_for(collective.id)
     settings = campaign.config.settings
     try:
         if not backend.exists(ref):
@@ -151,6 +169,8 @@ def process_grid(
                 "Remettez la grille d'origine à sa place ou importez-la avec « capsync import ».",
             )
         wrong = _wrong_identity(identity, collective, structure)
+        if not wrong and identity.referentiel_id not in ("", ref_model.id):  # never carried over
+            wrong = other_referentiel_message(identity.referentiel_id, ref_model.id, structure.id)
         if wrong:
             return GridResult(ref, GridOutcome.FAILED, f"{backend.location(ref)} : {wrong}")
         outdated = needs_upgrade(identity, ref_model, structure)
@@ -228,7 +248,8 @@ def generate(
 
     ``backend`` defaults to the one the campaign's configuration names; ``now``
     dates the backups and the answers carried by an upgrade. ``personal`` also
-    creates each respondent's missing personal file (``--individuel``).
+    creates each respondent's missing personal file (``--individuel``); ``upgrade``
+    also rebuilds the outdated personal files already there.
     """
     if backend is None:
         backend = open_backend(campaign)
@@ -258,9 +279,35 @@ def generate(
         if progress:
             progress(done, total)
     summary.results.sort(key=lambda r: r.ref)
-    if personal:
-        summary.personal = write_personal_files(campaign, backend, pairs)
+    if personal or upgrade:  # an upgrade rebuilds the personal files already there
+        summary.personal = write_personal_files(
+            campaign, backend, pairs, create=personal, upgrade=upgrade, now=now
+        )
+    summary.reviews = _refresh_reviews(campaign, backend, pairs, summary.results, now)
     return summary
+
+
+def _refresh_reviews(
+    campaign: Campaign,
+    backend: Backend,
+    pairs: list[tuple[Collective, Structure]],
+    results: list[GridResult],
+    now: dt.datetime,
+) -> list[ReviewRefresh]:
+    """A pair or tiers changed in the configuration reaches the grids already there
+    (:mod:`capsync.jobs.review_refresh`); grids just written say it already."""
+    status = {r.ref: r.status for r in results}
+    kept = (GridOutcome.EXISTING, GridOutcome.UP_TO_DATE)
+    stale = [(c, s) for c, s in pairs if status.get(grid_ref(c, s)) in kept]
+    written = (GridOutcome.CREATED, GridOutcome.UPGRADED)
+    fresh = [(c, s) for c, s in pairs if status.get(grid_ref(c, s)) in written]
+    if not stale:
+        return []
+    if not (campaign.data_dir / STORE_FILE).is_file():  # no memory yet: compare every grid
+        return refresh_reviews(campaign, backend, stale, now)
+    with Store.open(campaign.data_dir), SyncState(campaign.data_dir / STORE_FILE) as state:
+        remember_reviews(campaign, fresh, now, state)
+        return refresh_reviews(campaign, backend, stale, now, state)
 
 
 def _answers_from_files(

@@ -18,7 +18,10 @@ name. Every person's answers belong to that person, so a returned file is
    is kept as a dated backup first.
 
 A personal file (one respondent's, see :mod:`capsync.layout.personal_grid`)
-goes back to its own place and changes only its respondent's column. Each
+goes back to its own place and changes only its respondent's column; one
+saved as .ods or .xls goes back as the .xlsx it came from, rebuilt around what
+it holds (:mod:`capsync.parse.carry_personal`: its levels and comments carried,
+anything else kept in its « Archives »). Each
 file is judged on its own; a refused file says why, in French, naming it.
 
 On Google Sheets the grid in place is a live sheet, not a file to replace:
@@ -42,14 +45,16 @@ from capsync.errors import BackendError, BackendUnavailable, ImportRefused
 from capsync.jobs.import_sheet import import_into_sheet
 from capsync.jobs.pull import pull
 from capsync.layout.grid import grid_spec
+from capsync.layout.personal_grid import personal_spec
 from capsync.parse.answers import Anomaly, AnomalyKind, ParsedGrid
 from capsync.parse.carry import carry_over, older_copy
+from capsync.parse.carry_personal import carry_personal
 from capsync.parse.grid import parse_grid
 from capsync.parse.messages import older_copy_message
 from capsync.parse.personal import PERSONAL_KIND, parse_personal
 from capsync.store.database import Store
 from capsync.store.sync_state import content_hash
-from capsync.workbook.grid_schema import Carried
+from capsync.workbook.grid_schema import Carried, RespondentColumn, respondent_columns
 from capsync.workbook.identity import IDENTITY_SHEET, Identity, identity_from_rows
 from capsync.workbook.refs import Kind, RawWorkbook, WorkbookRef
 
@@ -134,6 +139,15 @@ def import_grid(
             f"la structure « {identity.structure} » (collectif « {identity.collective} ») "
             "est inconnue de la configuration.",
         )
+    expected = campaign.referentiel_for(identity.collective)
+    if identity.referentiel_id not in ("", expected.id):
+        raise _refuse(
+            path,
+            f"cette grille a été faite à partir du référentiel « {identity.referentiel_id} », "
+            f"or le collectif « {identity.collective} » suit le référentiel « {expected.id} » : "
+            "elle n'est pas importée (ses critères ne sont pas ceux de la grille en place).",
+        )
+    campaign = campaign.for_collective(identity.collective)  # its référentiel from here on
     if store is None:
         with Store.open(campaign.data_dir) as own:
             return import_grid(path, campaign, backend, own, collective=collective, now=now)
@@ -229,6 +243,15 @@ def _import_personal(
     backup = _backup(backend, ref, path, now)
     if workbook_format(path) == XLSX:
         _put(backend, ref, content, path)
+        rebuilt = False
+    else:  # an .ods or .xls goes back in place as the .xlsx it came from, with its values
+        column = next((c for c in respondent_columns(structure) if c.key == key),
+                      RespondentColumn(key, key.split(":", 1)[-1]))  # fmt: skip
+        carried, _ = carry_personal(raw, campaign.referentiel, structure, key, now.date())
+        _write(backend, ref, personal_spec(campaign.referentiel, coll, structure, column,
+                                           carried), path)  # fmt: skip
+        rebuilt = True
+    log.info("imported personal file %s into %s (rebuilt: %s)", path, location, rebuilt)
     return Imported(path, coll.id, structure.id, location, backup, anomalies=tuple(summary.notes))
 
 
@@ -251,7 +274,7 @@ def _holds_everything(store: Store, collective: str, structure: str, parsed: Par
         return False
     plan = {(a.criterion, a.action, a.responsable, a.statut, a.commentaire) for a in parsed.actions}
     return all(
-        (r[0] or "", r[1] or "", r[2] or "", r[4] or "", r[5] or "") in plan
+        (r[0] or "", r[3] or "", r[4] or "", r[6] or "", r[7] or "") in plan
         for r in store.structure_plan(collective, structure)
     )
 

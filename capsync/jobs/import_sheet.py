@@ -73,6 +73,7 @@ def import_into_sheet(
     now: dt.datetime,
 ) -> SheetImport:
     """Record one returned file and type its answers into the Sheet's empty cells."""
+    campaign = campaign.for_collective(identity.collective)  # its référentiel from here on
     coll = campaign.config.collective(identity.collective)
     structure = coll.structure(identity.structure)
     ref = WorkbookRef(coll.id, Kind.GRID, structure.id)
@@ -162,7 +163,7 @@ def _patch(
     plan = {
         number: values
         for number, values in store.structure_plan_rows(collective, structure).items()
-        if _content(values[0], values[1], values[2], values[4], values[5]) in rows
+        if _content(values[0], values[3], values[4], values[6], values[7]) in rows
     }
     seen_rows = memory.actions or {}
     return plan_patch(in_place, campaign.referentiel, plan, seen_rows, patch)

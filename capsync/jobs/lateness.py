@@ -1,9 +1,13 @@
-"""Which structures are late against their collectif's calendar, for ``--quiet`` and the daemon.
+"""Which structures are late against their own dates, for ``--quiet`` and the daemon.
 
-« En retard » has one meaning in capsync, the dashboard's (:func:`chapter_status`):
-a chapter not complete whose regroupement is past or fewer than ``late_days``
-days away. The admin's one summary line counts the structures with such a
-chapter, so that cron prints when someone needs a nudge.
+« En retard » has one meaning in capsync, the dashboard's « Avancement »
+(:func:`~capsync.layout.dashboard_progress.cell_status`): a chapter not complete
+whose due date is past or fewer than ``late_days`` days away. The due date is
+the structure's own (``chapter_dates``) when the configuration gives one, else
+the collectif's regroupement; a chapter whose regroupement was held before the
+structure ``joined`` is « à rattraper », not late. The admin's one summary line
+counts the structures with a late chapter, so that cron prints when someone
+needs a nudge — and never for a structure that simply follows its own order.
 """
 
 from __future__ import annotations
@@ -12,41 +16,31 @@ import datetime as dt
 
 from capsync.campaign.config import Collective
 from capsync.campaign.validation import Campaign
-from capsync.layout.calendar import regroupement_dates
-from capsync.layout.dashboard_sheets import LATE, chapter_status
+from capsync.layout.dashboard_progress import LATE, cell_status, structure_dates
+from capsync.layout.tables import frame_rows
 from capsync.scoring.scores import score_collective
 from capsync.store.database import Store
-
-
-def _number(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if number != number else number  # NaN: no answer at all
 
 
 def late_structures(
     campaign: Campaign, collective: Collective, store: Store, today: dt.date
 ) -> list[str]:
     """The IDs of the collectif's structures with at least one chapter « en retard »."""
-    meetings = regroupement_dates(collective)
-    if not meetings:
-        return []
+    dates = {s.id: structure_dates(collective, s) for s in collective.structures}
+    if not any(dates.values()):
+        return []  # no date anywhere yet: nobody can be late (and nothing is scored)
     answers = store.current_answers(collective.id)
-    chapters = score_collective(answers, campaign.referentiel, collective.structures).chapters
+    chapters = score_collective(
+        answers, campaign.referentiel_for(collective.id), collective.structures
+    ).chapters
     late_days = campaign.config.settings.late_days
+    joined = {s.id: s.joined for s in collective.structures}
     late: list[str] = []
-    for row in chapters.to_dict("records"):
-        applicable = _number(row.get("applicable"))
-        status = chapter_status(
-            _number(row.get("completion")),
-            int(_number(row.get("answered")) or 0),
-            meetings.get(str(row.get("chapter"))),
-            late_days,
-            today,
-            None if applicable is None else int(applicable),
-        )
-        if status == LATE and row["structure"] not in late:
-            late.append(str(row["structure"]))
+    for row in frame_rows(chapters):
+        structure = str(row.get("structure"))
+        if structure not in dates or structure in late:
+            continue
+        due = dates[structure].get(str(row.get("chapter")))
+        if cell_status(row, due, joined[structure], late_days, today) == LATE:
+            late.append(structure)
     return late

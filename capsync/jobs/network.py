@@ -13,16 +13,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from capsync.backends.base import Backend
 from capsync.campaign.validation import Campaign
 from capsync.errors import CapsyncError, FileLocked
-from capsync.layout.network import CollectiveResult, NetworkInputs
-from capsync.layout.network_sheets import network_spec
-from capsync.scoring import scores as scoring
 from capsync.store.database import Store
 from capsync.store.sync_state import SyncState, content_hash
 from capsync.workbook.refs import NETWORK_REF
+
+if TYPE_CHECKING:  # the layout and scoring stack (pandas) is loaded only to lay out
+    from capsync.layout.network import NetworkInputs
 
 log = logging.getLogger("capsync")
 
@@ -38,23 +39,35 @@ class NetworkOutcome:
     error: str | None = None  # why it failed, in French
 
 
-def network_inputs(campaign: Campaign, store: Store, today: dt.date) -> NetworkInputs:
-    """Every collectif scored from its current answers (read from the store at once)."""
+def network_inputs(campaign: Campaign, store: Store, today: dt.date) -> list[NetworkInputs]:
+    """Every collectif scored from its current answers (read from the store at once),
+    grouped by the référentiel it follows: one :class:`NetworkInputs` per référentiel in
+    use, so that no mean ever mixes two référentiels."""
+    from capsync.layout.network import CollectiveResult, NetworkInputs
+    from capsync.scoring import scores as scoring
+
     answers = store.current_answers()
     by_collective = (
         {str(k): v for k, v in answers.groupby("collective", sort=False)} if len(answers) else {}
     )
-    results = []
-    for collective in campaign.config.collectives:
-        mine = by_collective.get(collective.id, answers.iloc[0:0])
-        scores = scoring.score_collective(mine, campaign.referentiel, collective.structures)
-        results.append(CollectiveResult(collective, scores))
-    return NetworkInputs(
-        referentiel=campaign.referentiel,
-        results=results,
-        decisions=campaign.decisions,
-        today=today,
-    )
+    parts: list[NetworkInputs] = []
+    for referentiel in campaign.in_use():
+        results = []
+        for collective in campaign.config.collectives:
+            if campaign.referentiel_for(collective.id).id != referentiel.id:
+                continue
+            mine = by_collective.get(collective.id, answers.iloc[0:0])
+            scores = scoring.score_collective(mine, referentiel, collective.structures)
+            results.append(CollectiveResult(collective, scores))
+        parts.append(
+            NetworkInputs(
+                referentiel=referentiel,
+                results=results,
+                decisions=campaign.decisions,
+                today=today,
+            )
+        )
+    return parts
 
 
 def write_network(
@@ -67,7 +80,9 @@ def write_network(
     force: bool = False,
 ) -> NetworkOutcome:
     """Lay out the network workbook and write it unless the same content is already there."""
-    spec = network_spec(network_inputs(campaign, store, now.date()))
+    from capsync.layout.network_sheets import network_workbook
+
+    spec = network_workbook(network_inputs(campaign, store, now.date()))
     outcome = NetworkOutcome(where=backend.location(NETWORK_REF))
     key, digest = str(NETWORK_REF), content_hash(spec)
     if not force and state.hash_of(key) == digest and backend.exists(NETWORK_REF):

@@ -82,7 +82,7 @@ def collective_facts(
     campaign: Campaign, collective: Collective, backend: Backend, store: Store, mail_log: MailLog
 ) -> CollectiveFacts:
     """Everything the messages of a collectif are composed from."""
-    ref = campaign.referentiel
+    ref = campaign.referentiel_for(collective.id)
     scores = scoring.score_collective(
         store.current_answers(collective.id), ref, collective.structures
     )
@@ -107,6 +107,7 @@ def collective_facts(
         last_to_fix=last_to_fix,
         criteria=scores.criteria,
         personal_files=personal_files(backend, collective),
+        approach=ref.approach,
     )
 
 
@@ -156,7 +157,8 @@ def compose_all(
         facts = collective_facts(campaign, coll, backend, store, mail_log)
         for compose in (structure_messages, personal_invitations, plan_messages, digest_messages):
             found += compose(facts, config.mail, config.settings, today)
-        found += kit_messages(coll, kept_kits(backend, coll), config.mail, config.settings)
+        kits = kept_kits(backend, coll)
+        found += kit_messages(coll, kits, config.mail, config.settings, facts.approach)
     return found
 
 

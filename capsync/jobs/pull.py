@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from capsync.backends.base import Backend
@@ -40,7 +41,7 @@ from capsync.parse.personal import parse_personal
 from capsync.store.sync_state import content_hash
 from capsync.workbook.identity import Identity
 from capsync.workbook.refs import Kind, WorkbookRef
-from capsync.workers import process_pool, worker_count
+from capsync.workers import Pool, process_pool, worker_count
 
 if TYPE_CHECKING:
     from capsync.campaign.validation import Campaign
@@ -156,36 +157,88 @@ def pull(
     workers: int | None = None,
 ) -> PullReport:
     """Read the grids that changed since the last pull and append their changes to the store."""
-    report = PullReport()
-    jobs = list(_changed_grids(campaign, backend, store, collective, report, now))
-    report.read = len(jobs)
-    if not jobs:
+    return start_pull(
+        campaign, backend, store, collective=collective, now=now, workers=workers
+    ).record()
+
+
+@dataclass
+class PendingPull:
+    """A pull whose grids are being read; ``record`` writes what they gave to the store.
+
+    The listing is done and the reading started (in the cycle's worker processes
+    when a pool is given), but nothing is written yet: the sync starts the next
+    collectif's pull while it writes this one's outputs, and records it after,
+    so the store is written in the same order as when each pull ran whole.
+    """
+
+    store: Store
+    collective: str | None
+    now: dt.datetime
+    report: PullReport
+    outcomes: Iterable[Outcome]
+    later: list[Callable[[], list[str]]]  # the listing's store writes and messages
+
+    def record(self) -> PullReport:
+        report, store, now = self.report, self.store, self.now
+        for step in self.later:
+            report.messages += step()
+        if not report.read:
+            return report
+        with store.transaction():
+            run_id: int | None = None  # recorded only when a grid was parsed
+            for outcome in self.outcomes:
+                if run_id is None and outcome.parsed is not None:
+                    run_id = store.start_run("pull", self.collective, now)
+                _record(store, outcome, now, run_id, report)
+            if run_id is not None:
+                store.finish_run(run_id, now, report.as_dict())
+        log.info(
+            "pull: %d grids read, %d parsed, +%d ~%d -%d answers, %d anomalies",
+            report.read, report.parsed, report.added, report.changed, report.removed,
+            len(report.anomalies),
+        )  # fmt: skip
         return report
+
+
+def start_pull(
+    campaign: Campaign,
+    backend: Backend,
+    store: Store,
+    *,
+    collective: str | None = None,
+    now: dt.datetime,
+    workers: int | None = None,
+    pool: Pool | None = None,
+) -> PendingPull:
+    """List the grids that changed and start reading them; see :class:`PendingPull`.
+
+    With ``pool`` (the cycle's, from :func:`cycle_pool`) the grids are read in
+    its processes from now on; without it, in a pool of this pull's own, or
+    here, when ``record`` asks for them.
+    """
+    report, later = PullReport(), list[Callable[[], list[str]]]()
+    jobs = list(_changed_grids(campaign, backend, store, collective, report, now, later))
+    report.read = len(jobs)
     if workers is None:
         parallel = backend.parallel_workers  # never against an API: see Backend.parallel_workers
         workers = worker_count(len(jobs), PARALLEL_MIN) if parallel else 1
-    referentiel = campaign.referentiel
-    outcomes = (
-        _in_workers(backend, referentiel, jobs, workers)
-        if workers > 1
-        else (read_grid(backend, referentiel, job) for job in jobs)
-    )
-    with store.transaction():
-        run_id: int | None = (
-            None  # recorded only when a grid was parsed: no-op pulls append nothing
-        )
-        for outcome in outcomes:
-            if run_id is None and outcome.parsed is not None:
-                run_id = store.start_run("pull", collective, now)
-            _record(store, outcome, now, run_id, report)
-        if run_id is not None:
-            store.finish_run(run_id, now, report.as_dict())
-    log.info(
-        "pull: %d grids read, %d parsed, +%d ~%d -%d answers, %d anomalies",
-        report.read, report.parsed, report.added, report.changed, report.removed,
-        len(report.anomalies),
-    )  # fmt: skip
-    return report
+    referentiels = {c.id: campaign.referentiel_for(c.id) for c in campaign.config.collectives}
+    outcomes: Iterable[Outcome]
+    if workers > 1 and pool is not None and pool.workers > 1:
+        chunk = max(1, min(16, len(jobs) // (pool.workers * 4)))
+        outcomes = pool.get().map(_worker_job, jobs, chunksize=chunk)  # submitted now
+    elif workers > 1:
+        outcomes = _in_workers(backend, referentiels, jobs, workers)
+    else:
+        outcomes = (read_grid(backend, referentiels[job.collective], job) for job in jobs)
+    return PendingPull(store, collective, now, report, outcomes, later)
+
+
+def cycle_pool(campaign: Campaign, backend: Backend, workers: int) -> Pool:
+    """The worker pool of a sync cycle: its processes can read any collectif's grids."""
+    referentiels = {c.id: campaign.referentiel_for(c.id) for c in campaign.config.collectives}
+    return Pool(workers, _init_worker, (backend, referentiels))
 
 
 def _changed_grids(
@@ -195,8 +248,12 @@ def _changed_grids(
     collective: str | None,
     report: PullReport,
     now: dt.datetime,
+    later: list[Callable[[], list[str]]],
 ) -> Iterator[Job]:
-    """One listing per collectif; yield the grids whose token moved since the last pull."""
+    """One listing per collectif; yield the grids whose token moved since the last pull.
+
+    What the listing writes to the store (stray files) and says is left in ``later``
+    for :meth:`PendingPull.record`, so a pull started ahead writes nothing yet."""
     for coll in campaign.config.collectives:
         if collective and coll.id != collective:
             continue
@@ -206,7 +263,7 @@ def _changed_grids(
         identities = store.file_identities(coll.id)
         structures = {s.id: s for s in coll.structures}
         strays = [ref for ref in versions if ref.name not in structures]
-        report.messages += report_strays(backend, store, coll.id, structures, strays, now)
+        later.append(partial(report_strays, backend, store, coll.id, structures, strays, now))
         for ref, token in sorted(versions.items()):
             previous = state.get(ref.name)
             if (previous is not None and previous[0] == token) or ref.name not in structures:
@@ -220,7 +277,11 @@ def _changed_grids(
         names = {ref.name for ref in versions}
         for structure in sorted(set(state) - names):
             if structure in structures:
-                report.messages.append(vanished_message(coll.id, structure))
+                later.append(partial(_said, vanished_message(coll.id, structure)))
+
+
+def _said(message: str) -> list[str]:
+    return [message]
 
 
 def _changed_personal_files(
@@ -319,23 +380,24 @@ def _record(
 
 # -- worker processes ------------------------------------------------------------
 
-_worker: tuple[Backend, Referentiel] | None = None
+_worker: tuple[Backend, dict[str, Referentiel]] | None = None
 
 
-def _init_worker(backend: Backend, referentiel: Referentiel) -> None:
+def _init_worker(backend: Backend, referentiels: dict[str, Referentiel]) -> None:
     global _worker
-    _worker = (backend, referentiel)
+    _worker = (backend, referentiels)
 
 
 def _worker_job(job: Job) -> Outcome:
     assert _worker is not None
-    return read_grid(_worker[0], _worker[1], job)
+    return read_grid(_worker[0], _worker[1][job.collective], job)
 
 
 def _in_workers(
-    backend: Backend, referentiel: Referentiel, jobs: list[Job], workers: int
+    backend: Backend, referentiels: dict[str, Referentiel], jobs: list[Job], workers: int
 ) -> Iterable[Outcome]:
-    """Outcomes in job order, read and parsed by ``workers`` processes."""
+    """Outcomes in job order, read and parsed by ``workers`` processes (each grid with its
+    collectif's référentiel)."""
     chunk = max(1, min(16, len(jobs) // (workers * 4)))
-    with process_pool(workers, _init_worker, (backend, referentiel)) as pool:
+    with process_pool(workers, _init_worker, (backend, referentiels)) as pool:
         yield from pool.map(_worker_job, jobs, chunksize=chunk)

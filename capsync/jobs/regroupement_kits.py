@@ -131,7 +131,7 @@ def request_kit(
             f"Le calendrier du collectif « {collective} » n'a pas de regroupement pour le "
             f"chapitre {chapter}."
         )
-    ref = campaign.referentiel
+    ref = campaign.referentiel_for(coll.id)
     scores = scoring.score_collective(store.current_answers(coll.id), ref, coll.structures)
     request = KitRequest(
         coll, ref, scores, store.current_texts(coll.id), phase, now.date(),

@@ -62,7 +62,7 @@ def request_restitutions(
     produced: list[Produced] = []
     locked: list[str] = []
     for coll, structures in _targets(campaign, collective, structure):
-        ref = campaign.referentiel
+        ref = campaign.referentiel_for(coll.id)
         answers = store.current_answers(coll.id)
         scores = scoring.score_collective(answers, ref, coll.structures)
         view = collective_view(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -23,7 +22,7 @@ from capsync.french import typeset
 from capsync.jobs.restitution_events import Due, EventLog
 from capsync.workbook.refs import Kind, WorkbookRef, restitution_ref
 from capsync.workbook.spec import WorkbookSpec
-from capsync.workers import process_pool, worker_count
+from capsync.workers import Pool, worker_count
 
 if TYPE_CHECKING:
     from capsync.layout.restitution_data import CollectiveView
@@ -91,6 +90,7 @@ def basis(batch: Batch, structure: str) -> list[str]:
 
 def build_batch(batch: Batch) -> list[Restitution]:
     # fpdf2 (and fontTools under it) takes 0.2 s to import: only when there is a PDF to make.
+    from capsync.layout.before_after import structure_before_after, with_before_after
     from capsync.layout.restitution import restitution_spec
     from capsync.layout.restitution_data import build_restitution
     from capsync.render.restitution_pdf import restitution_pdf_bytes
@@ -105,12 +105,16 @@ def build_batch(batch: Batch) -> list[Restitution]:
             previous=batch.previous.get(due.structure, (None, {})),
         )  # fmt: skip
         spec = restitution_spec(data)
+        structure = batch.collective.structure(due.structure)  # its previous campaign, if any:
+        moved = structure_before_after(batch.view.answers.get(due.structure),
+                                       batch.referentiel, structure)  # fmt: skip
+        spec = with_before_after(spec, moved)
         done.append(
             Restitution(
                 due=due,
                 spec=None if batch.render else spec,
                 xlsx=render_xlsx_bytes(spec) if batch.render else None,
-                pdf=restitution_pdf_bytes(data),
+                pdf=restitution_pdf_bytes(data, batch.referentiel.approach, moved),
                 chapters={c.chapter: c.score for c in data.chapters},
             )
         )
@@ -118,33 +122,33 @@ def build_batch(batch: Batch) -> list[Restitution]:
 
 
 class Renderer:
-    """Builds the restitutions of a whole cycle, in one worker pool shared by every collectif.
+    """Builds the restitutions of a collectif in worker processes when they are many.
 
     ``submit`` returns at once; the pool renders while the sync writes the
     dashboards, and the results are taken when they are needed. The pool is
-    started at the first batch that deserves it, so a cycle where nothing
-    changed starts no process.
+    the cycle's (:class:`~capsync.workers.Pool`, shared with the pull and the
+    calendars) when one is given, else its own; either starts at the first
+    batch that deserves it, so a cycle where nothing changed starts no process.
     """
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, pool: Pool | None = None) -> None:
         self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
+        self.pool = pool if pool is not None else Pool(workers)
+        self._own = pool is None
 
     def __enter__(self) -> Renderer:
         return self
 
     def __exit__(self, *_: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
+        if self._own:
+            self.pool.__exit__()
 
     def submit(self, batch: Batch) -> Callable[[], list[Restitution]]:
         if self.workers <= 1 or not batch.render or len(batch.due) < 2:
             return lambda: build_batch(batch)
-        if self._pool is None:
-            self._pool = process_pool(self.workers)
         size = -(-len(batch.due) // self.workers)  # a part carries the whole view
         futures = [
-            self._pool.submit(build_batch, replace(batch, due=batch.due[i : i + size]))
+            self.pool.get().submit(build_batch, replace(batch, due=batch.due[i : i + size]))
             for i in range(0, len(batch.due), size)
         ]
         return lambda: [made for future in futures for made in future.result()]

@@ -39,7 +39,11 @@ def structure_calendar_ref(collective: str, structure: str) -> WorkbookRef:
 
 
 def structure_calendars(
-    collective: Collective, chapters: pd.DataFrame, settings: Settings, now: dt.datetime
+    collective: Collective,
+    chapters: pd.DataFrame,
+    settings: Settings,
+    now: dt.datetime,
+    approach: str = "CAP RSE",
 ) -> list[CalendarFile]:
     """One calendar per structure, with its completion per chapter as of this sync."""
     by_structure: dict[str, dict[str, str]] = {}
@@ -53,7 +57,7 @@ def structure_calendars(
         digest = content_hash(
             collective.id, collective.name, collective.region, collective.calendar,
             structure, sorted(completion.items()), settings.late_days,
-            settings.calendar_alarm_days,
+            settings.calendar_alarm_days, settings.plan_review_months, approach,
         )  # fmt: skip
         content = partial(
             structure_calendar_ics,
@@ -63,6 +67,8 @@ def structure_calendars(
             late_days=settings.late_days,
             completion=completion,
             alarm_days=settings.calendar_alarm_days,
+            review_months=settings.plan_review_months,
+            approach=approach,
         )
         files.append(
             CalendarFile(structure_calendar_ref(collective.id, structure.id), digest, content)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from capsync.campaign.config import Collective, Phase, Structure
 from capsync.campaign.vocabulary import PhaseKind
+from capsync.french import typeset
+from capsync.layout.plan_review import DEFAULT_MONTHS, plan_review_date
 from capsync.layout.tables import typeset_sheet
 from capsync.workbook.identity import Identity
 from capsync.workbook.refs import Kind
@@ -51,9 +53,14 @@ TABLE_HEADER_ROW = 5  # rows 0–4: title, next phase, days left, chapter in pro
 
 def phase_status(phase: Phase, today: dt.date) -> str:
     """« passé », « aujourd'hui » or « à venir », by the phase's date only."""
-    if phase.date < today:
+    return day_status(phase.date, today)
+
+
+def day_status(day: dt.date, today: dt.date) -> str:
+    """« passé », « aujourd'hui » or « à venir »."""
+    if day < today:
         return STATUS_PAST
-    if phase.date == today:
+    if day == today:
         return STATUS_TODAY
     return STATUS_UPCOMING
 
@@ -133,12 +140,34 @@ def _phase_row(phase: Phase, today: dt.date) -> list[Value]:
     ]
 
 
-def calendar_spec(collective: Collective, today: dt.date) -> WorkbookSpec:
-    """The read-only ``calendrier.xlsx`` of a collectif, as of ``today``."""
+def _review_rows(
+    collective: Collective, today: dt.date, review_months: int
+) -> list[tuple[dt.date, list[Value]]]:
+    """Each structure's plan review (the milestone after its restitution), dated."""
+    found: list[tuple[dt.date, list[Value]]] = []
+    for structure in collective.structures:
+        day = plan_review_date(collective, structure, review_months)
+        if day is not None:
+            status = day_status(day, today)
+            title = f"Revue du plan de progrès — {structure.name}"
+            found.append((day, [day, "", title, "", "", "", status, ""]))
+    return found
+
+
+def calendar_spec(
+    collective: Collective, today: dt.date, review_months: int = DEFAULT_MONTHS
+) -> WorkbookSpec:
+    """The read-only ``calendrier.xlsx`` of a collectif, as of ``today``: its phases, and each
+    structure's plan review (:mod:`capsync.layout.plan_review`) among them by date."""
     rows = _summary_rows(collective, today)
     rows.append([header for header, _ in HEADERS])
-    phases = collective.phases()
-    rows.extend(_phase_row(p, today) for p in phases)
+    dated: list[tuple[dt.date, Phase | None, list[Value]]] = [
+        (p.date, p, _phase_row(p, today)) for p in collective.phases()
+    ]
+    dated += [(day, None, row) for day, row in _review_rows(collective, today, review_months)]
+    dated.sort(key=lambda d: d[0])  # stable: a phase and a review on one day keep that order
+    phases = [p for _, p, _ in dated]
+    rows.extend(row for _, _, row in dated)
 
     cell_styles: dict[tuple[int, int], Style] = {(0, 6): Style.NOTE}
     for r in (1, 2, 3):
@@ -147,9 +176,9 @@ def calendar_spec(collective: Collective, today: dt.date) -> WorkbookSpec:
     first, last = TABLE_HEADER_ROW + 1, TABLE_HEADER_ROW + len(phases)
     for offset, phase in enumerate(phases):
         row = first + offset
-        if phase_status(phase, today) == STATUS_PAST:
+        if rows[row][6] == STATUS_PAST:
             cell_styles[(row, 6)] = Style.NOTE
-        if phase.tentative:
+        if phase is not None and phase.tentative:
             cell_styles[(row, 7)] = Style.WARNING
     formats = []
     if phases:
@@ -207,11 +236,14 @@ def structure_deadlines(
     structure: Structure,
     late_days: int,
     completion: Mapping[str, str],
+    review_months: int = DEFAULT_MONTHS,
 ) -> list[Deadline]:
     """Each chapter's « grille à compléter avant le … », its restitution and plan review.
 
     ``completion`` maps a chapter ID to « complétée à 45 % (9 critères renseignés sur 20) »,
-    written into the description at every sync.
+    written into the description at every sync; the plan review is
+    :func:`~capsync.layout.plan_review.plan_review_date` (``review_months`` after the
+    restitution unless the configuration dates it).
     """
     found = []
     for chapter, meeting in regroupement_dates(collective).items():
@@ -241,13 +273,17 @@ def structure_deadlines(
                 "progrès.",
             )
         )
-    if structure.plan_review_date:
+    review = plan_review_date(collective, structure, review_months)
+    if review is not None:
         found.append(
             Deadline(
                 "revue-plan",
-                structure.plan_review_date,
+                review,
                 f"Revue du plan de progrès — {structure.name}",
-                "Faire le point sur chaque action : statut, échéance, responsable.",
+                typeset(
+                    "Faire le point sur chaque action : statut, échéance, responsable, niveau "
+                    "atteint ; les critères des actions « fait » sont à réévaluer."
+                ),
             )
         )
     return sorted(found, key=lambda d: (d.date, d.key))

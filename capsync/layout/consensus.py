@@ -8,7 +8,14 @@ and arithmetic — no array entry, no ``LET``, no array literal (whose separator
 depends on the locale).
 
 A level cell holds « 3 - Maîtrisé », a typed 3, « Ne sait pas », « N/A » or
-nothing; its level is the digit it starts with. Counting, for each level v of
+nothing; its level is the digit it starts with, or, for a cell typed as a
+word, the level whose label it is, in any case, with the label's accents or
+none (« Structuré », « structure », « MAÎTRISÉ »: :func:`level_words`,
+compared after ``LOWER(TRIM(…))``). What the parser reads beyond that
+(« niveau 2 », punctuation inside a label, « 2,0 » typed as text is read as 2
+by both) the formulas do not count; such a cell is coloured
+(:func:`unread_word_rule`) and the dashboard, which uses the parser, counts
+it. Counting, for each level v of
 the scale, how many respondents answered at most v (``C(v)``) gives every
 order statistic without sorting: the p-th smallest answer is
 ``v0 + Σ (v[i+1] − v[i]) × (C(v[i]) < p)``. The median, the spread and the
@@ -19,12 +26,40 @@ grid and the dashboards flag the same rows (docs/scoring.md).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Mapping, Sequence
 
-from capsync.scoring.divergence import TO_DISCUSS
+from capsync.campaign.referentiel import Scale
+from capsync.workbook.grid_schema import TO_DISCUSS
 from capsync.workbook.spec import Formula
 
 DIGITS = '"0123456789"'
+FORMULA_LIMIT = 8000  # Excel refuses a formula over 8,192 characters; a margin for long refs
+Words = Mapping[int, Sequence[str]]  # level → the lower-case words read as that level
+NO_WORDS: Words = {}
+
+
+def level_words(scale: Scale) -> dict[int, tuple[str, ...]]:
+    """Per level, the words a formula reads as it: its label in lower case, and the same
+    without accents — the spellings people type most, after the digit. (« niveau N »
+    would make the « à discuter » formula too long: Excel refuses formulas over 8,192
+    characters.)"""
+    found: dict[int, tuple[str, ...]] = {}
+    for level in scale.levels:
+        label = " ".join(level.label.lower().split())
+        plain = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+        spellings = dict.fromkeys(w for w in (label, plain) if w)
+        found[level.value] = tuple(w.replace('"', '""') for w in spellings)
+    return found
+
+
+def _key(cells: str) -> str:
+    return f"LOWER(TRIM({cells}))"
+
+
+def _named(cells: str, words: Words, levels: Sequence[int]) -> list[str]:
+    """One equality per word of ``levels``: TRUE (1) where a cell is typed as that word."""
+    return [f'({_key(cells)}="{w}")' for v in levels for w in words.get(v, ())]
 
 
 def single_digit_scale(values: Sequence[int]) -> bool:
@@ -36,55 +71,88 @@ def _first_char_code(cells: str) -> str:
     return f'CODE(LEFT({cells}&" ",1))'
 
 
-def count_at_most(cells: str, values: Sequence[int], level: int) -> str:
-    """How many cells of ``cells`` start with a level between the lowest and ``level``."""
+def count_at_most(cells: str, values: Sequence[int], level: int, words: Words = NO_WORDS) -> str:
+    """How many cells of ``cells`` hold a level between the lowest and ``level``: starting
+    with its digit, or typed as one of its ``words``."""
     code = _first_char_code(cells)
-    return f"SUMPRODUCT(({code}>={48 + min(values)})*({code}<={48 + level}))"
+    digits = f"({code}>={48 + min(values)})*({code}<={48 + level})"
+    named = _named(cells, words, [v for v in sorted(values) if v <= level])
+    return f"SUMPRODUCT({'+'.join([digits, *named])})"
 
 
-def nth_smallest(cells: str, values: Sequence[int], p: str) -> str:
+def nth_smallest(cells: str, values: Sequence[int], p: str, words: Words = NO_WORDS) -> str:
     """The ``p``-th smallest level answered (``p`` is a formula expression, 1-based)."""
     ordered = sorted(values)
     terms = [
         ("" if high - low == 1 else f"{high - low}*")
-        + f"({count_at_most(cells, ordered, low)}<{p})"
+        + f"({count_at_most(cells, ordered, low, words)}<{p})"
         for low, high in itertools.pairwise(ordered)
     ]
     return f"({ordered[0]}+{'+'.join(terms)})" if terms else str(ordered[0])
 
 
-def count_formula(cells: str, values: Sequence[int]) -> Formula:
+def count_formula(cells: str, values: Sequence[int], words: Words = NO_WORDS) -> Formula:
     """Réponses: how many respondents gave a level (« Ne sait pas » and blanks do not count)."""
-    return Formula(f"={count_at_most(cells, values, max(values))}")
+    return Formula(f"={count_at_most(cells, values, max(values), words)}")
 
 
-def median_formula(cells: str, values: Sequence[int], count: str) -> Formula:
+def median_formula(
+    cells: str, values: Sequence[int], count: str, words: Words = NO_WORDS
+) -> Formula:
     """Médiane: the middle answer, or the mean of the two middle ones; blank with no answer."""
-    low = nth_smallest(cells, values, f"INT(({count}+1)/2)")
-    high = nth_smallest(cells, values, f"({count}-INT(({count}-1)/2))")
+    low = nth_smallest(cells, values, f"INT(({count}+1)/2)", words)
+    high = nth_smallest(cells, values, f"({count}-INT(({count}-1)/2))", words)
     return Formula(f'=IF({count}=0,"",({low}+{high})/2)')
 
 
-def spread_formula(cells: str, values: Sequence[int], count: str) -> Formula:
+def spread_formula(
+    cells: str, values: Sequence[int], count: str, words: Words = NO_WORDS
+) -> Formula:
     """Écart: highest minus lowest answer; blank with fewer than two answers."""
-    high = nth_smallest(cells, values, count)
-    low = nth_smallest(cells, values, "1")
+    high = nth_smallest(cells, values, count, words)
+    low = nth_smallest(cells, values, "1", words)
     return Formula(f'=IF({count}<2,"",{high}-{low})')
 
 
-def _level_of(cell: str) -> str:
-    return f"(CODE(LEFT({cell},1))-48)"
+def _starts_with_digit(cell: str) -> str:
+    return f"ISNUMBER(FIND(LEFT({cell},1),{DIGITS}))"
 
 
-def _is_level(cell: str) -> str:
-    return f'AND({cell}<>"",ISNUMBER(FIND(LEFT({cell},1),{DIGITS})))'
+def _is_word(cell: str, words: Words) -> str:
+    named = _named(cell, words, sorted(words))
+    return f"OR({','.join(named)})" if named else "FALSE"
 
 
-def _far(cell: str, reference: str, threshold: int) -> str:
+def _level_of(cell: str, words: Words = NO_WORDS) -> str:
+    """The level of one cell: its first digit, else the level of the word it holds."""
+    named = [f"{v}*{term}" for v in sorted(words) if v for term in _named(cell, words, [v])]
+    if not named:
+        return f"(CODE(LEFT({cell},1))-48)"
+    return f"IF({_starts_with_digit(cell)},CODE(LEFT({cell},1))-48,{'+'.join(named)})"
+
+
+def _is_level(cell: str, words: Words = NO_WORDS) -> str:
+    return f'AND({cell}<>"",OR({_starts_with_digit(cell)},{_is_word(cell, words)}))'
+
+
+def _far(cell: str, reference: str, threshold: int, words: Words = NO_WORDS) -> str:
     """TRUE when ``cell`` holds a level at least ``threshold`` from ``reference``."""
     return (
-        f'IF({cell}="",FALSE,IFERROR(IF(ISNUMBER(FIND(LEFT({cell},1),{DIGITS})),'
-        f"ABS({_level_of(cell)}-{reference})>={threshold},FALSE),FALSE))"
+        f'IF({cell}="",FALSE,IFERROR(IF({_is_level(cell, words)},'
+        f"ABS({_level_of(cell, words)}-{reference})>={threshold},FALSE),FALSE))"
+    )
+
+
+def unread_word_rule(cell: str, words: Words, others: Sequence[str]) -> str:
+    """A conditional-format formula, TRUE on a level cell the grid's formulas cannot read:
+    not blank, not starting with a digit, not one of ``words``, not one of ``others``
+    (« Non applicable », « Ne sait pas »: answers, but no level). The parser may still
+    read it (the dashboard counts it); the colour says the grid's median does not."""
+    spellings = dict.fromkeys(" ".join(w.lower().split()).replace('"', '""') for w in others)
+    known = [f'{_key(cell)}="{w}"' for w in spellings]
+    return (
+        f'=AND(TRIM({cell})<>"",NOT({_starts_with_digit(cell)}),'
+        f"NOT({_is_word(cell, words)}){''.join(f',NOT({k})' for k in known)})"
     )
 
 
@@ -97,6 +165,7 @@ def discuss_formula(
     retained: str,
     reviews: Sequence[str],
     threshold: int,
+    words: Words = NO_WORDS,
 ) -> Formula:
     """À discuter: a real split, a retenu far from the group, or a review far from the retenu.
 
@@ -106,10 +175,10 @@ def discuss_formula(
     trim = f"IF({count}>=4,2,1)"
     split = (
         f"AND({count}>=2,"
-        f"{nth_smallest(cells, values, f'({count}+1-{trim})')}"
-        f"-{nth_smallest(cells, values, trim)}>={threshold})"
+        f"{nth_smallest(cells, values, f'({count}+1-{trim})', words)}"
+        f"-{nth_smallest(cells, values, trim, words)}>={threshold})"
     )
-    reference = f"IF({_is_level(retained)},{_level_of(retained)},{median})"
-    tests = [split, _far(retained, median, threshold)]
-    tests += [_far(cell, reference, threshold) for cell in reviews]
+    reference = f"IF({_is_level(retained, words)},{_level_of(retained, words)},{median})"
+    tests = [split, _far(retained, median, threshold, words)]
+    tests += [_far(cell, reference, threshold, words) for cell in reviews]
     return Formula(f'=IF(OR({",".join(tests)}),"{TO_DISCUSS}","")')

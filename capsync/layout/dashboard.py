@@ -20,6 +20,7 @@ from capsync.campaign.config import Collective, Settings
 from capsync.campaign.decisions import Decisions
 from capsync.campaign.referentiel import Referentiel
 from capsync.campaign.vocabulary import PhaseKind
+from capsync.layout.before_after import dashboard_before_after_sheets
 from capsync.layout.dashboard_progress import (
     PROGRESS_SHEET,
     PROGRESSION_SHEET,
@@ -40,6 +41,7 @@ from capsync.layout.dashboard_sheets import (
 )
 from capsync.layout.label_decisions import label_sheet
 from capsync.layout.participation import participation_sheet
+from capsync.layout.plan_followup import FOLLOWUP_SHEET, followup_sheet
 from capsync.layout.privacy import private_anomalies
 from capsync.layout.review_views import dashboard_review_sheet
 from capsync.layout.role_views import dashboard_regards_sheet
@@ -58,6 +60,7 @@ from capsync.layout.tables import (
     typeset_sheet,
 )
 from capsync.scoring import scores as scoring
+from capsync.scoring.plan_followup import plan_followup
 from capsync.workbook.identity import Identity
 from capsync.workbook.refs import Kind
 from capsync.workbook.spec import (
@@ -94,6 +97,7 @@ OWN_SHEETS = frozenset(
         CRITERIA_SHEET,
         GAPS_SHEET,
         ACTIONS_SHEET,
+        FOLLOWUP_SHEET,
         HISTORY_SHEET,
         PROGRESSION_SHEET,
         ANOMALIES_SHEET,
@@ -409,6 +413,9 @@ def synthesis_sheet(inputs: DashboardInputs) -> SheetSpec:
 def dashboard_spec(inputs: DashboardInputs) -> WorkbookSpec:
     """The whole read-only dashboard workbook of ``inputs.collective``."""
     names = inputs.structure_names()
+    followed = plan_followup(
+        inputs.actions, inputs.answers, inputs.texts, inputs.scores.criteria, inputs.today
+    )
     sheets = [
         synthesis_sheet(inputs),
         progress_matrix_sheet(
@@ -423,9 +430,17 @@ def dashboard_spec(inputs: DashboardInputs) -> WorkbookSpec:
         gaps_sheet(inputs.referentiel, inputs.scores.criteria, inputs.answers, inputs.texts, names),
         dashboard_review_sheet(inputs.collective, inputs.referentiel, inputs.scores.criteria),
         dashboard_regards_sheet(inputs.collective, inputs.referentiel, inputs.answers),
-        actions_sheet(inputs.referentiel, inputs.actions, names, inputs.today),
+        actions_sheet(inputs.referentiel, followed, names, inputs.today),
+        followup_sheet(
+            inputs.collective,
+            followed,
+            inputs.decisions,
+            inputs.today,
+            inputs.settings.plan_review_months,
+        ),  # issue 12: plan reviews, late lines, criteria to re-rate, accompagnement
         history_sheet(inputs.referentiel, inputs.history, names),
         progression_sheet(inputs.collective, inputs.referentiel, inputs.history),
+        *dashboard_before_after_sheets(inputs.collective, inputs.referentiel, inputs.answers),
         anomalies_sheet(private_anomalies(inputs.anomalies, inputs.collective), names),
         reasons_sheet(inputs),
         label_sheet(inputs.collective, inputs.scores.label, inputs.decisions, inputs.today),

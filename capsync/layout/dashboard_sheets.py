@@ -48,6 +48,7 @@ HISTORY_SHEET = "Historique"
 ANOMALIES_SHEET = "Anomalies"
 
 LATE = "en retard"
+TO_REASSESS = "à réévaluer"
 COMPLETE = "complet"
 IN_PROGRESS = "en cours"
 NOT_STARTED = "non commencé"
@@ -295,7 +296,11 @@ def actions_sheet(
         Column("Statut", 12),
         Column("Commentaire", 36),
         Column("Retard", 10),
-    ]
+        Column("Niveau actuel", 9, Style.SCORE),
+        Column("Niveau visé", 9),
+        Column("Origine", 18),
+        Column("Réévaluation", 13),
+    ]  # the last four: capsync.scoring.plan_followup (absent columns show blank)
     rows: list[list[Value]] = []
     for r in records:
         criterion = person_text(r.get("criterion"))
@@ -313,19 +318,33 @@ def actions_sheet(
                 person_text(r.get("statut")),
                 person_text(r.get("commentaire")),
                 LATE if late else "",
+                plan_level(r.get("niveau_actuel")),
+                person_text(r.get("niveau_vise")),
+                person_text(r.get("origine")) or ("structure" if r.get("action") else ""),
+                TO_REASSESS if r.get("a_reevaluer") is True else "",
             ]
         )
     sheet = table_sheet(
         ACTIONS_SHEET,
         "Plans de progrès du collectif",
         f"Au {today:%d/%m/%Y}. Une action est « {LATE} » quand son échéance est passée et "
-        "qu'elle n'est ni « fait » ni « abandonné ».",
+        f"qu'elle n'est ni « fait » ni « abandonné » ; une action « fait » laisse son critère "
+        f"« {TO_REASSESS} » jusqu'à ce que son niveau retenu (ou sa justification) soit revu.",
         columns,
         rows,
         empty_message="Aucune action saisie pour le moment.",
     )
     style_column(sheet, rows, 8, {LATE: Style.WARNING})
+    style_column(sheet, rows, 12, {TO_REASSESS: Style.WARNING})
     return sheet
+
+
+def plan_level(value: Any) -> float | None:
+    """A retained level for a sheet: a number, or blank when there is none."""
+    if value is None or isinstance(value, str):
+        return None
+    level = float(value)
+    return None if level != level else level  # NaN: not rated
 
 
 def history_sheet(

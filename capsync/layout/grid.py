@@ -14,13 +14,15 @@ input cells.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from capsync.campaign.config import Collective, Phase, Settings, Structure
+from capsync.campaign.config import Collective, Phase, Settings, Structure, campaign_of
 from capsync.campaign.referentiel import Referentiel
 from capsync.campaign.vocabulary import DelegateRole, PhaseKind
 from capsync.french import typeset
 from capsync.layout.grid_chapter import chapter_sheet, levels_sheet, levels_text, typeset_rows
+from capsync.layout.plan_sheet import PlanSheet, plan_sheet, retained_lookups, with_suggestions
 from capsync.workbook.grid_schema import (
     ARCHIVE_COLUMNS,
     ARCHIVE_SHEET,
@@ -29,10 +31,7 @@ from capsync.workbook.grid_schema import (
     HEADER_ROW,
     KEY_ROW,
     LAYOUT_VERSION,
-    PLAN_COLUMNS,
     PLAN_ROWS,
-    PLAN_SHEET,
-    PLAN_STATUSES,
     TITLE_ROW,
     Carried,
     plan_criterion_choice,
@@ -40,9 +39,6 @@ from capsync.workbook.grid_schema import (
 )
 from capsync.workbook.identity import Identity
 from capsync.workbook.spec import (
-    CellRange,
-    DateValidation,
-    ListValidation,
     SheetSpec,
     Style,
     Value,
@@ -51,10 +47,6 @@ from capsync.workbook.spec import (
 
 __all__ = ["archive_sheet", "grid_spec", "levels_text"]
 
-CRITERION_MESSAGE = "Choisissez l'identifiant d'un critère de la grille."
-DATE_MESSAGE = "Tapez une date, par exemple 30/06/2026."
-STATUS_MESSAGE = "Choisissez un statut dans la liste."
-
 
 def grid_spec(
     referentiel: Referentiel,
@@ -62,8 +54,13 @@ def grid_spec(
     structure: Structure,
     settings: Settings | None = None,
     carried: Carried | None = None,
+    suggestions: Sequence[Sequence[Value]] = (),
 ) -> WorkbookSpec:
-    """The whole grid of ``structure``; ``carried`` fills it with a previous version's values."""
+    """The whole grid of ``structure``; ``carried`` fills it with a previous version's values.
+
+    ``suggestions`` (plan rows from the chemin vers le label, :mod:`capsync.layout.plan_lines`)
+    go into the plan's empty lines, after every carried line: never over a typed one.
+    """
     settings = settings or Settings()
     carried = carried or Carried()
     respondents = respondent_columns(structure)
@@ -78,7 +75,10 @@ def grid_spec(
             )
     applicable = referentiel.criteria_for(structure.all_types)
     choices = [plan_criterion_choice(c.id, c.title) for c in applicable]
-    sheets.append(_plan_sheet(structure, choices, carried.plan_rows))
+    plan_rows = with_suggestions(carried.plan_rows, suggestions, PLAN_ROWS)
+    levels = tuple(f"{lv.value} - {lv.label}" for lv in referentiel.scale.levels)
+    plan = PlanSheet(structure.name, choices, levels)
+    sheets.append(plan_sheet(plan, plan_rows, retained_lookups(sheets[1:])))
     sheets.append(levels_sheet(referentiel, applicable))
     if carried.archive_rows:
         sheets.append(archive_sheet(carried.archive_rows))
@@ -90,56 +90,16 @@ def grid_spec(
         referentiel_version=referentiel.version,
         layout_version=LAYOUT_VERSION,
         respondents=tuple(r.key for r in respondents),
+        campaign=campaign_of(structure),
     )
     return WorkbookSpec(
-        title=typeset(f"CAP RSE — grille d'auto-évaluation — {structure.name}"),
+        title=typeset(f"{referentiel.approach} — grille d'auto-évaluation — {structure.name}"),
         sheets=sheets,
         metadata=identity.as_metadata(),
     )
 
 
 # -- plan de progrès and archives --------------------------------------------
-
-
-def _plan_sheet(
-    structure: Structure, criterion_choices: list[str], carried: list[list[Value]]
-) -> SheetSpec:
-    keys = [key for key, _, _ in PLAN_COLUMNS]
-    n_rows = max(PLAN_ROWS, len(carried))
-    rows: list[list[Value]] = [[] for _ in range(FIRST_DATA_ROW)]
-    rows[TITLE_ROW] = [f"Plan de progrès — {structure.name}"]
-    rows[KEY_ROW] = list(keys)
-    rows[HEADER_ROW] = [header for _, header, _ in PLAN_COLUMNS]
-    typeset_rows(rows, TITLE_ROW, FIRST_DATA_ROW)  # never the plan's rows: they are typed
-    for i in range(n_rows):
-        values = carried[i] if i < len(carried) else []
-        rows.append([values[c] if c < len(values) else None for c in range(len(keys))])
-    last_row = FIRST_DATA_ROW + n_rows - 1
-    col = keys.index
-    column_styles = [Style.INPUT] * len(keys)
-    column_styles[col("echeance")] = Style.INPUT_DATE
-
-    def target(key: str) -> CellRange:
-        return CellRange(FIRST_DATA_ROW, col(key), last_row, col(key))
-
-    return SheetSpec(
-        name=PLAN_SHEET,
-        rows=rows,
-        column_widths=[w for _, _, w in PLAN_COLUMNS],
-        column_styles=list(column_styles),
-        header_rows=FIRST_DATA_ROW,
-        row_styles={TITLE_ROW: Style.TITLE, KEY_ROW: Style.LOCKED},
-        hidden_rows=(KEY_ROW,),
-        freeze_rows=FIRST_DATA_ROW,
-        validations=[
-            ListValidation(target("critere"), tuple(criterion_choices), CRITERION_MESSAGE),
-            DateValidation(target("echeance"), DATE_MESSAGE),
-            ListValidation(target("statut"), PLAN_STATUSES, STATUS_MESSAGE),
-        ],
-        protected=True,
-        autofilter=CellRange(HEADER_ROW, 0, last_row, len(keys) - 1),
-        print_header=typeset(f"{structure.name} — Plan de progrès"),
-    )
 
 
 def archive_sheet(archive_rows: list[list[Value]]) -> SheetSpec:
@@ -215,13 +175,18 @@ class _Guide:
         self.rows.append([label, text])
 
 
-def _guide_approach(guide: _Guide) -> None:
+def _guide_approach(guide: _Guide, approach: str) -> None:
     guide.section("La démarche")
+    what = (
+        "la démarche de progrès en responsabilité sociétale (RSE)"
+        if approach == "CAP RSE"
+        else "une démarche de progrès"
+    )  # another référentiel (CAP ISO 9001…) says what it is in its own title
     guide.line(
-        "CAP RSE",
-        "CAP RSE est la démarche de progrès en responsabilité sociétale (RSE) proposée par "
-        "COORACE à ses adhérents. Elle fonctionne par niveaux de maturité : chaque critère du "
-        "référentiel décrit ce qu'est un niveau 0 (non engagé) jusqu'au niveau le plus élevé.",
+        approach,
+        f"{approach} est {what} proposée par COORACE à ses adhérents. Elle fonctionne par "
+        "niveaux de maturité : chaque critère du référentiel décrit ce qu'est un niveau 0 "
+        "(non engagé) jusqu'au niveau le plus élevé.",
     )
     guide.line(
         "Auto-évaluation",
@@ -238,7 +203,9 @@ def _guide_approach(guide: _Guide) -> None:
     guide.line(
         "Plan de progrès",
         "À partir des résultats, la structure note dans l'onglet « Plan de progrès » les "
-        "actions qu'elle s'engage à mener : critère, action, responsable, échéance, statut.",
+        "actions qu'elle s'engage à mener : critère, niveau visé, action, responsable, "
+        "échéance, statut. Le niveau actuel se remplit tout seul à partir du niveau retenu ; "
+        "les lignes « chemin vers le label » sont des suggestions à garder, modifier ou effacer.",
     )
     guide.line(
         "Un chapitre par trimestre",
@@ -319,12 +286,12 @@ def _guide_sheet(
 ) -> SheetSpec:
     """« Mode d'emploi »: who this grid is for, the approach, who fills what, levels, dates."""
     guide = _Guide()
-    guide.rows.append(["CAP RSE — grille d'auto-évaluation"])
+    guide.rows.append([f"{referentiel.approach} — grille d'auto-évaluation"])
     guide.styles[(0, 0)] = Style.TITLE
     guide.line("Structure", f"{structure.name} ({structure.type_label})")
     guide.line("Collectif", collective.name)
     guide.line("Référentiel", f"{referentiel.title} — version {referentiel.version}")
-    _guide_approach(guide)
+    _guide_approach(guide, referentiel.approach)
     _guide_who_fills_what(guide)
     _guide_levels(guide, referentiel)
     _guide_calendar(guide, referentiel, collective)

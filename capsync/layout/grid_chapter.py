@@ -18,8 +18,9 @@ from capsync.campaign.referentiel import Chapter, Criterion, Referentiel
 from capsync.campaign.vocabulary import PhaseKind, RespondentRole
 from capsync.french import typeset
 from capsync.layout import consensus
-from capsync.scoring.divergence import TO_DISCUSS
 from capsync.workbook.grid_schema import (
+    CARRIED_COLUMN,
+    COL_CARRIED,
     COL_COUNT,
     COL_CRITERION,
     COL_DISCUSS,
@@ -43,6 +44,7 @@ from capsync.workbook.grid_schema import (
     REVIEW_COMMENT_KEYS,
     REVIEW_LEVEL_KEYS,
     TITLE_ROW,
+    TO_DISCUSS,
     TRAILING_COLUMNS,
     Carried,
     RespondentColumn,
@@ -142,7 +144,9 @@ def chapter_sheet(
         *LEADING_COLUMNS,
         *((r.key, r.header, RESPONDENT_WIDTH) for r in respondents),
         *COMPUTED_COLUMNS,
-        *TRAILING_COLUMNS,
+        *TRAILING_COLUMNS[:1],  # niveau retenu, then a new campaign's « à confirmer » mark
+        *(() if carried.pending_count == 0 else (CARRIED_COLUMN,)),
+        *TRAILING_COLUMNS[1:],
     ]
     keys = [key for key, _, _ in columns]
     col = keys.index
@@ -159,13 +163,17 @@ def chapter_sheet(
     rows[HEADER_ROW] = headers
     first_resp = len(LEADING_COLUMNS)
     last_resp = first_resp + len(respondents) - 1
-    notes = _criterion_rows(referentiel, criteria, keys, rows, carried, first_resp, last_resp)
+    last_row = FIRST_DATA_ROW + max(len(criteria), 1) - 1
+    words = _formula_words(referentiel, keys, last_row, first_resp, last_resp)  # longest refs
+    notes = _criterion_rows(referentiel, criteria, keys, rows, carried, first_resp, last_resp,
+                            words)  # fmt: skip
     _header_notes(notes, keys, respondents, first_resp)
     notes = {cell: typeset(text) for cell, text in notes.items()}
-    last_row = FIRST_DATA_ROW + max(len(criteria), 1) - 1
     styles: list[Style | None] = [Style.LOCKED] * len(LEADING_COLUMNS)
     styles += [Style.INPUT] * len(respondents) + [Style.COMPUTED] * len(COMPUTED_COLUMNS)
-    styles += [Style.REVIEW if k in REVIEW_KEYS else Style.INPUT for k, _, _ in TRAILING_COLUMNS]
+    styles += [
+        Style.REVIEW if k in REVIEW_KEYS else Style.INPUT for k, _, _ in columns[len(styles) :]
+    ]
     cell_styles = {
         (HEADER_ROW, first_resp + i): Style.INPUT
         for i, r in enumerate(respondents)
@@ -180,6 +188,7 @@ def chapter_sheet(
         for a, b in spans(level_cols)
     ]
     conditional = _to_discuss_colours(keys, last_row)
+    conditional += _unread_word_colours(referentiel, words, level_cols, last_row)
     owners = editor_ranges(collective, structure, chapter, keys, first_resp, last_row)
     return SheetSpec(
         name=chapter_sheet_name(chapter.id),
@@ -199,7 +208,7 @@ def chapter_sheet(
         autofilter=CellRange(HEADER_ROW, 0, last_row, len(columns) - 1),
         editor_ranges=owners,
         print_header=typeset(f"{structure.name} — Chapitre {chapter.id} — {chapter.title}"),
-        print_footer=typeset(f"CAP RSE — {collective.name}"),
+        print_footer=typeset(f"{referentiel.approach} — {collective.name}"),
     )
 
 
@@ -211,6 +220,7 @@ def _criterion_rows(
     carried: Carried,
     first_resp: int,
     last_resp: int,
+    words: consensus.Words,
 ) -> dict[tuple[int, int], str]:
     """Append one row per criterion (carried values, generated formulas); their notes."""
     notes: dict[tuple[int, int], str] = {}
@@ -224,11 +234,33 @@ def _criterion_rows(
             typeset(criterion.question),
         ]
         row += [carried.answers.get((criterion.id, key)) for key in keys[len(row) :]]
-        for key, formula in _consensus_row(referentiel, keys, r, first_resp, last_resp).items():
+        consensus_row = _consensus_row(referentiel, keys, r, first_resp, last_resp, words)
+        for key, formula in consensus_row.items():
             row[keys.index(key)] = formula
         rows.append(row)
         notes[(r, keys.index(COL_QUESTION))] = levels_text(referentiel, criterion)
     return notes
+
+
+def _unread_word_colours(
+    referentiel: Referentiel, words: consensus.Words, level_cols: list[int], last_row: int
+) -> list[ConditionalFormat]:
+    """Level cells typed in a way the grid's formulas cannot count (« Structuré. »,
+    « niveau 2 - structuré »): coloured, so the group knows the median leaves them out
+    (the dashboard, read by the parser, may still count them)."""
+    scale = referentiel.scale
+    if not consensus.single_digit_scale(scale.values):
+        return []
+    others = (scale.not_applicable.label, *scale.not_applicable.aliases, scale.unknown.label,
+              *scale.unknown.aliases, "N/A", "NA", "NSP", "?")  # fmt: skip
+    return [
+        ConditionalFormat(
+            CellRange(FIRST_DATA_ROW, a, last_row, b),
+            ConditionalKind.FORMULA,
+            formula=Formula(consensus.unread_word_rule(cell_a1(FIRST_DATA_ROW, a), words, others)),
+        )
+        for a, b in spans(level_cols)
+    ]
 
 
 def _to_discuss_colours(keys: list[str], last_row: int) -> list[ConditionalFormat]:
@@ -278,6 +310,8 @@ def editor_ranges(
         else:
             owned.append(column(key, group, "Colonne d'un·e répondant·e (le groupe)"))
     owned += [column(k, group, "Colonnes du groupe") for k in (COL_RETAINED, COL_JUSTIFICATION)]
+    if COL_CARRIED in keys:  # the group confirms a carried level by clearing its marker
+        owned.append(column(COL_CARRIED, group, "Colonnes du groupe"))
     tiers = tuple(str(d.email).lower() for d in collective.tiers)
     owned += [column(k, tiers, "Colonnes du tiers") for k in (COL_TIERS_LEVEL, COL_TIERS_COMMENT)]
     pair = structure.pair_for(chapter.id)
@@ -287,19 +321,48 @@ def editor_ranges(
 
 
 def _consensus_row(
-    referentiel: Referentiel, keys: Sequence[str], r: int, first_resp: int, last_resp: int
+    referentiel: Referentiel,
+    keys: Sequence[str],
+    r: int,
+    first_resp: int,
+    last_resp: int,
+    words: consensus.Words,
 ) -> dict[str, Formula]:
     """The row's generated formulas; none when the scale is not single digits or nobody answers."""
     values = referentiel.scale.values
     if last_resp < first_resp or not consensus.single_digit_scale(values):
         return {}
+    return _consensus_formulas(referentiel, keys, r, first_resp, last_resp, words)
+
+
+def _formula_words(
+    referentiel: Referentiel, keys: Sequence[str], r: int, first_resp: int, last_resp: int
+) -> consensus.Words:
+    """The level words the formulas of row ``r`` read; none (digits only) when the labels
+    are so long that the formulas would pass Excel's length limit."""
+    words = consensus.level_words(referentiel.scale)
+    if last_resp < first_resp or not consensus.single_digit_scale(referentiel.scale.values):
+        return words
+    formulas = _consensus_formulas(referentiel, keys, r, first_resp, last_resp, words)
+    return words if max(len(f.text) for f in formulas.values()) <= consensus.FORMULA_LIMIT else {}
+
+
+def _consensus_formulas(
+    referentiel: Referentiel,
+    keys: Sequence[str],
+    r: int,
+    first_resp: int,
+    last_resp: int,
+    words: consensus.Words,
+) -> dict[str, Formula]:
+    values = referentiel.scale.values
     cells = f"{cell_a1(r, first_resp)}:{cell_a1(r, last_resp)}"
     count = cell_a1(r, keys.index(COL_COUNT))
     median = cell_a1(r, keys.index(COL_MEDIAN))
     return {
-        COL_COUNT: consensus.count_formula(cells, values),
-        COL_MEDIAN: consensus.median_formula(cells, values, count),
-        COL_SPREAD: consensus.spread_formula(cells, values, count),
+        COL_COUNT: consensus.count_formula(cells, values, words),
+        COL_MEDIAN: consensus.median_formula(cells, values, count, words),
+        COL_SPREAD: consensus.spread_formula(cells, values, count, words),
         COL_DISCUSS: consensus.discuss_formula(
             cells,
             values,
@@ -308,6 +371,7 @@ def _consensus_row(
             retained=cell_a1(r, keys.index(COL_RETAINED)),
             reviews=[cell_a1(r, keys.index(k)) for k in REVIEW_LEVEL_KEYS],
             threshold=referentiel.scoring.divergence_threshold,
+            words=words,
         ),
     }
 
@@ -339,6 +403,12 @@ def _header_notes(
     notes[(HEADER_ROW, keys.index(COL_JUSTIFICATION))] = (
         "Ce qui justifie le niveau retenu : documents, pratiques, preuves."
     )
+    if COL_CARRIED in keys:  # a new campaign: levels carried from the previous one
+        notes[(HEADER_ROW, keys.index(COL_CARRIED))] = (
+            "Niveau retenu et justification repris de la campagne précédente : ils ne comptent "
+            "pas tant que cette cellule n'est pas vide. Relisez-les, corrigez-les si besoin, "
+            "puis videz la cellule pour les confirmer."
+        )
     notes[(HEADER_ROW, keys.index(COL_TIERS_LEVEL))] = (
         "Réservé au tiers (délégation régionale) : son niveau après la revue du chapitre."
     )
@@ -384,6 +454,6 @@ def levels_sheet(referentiel: Referentiel, criteria: list[Criterion]) -> SheetSp
         freeze_rows=2,
         freeze_cols=2,
         protected=True,
-        print_header="CAP RSE — niveaux de maturité par critère",
+        print_header=f"{referentiel.approach} — niveaux de maturité par critère",
         tab_color="#8E7CC3",
     )

@@ -38,6 +38,7 @@ class PathStep:
     current: float | None  # the level retained today; None when not answered
     target: int | None  # the level to reach; None for a chapter to assess
     why: str  # French: which rule the step meets
+    action: str = ""  # the référentiel's description of the target level: the suggested action
 
 
 def _chapter_steps(
@@ -100,7 +101,9 @@ def _step(
     target: int,
     why: str,
 ) -> PathStep:
-    return PathStep(chapter, criterion, referentiel.criteria[criterion].title, current, target, why)
+    found = referentiel.criteria[criterion]
+    action = found.levels.get(target, "")
+    return PathStep(chapter, criterion, found.title, current, target, why, action)
 
 
 def label_path(referentiel: Referentiel, mine: pd.DataFrame) -> list[PathStep]:

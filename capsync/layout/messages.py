@@ -18,6 +18,9 @@ When each message is due (``today`` is passed in):
 - « en retard »: the first day the dashboard calls the chapter « en retard »
   (the regroupement is fewer than ``settings.late_days`` days away), or the
   next six days if no cycle ran that day;
+- both against the structure's own date for the chapter (``chapter_dates``)
+  when it has one, and never for a chapter held before it ``joined`` (« à
+  rattraper »): the dates of the dashboard's « Avancement »;
 - « À corriger »: anomalies found since the last such message, at most one a day.
 
 The messages of plan lines and délégué·e·s are in :mod:`capsync.layout.messages_team`.
@@ -38,7 +41,13 @@ import pandas as pd
 from capsync.campaign.config import Collective, Mail, Phase, Settings, Structure
 from capsync.campaign.vocabulary import DelegateRole, PhaseKind
 from capsync.layout.calendar import days_left_text
-from capsync.layout.dashboard_sheets import LATE, chapter_status
+from capsync.layout.dashboard_progress import (
+    CATCH_UP,
+    DONE,
+    LATE,
+    cell_status,
+    structure_dates,
+)
 from capsync.layout.tables import as_datetime, frame_rows, integer, number, person_text
 from capsync.workbook.refs import Kind, WorkbookRef
 
@@ -109,6 +118,7 @@ class CollectiveFacts:
     criteria: pd.DataFrame | None = None  # scores.criteria (divergences for the digest)
     # (structure, respondent's e-mail in lower case) → that respondent's own file, if it exists
     personal_files: Mapping[tuple[str, str], PersonalFile] = field(default_factory=dict)
+    approach: str = "CAP RSE"  # the démarche of the collectif's référentiel (« CAP ISO 9001 »)
 
 
 def french(text: str) -> str:
@@ -257,7 +267,7 @@ def _invitation(ctx: _Context, structure: Structure, contact: str) -> list[Messa
     first = next(iter(deadlines(collective, ctx.settings, ctx.today)), None)
     paragraphs = [
         f"« {structure.name} » participe au {collective.name}. Sa grille "
-        f"d'auto-évaluation CAP RSE est prête. {where}",
+        f"d'auto-évaluation {ctx.facts.approach} est prête. {where}",
         "À faire : chaque répondant·e note chaque critère sur l'échelle de maturité, puis "
         "vous retenez ensemble un niveau par critère, avec vos preuves et votre plan de progrès.",
     ]
@@ -269,7 +279,7 @@ def _invitation(ctx: _Context, structure: Structure, contact: str) -> list[Messa
             MessageKind.GRID_INVITATION,
             key,
             contact,
-            f"CAP RSE — votre grille d'auto-évaluation ({structure.name})",
+            f"{ctx.facts.approach} — votre grille d'auto-évaluation ({structure.name})",
             paragraphs,
             footer(contact_reason(structure, collective), collective, ctx.settings),
             attachments=attachments,
@@ -296,28 +306,37 @@ def reminder_threshold(days_left: int, reminder_days: Iterable[int]) -> int | No
 
 
 def _chapter_messages(ctx: _Context, structure: Structure, contact: str) -> list[Message]:
+    """Reminders and « en retard » against the structure's own dates (« Avancement »'s):
+    its ``chapter_dates`` when it has them, nothing for a chapter to catch up (``joined``)."""
     found: list[Message] = []
     completion = _completion(ctx.facts)
+    own = structure_dates(ctx.collective, structure)
     for phase in _regroupements(ctx.collective):
         assert phase.chapter is not None
         row = completion.get((structure.id, phase.chapter))
+        due = own.get(phase.chapter, phase.date)
         if row is None or integer(row.get("applicable")) == 0:
             continue
-        share = number(row.get("completion"))
-        if share is not None and share >= 1.0:
+        status = cell_status(row, due, structure.joined, ctx.settings.late_days, ctx.today)
+        if status in (DONE, CATCH_UP):
             continue
-        days_left = (phase.date - ctx.today).days
-        threshold = reminder_threshold(days_left, ctx.mail.reminder_days)
+        threshold = reminder_threshold((due - ctx.today).days, ctx.mail.reminder_days)
         if threshold is not None:
-            found.append(_reminder(ctx, structure, contact, phase, row, threshold))
-        answered = integer(row.get("answered")) or 0
-        status = chapter_status(
-            share, answered, phase.date, ctx.settings.late_days, ctx.today, None
-        )
-        first_late = phase.date - dt.timedelta(days=ctx.settings.late_days - 1)
+            found.append(_reminder(ctx, structure, contact, phase, row, threshold, due))
+        first_late = due - dt.timedelta(days=ctx.settings.late_days - 1)
         if status == LATE and 0 <= (ctx.today - first_late).days < LATE_WINDOW_DAYS:
-            found.append(_late(ctx, structure, contact, phase, row))
+            found.append(_late(ctx, structure, contact, phase, row, due))
     return found
+
+
+def _own_date_text(phase: Phase, due: dt.date) -> str:
+    """« », or the sentence that says the structure's date is its own, not the regroupement's."""
+    if due == phase.date:
+        return ""
+    return (
+        f" Cette date est propre à votre structure ; le regroupement du collectif a lieu "
+        f"le {day_text(phase.date)}."
+    )
 
 
 def _chapter_name(ctx: _Context, chapter: str) -> str:
@@ -331,28 +350,38 @@ def _reminder(
     phase: Phase,
     row: Mapping[str, Any],
     threshold: int,
+    due: dt.date,
 ) -> Message:
     assert phase.chapter is not None
-    days = days_left_text((phase.date - ctx.today).days)
+    days = days_left_text((due - ctx.today).days)
     where = where_text(phase)
-    deadline = phase.date - dt.timedelta(days=ctx.settings.late_days)
+    deadline = due - dt.timedelta(days=ctx.settings.late_days)
     todo = f"avant le {deadline:%d/%m/%Y}" if deadline >= ctx.today else "d'ici le regroupement"
-    paragraphs = [
+    first = (
         f"Le regroupement du {_chapter_name(ctx, phase.chapter)} a lieu le "
-        f"{day_text(phase.date)} ({days}){' ' + where if where else ''}.",
+        f"{day_text(phase.date)} ({days}){' ' + where if where else ''}."
+    )
+    if due != phase.date:
+        todo = f"avant le {deadline:%d/%m/%Y}" if deadline >= ctx.today else "d'ici là"
+        first = (
+            f"Le {_chapter_name(ctx, phase.chapter)} de « {structure.name} » est attendu "
+            f"pour le {day_text(due)} ({days}).{_own_date_text(phase, due)}"
+        )
+    paragraphs = [
+        first,
         f"La grille de « {structure.name} » est {completion_text(row)} pour ce chapitre.",
         f"À faire : renseigner les critères qui manquent et retenir un niveau pour chacun, {todo}.",
     ]
     collective = ctx.collective
     key = (
         f"{MessageKind.REMINDER}/{collective.id}/{structure.id}/{phase.chapter}/"
-        f"{phase.date.isoformat()}/J-{threshold}/{contact.lower()}"
+        f"{due.isoformat()}/J-{threshold}/{contact.lower()}"
     )
     return compose(
         MessageKind.REMINDER,
         key,
         contact,
-        f"CAP RSE — rappel : regroupement du chapitre {phase.chapter} {days}",
+        f"{ctx.facts.approach} — rappel : regroupement du chapitre {phase.chapter} {days}",
         paragraphs,
         footer(contact_reason(structure, collective), collective, ctx.settings),
         **ctx.extra(structure),
@@ -360,26 +389,35 @@ def _reminder(
 
 
 def _late(
-    ctx: _Context, structure: Structure, contact: str, phase: Phase, row: Mapping[str, Any]
+    ctx: _Context,
+    structure: Structure,
+    contact: str,
+    phase: Phase,
+    row: Mapping[str, Any],
+    due: dt.date,
 ) -> Message:
     assert phase.chapter is not None
     collective = ctx.collective
+    when = (
+        f"le regroupement a lieu le {day_text(phase.date)}."
+        if due == phase.date
+        else f"il est attendu pour le {day_text(due)}.{_own_date_text(phase, due)}"
+    )
     paragraphs = [
         f"Le {_chapter_name(ctx, phase.chapter)} de « {structure.name} » est maintenant « en "
-        f"retard » : sa grille est {completion_text(row)} et le regroupement a lieu le "
-        f"{day_text(phase.date)}.",
+        f"retard » : sa grille est {completion_text(row)} et {when}",
         "À faire : compléter le chapitre avant le regroupement, pour que vos résultats y "
         "soient présentés. Votre délégué·e peut vous aider : répondez simplement à ce message.",
     ]
     key = (
         f"{MessageKind.LATE}/{collective.id}/{structure.id}/{phase.chapter}/"
-        f"{phase.date.isoformat()}/{contact.lower()}"
+        f"{due.isoformat()}/{contact.lower()}"
     )
     return compose(
         MessageKind.LATE,
         key,
         contact,
-        f"CAP RSE — chapitre {phase.chapter} en retard ({structure.name})",
+        f"{ctx.facts.approach} — chapitre {phase.chapter} en retard ({structure.name})",
         paragraphs,
         footer(contact_reason(structure, collective), collective, ctx.settings),
         **ctx.extra(structure),
@@ -427,7 +465,7 @@ def _to_fix(ctx: _Context, structure: Structure, contact: str) -> list[Message]:
             MessageKind.TO_FIX,
             key,
             contact,
-            f"CAP RSE — à corriger dans la grille de {structure.name}",
+            f"{ctx.facts.approach} — à corriger dans la grille de {structure.name}",
             paragraphs,
             footer(contact_reason(structure, collective), collective, ctx.settings),
             **ctx.extra(structure),

@@ -67,7 +67,7 @@ def _invitation(
         attachments = ()
     paragraphs = [
         f"Vous faites partie des répondant·e·s de « {structure.name} » pour "
-        f"l'auto-évaluation CAP RSE du {collective.name}. Votre fichier personnel est "
+        f"l'auto-évaluation {facts.approach} du {collective.name}. Votre fichier personnel est "
         f"prêt. {where}",
         "À faire : pour chaque critère, choisir « Mon niveau » sur l'échelle de maturité "
         "décrite à droite, et ajouter un commentaire si vous le souhaitez. Ce fichier ne "
@@ -88,7 +88,7 @@ def _invitation(
         MessageKind.PERSONAL_INVITATION,
         key,
         to,
-        f"CAP RSE — votre fichier personnel d'auto-évaluation ({structure.name})",
+        f"{facts.approach} — votre fichier personnel d'auto-évaluation ({structure.name})",
         paragraphs,
         footer(reason, collective, settings),
         attachments=attachments,

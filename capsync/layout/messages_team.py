@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from capsync.campaign.config import Collective, Delegate, Mail, Settings, Structure
 from capsync.campaign.vocabulary import PhaseKind
-from capsync.layout.dashboard_sheets import CLOSED_STATUSES, LATE, chapter_status
+from capsync.layout.dashboard_progress import LATE, cell_status, structure_dates
+from capsync.layout.dashboard_sheets import CLOSED_STATUSES
 from capsync.layout.messages import (
     Attachment,
     CollectiveFacts,
@@ -35,7 +36,7 @@ from capsync.layout.messages import (
     reply_address,
     short_hash,
 )
-from capsync.layout.tables import as_date, as_datetime, frame_rows, integer, number, person_text
+from capsync.layout.tables import as_date, as_datetime, frame_rows, number, person_text
 from capsync.workbook.refs import WorkbookRef
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -145,7 +146,7 @@ def _plan_message(
         MessageKind.PLAN_DUE,
         key,
         to,
-        f"CAP RSE — plan de progrès : {subject} ({structure.name})",
+        f"{facts.approach} — plan de progrès : {subject} ({structure.name})",
         paragraphs,
         footer(contact_reason(structure, collective), collective, settings),
         collective=collective.id,
@@ -164,17 +165,19 @@ def digest_lines(facts: CollectiveFacts, settings: Settings, today: dt.date) -> 
     collective = facts.collective
     names = {s.id: s.name for s in collective.structures}
     meetings = {p.chapter: p.date for p in collective.phases() if p.kind == PhaseKind.REGROUPEMENT}
+    own = {s.id: (structure_dates(collective, s), s.joined) for s in collective.structures}
     late = []
     for r in frame_rows(facts.completion):
-        meeting = meetings.get(str(r["chapter"]))
-        share, answered = number(r.get("completion")), integer(r.get("answered")) or 0
-        status = chapter_status(
-            share, answered, meeting, settings.late_days, today, integer(r.get("applicable"))
-        )
-        if status == LATE and str(r["structure"]) in names:
+        if str(r["structure"]) not in own:
+            continue
+        dates, joined = own[str(r["structure"])]
+        due = dates.get(str(r["chapter"]))
+        if cell_status(r, due, joined, settings.late_days, today) == LATE and due is not None:
+            share = number(r.get("completion"))
+            what = "regroupement" if due == meetings.get(str(r["chapter"])) else "date propre"
             late.append(
                 f"- {names[str(r['structure'])]}, chapitre {r['chapter']} : "
-                f"{round((share or 0) * 100)} % (regroupement le {meeting:%d/%m/%Y})"
+                f"{round((share or 0) * 100)} % ({what} le {due:%d/%m/%Y})"
             )
     week_ago = dt.datetime.combine(today - dt.timedelta(days=7), dt.time())
     anomalies = Counter(
@@ -225,7 +228,7 @@ def digest_messages(
                 MessageKind.DIGEST,
                 key,
                 str(delegate.email),
-                f"CAP RSE — synthèse de la semaine ({collective.name})",
+                f"{facts.approach} — synthèse de la semaine ({collective.name})",
                 [
                     f"Voici où en est le {collective.name} au {day_text(today)}.",
                     *sections,
@@ -239,7 +242,11 @@ def digest_messages(
 
 
 def kit_messages(
-    collective: Collective, kits: Iterable[KitNotice], mail: Mail, settings: Settings
+    collective: Collective,
+    kits: Iterable[KitNotice],
+    mail: Mail,
+    settings: Settings,
+    approach: str = "CAP RSE",
 ) -> list[Message]:
     """One message per kit and délégué·e, the kit attached (local) or linked (Google)."""
     found = []
@@ -255,7 +262,7 @@ def kit_messages(
                     MessageKind.KIT,
                     key,
                     to,
-                    f"CAP RSE — kit du regroupement {kit.title}",
+                    f"{approach} — kit du regroupement {kit.title}",
                     [
                         f"Le kit du regroupement {kit.title} du {collective.name} est prêt"
                         + (" : il est joint à ce message." if kit.attach else f" : {kit.where}"),

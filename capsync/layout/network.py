@@ -5,8 +5,9 @@ pandas tables out; :mod:`capsync.layout.network_sheets` lays them out as a workb
 Everything is counted per structure — a structure of several types (an ensemblier AI +
 ACI) counts once per type in « par type », once everywhere else — and a mean over fewer
 than :data:`FEW` structures is marked, because one structure's answers are not a
-region's level. Only collectifs with the same référentiel are ever averaged together:
-the configuration holds one.
+region's level. One :class:`NetworkInputs` holds the collectifs of one référentiel only
+(:func:`capsync.jobs.network.network_inputs` groups them), so collectifs of two
+référentiels are never averaged together.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ those of the configuration: this workbook goes to the national contacts only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from capsync.french import typeset
@@ -23,6 +25,7 @@ from capsync.layout.network import (
     structure_table,
     weak_points,
 )
+from capsync.layout.plan_followup import support_sheet
 from capsync.layout.service_demand import demand_table
 from capsync.layout.tables import (
     FIRST_ROW,
@@ -55,9 +58,10 @@ FEW_NOTE = (
 
 
 def _spread(sheet: SheetSpec, width: int) -> SheetSpec:
-    """The title and the note across the table, so the note reads as one paragraph."""
+    """The note across the table, so it reads as one paragraph; the title is left unmerged,
+    so a title longer than a narrow table runs on to the right instead of being cut."""
     if width > 1:
-        sheet.merges += [CellRange(r, 0, r, width - 1) for r in (TITLE_ROW, NOTE_ROW)]
+        sheet.merges.append(CellRange(NOTE_ROW, 0, NOTE_ROW, width - 1))
     return sheet
 
 
@@ -272,6 +276,11 @@ def _services(inputs: NetworkInputs) -> SheetSpec:
     return _spread(sheet, len(columns))
 
 
+def _support(inputs: NetworkInputs) -> SheetSpec:
+    sheet = support_sheet(TITLE, inputs.structures(), inputs.decisions)
+    return _spread(sheet, len(sheet.column_widths))
+
+
 def network_spec(inputs: NetworkInputs) -> WorkbookSpec:
     """The whole read-only network workbook."""
     table = structure_table(inputs)
@@ -282,6 +291,7 @@ def network_spec(inputs: NetworkInputs) -> WorkbookSpec:
         _weak(inputs),
         _pipeline(inputs, table),
         _services(inputs),
+        _support(inputs),  # issue 12: the restitution days' accompagnement decisions
     ]
     identity = Identity(
         kind=Kind.NETWORK.value,
@@ -291,3 +301,41 @@ def network_spec(inputs: NetworkInputs) -> WorkbookSpec:
         layout_version=LAYOUT_VERSION,
     )
     return WorkbookSpec(title=TITLE, sheets=sheets, metadata=identity.as_metadata())
+
+
+def network_workbook(parts: Sequence[NetworkInputs]) -> WorkbookSpec:
+    """The network workbook: one set of sheets per référentiel in use, never averaged together.
+
+    With one référentiel (the usual case) it is :func:`network_spec`. With several (CAP RSE
+    and CAP ISO 9001 side by side), each référentiel's sheets follow one another, their
+    names ending with its short title (« Niveaux par région · ISO 9001 ») and their title
+    naming it, so that a reader never compares levels of two référentiels as one scale.
+    """
+    specs = [network_spec(part) for part in parts]
+    if len(specs) == 1:
+        return specs[0]
+    tags = [p.referentiel.short_title or "" for p in parts]
+    if len(set(tags)) < len(tags) or "" in tags:  # no short title, or two alike: numbered
+        tags = [f"réf. {i}" for i in range(1, len(parts) + 1)]
+    sheets: list[SheetSpec] = []
+    for part, spec, tag in zip(parts, specs, tags, strict=True):
+        for sheet in spec.sheets:
+            sheet.name = f"{sheet.name} · {tag}"[:31]  # a sheet name has 31 characters at most
+            title = sheet.rows[TITLE_ROW][0] if len(sheet.rows) > TITLE_ROW else None
+            if isinstance(title, str):
+                sheet.rows[TITLE_ROW][0] = _retitled(title, part.referentiel.title)
+            sheet.print_header = _retitled(sheet.print_header, part.referentiel.title)
+            sheets.append(sheet)
+    first = specs[0]
+    return WorkbookSpec(title=first.title, sheets=sheets, metadata=first.metadata)
+
+
+def _retitled(text: str, referentiel_title: str) -> str:
+    """« CAP RSE — vue réseau — … » as « Vue réseau — <the référentiel's title> — … »."""
+    if not text:
+        return text
+    own = typeset(f"Vue réseau — {referentiel_title}")
+    for prefix in (typeset(TITLE), TITLE):
+        if text.startswith(prefix):
+            return own + text[len(prefix) :]
+    return typeset(f"{own} — {text}")

@@ -20,6 +20,7 @@ from __future__ import annotations
 from capsync.campaign.config import Collective, Structure
 from capsync.campaign.referentiel import Referentiel
 from capsync.french import typeset
+from capsync.layout.grid import archive_sheet
 from capsync.layout.grid_chapter import levels_text, typeset_rows
 from capsync.parse.answers import OWN_COMMENT_SUFFIX
 from capsync.parse.personal import PERSONAL_KIND
@@ -34,6 +35,7 @@ from capsync.workbook.grid_schema import (
     KEY_ROW,
     LAYOUT_VERSION,
     TITLE_ROW,
+    Carried,
     RespondentColumn,
     chapter_sheet_name,
 )
@@ -47,14 +49,17 @@ LEVEL_MESSAGE = "Choisissez un niveau dans la liste (ou tapez son chiffre)."
 
 def personal_columns(respondent: RespondentColumn) -> list[tuple[str, str, float, Style]]:
     """(key, header, width, style) of a personal chapter sheet, left to right: what to
-    read first, then the two cells to fill, then the long level descriptions."""
+    read first, then the two cells to fill, then the long level descriptions.
+
+    All six fit a 1366 × 768 screen in LibreOffice (docs/grid.md « Premier écran »):
+    the descriptions are read beside the cell they help fill."""
     return [
-        (COL_ID, "ID", 7, Style.LOCKED),
-        (COL_CRITERION, "Critère", 24, Style.LOCKED),
-        (COL_QUESTION, "Question", 32, Style.TEXT),
-        (respondent.key, LEVEL_HEADER, 14, Style.INPUT),
-        (f"{respondent.key}{OWN_COMMENT_SUFFIX}", COMMENT_HEADER, 26, Style.INPUT),
-        (COL_LEVELS, "Niveaux de maturité pour ce critère", 64, Style.TEXT),
+        (COL_ID, "ID", 6, Style.LOCKED),
+        (COL_CRITERION, "Critère", 16, Style.LOCKED),
+        (COL_QUESTION, "Question", 26, Style.TEXT),
+        (respondent.key, LEVEL_HEADER, 12, Style.INPUT),
+        (f"{respondent.key}{OWN_COMMENT_SUFFIX}", COMMENT_HEADER, 16, Style.INPUT),
+        (COL_LEVELS, "Niveaux de maturité pour ce critère", 46, Style.TEXT),
     ]
 
 
@@ -86,7 +91,11 @@ def _guide(structure: Structure, respondent: RespondentColumn) -> SheetSpec:
 
 
 def _chapter(
-    referentiel: Referentiel, structure: Structure, respondent: RespondentColumn, chapter_id: str
+    referentiel: Referentiel,
+    structure: Structure,
+    respondent: RespondentColumn,
+    chapter_id: str,
+    carried: Carried,
 ) -> SheetSpec | None:
     chapter = referentiel.chapter(chapter_id)
     criteria = [c for c in chapter.criteria if c.applies_to(structure.all_types)]
@@ -98,6 +107,7 @@ def _chapter(
         [key for key, _, _, _ in columns],
         [header for _, header, _, _ in columns],
     ]
+    comment = f"{respondent.key}{OWN_COMMENT_SUFFIX}"
     for criterion in criteria:
         rows.append(
             [
@@ -109,8 +119,11 @@ def _chapter(
                 levels_text(referentiel, criterion),
             ]
         )
-    typeset_rows(rows, TITLE_ROW)  # nothing typed yet: the file is new
+    typeset_rows(rows, TITLE_ROW)
     rows[KEY_ROW] = [key for key, _, _, _ in columns]
+    for r, criterion in enumerate(criteria, start=FIRST_DATA_ROW):  # as typed, after typesetting
+        rows[r][3] = carried.answers.get((criterion.id, respondent.key))
+        rows[r][4] = carried.answers.get((criterion.id, comment))
     last = FIRST_DATA_ROW + len(criteria) - 1
     level_col = 3
     return SheetSpec(
@@ -138,13 +151,18 @@ def personal_spec(
     collective: Collective,
     structure: Structure,
     respondent: RespondentColumn,
+    carried: Carried | None = None,
 ) -> WorkbookSpec:
-    """The personal file of one respondent of ``structure``."""
+    """The personal file of one respondent of ``structure``; ``carried`` fills it with what
+    its previous version held (:mod:`capsync.parse.carry_personal`), as typed."""
+    carried = carried or Carried()
     sheets = [_guide(structure, respondent)]
     for chapter in referentiel.chapters:
-        sheet = _chapter(referentiel, structure, respondent, chapter.id)
+        sheet = _chapter(referentiel, structure, respondent, chapter.id, carried)
         if sheet is not None:
             sheets.append(sheet)
+    if carried.archive_rows:
+        sheets.append(archive_sheet(carried.archive_rows))
     identity = Identity(
         kind=PERSONAL_KIND,
         collective=collective.id,
@@ -155,7 +173,9 @@ def personal_spec(
         respondents=(respondent.key,),
     )
     return WorkbookSpec(
-        title=typeset(f"CAP RSE — grille personnelle — {respondent.header} — {structure.name}"),
+        title=typeset(
+            f"{referentiel.approach} — grille personnelle — {respondent.header} — {structure.name}"
+        ),
         sheets=sheets,
         metadata=identity.as_metadata(),
     )

@@ -122,6 +122,7 @@ class KitData:
     stragglers: tuple[Straggler, ...]
     services: tuple[KitService, ...]
     agenda: tuple[AgendaItem, ...]
+    approach: str = "CAP RSE"  # the démarche of the collectif's référentiel (its cover, footer)
 
     @property
     def structure_name(self) -> str:
@@ -381,6 +382,7 @@ def build_kit(request: KitRequest) -> KitData:
     known = [m for m in means if m is not None]
     title = next((c.title for c in ref.chapters if c.id == chapter), "")
     return KitData(
+        approach=ref.approach,
         collective_name=coll.name,
         chapter=chapter,
         chapter_title=title,

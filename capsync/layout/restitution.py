@@ -22,6 +22,7 @@ from capsync.layout.restitution_data import (
 )
 from capsync.layout.review_views import with_review_sheets
 from capsync.layout.tables import FIRST_ROW, Column, short_chapter, style_column, table_sheet
+from capsync.workbook.grid_schema import PLAN_ORIGIN_PATH
 from capsync.workbook.identity import Identity
 from capsync.workbook.refs import Kind
 from capsync.workbook.spec import (
@@ -136,11 +137,14 @@ def _path_sheet(data: RestitutionData) -> SheetSpec:
         Column("Intitulé", 36),
         Column("Niveau retenu", 22),
         Column("Niveau à atteindre", 22),
-        Column("Ligne proposée pour le plan de progrès", 70),
+        Column("Ligne proposée pour le plan de progrès", 60),
+        Column("Action suggérée (description du niveau visé)", 50),
+        Column("Origine", 18),
     ]
     rows: list[list[Value]] = [
         [s.chapter, s.criterion, s.title, data.level_name(s.current),
-         data.level_name(s.target) if s.target is not None else "à évaluer", line]
+         data.level_name(s.target) if s.target is not None else "à évaluer", line,
+         s.action, PLAN_ORIGIN_PATH]
         for s, line in zip(data.path, plan_suggestions(data), strict=True)
     ]  # fmt: skip
     empty = (

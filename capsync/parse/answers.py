@@ -26,7 +26,10 @@ class AnswerKind(StrEnum):
     TEXT = "text"  # a justification or a tiers/pair comment
 
 
-PLAN_FIELDS = ("critere", "action", "responsable", "echeance", "statut", "commentaire")
+PLAN_FIELDS = (
+    "critere", "action", "responsable", "echeance", "statut", "commentaire", "niveau_vise",
+    "origine",
+)  # fmt: skip
 
 
 class Answer(NamedTuple):
@@ -68,6 +71,8 @@ class Action:
     row: int  # 1-based sheet row, as people see it
     cells: tuple[str, ...]  # A1 of each field, in PLAN_FIELDS order ("" for a missing column)
     echeance_text: str = ""  # what was typed when it is not a readable date
+    target: str = ""  # niveau visé: the level's digit (« 3 »), else what was typed
+    origin: str = ""  # « chemin vers le label », « revue tiers/pair », « structure » or typed
 
 
 class AnomalyKind(StrEnum):

@@ -30,6 +30,7 @@ from capsync.workbook.cell_error import CellError
 from capsync.workbook.grid_schema import (
     ARCHIVE_COLUMNS,
     ARCHIVE_SHEET,
+    COL_CARRIED,
     GENERATED_KEYS,
     GUIDE_SHEET,
     IDENTITY_SHEET,
@@ -37,6 +38,7 @@ from capsync.workbook.grid_schema import (
     LEGACY_REVIEW_KEYS,
     LEVELS_SHEET,
     PLAN_COLUMNS,
+    PLAN_COMPUTED,
     PLAN_SHEET,
     RESPONDENT_PREFIX,
     TRAILING_COLUMNS,
@@ -158,12 +160,13 @@ class _Carrier:
         self.structure = structure
         self.today = today
         self.new_keys = [r.key for r in respondent_columns(structure)]
-        self.input_keys = {*self.new_keys, *TRAILING_KEYS}
+        self.input_keys = {*self.new_keys, *TRAILING_KEYS, COL_CARRIED}  # markers stay
         self.applicable = {c.id for c in referentiel.criteria_for(structure.all_types)}
         self.carried = Carried()
         self.report = UpgradeReport(structure.id)
         self.fresh_archives: list[list[Value]] = []
         self.mapping: dict[str, str] = {}  # old respondent key → new key (renamed column)
+        self.personal = False  # a personal file: its one column's header is « Mon niveau »
 
     def archive(
         self, kind: Moved, sheet: str, r: int, c: int, cid: Any, label: str, value: Any
@@ -182,7 +185,8 @@ class _Carrier:
                 continue
             header = located.headers.get(key, key)
             if (
-                key.startswith(RESPONDENT_PREFIX)
+                not self.personal
+                and key.startswith(RESPONDENT_PREFIX)
                 and header
                 and not ANONYMOUS_HEADER.match(header)
                 and ANONYMOUS_KEY.match(key)
@@ -264,7 +268,10 @@ class _Carrier:
         self.above_header(sheet, rows, located, PLAN_SHEET)
         for r in located.data_rows:
             values = [
-                _cell(rows, r, located.columns[k]) if k in located.columns else None for k in keys
+                _cell(rows, r, located.columns[k])
+                if k in located.columns and k not in PLAN_COMPUTED
+                else None
+                for k in keys
             ]
             for k, v in zip(keys, values, strict=True):
                 if isinstance(v, CellError):

@@ -43,15 +43,19 @@ from capsync.parse.messages import (
     header_moved_message,
     identity_message,
     level_message,
+    other_referentiel_message,
     status_message,
     unknown_criterion_message,
 )
+from capsync.parse.plan_fields import plan_origin, plan_target
 from capsync.workbook.cell_error import CellError
 from capsync.workbook.grid_schema import (
     ARCHIVE_SHEET,
+    COL_CARRIED,
     COL_ID,
     COL_JUSTIFICATION,
     COL_RETAINED,
+    COL_RETAINED_PENDING,
     COL_REVIEW_COMMENT,
     COL_REVIEW_LEVEL,
     GUIDE_SHEET,
@@ -71,6 +75,7 @@ from capsync.workbook.spec import cell_a1
 __all__ = ["Anomaly", "ParsedGrid", "identity_message", "parse_grid"]
 
 TEXT_COLUMNS = (COL_JUSTIFICATION, *REVIEW_COMMENT_KEYS, COL_REVIEW_COMMENT)
+_PENDING = {COL_RETAINED: COL_RETAINED_PENDING}  # a carried level, not confirmed yet
 LEVEL_COLUMNS = frozenset({COL_RETAINED, *REVIEW_LEVEL_KEYS, COL_REVIEW_LEVEL})
 _NOT_CHAPTERS = {GUIDE_SHEET, LEVELS_SHEET, PLAN_SHEET, ARCHIVE_SHEET, IDENTITY_SHEET}
 _NOT_PLAN = {GUIDE_SHEET, LEVELS_SHEET, ARCHIVE_SHEET, IDENTITY_SHEET, "_listes"}
@@ -102,6 +107,12 @@ def parse_grid(
                 identity_message(identity, collective, sid))  # fmt: skip
         parsed.attributed = False  # another structure's file changes nothing of this one
         return parsed
+    if identity is not None and identity.referentiel_id not in ("", referentiel.id):
+        message = other_referentiel_message(identity.referentiel_id, referentiel.id, sid)
+        cell = _identity_cell(raw)
+        anomaly(AnomalyKind.OTHER_STRUCTURE, IDENTITY_SHEET, cell, identity.referentiel_id, message)
+        parsed.attributed = False  # criterion IDs of another référentiel mean other things
+        return parsed
 
     reader = level_reader(referentiel)
     known = referentiel.criteria
@@ -130,7 +141,7 @@ def parse_grid(
     plan = _locate_plan(raw, others)
     if plan is not None:
         parsed.plan_found = True
-        _parse_plan(parsed, plan, raw[plan.sheet], known, anomaly)
+        _parse_plan(parsed, plan, raw[plan.sheet], known, anomaly, reader)
     elif chapters:
         anomaly(AnomalyKind.MISSING_SHEET, PLAN_SHEET, "", "", NO_PLAN_MESSAGE)
     return parsed
@@ -180,9 +191,11 @@ def _parse_chapter(
                  for key in TEXT_COLUMNS if key in columns]  # fmt: skip
     id_letter = column_letter(columns[COL_ID])
     letters = {key: column_letter(col) for key, col in columns.items()}
+    letters |= {p: letters[k] for k, p in _PENDING.items() if k in letters}  # read there too
     answers = parsed.answers
     texts = parsed.texts
     read_text = reader.read_text
+    marker = columns.get(COL_CARRIED, -1)  # a new campaign's « à confirmer » (see grid_schema)
     for cid, r in located.rows.items():
         if cid not in known:
             continue  # a row the structure added with an ID of its own
@@ -195,6 +208,7 @@ def _parse_chapter(
         parsed.rows_found[cid] = (sheet, r + 1, letters)
         row = rows[r]
         width = len(row)
+        pending = 0 <= marker < width and row[marker] not in (None, "")  # not counted yet
         for key, col, letter in level_cols:
             if col >= width:
                 continue
@@ -218,8 +232,8 @@ def _parse_chapter(
                         level_message(text, reader))  # fmt: skip
                 parsed.unreadable.add((cid, key))
                 continue
-            answers.append(Answer(sid, cid, key, reading[0], reading[1], text, sheet,
-                                  f"{letter}{r + 1}"))  # fmt: skip
+            answers.append(Answer(sid, cid, _PENDING.get(key, key) if pending else key, reading[0],
+                                  reading[1], text, sheet, f"{letter}{r + 1}"))  # fmt: skip
         for key, col, letter in text_cols:
             if col < width and row[col] is not None:
                 text = display(row[col])
@@ -260,6 +274,7 @@ def _parse_plan(
     rows: Sequence[Sequence[Any]],
     known: Mapping[str, object],
     anomaly: Report,
+    reader: LevelReader,
 ) -> None:
     sheet = located.sheet
     columns = located.columns
@@ -278,7 +293,8 @@ def _parse_plan(
                 anomaly(AnomalyKind.ERROR_VALUE, sheet, cell_a1(r, col), row[col].typed,
                         error_message(row[col]))  # fmt: skip
         fields = {
-            k: display(at(row, k)) for k in ("critere", "action", "responsable", "commentaire")
+            k: display(at(row, k))
+            for k in ("critere", "action", "responsable", "commentaire", "niveau_vise", "origine")
         }
         raw_date, raw_status = at(row, "echeance"), display(at(row, "statut"))
         if not any(fields.values()) and raw_date is None and not raw_status:
@@ -316,5 +332,9 @@ def _parse_plan(
                 row=r + 1,
                 cells=tuple(a1(k, r) if k in columns else "" for k in PLAN_FIELDS),
                 echeance_text=echeance_text,
+                target=plan_target(
+                    fields["niveau_vise"], reader, anomaly, sheet, a1("niveau_vise", r)
+                ),
+                origin=plan_origin(fields["origine"]),
             )
         )

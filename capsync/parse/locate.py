@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capsync.workbook.grid_schema import (
+    CARRIED_COLUMN,
+    COL_CARRIED,
     COL_ID,
     COL_RETAINED,
     COL_REVIEW_COMMENT,
@@ -24,6 +26,7 @@ from capsync.workbook.grid_schema import (
     COMPUTED_COLUMNS,
     LEADING_COLUMNS,
     PLAN_COLUMNS,
+    PLAN_COMPUTED,
     RESPONDENT_PREFIX,
     RETIRED_COLUMNS,
     TRAILING_COLUMNS,
@@ -242,6 +245,7 @@ def locate_chapter_sheet(
                                                 *TRAILING_COLUMNS)}  # fmt: skip
     fixed |= {key: header for key, header, _ in RETIRED_COLUMNS}  # layout 1
     fixed[COL_REVIEW_LEVEL] = "Niveau tiers / pair"
+    fixed[COL_CARRIED] = CARRIED_COLUMN[1].split("\n")[0]  # no key row: never counted
     fixed[COL_REVIEW_COMMENT] = "Commentaire tiers / pair"
     known = known_headers(respondent_keys, respondent_headers)
     return _locate(sheet, rows, {COL_ID, COL_RETAINED}, fixed, known, known_ids)
@@ -250,7 +254,15 @@ def locate_chapter_sheet(
 def locate_plan_sheet(sheet: str, rows: Sequence[Sequence[Any]]) -> LocatedSheet | None:
     """Locate the « Plan de progrès » sheet; its rows are in ``data_rows``."""
     fixed = {key: header for key, header, _ in PLAN_COLUMNS}
-    return _locate(sheet, rows, {"action", "statut"}, fixed, {})
+    located = _locate(sheet, rows, {"action", "statut"}, fixed, {})
+    if located is not None:  # a line holding only the sheet's current-level formula is empty
+        computed = {located.columns[k] for k in PLAN_COMPUTED if k in located.columns}
+        located.data_rows = [
+            r
+            for r in located.data_rows
+            if any(not _is_blank(v) for c, v in enumerate(rows[r]) if c not in computed)
+        ]
+    return located
 
 
 def locate_personal_sheet(

@@ -68,6 +68,19 @@ def identity_message(
     )
 
 
+def other_referentiel_message(made_from: str, expected: str, structure: str) -> str:
+    """A grid made from another référentiel than the one its collectif follows.
+
+    Criterion IDs may be the same in two référentiels (« 1.1.1 ») and mean other
+    things: such a grid is never read into the structure's answers."""
+    return (
+        f"Cette grille a été faite à partir du référentiel « {made_from} », alors que le "
+        f"collectif de « {structure} » suit le référentiel « {expected} » : elle n'a pas été "
+        "lue, et rien n'a changé dans les réponses de la structure. Remettez la grille "
+        f"faite pour « {expected} » (« capsync generate » la recrée si elle manque)."
+    )
+
+
 NO_PLAN_MESSAGE = (
     f"Onglet « {PLAN_SHEET} » introuvable : s'il a été renommé ou supprimé, remettez-le "
     "(le plan de progrès n'a pas été lu)."

@@ -27,6 +27,7 @@ from capsync.parse.locate import locate_chapter_sheet, locate_plan_sheet
 from capsync.workbook.grid_schema import (
     COL_RETAINED,
     PLAN_COLUMNS,
+    PLAN_COMPUTED,
     PLAN_ROWS,
     PLAN_SHEET,
     RESPONDENT_PREFIX,
@@ -127,13 +128,14 @@ def plan_patch(
     for number, values in sorted(plan.items()):
         r = number - 1
         row = rows[r] if r < len(rows) else []
-        taken = any(not _blank(v) for v in row)
+        computed = {where.columns[k] for k in PLAN_COMPUTED if k in where.columns}
+        taken = any(not _blank(v) for c, v in enumerate(row) if c not in computed)
         if number in seen_rows or taken or r < where.first_data_row or r >= last:
             if not (number in seen_rows and taken):  # not simply the grid's own row
                 patch.kept_rows.append(number)
             continue
         for key, value in zip(PLAN_KEYS, values, strict=True):
-            if key not in where.columns or value in (None, ""):
+            if key not in where.columns or key in PLAN_COMPUTED or value in (None, ""):
                 continue
             if key == "critere" and value in titles:
                 value = plan_criterion_choice(str(value), titles[str(value)])

@@ -31,6 +31,7 @@ from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, Timezo
 from capsync.campaign.config import Collective, Phase, Structure
 from capsync.campaign.vocabulary import PhaseKind
 from capsync.layout.calendar import Deadline, structure_deadlines
+from capsync.layout.plan_review import DEFAULT_MONTHS, plan_review_date
 
 PARIS = ZoneInfo("Europe/Paris")
 DEFAULT_DURATION = dt.timedelta(hours=2)
@@ -52,10 +53,11 @@ def phase_uid(collective: Collective, phase: Phase) -> str:
     return f"{collective.id}-{phase.kind.value}-n{rank}@capsync"
 
 
-def phase_summary(collective: Collective, phase: Phase) -> str:
-    """« CAP RSE Nouvelle-Aquitaine — Regroupement collectif — chapitre 2 »."""
+def phase_summary(collective: Collective, phase: Phase, approach: str = "CAP RSE") -> str:
+    """« CAP RSE Nouvelle-Aquitaine — Regroupement collectif — chapitre 2 » (``approach``:
+    the démarche of the collectif's référentiel, « CAP ISO 9001 »)."""
     suffix = TENTATIVE_SUFFIX if phase.tentative else ""
-    return f"CAP RSE {collective.region} — {phase.title}{suffix}"
+    return f"{approach} {collective.region} — {phase.title}{suffix}"
 
 
 def phase_description(collective: Collective, phase: Phase) -> str:
@@ -129,6 +131,7 @@ def _phase_event(
     uid_prefix: str = "",
     extra: str = "",
     alarm_days: Iterable[int] = (),
+    approach: str = "CAP RSE",
 ) -> Event:
     event = Event()
     _stamp(event, uid_prefix + phase_uid(collective, phase), now)
@@ -143,7 +146,7 @@ def _phase_event(
         start = dt.datetime.combine(phase.date, phase.time, tzinfo=PARIS)
         event.add("dtstart", start)
         event.add("dtend", start + DEFAULT_DURATION)
-    summary = phase_summary(collective, phase)
+    summary = phase_summary(collective, phase, approach)
     event.add("summary", summary)
     if phase.address or phase.place or phase.visio_link:
         event.add("location", phase.address or phase.place or phase.visio_link)
@@ -157,13 +160,13 @@ def _phase_event(
 
 
 def _deadline_event(
-    uid: str, deadline: Deadline, now: dt.datetime, alarm_days: Iterable[int]
+    uid: str, deadline: Deadline, now: dt.datetime, alarm_days: Iterable[int], approach: str
 ) -> Event:
     event = Event()
     _stamp(event, uid, now)
     event.add("dtstart", deadline.date)
     event.add("dtend", deadline.date + dt.timedelta(days=1))
-    event.add("summary", f"CAP RSE — {deadline.summary}")
+    event.add("summary", f"{approach} — {deadline.summary}")
     event.add("description", deadline.description)
     event.add("status", "CONFIRMED")
     event.add("transp", "TRANSPARENT")  # a deadline does not make anyone busy
@@ -192,16 +195,38 @@ def _timed(phases: Iterable[Phase]) -> bool:
 
 
 def calendar_ics(
-    collective: Collective, *, now: dt.datetime, alarm_days: Iterable[int] = ()
+    collective: Collective,
+    *,
+    now: dt.datetime,
+    alarm_days: Iterable[int] = (),
+    approach: str = "CAP RSE",
+    review_months: int | None = None,
 ) -> bytes:
-    """One VEVENT per phase of the collectif's calendrier, as .ics bytes.
+    """One VEVENT per phase of the collectif's calendrier, as .ics bytes; with
+    ``review_months``, each structure's plan de progrès review too (all-day, dated as in
+    ``calendrier.xlsx``), so the délégué·e·s see the milestones in their agenda.
 
     Timed phases carry ``TZID=Europe/Paris`` (with its VTIMEZONE); phases
     without a time are all-day events. ``now`` is the DTSTAMP (naive = UTC).
     """
     phases = collective.phases()
     alarms = tuple(alarm_days)
-    events = [_phase_event(collective, p, now, alarm_days=alarms) for p in phases]
+    events = [
+        _phase_event(collective, p, now, alarm_days=alarms, approach=approach) for p in phases
+    ]
+    if review_months is not None:
+        for structure in collective.structures:
+            day = plan_review_date(collective, structure, review_months)
+            if day is None:
+                continue
+            review = Deadline(
+                "revue-plan",
+                day,
+                f"Revue du plan de progrès — {structure.name}",
+                f"Revue du plan de progrès de {structure.name} avec la structure.",
+            )
+            uid = f"{collective.id}-collectif-{structure.id}-revue-plan@capsync"
+            events.append(_deadline_event(uid, review, now, alarms, approach))
     return _calendar(f"Calendrier — {collective.name}", events, _timed(phases))
 
 
@@ -217,6 +242,8 @@ def structure_calendar_ics(
     late_days: int,
     completion: Mapping[str, str],
     alarm_days: Iterable[int] = (14, 3),
+    review_months: int = DEFAULT_MONTHS,
+    approach: str = "CAP RSE",
 ) -> bytes:
     """A structure's own calendar: the collectif's phases and its deadlines, with reminders.
 
@@ -232,11 +259,19 @@ def structure_calendar_ics(
         state = completion.get(phase.chapter or "") if meeting else None
         extra = f"Votre grille pour ce chapitre\u00a0: {state}." if state else ""
         event = _phase_event(
-            collective, phase, now, uid_prefix=prefix, extra=extra, alarm_days=alarms
+            collective,
+            phase,
+            now,
+            uid_prefix=prefix,
+            extra=extra,
+            alarm_days=alarms,
+            approach=approach,
         )
         dated.append((phase.date, prefix + phase_uid(collective, phase), event))
-    for deadline in structure_deadlines(collective, structure, late_days, completion):
+    deadlines = structure_deadlines(collective, structure, late_days, completion, review_months)
+    for deadline in deadlines:
         uid = f"{collective.id}-{structure.id}-{deadline.key}@capsync"
-        dated.append((deadline.date, uid, _deadline_event(uid, deadline, now, alarms)))
+        event = _deadline_event(uid, deadline, now, alarms, approach)
+        dated.append((deadline.date, uid, event))
     events = [event for _, _, event in sorted(dated, key=lambda d: (d[0], d[1]))]
-    return _calendar(f"CAP RSE — {structure.name}", events, _timed(collective.phases()))
+    return _calendar(f"{approach} — {structure.name}", events, _timed(collective.phases()))

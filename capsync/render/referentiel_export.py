@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from capsync.campaign.referentiel import Referentiel
-from capsync.render.xlsx import render_xlsx_bytes
 from capsync.workbook.spec import SheetSpec, Style, Value, WorkbookSpec
 
 SHEET_NAME = "Référentiel"
@@ -132,6 +131,8 @@ def export_bytes(ref: Referentiel, fmt: ExportFormat) -> bytes:
         return to_csv(ref)
     if fmt is ExportFormat.JSON:
         return to_json(ref).encode("utf-8")
+    from capsync.render.xlsx import render_xlsx_bytes  # XlsxWriter, for this format only
+
     return render_xlsx_bytes(to_spec(ref))
 
 

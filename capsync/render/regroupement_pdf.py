@@ -73,7 +73,7 @@ def _cover(pdf: _Document, kit: KitData) -> None:
     pdf.set_fill_color(*BAND)
     pdf.rect(0, 0, pdf.w, 70, style="F")
     pdf.set_y(22)
-    _write(pdf, "Regroupement CAP RSE", size=28, bold=True, colour=WHITE)
+    _write(pdf, f"Regroupement {kit.approach}", size=28, bold=True, colour=WHITE)
     pdf.ln(2)
     _write(pdf, f"Chapitre {kit.chapter} — {kit.chapter_title}", size=16, colour=WHITE)
     pdf.set_y(82)
@@ -295,7 +295,7 @@ def kit_pdf_bytes(kit: KitData) -> bytes:
     pdf = _Document(
         kit,
         unicode_font=_needs_unicode_font(kit),
-        footer="Kit du regroupement CAP RSE",
+        footer=f"Kit du regroupement {kit.approach}",
         orientation="L",
     )
     _cover(pdf, kit)

@@ -15,11 +15,12 @@ so the two never disagree.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from capsync.atomic import write_bytes_atomic
 from capsync.french import typeset
+from capsync.layout.before_after import BeforeAfterLine
 from capsync.layout.restitution_data import (
     FIRST_PAGE_ITEMS,
     HALF_LEVEL_NOTE,
@@ -27,6 +28,7 @@ from capsync.layout.restitution_data import (
     RestitutionData,
     plan_suggestions,
 )
+from capsync.render.before_after_pdf import before_after_section
 from capsync.render.pdf_text import (
     BLACK,
     CORE_ENCODING,
@@ -53,10 +55,10 @@ from capsync.render.review_pdf import review_legend, review_polygons, review_sec
 from capsync.scoring.scores import format_level, format_score
 
 
-def _needs_unicode_font(data: RestitutionData) -> bool:
+def _needs_unicode_font(data: RestitutionData, more: Sequence[BeforeAfterLine] = ()) -> bool:
     """True when some text (typed by a person, usually) has a character outside WinAnsi."""
     try:
-        _clean("\n".join(_strings(data))).encode(CORE_ENCODING)
+        _clean("\n".join(_strings([data, list(more)]))).encode(CORE_ENCODING)
     except UnicodeEncodeError:
         return True
     return False
@@ -66,8 +68,8 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{round(value * 100)} %"
 
 
-def _header(pdf: _Document, data: RestitutionData) -> None:
-    _write(pdf, "Restitution CAP RSE", size=20, bold=True)
+def _header(pdf: _Document, data: RestitutionData, title: str) -> None:
+    _write(pdf, title, size=20, bold=True)
     pdf.ln(1)
     _write(pdf, data.structure_name, size=15)
     pdf.ln(1)
@@ -246,11 +248,11 @@ def _scores_table(pdf: _Document, data: RestitutionData, top: float) -> None:
     pdf.set_y(top + TABLE_ROW + 2)
 
 
-def _first_page(pdf: _Document, data: RestitutionData) -> None:
+def _first_page(pdf: _Document, data: RestitutionData, title: str) -> None:
     """The « so what » page: the state, the scores, three strengths, three priorities and
     the chemin vers le label, each step worded as a line of the plan de progrès."""
     pdf.add_page()
-    _header(pdf, data)
+    _header(pdf, data, title)
     if not data.answered:
         return
     below = _radar(pdf, data, pdf.get_y() + 2)
@@ -356,12 +358,19 @@ def _plan_section(pdf: _Document, data: RestitutionData) -> None:
         _paragraph(pdf, "Aucune action saisie pour le moment.")
 
 
-def restitution_pdf_bytes(data: RestitutionData) -> bytes:
-    """The PDF of ``data``: page 1 the scores, then the text pages."""
-    pdf = _Document(data, unicode_font=_needs_unicode_font(data))
-    _first_page(pdf, data)
+def restitution_pdf_bytes(
+    data: RestitutionData, approach: str = "CAP RSE", before_after: Sequence[BeforeAfterLine] = ()
+) -> bytes:
+    """The PDF of ``data``: page 1 the scores, then the text pages, the first of them the
+    « Avant / après » of a structure in a new campaign (``before_after``, issue 12)."""
+    title = f"Restitution {approach}"  # the démarche of the référentiel (« CAP ISO 9001 »)
+    unicode_font = _needs_unicode_font(data, before_after)
+    pdf = _Document(data, unicode_font=unicode_font, footer=title)
+    _first_page(pdf, data, title)
     if data.answered:
         pdf.add_page()
+    before_after_section(pdf, before_after)  # after the header alone when nothing counts yet
+    if data.answered:
         _label_section(pdf, data)
         _criteria_sections(pdf, data)
         _gaps_section(pdf, data)

@@ -311,7 +311,10 @@ def _write_cell(
     elif isinstance(value, str):
         ws.write_string(r, c, value, formats.get(style))
     elif isinstance(value, Formula):
-        ws.write_formula(r, c, value.text, formats.get(style))
+        # No cached result: LibreOffice shows a formula's cached result as it is (XlsxWriter's
+        # default, 0, read « niveau actuel 0 » on every empty plan line) and computes
+        # on opening only the formulas that have none; Excel and Google compute all.
+        ws.write_formula(r, c, value.text, formats.get(style), "")
     elif isinstance(value, bool):
         ws.write_boolean(r, c, value, formats.get(style))
     elif isinstance(value, int | float):

@@ -25,7 +25,8 @@ from enum import StrEnum
 
 import numpy as np
 
-TO_DISCUSS = "à discuter"
+# the flag's words live with the grid's vocabulary, which the grid's formulas write too
+from capsync.workbook.grid_schema import TO_DISCUSS as TO_DISCUSS
 
 
 class Reason(StrEnum):

@@ -30,6 +30,14 @@ from typing import Any
 Key = tuple[str, str]  # (criterion, column key)
 Value = tuple[str, float | None, str]  # (kind, level, text): what a cell held
 ActionRow = tuple[Any, ...]
+# A plan row as stored: criterion, action, responsable, échéance, échéance typed, statut,
+# commentaire (content), sheet, cells (where), niveau visé, origine (content, since schema 3).
+
+
+def action_content(row: ActionRow) -> ActionRow:
+    """What a plan row says, without where it sits; a row remembered before the target
+    and origin existed (9 values) reads as having none."""
+    return (*row[:7], *row[9:11], *(None,) * (11 - max(len(row), 9)))
 
 
 def file_label(file_key: str) -> str:
@@ -156,8 +164,11 @@ def file_identities(
     """The identity each file of the collectif had when capsync last read it:
     (structure, file key) → identity metadata (empty when unknown)."""
     found = {}
-    for structure, key, cells in conn.execute(
-        "SELECT structure, file_key, cells FROM files WHERE collective = ?", (collective,)
+    for structure, key, identity in conn.execute(  # SQLite reads the identity alone: each
+        # file's document holds every cell it had, and a no-change cycle asks this
+        "SELECT structure, file_key, json_extract(cells, '$.identity') FROM files "
+        "WHERE collective = ?",
+        (collective,),
     ):
-        found[(structure, key)] = dict(json.loads(cells or "{}").get("identity", {}))
+        found[(structure, key)] = dict(json.loads(identity or "{}"))
     return found

@@ -98,16 +98,19 @@ class StoreQueries:
 
     @guarded
     def structure_plan_rows(self, collective: str, structure: str) -> dict[int, list[Any]]:
-        """The same rows by the 1-based sheet row each is kept at (where a grid shows it)."""
+        """The same rows by the 1-based sheet row each is kept at (where a grid shows it),
+        in PLAN_COLUMNS order (the current level is the sheet's formula: None here)."""
         rows = self.conn.execute(
             "SELECT row, criterion, action, responsable, echeance, echeance_text, statut, "
-            "commentaire FROM cur_actions WHERE collective = ? AND structure = ? ORDER BY row",
+            "commentaire, niveau_vise, origine FROM cur_actions "
+            "WHERE collective = ? AND structure = ? ORDER BY row",
             (collective, structure),
         ).fetchall()
         return {
-            int(n): [c, a, r, dt.date.fromisoformat(e) if e else (text or None), st, com]
-            for n, c, a, r, e, text, st, com in rows
-        }
+            int(n): [c, None, plan_target_cell(target), a, r,
+                     dt.date.fromisoformat(e) if e else (text or None), st, com, origin]
+            for n, c, a, r, e, text, st, com, target, origin in rows
+        }  # fmt: skip
 
     @guarded
     def file_state(self, collective: str, structure: str) -> dict[str, tuple[str, str]]:
@@ -139,16 +142,18 @@ class StoreQueries:
         return {source for (source,) in rows}
 
     @guarded
-    def history(self, structure: str) -> list[HistoryEntry]:
-        """Every change of the structure's cells, oldest first: answers, texts and plan rows."""
+    def history(self, structure: str, readings: range = range(2**62)) -> list[HistoryEntry]:
+        """Every change of the structure's cells, oldest first: answers, texts and plan rows;
+        ``readings``: only those of these reading IDs (one campaign, capsync.store.campaigns)."""
+        span = (structure, readings.start, readings.stop)
         entries: list[tuple[str, int, HistoryEntry]] = []
         previous: dict[tuple[str, str], str | None] = {}
         for id_, criterion, column, text, sheet, cell, when, removed in self.conn.execute(
             """SELECT a.id, a.criterion, a.column_key, a.text, a.sheet, a.cell, r.recorded_at,
                       a.removed
                FROM answers a JOIN readings r ON r.id = a.reading_id
-               WHERE r.structure = ? ORDER BY a.id""",
-            (structure,),
+               WHERE r.structure = ? AND r.id >= ? AND r.id < ? ORDER BY a.id""",
+            span,
         ):
             new = None if removed else text
             old = previous.get((criterion, column))
@@ -158,10 +163,11 @@ class StoreQueries:
         before: dict[int, tuple[str | None, ...]] = {}
         for id_, row, *values, sheet, cells, when, removed in self.conn.execute(
             """SELECT a.id, a.row, a.criterion, a.action, a.responsable, a.echeance,
-                      a.statut, a.commentaire, a.sheet, a.cells, r.recorded_at, a.removed
+                      a.statut, a.commentaire, a.niveau_vise, a.origine, a.sheet, a.cells,
+                      r.recorded_at, a.removed
                FROM actions a JOIN readings r ON r.id = a.reading_id
-               WHERE r.structure = ? ORDER BY a.id""",
-            (structure,),
+               WHERE r.structure = ? AND r.id >= ? AND r.id < ? ORDER BY a.id""",
+            span,
         ):
             old_values = before.get(row, (None,) * len(PLAN_FIELDS))
             new_values = tuple(None if removed or v in ("", None) else _show(v) for v in values)
@@ -178,6 +184,11 @@ class StoreQueries:
                 entries.append((when, id_, entry))
         entries.sort(key=lambda e: (e[0], e[2].sheet, *_cell_order(e[2].cell), e[1]))
         return [e for _, _, e in entries]
+
+
+def plan_target_cell(target: str | None) -> str | int | None:
+    """A stored target as the grid's cell takes it back: a level as a number, else as typed."""
+    return int(target) if target and target.isdigit() else target
 
 
 def _cell_order(cell: str) -> tuple[int, int, str]:

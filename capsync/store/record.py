@@ -19,6 +19,7 @@ from capsync.store.ownership import (
     ActionRow,
     FileMemory,
     Value,
+    action_content,
     is_stale,
     past_values,
     same_value,
@@ -332,7 +333,7 @@ class Recorder:
             row: (tuple(values), file_key or "")
             for row, *values, file_key in self.conn.execute(
                 "SELECT row, criterion, action, responsable, echeance, echeance_text, statut, "
-                "commentaire, sheet, cells, file_key FROM cur_actions "
+                "commentaire, sheet, cells, niveau_vise, origine, file_key FROM cur_actions "
                 "WHERE collective = ? AND structure = ?",
                 (self.collective, self.structure),
             )
@@ -342,7 +343,7 @@ class Recorder:
             events += [
                 (row, *v, 1)
                 for row, (v, _) in current.items()
-                if row not in new and row in seen and tuple(seen[row])[:_CONTENT] == v[:_CONTENT]
+                if row not in new and row in seen and action_content(seen[row]) == action_content(v)
             ]
         if not events:
             return 0
@@ -351,8 +352,8 @@ class Recorder:
         for event in events:
             cur = self.conn.execute(
                 "INSERT INTO actions (reading_id, row, criterion, action, responsable, echeance, "
-                "echeance_text, statut, commentaire, sheet, cells, removed) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "echeance_text, statut, commentaire, sheet, cells, niveau_vise, origine, removed) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (reading, *event),
             )
             if event[-1]:
@@ -364,8 +365,8 @@ class Recorder:
                 self.conn.execute(
                     "INSERT OR REPLACE INTO cur_actions (collective, structure, row, criterion, "
                     "action, responsable, echeance, echeance_text, statut, commentaire, sheet, "
-                    "cells, action_id, recorded_at, file_key) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "cells, niveau_vise, origine, action_id, recorded_at, file_key) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (*base, *event[:-1], cur.lastrowid, self.when, self.file_key),
                 )
         return len(events)
@@ -377,16 +378,16 @@ class Recorder:
         seen: dict[int, ActionRow] | None,
     ) -> list[tuple[object, ...]]:
         events: list[tuple[object, ...]] = []
-        contents = {v[:_CONTENT] for v, _ in current.values()}
+        contents = {action_content(v) for v, _ in current.values()}
         free = max([*current, *new], default=0) + 1
         for row, v in new.items():
             old = current.get(row)
-            if old is not None and old[0][:_CONTENT] == v[:_CONTENT]:
+            if old is not None and action_content(old[0]) == action_content(v):
                 continue
-            if seen is not None and row in seen and tuple(seen[row])[:_CONTENT] == v[:_CONTENT]:
+            if seen is not None and row in seen and action_content(seen[row]) == action_content(v):
                 continue  # unchanged in this file since last seen: another file changed it
             if seen is None and old is not None:
-                if v[:_CONTENT] in contents:
+                if action_content(v) in contents:
                     continue  # a copy's row already in the plan
                 if old[1] != self.file_key:  # another file's row: keep both, side by side
                     events.append((free, *v, 0))
@@ -431,9 +432,6 @@ class Recorder:
         )
 
 
-_CONTENT = 7  # the fields of _action_values that are content, not location
-
-
 def _action_values(action: Action) -> ActionValues:
     echeance = action.echeance.isoformat() if action.echeance else None
     return (
@@ -446,6 +444,8 @@ def _action_values(action: Action) -> ActionValues:
         action.commentaire,
         action.sheet,
         ",".join(action.cells),
+        action.target or None,
+        action.origin or None,
     )
 
 

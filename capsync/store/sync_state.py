@@ -6,16 +6,28 @@
 - a fingerprint of each collectif's inputs, so that a cycle in which nothing
   changed costs one listing and a few lookups (the daemon's common case);
 - one snapshot of the scores per day, for the dashboard's « Historique ».
+
+Inside :meth:`SyncState.batch` (one collectif of a cycle) what is remembered is
+kept in memory and committed in one transaction when the batch ends, after the
+folders of the files it describes were synced (:func:`capsync.atomic.durable_batch`):
+the state never says a file was written before the file is on disk, and a
+cycle killed in the middle of a collectif remembers none of it, so the next
+cycle writes that collectif again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from capsync.store.safety import guarded, open_side_tables
+from pydantic import BaseModel
+
+from capsync.atomic import durable_batch
+from capsync.store.safety import guarded, open_side_tables, storage_errors
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,10 +50,19 @@ CREATE TABLE IF NOT EXISTS sync_score_history (
 
 
 def content_hash(*parts: Any) -> str:
-    """A stable hash of specs and bytes: reprs of dataclasses are deterministic."""
+    """A stable hash of specs and bytes: reprs of dataclasses are deterministic.
+
+    A configuration model is hashed by its JSON (pydantic's, in Rust): its repr costs
+    ten times more, and every cycle hashes each collectif's configuration.
+    """
     digest = hashlib.sha256()
     for part in parts:
-        digest.update(part if isinstance(part, bytes) else repr(part).encode())
+        if isinstance(part, bytes):
+            digest.update(part)
+        elif isinstance(part, BaseModel):
+            digest.update(part.model_dump_json().encode())
+        else:
+            digest.update(repr(part).encode())
         digest.update(b"\x00")
     return digest.hexdigest()
 
@@ -53,6 +74,8 @@ class SyncState:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.db = open_side_tables(path, SCHEMA)
+        # key → (hash, written at), or None for a key forgotten; None outside a batch
+        self._pending: dict[str, tuple[str, str] | None] | None = None
 
     def close(self) -> None:
         self.db.close()
@@ -63,25 +86,59 @@ class SyncState:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    @guarded
-    def hash_of(self, key: str) -> str | None:
-        row = self.db.execute("SELECT hash FROM sync_outputs WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Remember in one transaction what the body wrote, once its folders are synced.
 
-    @guarded
-    def remember(self, key: str, value: str, at: dt.datetime) -> None:
+        Committed when the body ends, by an error too: what was written is on disk
+        and need not be written again. Nested batches join the outer one.
+        """
+        if self._pending is not None:
+            yield
+            return
+        self._pending = {}
+        try:
+            with durable_batch():
+                yield
+        finally:
+            pending, self._pending = self._pending, None
+            with storage_errors(self.path):
+                self._commit(pending)
+
+    def _commit(self, pending: dict[str, tuple[str, str] | None]) -> None:
+        kept = [(key, *row) for key, row in pending.items() if row is not None]
+        gone = [(key,) for key, row in pending.items() if row is None]
         with self.db:
-            self.db.execute(
+            self.db.executemany(
                 "INSERT INTO sync_outputs (key, hash, written_at) VALUES (?, ?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET hash = excluded.hash, "
                 "written_at = excluded.written_at",
-                (key, value, at.isoformat(timespec="seconds")),
+                kept,
             )
+            self.db.executemany("DELETE FROM sync_outputs WHERE key = ?", gone)
+
+    @guarded
+    def hash_of(self, key: str) -> str | None:
+        if self._pending is not None and key in self._pending:
+            row = self._pending[key]
+            return row[0] if row else None
+        found = self.db.execute("SELECT hash FROM sync_outputs WHERE key = ?", (key,)).fetchone()
+        return found[0] if found else None
+
+    @guarded
+    def remember(self, key: str, value: str, at: dt.datetime) -> None:
+        row = (value, at.isoformat(timespec="seconds"))
+        if self._pending is not None:
+            self._pending[key] = row
+        else:
+            self._commit({key: row})
 
     @guarded
     def forget(self, key: str) -> None:
-        with self.db:
-            self.db.execute("DELETE FROM sync_outputs WHERE key = ?", (key,))
+        if self._pending is not None:
+            self._pending[key] = None
+        else:
+            self._commit({key: None})
 
     @guarded
     def record_scores(

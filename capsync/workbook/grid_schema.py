@@ -16,7 +16,8 @@ from capsync.campaign.config import Structure
 from capsync.campaign.vocabulary import RespondentRole
 from capsync.workbook.spec import Value
 
-LAYOUT_VERSION = 2  # 2: consensus columns; tiers and pair in columns of their own
+LAYOUT_VERSION = 3  # 2: consensus columns; tiers and pair in columns of their own
+# 3: the plan de progrès has a current level (computed), a target level and an origin
 
 GUIDE_SHEET = "Mode d'emploi"
 PLAN_SHEET = "Plan de progrès"
@@ -82,6 +83,16 @@ TRAILING_COLUMNS: tuple[tuple[str, str, float], ...] = (
     (COL_PAIR_LEVEL, "Niveau pair", 12),
     (COL_PAIR_COMMENT, "Commentaire pair", 22),
 )
+COL_CARRIED = "a_confirmer"
+"""A new campaign's marker: « À confirmer — repris de la campagne 2025-2026 ». While it is
+not empty, the row's niveau retenu is the previous campaign's, and is not counted."""
+CARRIED_COLUMN: tuple[str, str, float] = (
+    COL_CARRIED,
+    "Repris — à confirmer\n(videz la cellule)",
+    20,
+)
+COL_RETAINED_PENDING = "retenu_a_confirmer"
+"""The column key a carried, unconfirmed niveau retenu is recorded under: kept, never scored."""
 GENERATED_KEYS = frozenset(
     key for key, _, _ in (*LEADING_COLUMNS, *COMPUTED_COLUMNS, *RETIRED_COLUMNS)
 )  # capsync writes these; a value read there was never typed
@@ -89,13 +100,23 @@ RESPONDENT_WIDTH = 9.5
 
 PLAN_COLUMNS: tuple[tuple[str, str, float], ...] = (
     ("critere", "Critère", 30),
+    ("niveau_actuel", "Niveau actuel", 13),
+    ("niveau_vise", "Niveau visé", 13),
     ("action", "Action", 44),
     ("responsable", "Responsable", 22),
     ("echeance", "Échéance", 14),
     ("statut", "Statut", 14),
     ("commentaire", "Commentaire", 40),
+    ("origine", "Origine", 20),
 )
+PLAN_COMPUTED = frozenset({"niveau_actuel"})  # the sheet's formula: never typed, never carried
 PLAN_STATUSES: tuple[str, ...] = ("à faire", "en cours", "fait", "abandonné")
+PLAN_DONE = "fait"
+PLAN_ORIGIN_PATH = "chemin vers le label"
+PLAN_ORIGIN_REVIEW = "revue tiers/pair"
+PLAN_ORIGIN_STRUCTURE = "structure"
+PLAN_ORIGINS: tuple[str, ...] = (PLAN_ORIGIN_PATH, PLAN_ORIGIN_REVIEW, PLAN_ORIGIN_STRUCTURE)
+"""Where a plan line comes from; a blank origin reads as « structure » (layout 2 had none)."""
 
 RESPONDENT_PREFIX = "r:"
 
@@ -167,3 +188,11 @@ class Carried:
     respondent_headers: dict[str, str] = field(default_factory=dict)  # key → header typed
     plan_rows: list[list[Value]] = field(default_factory=list)  # in PLAN_COLUMNS order
     archive_rows: list[list[Value]] = field(default_factory=list)  # in ARCHIVE_COLUMNS order
+
+    @property
+    def pending_count(self) -> int:
+        """Rows carried from the previous campaign still « à confirmer » (their marker cell)."""
+        return sum(1 for _, key in self.answers if key == COL_CARRIED)
+
+
+TO_DISCUSS = "à discuter"  # the flag the grid's formulas and the scoring both write

@@ -25,6 +25,7 @@ class Identity:
     referentiel_version: str = ""
     layout_version: int = 0
     respondents: tuple[str, ...] = ()  # respondent column keys, in order
+    campaign: str = ""  # a grid's campaign (« 2025-2026 »); "" for grids made before campaigns
 
     def as_metadata(self) -> dict[str, str]:
         return {
@@ -35,6 +36,7 @@ class Identity:
             "referentiel_version": self.referentiel_version,
             "layout_version": str(self.layout_version),
             "respondents": "|".join(self.respondents),
+            **({"campaign": self.campaign} if self.campaign else {}),
         }
 
 
@@ -65,4 +67,5 @@ def identity_from_rows(rows: Iterable[Iterable[Any]]) -> Identity | None:
         referentiel_version=found.get("referentiel_version", ""),
         layout_version=layout,
         respondents=respondents,
+        campaign=found.get("campaign", ""),
     )

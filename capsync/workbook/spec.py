@@ -261,11 +261,33 @@ def row_heights(sheet: SheetSpec) -> dict[int, float]:
                 continue
             density = CHARS_PER_WIDTH * (0.8 if style == Style.HEADER else 1.0)  # bold is wider
             per_line = max(1, int(widths.get((r, c), _width(sheet, c)) * density))
-            needed = sum(-(-len(part) // per_line) or 1 for part in value.split("\n"))
+            needed = sum(wrapped_lines(part, per_line) for part in value.split("\n"))
             lines = max(lines, needed)
         if lines > 1:
             heights[r] = min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 2)
     return heights
+
+
+def wrapped_lines(text: str, per_line: int) -> int:
+    """Lines ``text`` takes when wrapped at word boundaries, ``per_line`` characters a line.
+
+    Spreadsheets break lines between words, so a line often ends short of the
+    width: counting characters only (``len / per_line``) gave rows one line too
+    low, with the last words of a long objective cut off (seen on LibreOffice
+    screenshots, docs/grid.md « Premier écran »).
+    """
+    lines, used = 1, 0
+    for word in text.split():
+        while len(word) > per_line:  # a word longer than the line is broken anywhere
+            if used:
+                lines, used = lines + 1, 0
+            word = word[per_line:]
+            lines += 1
+        if used and used + 1 + len(word) > per_line:
+            lines, used = lines + 1, len(word)
+        else:
+            used += (1 if used else 0) + len(word)
+    return lines
 
 
 def _width(sheet: SheetSpec, col: int) -> float:

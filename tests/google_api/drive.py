@@ -332,6 +332,22 @@ def delete_permission(state: State, file_id: str, permission_id: str) -> None:
     state.touch(file_id)
 
 
+def get_shared_drive(state: State, drive_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    """drives.get: a shared drive's name and ``restrictions`` (every one Drive documents,
+    false unless a test set it); an unknown id answers Drive's 404."""
+    found = state.drives.get(drive_id)
+    if found is None:
+        raise ApiError(404, f"Shared drive not found: {drive_id}", drive_reason="notFound",
+                       location="driveId")  # fmt: skip
+    restrictions = dict.fromkeys(
+        ("adminManagedRestrictions", "copyRequiresWriterPermission", "domainUsersOnly",
+         "driveMembersOnly", "sharingFoldersRequiresOrganizerPermission"), False)  # fmt: skip
+    restrictions.update(found.get("restrictions") or {})
+    resource = {"kind": "drive#drive", "id": drive_id, "name": found["name"],
+                "restrictions": restrictions}  # fmt: skip
+    return _masked(resource, params, "kind,id,name")
+
+
 def start_page_token(state: State) -> dict[str, Any]:
     """changes.getStartPageToken: the position after the latest change."""
     return {"kind": "drive#startPageToken", "startPageToken": str(len(state.changes) + 1)}

@@ -143,6 +143,8 @@ def _drive(
         return "changes.getStartPageToken", Answer(200, drive.start_page_token(state))
     if parts == ["changes"]:
         return "changes.list", Answer(200, drive.list_changes(state, params))
+    if len(parts) == 2 and parts[0] == "drives" and method == "GET":
+        return "drives.get", Answer(200, drive.get_shared_drive(state, parts[1], params))
     if len(parts) >= 2 and parts[0] == "files":
         file_id = parts[1]
         rest = parts[2:]

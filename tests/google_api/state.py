@@ -101,6 +101,7 @@ class State:
         self.google_accounts: set[str] = set()  # addresses with a Google account
         self.internal_domains: set[str] | None = None  # set: sharing outside them is refused
         self.incomplete_search = False  # files.list says some drives were not searched
+        self.drives: dict[str, dict[str, Any]] = {}  # shared drive id -> name, restrictions
         self.disabled_apis: set[str] = set()  # "sheets" / "drive": not enabled in the project
         self.revoked_keys: set[str] = set()  # private_key_id of deleted service-account keys
         self.strict = True  # check every request against the discovery documents and limits
@@ -181,6 +182,8 @@ class State:
         folder = DriveFile(self.new_file_id(), name, FOLDER_MIME, moment, moment,
                            drive_id="0A" + self.new_file_id()[:17], can_edit=can_edit)  # fmt: skip
         self.files[folder.id] = folder
+        assert folder.drive_id is not None
+        self.drives[folder.drive_id] = {"name": f"Drive {name}", "restrictions": {}}
         return folder.id
 
     def add_foreign_file(self, file_id: str, name: str = "Not shared with you") -> None:
@@ -202,6 +205,7 @@ class State:
             self.google_accounts.clear()
             self.internal_domains = None
             self.incomplete_search = False
+            self.drives.clear()
             self.disabled_apis.clear()
             self.revoked_keys.clear()
             self.strict = True

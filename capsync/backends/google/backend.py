@@ -34,15 +34,18 @@ from google.auth.exceptions import GoogleAuthError
 
 from capsync.backends.base import CellAt
 from capsync.backends.google import drive_layout as layout
+from capsync.backends.google.archive import archive_grid
 from capsync.backends.google.batches import MAX_BATCH_BYTES, pending_title, split_requests
 from capsync.backends.google.cell_writes import values_body
 from capsync.backends.google.credentials import service_account_credentials
 from capsync.backends.google.drive import FOLDER_MIME, SPREADSHEET_MIME, DriveClient, DriveError
+from capsync.backends.google.google_errors import trashed_message
 from capsync.backends.google.google_errors import why as _why
 from capsync.backends.google.http import GOOGLE_HOSTS, sheets_client
 from capsync.backends.google.listing import (
     PROP_ROOT,
     PROP_SHARED,
+    WATCHED_KINDS,
     Entry,
     Listing,
     app_properties,
@@ -51,6 +54,7 @@ from capsync.backends.google.listing import (
 from capsync.backends.google.quota import Clock, RequestBudget, RetryPolicy, Sleep, install
 from capsync.backends.google.reading import READ_FIELDS, raw_workbook, sheet_ids
 from capsync.backends.google.requests import render_requests
+from capsync.backends.google.review_columns import ReviewColumns
 from capsync.backends.google.sharing import (
     desired_emails,
     grant_missing,
@@ -75,7 +79,7 @@ _NO_XLSX = (
 )
 
 
-class GoogleBackend:
+class GoogleBackend(ReviewColumns):
     """Workbooks as Google Sheets; see the module docstring for what each call costs."""
 
     name = "google"
@@ -109,7 +113,7 @@ class GoogleBackend:
         self._listing: Listing | None = None
         self._listed_at = 0.0
         self._asked: set[tuple[str, Kind]] = set()
-        self._wrote = False  # our own writes moved versions since the listing
+        self._wrote = False  # our own writes moved a grid's version since the listing
         self._sheet_ids: dict[str, list[int]] = {}  # file id → sheet ids it holds now
         self.max_batch_bytes = MAX_BATCH_BYTES
 
@@ -291,7 +295,7 @@ class GoogleBackend:
                 "elle sera reprise au prochain passage."
             ) from exc
         self._sheet_ids[entry.id] = list(rendered.sheet_ids.values())
-        self._wrote = True
+        self._wrote = self._wrote or ref.kind in WATCHED_KINDS  # an output moves no grid
         entry.pending = False
         entry.name = layout.file_name(spec.title, ref)
         if created and self.config is not None:
@@ -469,6 +473,9 @@ class GoogleBackend:
     def write_bytes(self, ref: WorkbookRef, content: bytes) -> None:
         raise BackendError(_NO_XLSX.format(what=f"remplacer {self.location(ref)} par un .xlsx"))
 
+    def archive_grid(self, ref: WorkbookRef, campaign: str) -> str:
+        return archive_grid(self, ref, campaign)  # see capsync.backends.google.archive
+
     def file_id(self, ref: WorkbookRef) -> str | None:
         entry = self._entry(ref)
         return entry.id if entry else None
@@ -476,14 +483,6 @@ class GoogleBackend:
 
 def _q(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def trashed_message(where: str) -> str:
-    return (
-        f"La grille {where} est dans la corbeille de Google Drive : restaurez-la depuis la "
-        "corbeille du drive partagé. Les réponses déjà relevées sont conservées ; aucune "
-        "nouvelle grille n'est créée à sa place."
-    )
 
 
 def google_backend(config: Config, base: Path | None = None, **options: Any) -> GoogleBackend:

@@ -1,4 +1,4 @@
-"""Spec cells → the ``RowData`` of an ``updateCells`` request: values, formats, notes (pure).
+"""Spec cells → the ``RowData`` of an ``updateCells`` request: values and notes (pure).
 
 Formula safety is kept by construction: a ``str`` becomes ``stringValue`` —
 literal text, never parsed, even when it starts with « = » (the batchUpdate
@@ -12,10 +12,9 @@ import datetime as dt
 import math
 from typing import Any
 
-from capsync.backends.google.styles import cell_format
 from capsync.workbook.spec import Formula, SheetSpec, Value
 
-CELL_FIELDS = "userEnteredValue,userEnteredFormat,note"
+CELL_FIELDS = "userEnteredValue,note"
 _EPOCH = dt.datetime(1899, 12, 30)
 
 
@@ -44,32 +43,30 @@ def entered_value(value: Value) -> dict[str, Any] | None:
 
 
 def cell_rows(sheet: SheetSpec) -> list[dict[str, Any]]:
-    """The RowData of every spec row, values, formats and notes together."""
-    width = sheet.width
-    merge_top_left = {
-        (r, c): (m.first_row, m.first_col)
+    """The RowData of every spec row: values and notes only, each row cut after its last one.
+
+    Formats go apart, one ``repeatCell`` per rectangle (:mod:`.cell_formats`): the sheet is
+    new, so a cell left out here is simply empty."""
+    merged_tails = {
+        (r, c)
         for m in sheet.merges
         for r in range(m.first_row, m.last_row + 1)
         for c in range(m.first_col, m.last_col + 1)
+        if (r, c) != (m.first_row, m.first_col)
     }
-    out = []
+    out: list[dict[str, Any]] = []
     for r, row in enumerate(sheet.rows):
-        values = []
-        for c in range(width):
-            value = row[c] if c < len(row) else None
-            anchor = merge_top_left.get((r, c), (r, c))
-            if anchor != (r, c):
-                value = None
-            style = sheet.style_at(*anchor)
+        values: list[dict[str, Any]] = []
+        for c in range(sheet.width):
+            value = row[c] if c < len(row) and (r, c) not in merged_tails else None
             cell: dict[str, Any] = {}
             entered = entered_value(value)
             if entered is not None:
                 cell["userEnteredValue"] = entered
-            fmt = cell_format(style, is_date=isinstance(value, dt.date))
-            if fmt is not None:
-                cell["userEnteredFormat"] = fmt
             if (r, c) in sheet.notes:
                 cell["note"] = sheet.notes[(r, c)]
             values.append(cell)
-        out.append({"values": values})
+        while values and not values[-1]:
+            values.pop()
+        out.append({"values": values} if values else {})
     return out

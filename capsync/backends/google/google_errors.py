@@ -91,3 +91,11 @@ def why(exc: BaseException) -> str:
 
 
 _STATUS_REASON = {401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND"}
+
+
+def trashed_message(where: str) -> str:
+    return (
+        f"La grille {where} est dans la corbeille de Google Drive : restaurez-la depuis la "
+        "corbeille du drive partagé. Les réponses déjà relevées sont conservées ; aucune "
+        "nouvelle grille n'est créée à sa place."
+    )

@@ -38,6 +38,7 @@ PROP_COLLECTIVE = "capsyncCollective"
 PROP_KIND = "capsyncKind"
 PROP_KEY = "capsyncKey"
 PROP_SHARED = "capsyncShared"  # "0" until every grant of the file was made
+ARCHIVED_KIND = "grille-archive"  # PROP_KIND of a closed campaign's grid (.archive): not read
 
 
 def app_properties(root: str, ref: WorkbookRef, shared: bool) -> dict[str, str]:
@@ -130,7 +131,7 @@ class Listing:
             if known_ref is not None and item.get("mimeType") == SPREADSHEET_MIME:
                 self._add(known_ref, item, props)
                 continue
-            if item.get("trashed"):
+            if item.get("trashed") or props.get(PROP_KIND) == ARCHIVED_KIND:
                 continue
             for parent in item.get("parents", []):
                 if parent not in place:

@@ -6,16 +6,19 @@ and a request may time out. Two pieces handle that, for every request capsync
 sends — gspread's Sheets calls and the Drive calls alike, since both go
 through one ``requests`` session:
 
-- :class:`TokenBucket` (Sheets reads, Sheets writes, and Drive): a burst of
-  ``per_minute // 6`` tokens refilled at ``(per_minute - burst) / 60`` per
-  second, so that no sliding minute ever holds more than ``per_minute``
-  requests. Google budgets the two APIs apart, and so does capsync: Sheets
-  allows 60 reads and 60 writes a minute per user, and ``requests_per_minute``
-  (default 50) keeps a margin below that; Drive allows 12,000 queries a minute
-  per user (developers.google.com/drive/api/guides/limits), reads and writes
-  together, and capsync spends at most :data:`DRIVE_PER_MINUTE` of them — a
-  twentieth, because Drive also throttles bursts of writes (sharing, creating)
-  on its backend with 429s it does not quantify.
+- Google budgets the two APIs apart, and so does capsync. Sheets allows 60
+  reads and 60 writes a minute per user, counted apart; ``requests_per_minute``
+  (default 50) keeps a margin below that, and :class:`SlidingWindow` spends
+  all of it: at most ``per_minute`` requests in any sliding minute, any of
+  them at once. A cycle alternates reading one collectif's grids and writing
+  its outputs, so while it waits for one budget the other refills; a token
+  bucket's small burst would waste that (it refills at the same pace whether
+  the other budget is being spent or not). Drive allows 12,000 queries a
+  minute per user (developers.google.com/drive/api/guides/limits), reads and
+  writes together, and capsync spends at most :data:`DRIVE_PER_MINUTE` of
+  them through a :class:`TokenBucket` (a burst of ``per_minute // 6``, then
+  an even pace) — a twentieth, and paced, because Drive also throttles bursts
+  of writes (sharing, creating) on its backend with 429s it does not quantify.
 - :class:`ResilientAdapter`: a ``requests`` transport adapter that takes a
   token before each try and retries 429, Drive's 403 ``userRateLimitExceeded`` /
   ``rateLimitExceeded``, 5xx and timeouts with exponential backoff and full
@@ -40,10 +43,10 @@ import logging
 import random
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
@@ -52,6 +55,7 @@ log = logging.getLogger("capsync")
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
+WINDOW_S = 60.0  # Google's quota period
 DRIVE_PER_MINUTE = 600  # of Google's 12,000 Drive queries per minute per user
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Drive answers a per-user rate limit with a 403 carrying one of these reasons
@@ -60,7 +64,8 @@ _UNSAFE_SUFFIXES = ("/drive/v3/files", "/upload/drive/v3/files", "/copy")
 
 
 class TokenBucket:
-    """At most ``per_minute`` requests in any sliding minute; waits through ``sleep``."""
+    """At most ``per_minute`` requests in any sliding minute, at an even pace after a
+    burst of a sixth of them; waits through ``sleep``."""
 
     def __init__(self, per_minute: int, clock: Clock = time.monotonic, sleep: Sleep = time.sleep):
         if per_minute < 1:
@@ -92,6 +97,43 @@ class TokenBucket:
                 waited += pause
 
 
+class SlidingWindow:
+    """At most ``per_minute`` requests in any sliding minute; waits through ``sleep``.
+
+    Google counts Sheets requests per minute and per user: this spends exactly
+    that budget, a whole minute's worth at once if the cycle has it to send, then
+    waits for the oldest request of the window to be a minute old.
+    """
+
+    def __init__(self, per_minute: int, clock: Clock = time.monotonic, sleep: Sleep = time.sleep):
+        if per_minute < 1:
+            raise ValueError("per_minute must be at least 1")
+        self.limit = per_minute
+        self._sent: deque[float] = deque()  # when each request of the last minute was sent
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Take a place in the window, waiting for one if needed; return the seconds waited."""
+        waited = 0.0
+        with self._lock:
+            while True:
+                now = self._clock()
+                while self._sent and self._sent[0] <= now - WINDOW_S:
+                    self._sent.popleft()
+                if len(self._sent) < self.limit:
+                    self._sent.append(now)
+                    return waited
+                pause = max(self._sent[0] + WINDOW_S - now, 0.01)
+                self._sleep(pause)
+                waited += pause
+
+
+class Limiter(Protocol):
+    def acquire(self) -> float: ...
+
+
 @dataclass
 class RetryPolicy:
     """Exponential backoff with full jitter: try n waits uniform(0, min(cap, base·2ⁿ))."""
@@ -107,7 +149,8 @@ class RetryPolicy:
 
 
 class RequestBudget:
-    """The two buckets, the retry policy, and counters of what was really sent."""
+    """The three budgets (Sheets reads, Sheets writes, Drive), the retry policy, and
+    counters of what was really sent."""
 
     def __init__(
         self,
@@ -117,9 +160,9 @@ class RequestBudget:
         policy: RetryPolicy | None = None,
         drive_per_minute: int = DRIVE_PER_MINUTE,
     ):
-        self.buckets = {
-            "read": TokenBucket(per_minute, clock, sleep),
-            "write": TokenBucket(per_minute, clock, sleep),
+        self.buckets: dict[str, Limiter] = {
+            "read": SlidingWindow(per_minute, clock, sleep),
+            "write": SlidingWindow(per_minute, clock, sleep),
             "drive": TokenBucket(drive_per_minute, clock, sleep),
         }
         self.policy = policy or RetryPolicy()

@@ -13,11 +13,14 @@ The rule (docs/google.md):
 - the network workbook (``reseau/``) is read by the configuration's ``national``
   contacts only; its folder is shared with nobody;
 - nobody else: no « anyone with the link », no domain-wide sharing, nobody
-  from another structure or collectif.
+  from another structure or collectif; no grant at all on the collectifs'
+  sub-folders (« Grilles », « Structures »…) nor on the network's folder, whose
+  files take their readers from elsewhere.
 
 :func:`desired` and :func:`diff` are pure; :func:`audit` costs one
 ``permissions.list`` per workbook and folder, :func:`fix` one request per change.
-Inherited grants are checked where they are granted: on the folders.
+Inherited grants are checked where they are granted: on the folders (each
+collectif's, each structure's, and the sub-folders, which must have none).
 
 This module is given what it works on — a :class:`DriveClient`, a file id, a
 :class:`SharedTree` (which the Google backend is) — and never imports the
@@ -155,6 +158,11 @@ class Finding:
     permission_id: str | None = None  # the grant to remove (None: a grant is missing)
     email: str = ""
     role: str = ""  # the role to grant when ``permission_id`` is None
+    place: str = ""  # what the message names, when not ``ref`` (« dossier du collectif x »)
+
+    @property
+    def where(self) -> str:
+        return self.place or str(self.ref)
 
 
 def _inherited(permission: dict[str, Any]) -> bool:
@@ -169,9 +177,12 @@ def diff(
     wanted: dict[str, str],
     known: dict[str, str],
     owners: frozenset[str] = frozenset(),
+    place: str = "",
 ) -> list[Finding]:
-    """Every permission that the configuration does not call for, and every missing one."""
+    """Every permission that the configuration does not call for, and every missing one
+    (messages name ``place``, or ``ref`` when it is empty)."""
     found: list[Finding] = []
+    where = place or str(ref)
     have: dict[str, str] = {}
     for perm in permissions:
         kind, role, pid = perm.get("type"), perm.get("role", ""), perm.get("id")
@@ -180,28 +191,29 @@ def diff(
         if role == "owner" or email in owners or _inherited(perm):
             continue  # inherited: the shared drive's members, managed where they are granted
         if kind == "anyone":
-            message = f"{ref} : accessible à toute personne disposant du lien ({label})"
+            message = f"{where} : accessible à toute personne disposant du lien ({label})"
         elif kind == "domain":
-            message = f"{ref} : partagé avec tout le domaine {perm.get('domain', '')} ({label})"
+            message = f"{where} : partagé avec tout le domaine {perm.get('domain', '')} ({label})"
         elif kind == "group":
             message = (
-                f"{ref} : partagé avec le groupe {email} ({label}), absent de la configuration"
+                f"{where} : partagé avec le groupe {email} ({label}), absent de la configuration"
             )
         elif email in wanted and wanted[email] == role and email not in have:
             have[email] = role
             continue
         elif email in wanted:
             wanted_label = ROLE_LABELS[wanted[email]]
-            message = f"{ref} : {email} a le rôle {label} au lieu de {wanted_label}"
+            message = f"{where} : {email} a le rôle {label} au lieu de {wanted_label}"
         elif email in known:
-            message = f"{ref} : {email} ({known[email]}) n'a pas à accéder à ce fichier ({label})"
+            what = "ce dossier" if place else "ce fichier"
+            message = f"{where} : {email} ({known[email]}) n'a pas à accéder à {what} ({label})"
         else:
-            message = f"{ref} : {email} n'est pas dans la configuration ({label})"
-        found.append(Finding(ref, file_id, message, permission_id=pid, email=email, role=role))
+            message = f"{where} : {email} n'est pas dans la configuration ({label})"
+        found.append(Finding(ref, file_id, message, pid, email, role, place))
     for email, role in wanted.items():
         if email not in have:
-            message = f"{ref} : {email} devrait être {ROLE_LABELS[role]}"
-            found.append(Finding(ref, file_id, message, email=email, role=role))
+            message = f"{where} : {email} devrait être {ROLE_LABELS[role]}"
+            found.append(Finding(ref, file_id, message, email=email, role=role, place=place))
     return found
 
 
@@ -223,14 +235,39 @@ def audit(tree: SharedTree, config: Config) -> list[Finding]:
         wanted = desired_structure_folder(config, collective, structure) if (
             collective in configured) else {}  # fmt: skip
         found += diff(ref, folder_id, _permissions(tree, ref, folder_id), wanted, known, owners)
+    return found + _collective_folders(tree, config, listing, known, owners)
+
+
+def _collective_folders(
+    tree: SharedTree, config: Config, listing: Listing, known: dict[str, str],
+    owners: frozenset[str],
+) -> list[Finding]:  # fmt: skip
+    """Each collectif's folder read by its délégué·e·s (inherited by everything in it), and
+    no grant on its sub-folders nor on any other folder at the top of the tree."""
+    configured = {c.id for c in config.collectives}
+    found: list[Finding] = []
+    for name, folder_id in sorted(listing.collective_folders.items()):
+        ref = WorkbookRef(name, Kind.DASHBOARD)
+        wanted = desired_folder(config, name) if name in configured else {}
+        place = f"dossier du collectif {name}" if name in configured else f"dossier {name}"
+        perms = _permissions(tree, ref, folder_id, place)
+        found += diff(ref, folder_id, perms, wanted, known, owners, place)
+    for (name, sub), folder_id in sorted(listing.subfolders.items()):
+        ref, place = WorkbookRef(name, Kind.DASHBOARD), f"dossier {name}/{sub}"
+        perms = _permissions(tree, ref, folder_id, place)
+        found += diff(ref, folder_id, perms, {}, known, owners, place)
     return found
 
 
-def _permissions(tree: SharedTree, ref: WorkbookRef, file_id: str) -> list[dict[str, Any]]:
+def _permissions(
+    tree: SharedTree, ref: WorkbookRef, file_id: str, place: str = ""
+) -> list[dict[str, Any]]:
     try:
         return tree.drive.permissions(file_id)
     except DriveError as exc:
-        raise BackendError(f"Lecture des partages de {ref} impossible ({exc.status}).") from exc
+        raise BackendError(
+            f"Lecture des partages de {place or ref} impossible ({why(exc)})."
+        ) from exc
 
 
 def fix(tree: SharedTree, findings: list[Finding]) -> list[str]:
@@ -242,19 +279,19 @@ def fix(tree: SharedTree, findings: list[Finding]) -> list[str]:
                 tree.drive.revoke(finding.file_id, finding.permission_id)
                 done.append(f"Retiré — {finding.message}")
         except DriveError as exc:
-            done.append(f"Échec ({exc.status}) — {finding.message}")
+            done.append(f"Échec ({why(exc)}) — {finding.message}")
     for ref_file, email, role in _grants(findings):
         try:
             tree.drive.grant(ref_file[1], email, role)
             done.append(f"Ajouté — {ref_file[0]} : {email} ({ROLE_LABELS[role]})")
         except DriveError as exc:
-            done.append(f"Échec ({exc.status}) — {ref_file[0]} : {email} ({ROLE_LABELS[role]})")
+            done.append(f"Échec ({why(exc)}) — {ref_file[0]} : {email} ({ROLE_LABELS[role]})")
     return done
 
 
-def _grants(findings: list[Finding]) -> list[tuple[tuple[WorkbookRef, str], str, str]]:
+def _grants(findings: list[Finding]) -> list[tuple[tuple[str, str], str, str]]:
     """The grants to make: missing ones (a wrong role was revoked above, so it is missing too)."""
-    return [((f.ref, f.file_id), f.email, f.role) for f in findings if f.permission_id is None]
+    return [((f.where, f.file_id), f.email, f.role) for f in findings if f.permission_id is None]
 
 
 def grant_missing(

@@ -1,0 +1,49 @@
+"""The chemin vers le label as lines of the grid's plan de progrès (pure).
+
+Each step on a criterion becomes a line the structure can keep, change or delete:
+the criterion (« 3.4.3 — Handicap »), the level to reach, the référentiel's description
+of that level as the suggested action, « à faire », and the origin « chemin vers le
+label ». A step on a whole chapter still to assess is not a plan line (it is assessing,
+not progressing). The grid puts them only into its empty lines
+(:func:`capsync.layout.plan_sheet.with_suggestions`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from capsync.campaign.referentiel import Referentiel
+from capsync.layout.label_path import PathStep
+from capsync.workbook.grid_schema import (
+    PLAN_COLUMNS,
+    PLAN_ORIGIN_PATH,
+    PLAN_STATUSES,
+    plan_criterion_choice,
+)
+from capsync.workbook.spec import Value
+
+_KEYS = [key for key, _, _ in PLAN_COLUMNS]
+
+
+def level_choice(referentiel: Referentiel, value: int) -> str:
+    """« 3 - Maîtrisé »: a level as the drop-down spells it."""
+    label = next((lv.label for lv in referentiel.scale.levels if lv.value == value), "")
+    return f"{value} - {label}" if label else str(value)
+
+
+def suggested_plan_rows(referentiel: Referentiel, steps: Sequence[PathStep]) -> list[list[Value]]:
+    """One plan line per criterion step, in PLAN_COLUMNS order."""
+    rows: list[list[Value]] = []
+    for step in steps:
+        if not step.criterion or step.target is None:
+            continue
+        values: dict[str, Value] = {
+            "critere": plan_criterion_choice(step.criterion, step.title),
+            "niveau_vise": level_choice(referentiel, step.target),
+            "action": step.action or None,
+            "statut": PLAN_STATUSES[0],
+            "commentaire": step.why,
+            "origine": PLAN_ORIGIN_PATH,
+        }
+        rows.append([values.get(key) for key in _KEYS])
+    return rows
