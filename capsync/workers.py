@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:  # multiprocessing is loaded by the first pool: a no-change cycle starts none
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+T = TypeVar("T")
 
 MAX_WORKERS = 2
 
@@ -70,6 +72,10 @@ class Pool:
         self._start = (initializer, initargs)
         self._pool: ProcessPoolExecutor | None = None
 
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
     def get(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = process_pool(self.workers, *self._start)
@@ -78,7 +84,31 @@ class Pool:
     def __enter__(self) -> Pool:
         return self
 
-    def __exit__(self, *_: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        if self._pool is not None:  # a cycle cut short does not wait for the work queued
+            self._pool.shutdown(cancel_futures=error is not None)
             self._pool = None
+
+
+class Task(Generic[T]):
+    """A piece of work handed to the pool, which the parent takes back if it needs the result
+    before a worker has started it.
+
+    The parent hands out its collectif's dashboard, calendars and the next
+    collectif's grids, then does its own part; when it comes to need a result
+    still waiting in the queue, running it itself beats waiting for a busy
+    worker, so three processes share the work whatever its split. ``here`` is
+    the same work as ``fn(*args)``, done in the parent (a worker's function may
+    rely on what the pool's initializer left in the worker).
+    """
+
+    def __init__(self, pool: Pool, here: Callable[[], T], fn: Callable[..., T], *args: Any) -> None:
+        self._here = here
+        self._future: Future[T] = pool.get().submit(fn, *args)
+        self._value: tuple[T] | None = None
+
+    def result(self) -> T:
+        if self._value is None:
+            taken_back = self._future.cancel()  # False once a worker holds it
+            self._value = (self._here() if taken_back else self._future.result(),)
+        return self._value[0]

@@ -121,3 +121,18 @@ def test_criteria_confirmed_at_the_same_level_are_counted_not_listed() -> None:
     text = _shown_lines(restitution_pdf_bytes(_data(), before_after=many))
     assert text.count("Niveau repris") == 2  # the header again atop the next page
     assert sum(t.startswith("9.") for t in text) == 60
+
+
+def test_a_new_campaign_nobody_confirmed_yet_says_so_first(tmp_path: Path) -> None:
+    """Every level carried, none confirmed: the first sentence says the group has them to
+    confirm, not that the grid is empty (it is not: it holds the previous levels)."""
+    from .test_new_campaign import _first_campaign, _rewrite, _start
+
+    campaign, backend = _first_campaign(tmp_path)
+    campaign = _rewrite(campaign, _config("2027-2028"))
+    _start(campaign, backend)
+
+    text = " ".join(_restitution_lines(campaign, "aci-une"))
+
+    assert "Les 3 niveaux repris de la campagne précédente attendent la confirmation" in text
+    assert "Rien n'a encore été renseigné" not in text

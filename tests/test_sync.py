@@ -93,7 +93,10 @@ def test_sync_writes_dashboards_and_calendars(synced: Path) -> None:
         assert (folder / "tableau-de-bord.xlsx").is_file()
         assert (folder / "calendrier.xlsx").is_file()
         calendar = icalendar.Calendar.from_ical((folder / "calendrier.ics").read_bytes())
-        assert len(calendar.walk("VEVENT")) == 13
+        uids = [str(e["UID"]) for e in calendar.walk("VEVENT")]
+        reviews = [uid for uid in uids if uid.endswith("-revue-plan@capsync")]
+        assert len(uids) - len(reviews) == 13  # the phases
+        assert len(reviews) == 7  # each structure's plan de progrès review
 
 
 def restitution_files(data: Path) -> dict[Path, int]:

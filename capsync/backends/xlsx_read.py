@@ -26,6 +26,8 @@ import html
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -68,13 +70,14 @@ def read_workbook(path: Path) -> RawWorkbook:
     if not path.exists():
         raise BackendError(f"Le classeur {path} est introuvable.")
     try:
-        kind = workbook_format(path)
         errors: dict[str, list[tuple[int, int, CellError]]] = {}
-        if kind == XLSX:
-            with zipfile.ZipFile(path) as archive:
-                _check_extent(path, archive)
-                errors = _xlsx_errors(archive)
-        elif kind == ODS:
+        with _opened(path) as archive:  # one opening for the format, the extent and the errors
+            kind = workbook_format(path, archive)
+            if kind == XLSX and archive is not None:
+                parts = _sheet_parts(archive)  # workbook.xml and its rels, parsed once
+                _check_extent(path, archive, parts)
+                errors = _xlsx_errors(archive, parts)
+        if kind == ODS:
             errors, extents = ods_scan(path)
             for sheet, (last_row, last_col) in extents.items():
                 if last_row > MAX_ROWS or last_col > MAX_COLUMNS:
@@ -114,25 +117,42 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the header of an .xls (and other o
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
-def workbook_format(path: Path) -> str:
+@contextmanager
+def _opened(path: Path) -> Iterator[zipfile.ZipFile | None]:
+    """The file as a zip archive, or None when it is not one (an .xls, a broken file)."""
+    with Path(path).open("rb") as handle:
+        if handle.read(2) != b"PK":
+            yield None
+            return
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        yield None
+        return
+    with archive:
+        yield archive
+
+
+def workbook_format(path: Path, archive: zipfile.ZipFile | None = None) -> str:
     """« xlsx », « ods » or « xls », from the file's content, never from its name.
 
+    ``archive`` is the file already opened as a zip, if it is one (read_workbook's).
     Raise :class:`BackendError` for anything else (a PDF, a Word file, a text file).
     """
-    with Path(path).open("rb") as handle:
-        head = handle.read(8)
-    if head.startswith(b"PK"):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = set(archive.namelist())
-                if "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIME:
-                    return ODS
-                if "xl/workbook.xml" in names:
-                    return XLSX
-        except zipfile.BadZipFile:
-            pass
-    elif head == _OLE:
-        return XLS
+    if archive is None:
+        with _opened(path) as opened:
+            if opened is not None:
+                return workbook_format(path, opened)
+        with Path(path).open("rb") as handle:
+            head = handle.read(8)
+        if head == _OLE:
+            return XLS
+    else:
+        names = set(archive.namelist())
+        if "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIME:
+            return ODS
+        if "xl/workbook.xml" in names:
+            return XLSX
     raise BackendError(
         f"Le fichier {path} n'est pas un classeur (.xlsx, .ods ou .xls) : il est peut-être "
         "abîmé ou d'un autre type (PDF, document texte…). Enregistrez la grille depuis le "
@@ -146,10 +166,12 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*>(.*?)</(?:\w+:)?f>", re.S)
 _VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
 
 
-def _xlsx_errors(archive: zipfile.ZipFile) -> dict[str, list[tuple[int, int, CellError]]]:
+def _xlsx_errors(
+    archive: zipfile.ZipFile, parts: list[tuple[str, str]]
+) -> dict[str, list[tuple[int, int, CellError]]]:
     """The cells of each sheet that show a formula error (``t="e"``), with their formula."""
     found: dict[str, list[tuple[int, int, CellError]]] = {}
-    for sheet, part in _sheet_parts(archive):
+    for sheet, part in parts:
         try:
             data = archive.read(part)
         except KeyError:
@@ -193,9 +215,9 @@ def too_far_message(path: Path, sheet: str, cell: str) -> str:
     )
 
 
-def _check_extent(path: Path, archive: zipfile.ZipFile) -> None:
+def _check_extent(path: Path, archive: zipfile.ZipFile, parts: list[tuple[str, str]]) -> None:
     """Refuse a sheet whose last cell is far beyond any grid, before calamine sees it."""
-    for sheet, part in _sheet_parts(archive):
+    for sheet, part in parts:
         try:
             info = archive.getinfo(part)
         except KeyError:

@@ -16,24 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from capsync.campaign.referentiel import Referentiel
-from capsync.campaign.yaml_source import PathKey, YamlSource, key_text
+from capsync.campaign.yaml_source import YamlSource
+from capsync.campaign.yaml_source import as_dict as _dict
+from capsync.campaign.yaml_source import as_list as _list
+from capsync.campaign.yaml_source import as_text as _text
+from capsync.campaign.yaml_source import problem_at as _at
 from capsync.errors import Problem
-
-
-def _at(source: YamlSource, loc: PathKey, message: str) -> Problem:
-    return Problem(source.path, source.line_of(loc), key_text(loc), message)
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _dict(value: Any) -> dict[Any, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
 
 
 @dataclass

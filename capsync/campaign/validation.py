@@ -34,6 +34,10 @@ from capsync.campaign.referentiel_choice import (
 from capsync.campaign.review_checks import pair_problems
 from capsync.campaign.schema_messages import french
 from capsync.campaign.yaml_source import PathKey, YamlSource, key_text, load_yaml
+from capsync.campaign.yaml_source import as_dict as _dict
+from capsync.campaign.yaml_source import as_list as _list
+from capsync.campaign.yaml_source import as_text as _text
+from capsync.campaign.yaml_source import problem_at as _at
 from capsync.errors import Problem, ValidationFailed
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -96,23 +100,6 @@ class Campaign:
 def _key_text(loc: PathKey) -> str:
     """``collectives[0].structures[2].id``: the key as a person reads it, on one line."""
     return key_text(loc)
-
-
-def _at(source: YamlSource, loc: PathKey, message: str) -> Problem:
-    return Problem(source.path, source.line_of(loc), _key_text(loc), message)
-
-
-def _list(value: Any) -> list[Any]:
-    """The value if it is a YAML list; anything else was already reported by the schema."""
-    return value if isinstance(value, list) else []
-
-
-def _dict(value: Any) -> dict[Any, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
 
 
 def _is_union_tag(part: Any) -> bool:

@@ -274,3 +274,24 @@ def _load_yaml(path: Path) -> YamlSource:
     if node is not None:
         _walk(node, data, (), source)
     return source
+
+
+# What the cross-checks read from the raw YAML: a value of the wrong shape was already
+# reported by the schema, so each check takes what it can and says nothing more about it.
+
+
+def problem_at(source: YamlSource, loc: PathKey, message: str) -> Problem:
+    """A French problem at the line of ``loc`` in ``source``."""
+    return Problem(source.path, source.line_of(loc), key_text(loc), message)
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def as_dict(value: Any) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_text(value: Any) -> str:
+    return "" if value is None else str(value)

@@ -33,9 +33,11 @@ from capsync.store.sync_state import SyncState, content_hash
 from capsync.workbook.refs import Kind, WorkbookRef
 
 if TYPE_CHECKING:
+    from capsync.jobs.pooled_files import Rendered
     from capsync.jobs.structure_calendars import CalendarFile
     from capsync.layout.dashboard import DashboardInputs
     from capsync.scoring import scores as scoring
+    from capsync.workers import Task
 
 log = logging.getLogger("capsync")
 
@@ -81,6 +83,21 @@ def sharing_notice(
     )
 
 
+def _notices(
+    collective: Collective, backend: Backend, store: Store, state: SyncState, now: dt.datetime
+) -> list[str]:
+    """What the admin must do for this collectif, in French (printed by the caller): share
+    again after a change of people; start a campaign the configuration names."""
+    from capsync.jobs.new_campaign import pending_campaigns
+
+    notices = []
+    notice = sharing_notice(state, collective, backend, now)
+    if notice:  # the log line stays English
+        log.info("collective %s: sharing differs from the configuration", collective.id)
+        notices.append(notice)
+    return notices + pending_campaigns(collective, store)
+
+
 def live_outputs(collective: Collective) -> list[WorkbookRef]:
     """The live outputs that must be there for a collectif to be skipped."""
     return [WorkbookRef(collective.id, Kind.DASHBOARD), WorkbookRef(collective.id, Kind.CALENDAR)]
@@ -98,6 +115,7 @@ class Refresh:
     restitutions: Callable[[], list[Restitution]]
     events: EventLog
     calendars: list[CalendarFile]  # each structure's .ics, built in the workers when many
+    dashboard: Task[Rendered] | None  # laid out and rendered in a worker, or here when None
 
 
 def start(
@@ -129,13 +147,7 @@ def start(
     from capsync.layout.restitution_data import collective_view
     from capsync.scoring import scores as scoring
 
-    notice = sharing_notice(state, collective, backend, now)
-    if notice:  # printed in French by the caller; the log line stays English
-        log.info("collective %s: sharing differs from the configuration", collective.id)
-        outcome.notices.append(notice)
-    from capsync.jobs.new_campaign import pending_campaigns
-
-    outcome.notices += pending_campaigns(collective, store)  # a campaign named, not started
+    outcome.notices += _notices(collective, backend, store, state, now)
     ref = campaign.referentiel_for(collective.id)
     answers = store.current_answers(collective.id)
     scores = scoring.score_collective(answers, ref, collective.structures)
@@ -176,13 +188,16 @@ def start(
     )
     writer = OutputWriter(backend, state, outcome, now, force)
     restitutions = renderer.submit(batch)
-    from capsync.jobs.pooled_files import in_pool
+    from capsync.jobs.pooled_files import dashboard_in_pool, in_pool
     from capsync.jobs.structure_calendars import structure_calendars
 
+    dashboard = dashboard_in_pool(inputs, renderer.pool, backend.files_are_xlsx)  # from now on
     approach = ref.approach  # « CAP ISO 9001 » for such a collectif
     made = structure_calendars(collective, scores.chapters, campaign.config.settings, now, approach)
     calendars = in_pool(writer, made, renderer.pool, "ics")  # handed to the workers now
-    return Refresh(collective, outcome, writer, stamp, inputs, restitutions, events, calendars)
+    return Refresh(
+        collective, outcome, writer, stamp, inputs, restitutions, events, calendars, dashboard
+    )
 
 
 def complete_chapters(scores: scoring.Scores) -> dict[str, set[str]]:
@@ -203,7 +218,13 @@ def write_collective_files(job: Refresh, now: dt.datetime) -> None:
     from capsync.render.calendar_ics import calendar_ics
 
     collective, writer = job.collective, job.writer
-    writer.spec(WorkbookRef(collective.id, Kind.DASHBOARD), dashboard_spec(job.inputs))
+    dashboard = WorkbookRef(collective.id, Kind.DASHBOARD)
+    if job.dashboard is None:
+        writer.spec(dashboard, dashboard_spec(job.inputs))
+    else:  # laid out and rendered in a worker
+        digest, content = job.dashboard.result()
+        write = partial(writer.backend.write_bytes, dashboard, content)
+        writer.put(str(dashboard), digest, write, writer.backend.location(dashboard), dashboard)
     calendar_ref = WorkbookRef(collective.id, Kind.CALENDAR)
     months = job.inputs.settings.plan_review_months  # the plan de progrès review milestone
     writer.spec(calendar_ref, calendar_spec(collective, now.date(), months))

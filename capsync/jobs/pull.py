@@ -41,7 +41,7 @@ from capsync.parse.personal import parse_personal
 from capsync.store.sync_state import content_hash
 from capsync.workbook.identity import Identity
 from capsync.workbook.refs import Kind, WorkbookRef
-from capsync.workers import Pool, process_pool, worker_count
+from capsync.workers import Pool, Task, process_pool, worker_count
 
 if TYPE_CHECKING:
     from capsync.campaign.validation import Campaign
@@ -225,9 +225,9 @@ def start_pull(
         workers = worker_count(len(jobs), PARALLEL_MIN) if parallel else 1
     referentiels = {c.id: campaign.referentiel_for(c.id) for c in campaign.config.collectives}
     outcomes: Iterable[Outcome]
-    if workers > 1 and pool is not None and pool.workers > 1:
-        chunk = max(1, min(16, len(jobs) // (pool.workers * 4)))
-        outcomes = pool.get().map(_worker_job, jobs, chunksize=chunk)  # submitted now
+    if pool is not None and pool.workers > 1 and (workers > 1 or (jobs and pool.started)):
+        # handed to the workers now; a few grids too once the pool runs (nothing to start)
+        outcomes = _in_pool(backend, referentiels, jobs, pool)
     elif workers > 1:
         outcomes = _in_workers(backend, referentiels, jobs, workers)
     else:
@@ -391,6 +391,30 @@ def _init_worker(backend: Backend, referentiels: dict[str, Referentiel]) -> None
 def _worker_job(job: Job) -> Outcome:
     assert _worker is not None
     return read_grid(_worker[0], _worker[1][job.collective], job)
+
+
+def _in_pool(
+    backend: Backend, referentiels: dict[str, Referentiel], jobs: list[Job], pool: Pool
+) -> Iterator[Outcome]:
+    """Outcomes in job order, read and parsed in the cycle's pool (or here, for a part no
+    worker has started when its turn comes)."""
+    size = max(1, min(8, len(jobs) // (pool.workers * 3)))
+    parts = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    tasks = [
+        Task(pool, partial(_read_here, backend, referentiels, part), _worker_jobs, part)
+        for part in parts
+    ]
+    return (outcome for task in tasks for outcome in task.result())
+
+
+def _read_here(
+    backend: Backend, referentiels: dict[str, Referentiel], jobs: list[Job]
+) -> list[Outcome]:
+    return [read_grid(backend, referentiels[job.collective], job) for job in jobs]
+
+
+def _worker_jobs(jobs: list[Job]) -> list[Outcome]:
+    return [_worker_job(job) for job in jobs]
 
 
 def _in_workers(

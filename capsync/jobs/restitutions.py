@@ -90,7 +90,11 @@ def basis(batch: Batch, structure: str) -> list[str]:
 
 def build_batch(batch: Batch) -> list[Restitution]:
     # fpdf2 (and fontTools under it) takes 0.2 s to import: only when there is a PDF to make.
-    from capsync.layout.before_after import structure_before_after, with_before_after
+    from capsync.layout.before_after import (
+        TO_CONFIRM,
+        structure_before_after,
+        with_before_after,
+    )
     from capsync.layout.restitution import restitution_spec
     from capsync.layout.restitution_data import build_restitution
     from capsync.render.restitution_pdf import restitution_pdf_bytes
@@ -104,11 +108,12 @@ def build_batch(batch: Batch) -> list[Restitution]:
             basis=basis(batch, due.structure),
             previous=batch.previous.get(due.structure, (None, {})),
         )  # fmt: skip
-        spec = restitution_spec(data)
         structure = batch.collective.structure(due.structure)  # its previous campaign, if any:
         moved = structure_before_after(batch.view.answers.get(due.structure),
                                        batch.referentiel, structure)  # fmt: skip
-        spec = with_before_after(spec, moved)
+        waiting = sum(line.state == TO_CONFIRM for line in moved)
+        data = replace(data, carried_waiting=waiting)  # the first sentence says so
+        spec = with_before_after(restitution_spec(data), moved)
         done.append(
             Restitution(
                 due=due,
@@ -139,9 +144,9 @@ class Renderer:
     def __enter__(self) -> Renderer:
         return self
 
-    def __exit__(self, *_: object) -> None:
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
         if self._own:
-            self.pool.__exit__()
+            self.pool.__exit__(error)
 
     def submit(self, batch: Batch) -> Callable[[], list[Restitution]]:
         if self.workers <= 1 or not batch.render or len(batch.due) < 2:

@@ -13,6 +13,15 @@ then let go before the next one is pulled, for two reasons:
 - Locally, only one collectif's answers, scores and renders are in memory at
   a time, so peak memory follows the largest collectif, not the network.
 
+Locally the cycle's worker pool (:class:`~capsync.workers.Pool`) is never idle:
+once collectif n is scored, its dashboard and calendars are handed to the
+workers, then collectif n + 1's grids (:func:`~capsync.jobs.pull.start_pull`),
+and the parent writes n while they work. n + 1's pull is *recorded* only after
+n is written and its fingerprint remembered, so the store is written in the
+same order as when each pull ran whole, and a kill -9 loses what it lost
+before. On Google nothing is read ahead: each collectif is read once the one
+before it is written (``tests/test_cycle_order.py``).
+
 A collectif whose inputs did not change is skipped at the cost of a few
 SQLite lookups. A failing collectif is reported with its cause and the others
 go on. A collectif whose grids cannot be read is refreshed from what is

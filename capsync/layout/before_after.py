@@ -203,3 +203,14 @@ def with_before_after(spec: WorkbookSpec, lines: Sequence[BeforeAfterLine]) -> W
     sheet = before_after_sheet(lines)
     sheet.rows = [[typeset(v) if isinstance(v, str) else v for v in row] for row in sheet.rows]
     return replace(spec, sheets=[*spec.sheets, sheet])
+
+
+def waiting_headline(count: int) -> str:
+    """A restitution's first sentence while its group has confirmed none of the levels a new
+    campaign carried over: « nothing answered yet » would say the grid is empty, it is not."""
+    plural = "x repris" if count > 1 else " repris"
+    return (
+        f"Le{'s' if count > 1 else ''} {count} niveau{plural} de la campagne précédente "
+        f"attend{'ent' if count > 1 else ''} la confirmation du groupe : rien n'est encore "
+        "compté pour cette campagne."
+    )

@@ -11,8 +11,10 @@ not progressing). The grid puts them only into its empty lines
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from capsync.campaign.referentiel import Referentiel
+from capsync.french import typeset
 from capsync.layout.label_path import PathStep
 from capsync.workbook.grid_schema import (
     PLAN_COLUMNS,
@@ -21,6 +23,9 @@ from capsync.workbook.grid_schema import (
     plan_criterion_choice,
 )
 from capsync.workbook.spec import Value
+
+if TYPE_CHECKING:
+    from capsync.layout.restitution_data import RestitutionData
 
 _KEYS = [key for key, _, _ in PLAN_COLUMNS]
 
@@ -47,3 +52,20 @@ def suggested_plan_rows(referentiel: Referentiel, steps: Sequence[PathStep]) -> 
         }
         rows.append([values.get(key) for key in _KEYS])
     return rows
+
+
+def plan_suggestions(data: RestitutionData) -> list[str]:
+    """The chemin vers le label as sentences of a restitution (PDF and workbook), in French."""
+    lines = []
+    for step in data.path:
+        if not step.criterion:
+            lines.append(f"Chapitre {step.chapter} {step.title} : {step.why}")
+        elif step.current is None:
+            target = data.level_name(step.target)
+            lines.append(
+                f"{step.criterion} {step.title} : renseigner, au moins {target} ({step.why})"
+            )
+        else:
+            change = f"passer de {data.level_name(step.current)} à {data.level_name(step.target)}"
+            lines.append(f"{step.criterion} {step.title} : {change} ({step.why})")
+    return [typeset(line) for line in lines]

@@ -13,12 +13,12 @@ from __future__ import annotations
 from capsync.french import typeset
 from capsync.layout.dashboard import ELIGIBLE, NOT_ASSESSED, NOT_ELIGIBLE
 from capsync.layout.dashboard_sheets import GAP_COLUMNS, LATE, TO_DISCUSS
+from capsync.layout.plan_lines import plan_suggestions
 from capsync.layout.restitution_data import (
     HALF_LEVEL_NOTE,
     PATH_NOTE,
     RestitutionData,
     build_restitution,
-    plan_suggestions,
 )
 from capsync.layout.review_views import with_review_sheets
 from capsync.layout.tables import FIRST_ROW, Column, short_chapter, style_column, table_sheet

@@ -17,6 +17,7 @@ import pandas as pd
 from capsync.campaign.config import Collective
 from capsync.campaign.referentiel import Referentiel
 from capsync.french import typeset
+from capsync.layout.before_after import waiting_headline
 from capsync.layout.dashboard import ELIGIBLE, label_text
 from capsync.layout.dashboard_sheets import action_is_late
 from capsync.layout.label_path import PathStep, label_path
@@ -56,29 +57,13 @@ PATH_NOTE = (
 )
 
 
-def plan_suggestions(data: RestitutionData) -> list[str]:
-    """The chemin vers le label as lines of a plan de progrès, in French."""
-    lines = []
-    for step in data.path:
-        if not step.criterion:
-            lines.append(f"Chapitre {step.chapter} {step.title} : {step.why}")
-        elif step.current is None:
-            target = data.level_name(step.target)
-            lines.append(
-                f"{step.criterion} {step.title} : renseigner, au moins {target} ({step.why})"
-            )
-        else:
-            change = f"passer de {data.level_name(step.current)} à {data.level_name(step.target)}"
-            lines.append(f"{step.criterion} {step.title} : {change} ({step.why})")
-    return [typeset(line) for line in lines]
-
-
-def headline(data: RestitutionData) -> str:
-    """The state of the structure in one sentence, in French."""
+def headline(data: RestitutionData) -> str:  # the structure's state in one French sentence
     return typeset(_headline(data))
 
 
 def _headline(data: RestitutionData) -> str:
+    if not data.answered and data.carried_waiting:  # a new campaign, its group yet to meet
+        return waiting_headline(data.carried_waiting)
     if not data.answered:
         return (
             f"Rien n'a encore été renseigné dans la grille de {data.structure_name} : "
@@ -194,6 +179,7 @@ class RestitutionData:
     path: list[PathStep] = field(default_factory=list)  # the chemin vers le label
     review: StructureReview = field(default_factory=StructureReview)  # tiers, pair, roles
     label_decision: str = ""  # the label committee's decision, in French (issue 12)
+    carried_waiting: int = 0  # levels carried from the previous campaign, not yet confirmed
 
     @property
     def answered(self) -> bool:

@@ -21,12 +21,12 @@ from pathlib import Path
 from capsync.atomic import write_bytes_atomic
 from capsync.french import typeset
 from capsync.layout.before_after import BeforeAfterLine
+from capsync.layout.plan_lines import plan_suggestions
 from capsync.layout.restitution_data import (
     FIRST_PAGE_ITEMS,
     HALF_LEVEL_NOTE,
     PATH_NOTE,
     RestitutionData,
-    plan_suggestions,
 )
 from capsync.render.before_after_pdf import before_after_section
 from capsync.render.pdf_text import (
