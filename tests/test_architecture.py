@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "workers.py",
             "data_folder.py",
             "french.py",
+            "collector.py",
         ),
     ),
     ("campaign", ("campaign/",)),

@@ -12,13 +12,14 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 
 from capsync.layout.dashboard import dashboard_spec
 from capsync.layout.restitution import restitution_spec
 from capsync.layout.restitution_data import build_restitution
-from capsync.layout.tables import FIRST_ROW
+from capsync.layout.tables import FIRST_ROW, frame_rows
 from capsync.render.xlsx import render_xlsx
 from tests import layout_campaign as lc
 
@@ -139,3 +140,27 @@ def test_the_latest_justification_is_shown_whatever_the_order_it_comes_in() -> N
     gaps = dashboard_spec(inputs).sheet("Écarts").rows[FIRST_ROW:]
     alpha = next(r for r in gaps if r[:2] == ["Alpha Insertion", "1.1.1"])
     assert alpha[10] == "Projet voté en AG le 12 mars"
+
+
+def test_frame_rows_are_the_rows_pandas_gives() -> None:
+    """The layouts read frames row by row; the quick reading must give pandas' own values:
+    Python numbers, Timestamps, the missing text of each kind of text column."""
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(["Alpha", None], dtype="str"),
+            "strict": pd.Series(["a", None], dtype="string"),
+            "level": [2.0, float("nan")],
+            "count": [1, 2],
+            "ok": [True, False],
+            "when": pd.to_datetime(["2025-03-12", None]),
+            "mixed": pd.Series([np.int64(3), ["1.1.1", "1.1.2"]], dtype=object),
+            "nullable": pd.array([4, None], dtype="Int64"),
+        }
+    )
+    mine, theirs = frame_rows(frame), frame.to_dict("records")
+    assert [list(r) for r in mine] == [list(r) for r in theirs]
+    for got, expected in zip(mine, theirs, strict=True):
+        for key, value in expected.items():
+            assert type(got[key]) is type(value), key
+            assert got[key] == value or (pd.isna(value) and pd.isna(got[key])), key
+    assert frame_rows(frame.iloc[:0]) == [] and frame_rows(None) == []

@@ -235,3 +235,71 @@ def test_structure_calendar_files_change_digest_only_when_completion_moves():
     assert str(ref) == "occitanie/restitution/ailes-revel/calendrier"
     assert first[ref].digest == again[ref].digest != third[ref].digest
     assert b"compl\xc3\xa9t\xc3\xa9e \xc3\xa0 40 %" in third[ref].content().replace(b"\r\n ", b"")
+
+
+_ENDS = ("BEGIN", "END")
+
+
+def _components(data: bytes) -> list[tuple[str, list[tuple[str, bytes]]]]:
+    """Each component's name and its properties as icalendar reads them, in a stable order."""
+    found = []
+    for component in Calendar.from_ical(data).walk():
+        items = component.property_items(recursive=False)
+        props = sorted((name, value.to_ical()) for name, value in items if name not in _ENDS)
+        found.append((component.name, props))
+    return found
+
+
+def test_each_structure_calendar_says_what_icalendar_would_write_whole():
+    """Events shared between structures are serialized once and joined with each structure's
+    UID: read back, every structure's calendar is the one icalendar builds in one piece."""
+    from icalendar import Alarm, Event
+
+    collective = CAMPAIGN.config.collectives[0]
+    for structure in collective.structures[:3]:
+        data = structure_calendar_ics(
+            collective, structure, now=NOW, late_days=14, completion=COMPLETION
+        )
+        whole = Calendar()
+        for name, value in Calendar.from_ical(data).property_items(recursive=False):
+            if name not in _ENDS:
+                whole.add(name, value)
+        for source in Calendar.from_ical(data).subcomponents:
+            if source.name != "VEVENT":
+                whole.add_component(source)
+                continue
+            event = Event()
+            for name, value in source.property_items(recursive=False):
+                if name not in _ENDS:
+                    event.add(name, value)
+            for reminder in source.walk("VALARM"):
+                alarm = Alarm()
+                for name, value in reminder.property_items():
+                    if name not in _ENDS:
+                        alarm.add(name, value)
+                event.add_component(alarm)
+            whole.add_component(event)
+        assert _components(data) == _components(whole.to_ical())
+        uids = [str(e["UID"]) for e in Calendar.from_ical(data).walk("VEVENT")]
+        assert len(uids) == len(set(uids)) and all(structure.id in u for u in uids)
+        assert data.count(b"\r\nUID:") == data.count(b"BEGIN:VEVENT") == len(uids)
+        assert data.count(b"BEGIN:VCALENDAR") == data.count(b"END:VCALENDAR") == 1
+
+
+def test_a_long_uid_is_folded_and_read_back_whole():
+    collective = CAMPAIGN.config.collectives[0]
+    long_id = "structure-au-nom-tres-long-" + "x" * 60
+    structure = collective.structures[0].model_copy(update={"id": long_id})
+    data = structure_calendar_ics(collective, structure, now=NOW, late_days=14, completion={})
+    assert all(len(line) <= 75 for line in data.split(b"\r\n"))
+    for reader in (_icalendar_uids, _vobject_uids):
+        uids = reader(data)
+        assert uids and all(u.startswith(f"{long_id}.") or long_id in u for u in uids)
+
+
+def _icalendar_uids(data: bytes) -> list[str]:
+    return [str(e["UID"]) for e in Calendar.from_ical(data).walk("VEVENT")]
+
+
+def _vobject_uids(data: bytes) -> list[str]:
+    return [str(e.uid.value) for e in vobject.readOne(data.decode()).vevent_list]

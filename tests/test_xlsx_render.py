@@ -28,6 +28,7 @@ from capsync.workbook.spec import (
     Series,
     SheetSpec,
     Style,
+    Value,
     WorkbookSpec,
 )
 from tests.grid_campaign import write_campaign
@@ -304,3 +305,45 @@ def test_libreoffice_shows_what_a_formula_computes_not_a_stale_zero(tmp_path: Pa
         check=True, capture_output=True, timeout=180,
     )  # fmt: skip
     assert (tmp_path / "f.csv").read_text().splitlines()[0] == "2,4,6,"
+
+
+def test_a_cell_style_wins_over_its_row_the_header_and_its_column(tmp_path: Path) -> None:
+    """The order a reader sees: a cell's own style, else its row's, else the header's, else
+    its column's; short rows and cells past the last value keep their column's look."""
+    sheet = SheetSpec(
+        name="S",
+        rows=[["Titre", "Score"], ["a", 1.5, None], ["b", 2.5], ["c"]],
+        column_styles=[Style.TEXT, Style.SCORE, Style.PERCENT],
+        header_rows=1,
+        row_styles={2: Style.WARNING},
+        cell_styles={(0, 1): Style.NOTE, (2, 0): Style.GOOD, (3, 1): Style.INPUT},
+    )
+    render_xlsx(WorkbookSpec("s", [sheet]), tmp_path / "s.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "s.xlsx")["S"]
+    assert ws["A1"].font.b and ws["B1"].font.i  # the header, but B1's own NOTE style
+    assert ws["B2"].number_format == "0.0" and ws["C2"].number_format == "0 %"
+    assert ws["A3"].fill.fgColor.rgb.endswith("C6EFCE")  # GOOD, over its row's WARNING
+    assert ws["B3"].fill.fgColor.rgb.endswith("FFC7CE") and ws["B3"].value == 2.5
+    assert ws["B4"].value is None and not ws["B4"].protection.locked  # an empty INPUT cell
+    for r in range(4):
+        for c in range(3):
+            assert sheet.row_style_lists(3)[r][c] == sheet.style_at(r, c)
+
+
+def test_merged_text_grows_its_row_by_the_merged_width(tmp_path: Path) -> None:
+    """A note merged across a table wraps on the whole width, not on its first column."""
+    note = "Une phrase assez longue pour tenir sur plusieurs lignes d'une colonne étroite. " * 2
+    rows: list[list[Value]] = [[note], ["x", "y", "z"]]
+    narrow = SheetSpec("S", rows=rows, column_widths=[10, 30, 30], row_styles={0: Style.NOTE})
+    merged = SheetSpec(
+        "S",
+        rows=rows,
+        column_widths=[10, 30, 30],
+        row_styles={0: Style.NOTE},
+        merges=[CellRange(0, 0, 0, 2)],
+    )
+    heights = []
+    for spec_sheet in (narrow, merged):
+        render_xlsx(WorkbookSpec("m", [spec_sheet]), tmp_path / "m.xlsx")
+        heights.append(openpyxl.load_workbook(tmp_path / "m.xlsx")["S"].row_dimensions[1].height)
+    assert heights[0] > heights[1] > 13  # two lines or so across, a dozen in column A alone

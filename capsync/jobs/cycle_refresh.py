@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from capsync.jobs.pooled_files import Rendered
     from capsync.jobs.structure_calendars import CalendarFile
     from capsync.layout.dashboard import DashboardInputs
+    from capsync.layout.restitution_data import CollectiveView
     from capsync.scoring import scores as scoring
     from capsync.workers import Task
 
@@ -143,8 +144,7 @@ def start(
     # Imported here, past the skip: a cycle where nothing changed never loads the scoring
     # and layout stack (pandas, numpy), a third of a no-change ``capsync sync``.
     from capsync.layout.dashboard import DashboardInputs
-    from capsync.layout.label_decisions import decision_texts
-    from capsync.layout.restitution_data import collective_view
+    from capsync.layout.restitution_data import CollectiveView
     from capsync.scoring import scores as scoring
 
     outcome.notices += _notices(collective, backend, store, state, now)
@@ -154,24 +154,11 @@ def start(
     state.record_scores(today, collective.id, scores.chapters, scores.overall)
     actions = store.current_actions(collective.id)
     texts = store.current_texts(collective.id)
-    view = collective_view(collective, ref, scores, actions=actions, answers=answers, texts=texts)
     decisions = campaign.decisions.for_structures(s.id for s in collective.structures)
-    view = replace(view, label_decisions=decision_texts(decisions, today))
     events = EventLog.load(state.hash_of(STATE_PREFIX + collective.id))
     settings = campaign.config.settings
     due = due_restitutions(collective, settings, complete_chapters(scores), events, today)
     last_change = store.last_change(collective.id)
-    batch = Batch(
-        collective=collective,
-        referentiel=ref,
-        scores=scores,
-        view=view,
-        today=today,
-        due=tuple(due),
-        render=backend.files_are_xlsx,  # rendered to .xlsx bytes in the worker processes
-        previous={d.structure: events.previous(d.structure) for d in due},
-        last_change=last_change,
-    )
     inputs = DashboardInputs(
         collective=collective,
         referentiel=ref,
@@ -186,6 +173,17 @@ def start(
         history=state.score_history(collective.id),
         decisions=decisions,
     )
+    batch = Batch(
+        collective=collective,
+        referentiel=ref,
+        scores=scores,
+        view=_restitution_view(inputs) if due else CollectiveView.empty(),  # none due: unread
+        today=today,
+        due=tuple(due),
+        render=backend.files_are_xlsx,  # rendered to .xlsx bytes in the worker processes
+        previous={d.structure: events.previous(d.structure) for d in due},
+        last_change=last_change,
+    )
     writer = OutputWriter(backend, state, outcome, now, force)
     restitutions = renderer.submit(batch)
     from capsync.jobs.pooled_files import dashboard_in_pool, in_pool
@@ -198,6 +196,18 @@ def start(
     return Refresh(
         collective, outcome, writer, stamp, inputs, restitutions, events, calendars, dashboard
     )
+
+
+def _restitution_view(inputs: DashboardInputs) -> CollectiveView:
+    """What the collectif's restitutions share; only computed when one is due."""
+    from capsync.layout.label_decisions import decision_texts
+    from capsync.layout.restitution_data import collective_view
+
+    return collective_view(
+        inputs.collective, inputs.referentiel, inputs.scores, actions=inputs.actions,
+        answers=inputs.answers, texts=inputs.texts,
+        label_decisions=decision_texts(inputs.decisions, inputs.today),
+    )  # fmt: skip
 
 
 def complete_chapters(scores: scoring.Scores) -> dict[str, set[str]]:

@@ -18,7 +18,6 @@ from typing import Protocol
 from capsync.layout.dashboard import DashboardInputs
 from capsync.layout.group_page import group_page
 from capsync.layout.group_view import group_view_ref, group_view_spec, groups
-from capsync.render.group_view_pdf import group_view_pdf_bytes
 from capsync.store.sync_state import content_hash
 from capsync.workbook.refs import WorkbookRef
 from capsync.workbook.spec import WorkbookSpec
@@ -40,6 +39,9 @@ def write_group_views(writer: SpecWriter, inputs: DashboardInputs) -> list[Workb
     ``writer`` (the PDF rendered only when its content moved); the refs, in order."""
     handed = []
     for group in groups(inputs.collective):
+        # fpdf2 and fontTools take ≈ 0.3 s to import: only a collectif with a GES pays it.
+        from capsync.render.group_view_pdf import group_view_pdf_bytes
+
         ref = group_view_ref(inputs.collective.id, group.id)
         writer.spec(ref, group_view_spec(inputs, group))
         page = group_page(inputs, group)

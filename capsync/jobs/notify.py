@@ -259,14 +259,19 @@ def run_notify(
     messages = compose_all(
         campaign, backend, store, mail_log, today=now.date(), collective=collective
     )
-    known = mail_log.known(m.key for m in messages)
-    report.new = [m for m in messages if m.key not in known]
+    report.new = _unknown(mail_log, messages)
     if dry_run:
         report.waiting = mail_log.pending()
         return report
     queue_messages(campaign, backend, mail_log, report.new, now, report)
     deliver(campaign, mail_log, transport, now=now, report=report, sleep=sleep)
     return report
+
+
+def _unknown(mail_log: MailLog, messages: list[Message]) -> list[Message]:
+    """The messages the log has never seen: each is queued once, whatever the cycles."""
+    known = mail_log.known(m.key for m in messages)
+    return [m for m in messages if m.key not in known]
 
 
 def notify_cycle_failure(
@@ -285,8 +290,7 @@ def notify_cycle_failure(
     if not config.mail.enabled:
         return report
     messages = cycle_failure_messages(cause, config.mail, config.settings, now)
-    known = mail_log.known(m.key for m in messages)
-    report.new = [m for m in messages if m.key not in known]
+    report.new = _unknown(mail_log, messages)
     queue_messages(campaign, backend, mail_log, report.new, now, report)
     deliver(campaign, mail_log, transport, now=now, report=report, sleep=sleep)
     return report

@@ -43,6 +43,7 @@ from typing import Literal, TypeVar
 from capsync.backends.base import Backend
 from capsync.campaign.config import Collective
 from capsync.campaign.validation import Campaign
+from capsync.collector import fewer_collections
 from capsync.errors import BackendUnavailable, CapsyncError
 from capsync.jobs.cycle_refresh import Progress, Refresh, finish, start, write_collective_files
 from capsync.jobs.cycle_report import CollectiveOutcome, CycleReport, add_pull
@@ -91,8 +92,9 @@ def run_cycle(
     workers = worker_count(structures, POOL_MIN) if backend.parallel_workers else 1
     outcomes: dict[str, CollectiveOutcome] = {}
     pulling, ahead = True, None
-    # One copy of the store and one worker pool for the cycle, not one per collectif.
-    with store.one_backup(), cycle_pool(campaign, backend, workers) as pool:
+    # One copy of the store and one worker pool for the cycle, not one per collectif; the
+    # collector runs less often (it walked the cycle's live objects for nothing).
+    with fewer_collections(), store.one_backup(), cycle_pool(campaign, backend, workers) as pool:
         for i, coll in enumerate(chosen):
             if pulling:
                 pending = ahead or _Ahead(campaign, backend, store, coll, now, pool)

@@ -53,6 +53,7 @@ from capsync.layout.tables import (
     TITLE_ROW,
     Column,
     as_datetime,
+    frame_rows,
     number,
     short_chapter,
     span_title_and_note,
@@ -60,6 +61,7 @@ from capsync.layout.tables import (
     typeset_sheet,
 )
 from capsync.scoring import scores as scoring
+from capsync.scoring.participation import respondent_answers
 from capsync.scoring.plan_followup import plan_followup
 from capsync.workbook.identity import Identity
 from capsync.workbook.refs import Kind
@@ -165,7 +167,7 @@ def _lookup(frame: pd.DataFrame, *keys: str) -> dict[Any, dict[str, Any]]:
     if frame.empty:
         return {}
     found: dict[Any, dict[str, Any]] = {}
-    for row in frame.to_dict("records"):
+    for row in frame_rows(frame):  # to_dict's rows, built faster
         key = row[keys[0]] if len(keys) == 1 else tuple(row[k] for k in keys)
         found[key] = row
     return found
@@ -184,12 +186,13 @@ def collective_chapter_means(inputs: DashboardInputs) -> dict[str, float | None]
     """Chapter ID → mean score of the collectif's structures that answered it."""
     chapters = inputs.scores.chapters
     ids = {s.id for s in inputs.collective.structures}
+    mine = chapters[chapters["structure"].isin(ids)] if not chapters.empty else chapters
     means: dict[str, float | None] = {}
     for chapter in inputs.referentiel.chapters:
         if chapters.empty:
             means[chapter.id] = None
             continue
-        rows = chapters[(chapters["chapter"] == chapter.id) & chapters["structure"].isin(ids)]
+        rows = mine[mine["chapter"] == chapter.id]  # the collectif picked once, not per chapter
         means[chapter.id] = number(rows["score"].mean()) if not rows.empty else None
     return means
 
@@ -413,6 +416,7 @@ def synthesis_sheet(inputs: DashboardInputs) -> SheetSpec:
 def dashboard_spec(inputs: DashboardInputs) -> WorkbookSpec:
     """The whole read-only dashboard workbook of ``inputs.collective``."""
     names = inputs.structure_names()
+    respondents = respondent_answers(inputs.collective, inputs.referentiel, inputs.answers)
     followed = plan_followup(
         inputs.actions, inputs.answers, inputs.texts, inputs.scores.criteria, inputs.today
     )
@@ -425,11 +429,11 @@ def dashboard_spec(inputs: DashboardInputs) -> WorkbookSpec:
             inputs.settings.late_days,
             inputs.today,
         ),
-        participation_sheet(inputs.collective, inputs.referentiel, inputs.answers),  # issue 10
+        participation_sheet(inputs.collective, inputs.referentiel, respondents),  # issue 10
         criteria_sheet(inputs.referentiel, inputs.scores.criteria),
         gaps_sheet(inputs.referentiel, inputs.scores.criteria, inputs.answers, inputs.texts, names),
         dashboard_review_sheet(inputs.collective, inputs.referentiel, inputs.scores.criteria),
-        dashboard_regards_sheet(inputs.collective, inputs.referentiel, inputs.answers),
+        dashboard_regards_sheet(inputs.collective, inputs.referentiel, respondents),
         actions_sheet(inputs.referentiel, followed, names, inputs.today),
         followup_sheet(
             inputs.collective,

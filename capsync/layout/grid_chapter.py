@@ -329,10 +329,14 @@ def _consensus_row(
     words: consensus.Words,
 ) -> dict[str, Formula]:
     """The row's generated formulas; none when the scale is not single digits or nobody answers."""
-    values = referentiel.scale.values
-    if last_resp < first_resp or not consensus.single_digit_scale(values):
+    if not _has_formulas(referentiel, first_resp, last_resp):
         return {}
     return _consensus_formulas(referentiel, keys, r, first_resp, last_resp, words)
+
+
+def _has_formulas(referentiel: Referentiel, first_resp: int, last_resp: int) -> bool:
+    """Formulas are written when someone answers and the levels are single digits."""
+    return last_resp >= first_resp and consensus.single_digit_scale(referentiel.scale.values)
 
 
 def _formula_words(
@@ -341,7 +345,7 @@ def _formula_words(
     """The level words the formulas of row ``r`` read; none (digits only) when the labels
     are so long that the formulas would pass Excel's length limit."""
     words = consensus.level_words(referentiel.scale)
-    if last_resp < first_resp or not consensus.single_digit_scale(referentiel.scale.values):
+    if not _has_formulas(referentiel, first_resp, last_resp):
         return words
     formulas = _consensus_formulas(referentiel, keys, r, first_resp, last_resp, words)
     return words if max(len(f.text) for f in formulas.values()) <= consensus.FORMULA_LIMIT else {}

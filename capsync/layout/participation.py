@@ -18,7 +18,7 @@ from capsync.campaign.vocabulary import RespondentRole
 from capsync.french import typeset
 from capsync.layout.role_views import spread_heading
 from capsync.layout.tables import FIRST_ROW, Column, chapter_label, frame_rows, table_sheet
-from capsync.scoring.participation import UNKNOWN_ROLE, ParticipationFlag, participation
+from capsync.scoring.participation import UNKNOWN_ROLE, ParticipationFlag, participation_of
 from capsync.workbook.spec import CellRange, SheetSpec, Style, Value
 
 PARTICIPATION_SHEET = "Participation"
@@ -56,10 +56,12 @@ def participation_rows(
 
 
 def participation_sheet(
-    collective: Collective, referentiel: Referentiel, answers: pd.DataFrame
+    collective: Collective, referentiel: Referentiel, respondents: pd.DataFrame
 ) -> SheetSpec:
-    """The « Participation » sheet of a collectif's dashboard."""
-    frame = participation(collective, referentiel, answers)
+    """The « Participation » sheet of a collectif's dashboard, from its
+    :func:`~capsync.scoring.participation.respondent_answers` (computed once for this
+    sheet and « Regards croisés »)."""
+    frame = participation_of(collective, referentiel, respondents)
     rows = participation_rows(collective, referentiel, frame)
     columns = [
         Column("Structure", 30),

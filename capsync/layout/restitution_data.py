@@ -308,6 +308,12 @@ class CollectiveView:
     actions: dict[str, pd.DataFrame]
     label_decisions: dict[str, str] = field(default_factory=dict)  # structure → its decision
 
+    @classmethod
+    def empty(cls) -> CollectiveView:
+        """The view of a cycle where no restitution is due: nothing reads it, so it is not
+        computed (splitting every frame per structure costs ≈ 30 ms a collectif)."""
+        return cls({}, {}, None, {}, {}, {}, {}, {}, {}, {})
+
 
 def _rounded(value: object) -> float | None:
     found = number(value)
@@ -322,6 +328,7 @@ def collective_view(
     actions: pd.DataFrame | None = None,
     answers: pd.DataFrame | None = None,
     texts: pd.DataFrame | None = None,
+    label_decisions: dict[str, str] | None = None,
 ) -> CollectiveView:
     stats = scoring.criterion_statistics(scores.criteria, referentiel)
     ids = {s.id for s in collective.structures}
@@ -346,6 +353,7 @@ def collective_view(
         answers=_by_structure(answers),
         texts=_by_structure(texts),
         actions=_by_structure(actions),
+        label_decisions=label_decisions or {},
     )
 
 

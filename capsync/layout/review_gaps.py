@@ -23,6 +23,7 @@ from capsync.campaign.referentiel import Referentiel
 from capsync.layout.tables import as_datetime, frame_rows, missing, number, person_text
 from capsync.parse.answers import AnswerKind
 from capsync.scoring.divergence import TO_DISCUSS, Reason
+from capsync.scoring.participation import starts_with
 from capsync.workbook.grid_schema import (
     COL_JUSTIFICATION,
     COL_PAIR_COMMENT,
@@ -38,18 +39,34 @@ SELF_VS_PAIR = "auto-évaluation / pair"
 
 
 def respondent_range(answers: pd.DataFrame) -> dict[tuple[str, str], tuple[float, float]]:
-    """(structure, criterion) → (lowest, highest) level given by the respondents."""
+    """(structure, criterion) → (lowest, highest) level given by the respondents.
+
+    One pass over plain arrays rather than a pandas group-by: grouping on two text
+    columns cost more than the rest of the « Écarts » sheet. Like the group-by, a
+    row without a structure or a criterion counts nowhere.
+    """
     if answers.empty:
         return {}
-    frame = answers[
-        answers["column"].astype(str).str.startswith(RESPONDENT_PREFIX)
+    chosen = (
+        starts_with(answers["column"], RESPONDENT_PREFIX)
         & (answers["kind"].astype(str) == AnswerKind.LEVEL)
         & answers["level"].notna()
-    ]
-    if frame.empty:
-        return {}
-    grouped = frame.groupby(["structure", "criterion"])["level"].agg(["min", "max"])
-    return {(s, c): (float(lo), float(hi)) for (s, c), lo, hi in grouped.itertuples(name=None)}
+        & answers["structure"].notna()
+        & answers["criterion"].notna()
+    ).to_numpy()
+    structures = answers["structure"].to_numpy(dtype=object)[chosen]
+    criteria = answers["criterion"].to_numpy(dtype=object)[chosen]
+    levels = answers["level"].to_numpy(dtype=float)[chosen].tolist()
+    found: dict[tuple[str, str], tuple[float, float]] = {}
+    for key, level in zip(zip(structures, criteria, strict=True), levels, strict=True):
+        span = found.get(key)
+        if span is None:
+            found[key] = (level, level)
+        elif level < span[0]:
+            found[key] = (level, span[1])
+        elif level > span[1]:
+            found[key] = (span[0], level)
+    return found
 
 
 def latest_texts(texts: pd.DataFrame) -> dict[tuple[str, str, str], str]:
@@ -63,11 +80,28 @@ def latest_texts(texts: pd.DataFrame) -> dict[tuple[str, str, str], str]:
     }
 
 
+_READ = (
+    "structure",
+    "criterion",
+    "discuss_reasons",
+    "divergence",
+    "retained",
+    "median",
+    "tiers",
+    "tiers_gap",
+    "pair",
+    "pair_gap",
+)
+"""The columns of the criteria frame a gap is read from."""
+
+
 def _candidates(criteria: pd.DataFrame) -> pd.DataFrame:
-    """Only rows that can give a gap: most criteria of most structures have none."""
+    """Only rows that can give a gap (most criteria of most structures have none), and only
+    the columns read: turning the other dozen into dicts was most of the cost."""
     tiers = criteria["tiers_gap"].fillna(0).astype(float) != 0
     pair = criteria["pair_gap"].fillna(0).astype(float) != 0
-    return criteria[criteria["to_discuss"].fillna(False).astype(bool) | tiers | pair]
+    rows = criteria[criteria["to_discuss"].fillna(False).astype(bool) | tiers | pair]
+    return rows[[c for c in _READ if c in rows.columns]]
 
 
 def gap_rows(
@@ -89,6 +123,7 @@ def gap_rows(
     spans = respondent_range(answers)
     said = latest_texts(texts)
     threshold = referentiel.scoring.divergence_threshold
+    split, retained = Reason.SPLIT.value, Reason.RETAINED.value
     found: list[dict[str, Any]] = []
     for r in frame_rows(candidates):
         key = (str(r["structure"]), str(r["criterion"]))
@@ -101,14 +136,14 @@ def gap_rows(
             "justification": said.get((*key, COL_JUSTIFICATION), ""),
             "review_comment": "",
         }
-        if Reason.SPLIT.value in reasons and not missing(r.get("divergence")):
+        if split in reasons and not missing(r.get("divergence")):
             low, high = spans.get(key, (None, None))
             found.append(
                 common
                 | {"kind": BETWEEN_RESPONDENTS, "low": low, "high": high, "review": None}
                 | {"gap": number(r["divergence"]), "action": TO_DISCUSS}
             )
-        if Reason.RETAINED.value in reasons:
+        if retained in reasons:
             found.append(
                 common
                 | {"kind": RETAINED_VS_GROUP, "low": None, "high": None, "review": None}

@@ -36,7 +36,7 @@ from capsync.layout.tables import (
     number,
     table_sheet,
 )
-from capsync.scoring.participation import MIN_GROUP, role_means
+from capsync.scoring.participation import MIN_GROUP, role_means, role_means_of
 from capsync.workbook.spec import CellRange, SheetSpec, Style, Value
 
 REGARDS_SHEET = "Regards croisés"
@@ -147,10 +147,12 @@ def _hidden_notes(sheet: SheetSpec, rows: list[list[Value]]) -> None:
 
 
 def dashboard_regards_sheet(
-    collective: Collective, referentiel: Referentiel, answers: pd.DataFrame
+    collective: Collective, referentiel: Referentiel, respondents: pd.DataFrame
 ) -> SheetSpec:
-    """The collectif's « Regards croisés »: one row per chapter, a mean and a count per role."""
-    cells = _cells(role_means(collective, referentiel, answers))
+    """The collectif's « Regards croisés »: one row per chapter, a mean and a count per role,
+    from its :func:`~capsync.scoring.participation.respondent_answers` (shared with
+    « Participation »)."""
+    cells = _cells(role_means_of(referentiel, respondents))
     rows: list[list[Value]] = [
         [
             chapter_label(chapter),

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from capsync.campaign.referentiel import Chapter
@@ -31,6 +33,8 @@ def missing(value: Any) -> bool:
     """None, NaN, NaT and pandas' NA alike."""
     if value is None:
         return True
+    if type(value) is str:  # the common case, without pandas' dispatch
+        return False
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
@@ -48,6 +52,8 @@ def person_text(value: Any) -> str:
 
 def number(value: Any) -> float | None:
     """A score or share as a float; None when missing (an empty cell, not 0)."""
+    if type(value) is float:  # the common case (a float column), without pandas' dispatch
+        return None if math.isnan(value) else value
     if missing(value):
         return None
     result = float(value)
@@ -169,6 +175,10 @@ PERSON_HEADERS = frozenset(
 """Headers of the columns that hold what a person typed (or a name): never retypeset."""
 
 
+_TYPESET_MARKS = re.compile("[:;!?«»]")
+"""The characters :func:`~capsync.french.typeset` spaces: a text without any is left as it is."""
+
+
 def typeset_sheet(sheet: SheetSpec, *, whole: bool = True) -> SheetSpec:
     """French spacing (:func:`~capsync.french.typeset`) on capsync's own texts of a sheet.
 
@@ -185,21 +195,56 @@ def typeset_sheet(sheet: SheetSpec, *, whole: bool = True) -> SheetSpec:
         for c, value in enumerate(sheet.rows[r])
         if isinstance(value, str) and value in PERSON_HEADERS
     }
+    done: dict[str, str] = {}  # a dashboard repeats its names and titles on every row
     for r, row in enumerate(sheet.rows):
         if r not in headers and not whole:
             continue
         for c, value in enumerate(row):
             if isinstance(value, str) and (r in headers or c not in person):
-                row[c] = typeset(value)
+                if value not in done:
+                    done[value] = typeset(value) if _TYPESET_MARKS.search(value) else value
+                row[c] = done[value]
     return sheet
 
 
 def frame_rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
-    """A frame's rows as dicts (an empty list for None or an empty frame)."""
+    """A frame's rows as dicts (an empty list for None or an empty frame).
+
+    The same dicts as ``frame.to_dict("records")`` (Python scalars, Timestamps,
+    ``nan`` for a missing text), built column by column: ``to_dict`` walks a
+    pandas string column one boxed element at a time, which made it the costliest
+    step of the dashboard's layout.
+    """
     if frame is None or frame.empty:
         return []
-    rows: list[dict[str, Any]] = frame.to_dict("records")
-    return rows
+    names = list(frame.columns)
+    columns = [_column_values(column) for _, column in frame.items()]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _column_values(column: pd.Series) -> list[Any]:
+    """One column's values as :meth:`pandas.DataFrame.to_dict` gives them."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype):  # str, or nan (None for a pd.NA dtype)
+        missing_text = None if dtype.na_value is pd.NA else dtype.na_value
+        return list(column.to_numpy(dtype=object, na_value=missing_text))
+    if isinstance(dtype, np.dtype) and dtype != np.dtype(object):
+        values: list[Any] = column.tolist()  # Python int / float / bool, Timestamps for dates
+        return values
+    return [_native(v) for v in column]
+
+
+def _native(value: Any) -> Any:
+    """A NumPy scalar (or ``pd.NA``) as the Python value ``to_dict`` gives."""
+    if value is pd.NA:
+        return None
+    if isinstance(value, np.integer | np.floating | np.bool_):
+        return value.item()
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value)
+    if isinstance(value, np.timedelta64):
+        return pd.Timedelta(value)
+    return value
 
 
 def style_column(

@@ -129,6 +129,8 @@ def level_reader(referentiel: Referentiel) -> LevelReader:
 
 def display(value: Any) -> str:
     """A cell value as a person would read it in the sheet (a French one: 2.5 is « 2,5 »)."""
+    if type(value) is str:  # most cells, first: one test instead of five
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):

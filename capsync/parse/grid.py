@@ -176,32 +176,30 @@ def _parse_chapter(
     """Read the level and text cells of one chapter sheet, row by criterion ID.
 
     Written as one loop, without a call per cell: a cold pull reads a quarter
-    of a million cells.
+    of a million cells. Hence each answer is built with ``tuple.__new__`` (the
+    same tuple ``Answer(...)`` makes, without its Python-level ``__new__``), the
+    key it is stored under is chosen once per column, and the row's number is
+    written once per row.
     """
     sheet = located.sheet
     sid = parsed.structure
     columns = located.columns
-    # a grid of layout 1 has one « tiers / pair » column: its values are the tiers'
-    level_cols = [
-        (LEGACY_REVIEW_KEYS.get(key, key), col, column_letter(col))
-        for key, col in columns.items()
-        if key.startswith(RESPONDENT_PREFIX) or key in LEVEL_COLUMNS
-    ]
-    text_cols = [(LEGACY_REVIEW_KEYS.get(key, key), columns[key], column_letter(columns[key]))
-                 for key in TEXT_COLUMNS if key in columns]  # fmt: skip
+    level_cols, text_cols = _chapter_columns(columns)
     id_letter = column_letter(columns[COL_ID])
     letters = {key: column_letter(col) for key, col in columns.items()}
     letters |= {p: letters[k] for k, p in _PENDING.items() if k in letters}  # read there too
-    answers = parsed.answers
+    add_answer = parsed.answers.append
     texts = parsed.texts
     read_text = reader.read_text
+    new = tuple.__new__
     marker = columns.get(COL_CARRIED, -1)  # a new campaign's « à confirmer » (see grid_schema)
     for cid, r in located.rows.items():
         if cid not in known:
             continue  # a row the structure added with an ID of its own
-        where = f"{sheet}!{id_letter}{r + 1}"
+        line = str(r + 1)
+        where = f"{sheet}!{id_letter}{line}"
         if cid in seen:
-            anomaly(AnomalyKind.DUPLICATE_CRITERION, sheet, f"{id_letter}{r + 1}", cid,
+            anomaly(AnomalyKind.DUPLICATE_CRITERION, sheet, id_letter + line, cid,
                     duplicate_message(cid, seen[cid], where))  # fmt: skip
             continue
         seen[cid] = where
@@ -209,7 +207,7 @@ def _parse_chapter(
         row = rows[r]
         width = len(row)
         pending = 0 <= marker < width and row[marker] not in (None, "")  # not counted yet
-        for key, col, letter in level_cols:
+        for key, pending_key, col, letter in level_cols:
             if col >= width:
                 continue
             value = row[col]
@@ -222,27 +220,45 @@ def _parse_chapter(
                 reading = read_text(text)
             else:
                 if isinstance(value, CellError):
-                    anomaly(AnomalyKind.ERROR_VALUE, sheet, f"{letter}{r + 1}", value.typed,
+                    anomaly(AnomalyKind.ERROR_VALUE, sheet, letter + line, value.typed,
                             error_message(value))  # fmt: skip
                     parsed.unreadable.add((cid, key))
                     continue
                 text, reading = display(value), read_value(reader, value)
             if reading is None:
-                anomaly(AnomalyKind.UNKNOWN_LEVEL, sheet, f"{letter}{r + 1}", text,
+                anomaly(AnomalyKind.UNKNOWN_LEVEL, sheet, letter + line, text,
                         level_message(text, reader))  # fmt: skip
                 parsed.unreadable.add((cid, key))
                 continue
-            answers.append(Answer(sid, cid, _PENDING.get(key, key) if pending else key, reading[0],
-                                  reading[1], text, sheet, f"{letter}{r + 1}"))  # fmt: skip
+            add_answer(new(Answer, (sid, cid, pending_key if pending else key, reading[0],
+                                    reading[1], text, sheet, letter + line)))  # fmt: skip
         for key, col, letter in text_cols:
             if col < width and row[col] is not None:
                 text = display(row[col])
                 if isinstance(row[col], CellError):  # kept as typed, and pointed out
-                    anomaly(AnomalyKind.ERROR_VALUE, sheet, f"{letter}{r + 1}", text,
+                    anomaly(AnomalyKind.ERROR_VALUE, sheet, letter + line, text,
                             error_message(row[col]))  # fmt: skip
                 if text:
-                    texts.append(TextAnswer(sid, cid, key, text, sheet, f"{letter}{r + 1}"))
+                    texts.append(TextAnswer(sid, cid, key, text, sheet, letter + line))
     _report_duplicates(located, known, seen, id_letter, anomaly)
+
+
+def _chapter_columns(
+    columns: Mapping[str, int],
+) -> tuple[list[tuple[str, str, int, str]], list[tuple[str, int, str]]]:
+    """The level columns (key, key while pending, index, letter) and the text columns."""
+    # a grid of layout 1 has one « tiers / pair » column: its values are the tiers'
+    level_cols = [
+        (name, _PENDING.get(name, name), col, column_letter(col))
+        for name, col in (
+            (LEGACY_REVIEW_KEYS.get(key, key), col)
+            for key, col in columns.items()
+            if key.startswith(RESPONDENT_PREFIX) or key in LEVEL_COLUMNS
+        )
+    ]
+    text_cols = [(LEGACY_REVIEW_KEYS.get(key, key), columns[key], column_letter(columns[key]))
+                 for key in TEXT_COLUMNS if key in columns]  # fmt: skip
+    return level_cols, text_cols
 
 
 def _report_duplicates(

@@ -68,6 +68,8 @@ def _norm(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # most cells: the one test they need
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -88,7 +90,7 @@ def _find_key_row(
 ) -> int | None:
     """The hidden key row: near the top, or (``anywhere``) wherever a sort moved it."""
     for r in range(len(rows) if anywhere else min(SEARCH_ROWS, len(rows))):
-        keys = {_text(v) for v in rows[r]}
+        keys = {v.strip() if type(v) is str else _text(v) for v in rows[r]}  # _text, inlined
         if required <= keys:
             return r
     return None
@@ -142,7 +144,8 @@ def _locate(
                 columns[key] = c
                 taken.add(key)
     located = LocatedSheet(sheet=sheet, header_row=header_row, columns=columns, by_keys=by_keys)
-    located.headers = {k: _text(_cell(rows, header_row, c)) for k, c in columns.items()}
+    header = rows[header_row] if header_row < len(rows) else ()
+    located.headers = {k: _text(header[c]) if c < len(header) else "" for k, c in columns.items()}
     known_cols = set(columns.values())
     width = max((len(r) for r in rows), default=0)
     for c in range(width):

@@ -18,15 +18,25 @@ Pure: returns bytes; writing the file atomically is the sync's job.
   modality alone (« Visio ») is said in the description, not as a place.
 - Reminders (``VALARM``) fire ``alarm_days`` days before each event (J−14 and J−3
   by default in a structure's calendar).
+- icalendar serializes each distinct event once: an event is kept as its properties
+  but its UID, and its VEVENT bytes are remembered under them. The fifty structures
+  of a collectif share most events (the same phase, the same completion); building
+  and serializing ~450 content lines per calendar with icalendar's object model took
+  ≈ 7 ms a calendar, a fifth of a cold sync's CPU (now ≈ 0.5–1.5 ms). A calendar is
+  its head (icalendar's, with the VTIMEZONE) and its events, each with its own UID
+  line (made by icalendar too) first — RFC 5545 leaves the order of a component's
+  properties free.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
 
 from capsync.campaign.config import Collective, Phase, Structure
 from capsync.campaign.vocabulary import PhaseKind
@@ -107,20 +117,53 @@ def _month_span(day: dt.date) -> tuple[dt.date, dt.date]:
     return first, following
 
 
-def _stamp(event: Event, uid: str, now: dt.datetime) -> None:
+Properties = tuple[tuple[str, object], ...]
+"""An event's properties but its UID, in the order they are added."""
+
+
+@dataclass(frozen=True)
+class _Event:
+    """One VEVENT: its UID, and what it says (shared with other calendars' events)."""
+
+    uid: str
+    properties: Properties
+    alarm: str  # what the reminders say
+    alarm_days: tuple[int, ...]
+
+    def to_ical(self) -> bytes:
+        body = _event_body(self.properties, self.alarm, self.alarm_days)
+        return _BEGIN_EVENT + _uid_line(self.uid) + body.removeprefix(_BEGIN_EVENT)
+
+
+_BEGIN_EVENT = b"BEGIN:VEVENT\r\n"
+_END_CALENDAR = b"END:VCALENDAR\r\n"
+
+
+@lru_cache(maxsize=4096)
+def _event_body(properties: Properties, alarm: str, alarm_days: tuple[int, ...]) -> bytes:
+    """The VEVENT without its UID, as icalendar writes it (its bytes depend on nothing
+    but the arguments, so the structures of a collectif share them)."""
+    event = Event()
+    for name, value in properties:
+        event.add(name, value)
+    for n in sorted(set(alarm_days), reverse=True):
+        reminder = Alarm()
+        reminder.add("action", "DISPLAY")
+        reminder.add("description", alarm)
+        reminder.add("trigger", dt.timedelta(days=-n))
+        event.add_component(reminder)
+    body: bytes = event.to_ical()  # icalendar leaves to_ical() unannotated
+    return body
+
+
+def _uid_line(uid: str) -> bytes:
+    line: bytes = Event().content_line("UID", vText(uid)).to_ical()  # folded by icalendar
+    return line + b"\r\n"
+
+
+def _stamp(now: dt.datetime) -> Properties:
     stamp = _utc(now)
-    event.add("uid", uid)
-    event.add("dtstamp", stamp)
-    event.add("sequence", int(stamp.timestamp()) // 60)  # later files win in agendas
-
-
-def _alarms(event: Event, summary: str, days: Iterable[int]) -> None:
-    for n in sorted(set(days), reverse=True):
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", summary)
-        alarm.add("trigger", dt.timedelta(days=-n))
-        event.add_component(alarm)
+    return (("dtstamp", stamp), ("sequence", int(stamp.timestamp()) // 60))  # later files win
 
 
 def _phase_event(
@@ -132,49 +175,45 @@ def _phase_event(
     extra: str = "",
     alarm_days: Iterable[int] = (),
     approach: str = "CAP RSE",
-) -> Event:
-    event = Event()
-    _stamp(event, uid_prefix + phase_uid(collective, phase), now)
+) -> _Event:
+    properties: list[tuple[str, object]] = list(_stamp(now))
     if phase.tentative:
         first, following = _month_span(phase.date)
-        event.add("dtstart", first)
-        event.add("dtend", following)
+        properties += [("dtstart", first), ("dtend", following)]
     elif phase.time is None:
-        event.add("dtstart", phase.date)
-        event.add("dtend", phase.date + dt.timedelta(days=1))
+        properties += [("dtstart", phase.date), ("dtend", phase.date + dt.timedelta(days=1))]
     else:
         start = dt.datetime.combine(phase.date, phase.time, tzinfo=PARIS)
-        event.add("dtstart", start)
-        event.add("dtend", start + DEFAULT_DURATION)
+        properties += [("dtstart", start), ("dtend", start + DEFAULT_DURATION)]
     summary = phase_summary(collective, phase, approach)
-    event.add("summary", summary)
+    properties.append(("summary", summary))
     if phase.address or phase.place or phase.visio_link:
-        event.add("location", phase.address or phase.place or phase.visio_link)
+        properties.append(("location", phase.address or phase.place or phase.visio_link))
     if phase.visio_link:
-        event.add("url", phase.visio_link)
+        properties.append(("url", phase.visio_link))
     description = phase_description(collective, phase)
-    event.add("description", f"{description}\n{extra}" if extra else description)
-    event.add("status", "TENTATIVE" if phase.tentative else "CONFIRMED")
-    _alarms(event, summary, alarm_days)
-    return event
+    properties.append(("description", f"{description}\n{extra}" if extra else description))
+    properties.append(("status", "TENTATIVE" if phase.tentative else "CONFIRMED"))
+    uid = uid_prefix + phase_uid(collective, phase)
+    return _Event(uid, tuple(properties), summary, tuple(alarm_days))
 
 
 def _deadline_event(
     uid: str, deadline: Deadline, now: dt.datetime, alarm_days: Iterable[int], approach: str
-) -> Event:
-    event = Event()
-    _stamp(event, uid, now)
-    event.add("dtstart", deadline.date)
-    event.add("dtend", deadline.date + dt.timedelta(days=1))
-    event.add("summary", f"{approach} — {deadline.summary}")
-    event.add("description", deadline.description)
-    event.add("status", "CONFIRMED")
-    event.add("transp", "TRANSPARENT")  # a deadline does not make anyone busy
-    _alarms(event, deadline.summary, alarm_days)
-    return event
+) -> _Event:
+    properties = (
+        *_stamp(now),
+        ("dtstart", deadline.date),
+        ("dtend", deadline.date + dt.timedelta(days=1)),
+        ("summary", f"{approach} — {deadline.summary}"),
+        ("description", deadline.description),
+        ("status", "CONFIRMED"),
+        ("transp", "TRANSPARENT"),  # a deadline does not make anyone busy
+    )
+    return _Event(uid, properties, deadline.summary, tuple(alarm_days))
 
 
-def _calendar(name: str, events: Iterable[Event], timed: bool) -> bytes:
+def _calendar(name: str, events: Iterable[_Event], timed: bool) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -182,12 +221,17 @@ def _calendar(name: str, events: Iterable[Event], timed: bool) -> bytes:
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", "Europe/Paris")
-    if timed:
-        calendar.add_component(paris_timezone())
-    for event in events:
-        calendar.add_component(event)
-    ical: bytes = calendar.to_ical()  # icalendar leaves to_ical() unannotated
-    return ical
+    head: bytes = calendar.to_ical()
+    zone = [_timezone()] if timed else []
+    parts = [head.removesuffix(_END_CALENDAR), *zone, *(e.to_ical() for e in events)]
+    return b"".join([*parts, _END_CALENDAR])
+
+
+@lru_cache(maxsize=1)
+def _timezone() -> bytes:
+    """The VTIMEZONE, as icalendar writes it: the same in every calendar."""
+    zone: bytes = paris_timezone().to_ical()
+    return zone
 
 
 def _timed(phases: Iterable[Phase]) -> bool:
@@ -253,7 +297,7 @@ def structure_calendar_ics(
     """
     alarms = tuple(alarm_days)
     prefix = structure_uid_prefix(structure)
-    dated: list[tuple[dt.date, str, Event]] = []
+    dated: list[tuple[dt.date, str, _Event]] = []
     for phase in collective.phases():
         meeting = phase.kind == PhaseKind.REGROUPEMENT
         state = completion.get(phase.chapter or "") if meeting else None

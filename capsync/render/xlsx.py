@@ -213,7 +213,8 @@ def _render_sheet(
 ) -> None:
     for col, width in enumerate(sheet.column_widths):
         ws.set_column(col, col, width)
-    for r, height in row_heights(sheet).items():
+    styles = sheet.row_style_lists(sheet.width)  # once, for the heights and the cells
+    for r, height in row_heights(sheet, styles).items():
         ws.set_row(r, height)
     for r in sheet.hidden_rows:
         ws.set_row(r, None, None, {"hidden": True})
@@ -234,13 +235,7 @@ def _render_sheet(
             "",
             formats.get(style),
         )
-    width = sheet.width
-    for r, row in enumerate(sheet.rows):
-        for c in range(width):
-            if (r, c) in merged_tails:
-                continue
-            value = row[c] if c < len(row) else None
-            _write_cell(ws, r, c, value, sheet.style_at(r, c), formats)
+    _write_rows(ws, sheet, styles, merged_tails, formats)
     for (r, c), text in sheet.notes.items():
         ws.write_comment(r, c, text, {"x_scale": 2, "y_scale": 2})
     for validation in sheet.validations:
@@ -293,6 +288,34 @@ def _page_setup(ws: Worksheet, sheet: SheetSpec) -> None:
 def _header_text(text: str) -> str:
     """Plain text for a page header: « & » is a control character there, doubled to print."""
     return text.replace("&", "&&")[:200]
+
+
+def _write_rows(
+    ws: Worksheet,
+    sheet: SheetSpec,
+    styles: list[list[Style | None]],
+    merged_tails: set[tuple[int, int]],
+    formats: _Formats,
+) -> None:
+    """Every cell of ``sheet`` but the hidden parts of merges, in its style.
+
+    The styles come a row at a time (:meth:`SheetSpec.row_style_lists`), and text
+    and finite numbers, nearly every cell of a dashboard, are written straight
+    away: looked up cell by cell, the styles cost as much as XlsxWriter's own work.
+    """
+    width = sheet.width
+    for r, (row, row_styles) in enumerate(zip(sheet.rows, styles, strict=True)):
+        filled = len(row)
+        for c in range(width):
+            if merged_tails and (r, c) in merged_tails:
+                continue
+            value = row[c] if c < filled else None
+            if type(value) is str:
+                ws.write_string(r, c, value, formats.get(row_styles[c]))
+            elif type(value) is int or (type(value) is float and math.isfinite(value)):
+                ws.write_number(r, c, value, formats.get(row_styles[c]))  # a bool is no int here
+            else:
+                _write_cell(ws, r, c, value, row_styles[c], formats)
 
 
 def _write_cell(

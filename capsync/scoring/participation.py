@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
+import numpy as np
 import pandas as pd
 
 from capsync.campaign.config import Collective, Structure
@@ -77,7 +78,7 @@ def respondent_answers(
     ids = {s.id for s in collective.structures}
     frame = answers[
         answers["structure"].isin(ids)
-        & answers["column"].astype(str).str.startswith(RESPONDENT_PREFIX)
+        & starts_with(answers["column"], RESPONDENT_PREFIX)
         & answers["kind"].astype(str).isin(_TOOK_PART)
     ]
     roles = {
@@ -85,21 +86,32 @@ def respondent_answers(
         for s in collective.structures
         for key, role in respondent_roles(s).items()
     }
+    structure = frame["structure"].astype(str).to_numpy(dtype=object)
+    respondent = frame["column"].astype(str).to_numpy(dtype=object)
     found = pd.DataFrame(
         {
-            "structure": frame["structure"].astype(str).to_numpy(),
+            "structure": structure,
             "chapter": frame["criterion"].astype(str).map(chapter_of).to_numpy(),
-            "respondent": frame["column"].astype(str).to_numpy(),
+            "respondent": respondent,
             "kind": frame["kind"].astype(str).to_numpy(),
             "level": pd.to_numeric(frame["level"], errors="coerce").to_numpy(),
+            # from the plain arrays: iterating a pandas string column costs ten times more
+            "role": [
+                roles.get(key, UNKNOWN_ROLE) for key in zip(structure, respondent, strict=True)
+            ],
         }
     )
     found = found[found["chapter"].notna()]
-    found["role"] = [
-        roles.get((s, r), UNKNOWN_ROLE)
-        for s, r in zip(found["structure"], found["respondent"], strict=True)
-    ]
     return found[columns].reset_index(drop=True)
+
+
+def starts_with(values: pd.Series, prefix: str) -> pd.Series:
+    """``values.astype(str).str.startswith(prefix)``, testing each distinct value once:
+    a pandas string column calls Python once per cell for ``str.startswith``, and the
+    22 000 answers of a collectif have a few dozen distinct columns."""
+    codes, distinct = pd.factorize(values)  # a missing value has code -1: never a match
+    hits = np.array([str(v).startswith(prefix) for v in distinct] + [False], dtype=bool)
+    return pd.Series(hits[codes], index=values.index)
 
 
 def flags_for(counts: dict[str, int]) -> tuple[ParticipationFlag, ...]:
@@ -123,7 +135,16 @@ def participation(
 ) -> pd.DataFrame:
     """One row per (structure, chapter) of the collectif, in document order: how many
     respondents answered, per role (:data:`ROLE_ORDER`), and the warnings (``flags``)."""
-    found = respondent_answers(collective, referentiel, answers)
+    return participation_of(
+        collective, referentiel, respondent_answers(collective, referentiel, answers)
+    )
+
+
+def participation_of(
+    collective: Collective, referentiel: Referentiel, found: pd.DataFrame
+) -> pd.DataFrame:
+    """:func:`participation` from :func:`respondent_answers` already computed: the
+    dashboard computes them once for its « Participation » and its « Regards croisés »."""
     people = found.drop_duplicates(["structure", "chapter", "respondent"])
     counted = people.groupby(["structure", "chapter", "role"]).size().to_dict()
     rows = []
@@ -156,19 +177,29 @@ def role_means(
     ``shown`` is whether at least :data:`MIN_GROUP` people are behind the mean —
     when it is False, ``mean`` is NaN: the number never leaves this function.
     """
-    found = respondent_answers(collective, referentiel, answers)
+    return role_means_of(
+        referentiel, respondent_answers(collective, referentiel, answers), structures
+    )
+
+
+def role_means_of(
+    referentiel: Referentiel, found: pd.DataFrame, structures: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """:func:`role_means` from :func:`respondent_answers` already computed (see
+    :func:`participation_of`)."""
     if structures is not None:
         found = found[found["structure"].isin(set(structures))]
     levels = found[(found["kind"] == AnswerKind.LEVEL.value) & found["level"].notna()]
     per_person = levels.groupby(["chapter", "role", "structure", "respondent"])["level"].mean()
     grouped = per_person.groupby(level=["chapter", "role"]).agg(["size", "mean"])
+    sizes, means = grouped["size"].to_dict(), grouped["mean"].to_dict()  # dicts: .loc is slow
     rows = []
     for chapter in referentiel.chapters:
         for role in RespondentRole:
             key = (chapter.id, role.value)
-            n = int(grouped.loc[key, "size"]) if key in grouped.index else 0
+            n = int(sizes.get(key, 0))
             shown = n >= MIN_GROUP
-            mean = float(grouped.loc[key, "mean"]) if shown else float("nan")
+            mean = float(means[key]) if shown else float("nan")
             rows.append({"chapter": chapter.id, "role": role.value, "respondents": n,
                          "mean": mean, "shown": shown})  # fmt: skip
     return pd.DataFrame(rows, columns=list(ROLE_MEAN_COLUMNS))

@@ -39,6 +39,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from capsync.collector import gc_paused
 from capsync.errors import CapsyncError
 from capsync.parse.answers import Anomaly, AnswerKind, ParsedGrid
 from capsync.store.campaigns import with_previous_campaign
@@ -92,6 +93,8 @@ class Store(StoreQueries):
         self._depth = 0
         self._backups_held = 0  # inside one_backup(): backups wait for its end
         self._backup_due = False
+        self._documents: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}  # _current
+        self._documents_of = ""  # the collectif whose documents are kept
         with storage_errors(self.path):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.is_file() and self.path.stat().st_size:
@@ -211,9 +214,13 @@ class Store(StoreQueries):
         at: dt.datetime,
         run_id: int | None = None,
     ) -> ChangeSummary:
-        """Append what differs from the current state of this grid; return the counts."""
+        """Append what differs from the current state of this grid; return the counts.
+
+        The collector is paused meanwhile: recording allocates a tuple or two per cell
+        and no cycle, and the collections they set off walked the whole parent process
+        (its campaign, frames and pools): a tenth to a sixth of the recording's time."""
         when = timestamp(at)
-        with self.transaction():
+        with gc_paused(), self.transaction():
             recorder = Recorder(self.conn, collective, structure, parsed, when, run_id)
             if parsed.attributed:
                 summary = recorder.answers()
@@ -223,9 +230,24 @@ class Store(StoreQueries):
             summary.anomalies = recorder.anomalies(parsed.anomalies)
             summary.notes = list(recorder.notes)
             recorder.remember(version_token, content_hash)
+            self._keep_document(collective, structure, recorder.saved)
             if not parsed.owner:  # the structure's grid; personal files keep theirs in files
                 recorder.source(version_token, content_hash)
         return summary
+
+    def _keep_document(
+        self, collective: str, structure: str, saved: tuple[str, dict[str, Any]] | None
+    ) -> None:
+        """Keep the state document just written, decoded: a cycle reads a collectif's
+        answers back right after recording them, and decoding every grid's JSON again
+        (twice: levels, then texts) cost as much as encoding it. Only the collectif being
+        recorded is kept (memory stays one collectif's); a document is used only while
+        the store holds exactly its text (see :meth:`_current`)."""
+        if collective != self._documents_of:
+            self._documents.clear()
+            self._documents_of = collective
+        if saved is not None:
+            self._documents[(collective, structure)] = saved
 
     @guarded
     def touch_file(self, collective: str, structure: str, file_key: str, token: str) -> None:
@@ -329,12 +351,14 @@ class Store(StoreQueries):
         section = "texts" if texts else "levels"
         columns: dict[str, list[Any]] = {name: [] for name in names}
         times: list[str] = []
+        kept = self._documents
         for coll, structure, state in self.conn.execute(
             f"SELECT collective, structure, state FROM cur_answers{where} "
             "ORDER BY collective, structure",
             args,
         ):
-            doc = json.loads(state)
+            known = kept.get((coll, structure))
+            doc = known[1] if known is not None and known[0] == state else json.loads(state)
             part = doc[section]
             n = len(part["criterion"])
             columns["collective"] += [coll] * n
@@ -412,9 +436,7 @@ def _frame(columns: dict[str, list[Any]], times: list[str], names: list[str]) ->
     codes = np.asarray(columns["recorded_at"], dtype="int64")
     data: dict[str, Any] = {name: columns[name] for name in names[:-1]}
     if "level" in data:
-        data["level"] = np.asarray(
-            [np.nan if v is None else v for v in data["level"]], dtype="float64"
-        )
+        data["level"] = np.array(data["level"], dtype="float64")  # None becomes NaN
     frame = pd.DataFrame(data, columns=names[:-1])
     frame[names[-1]] = _datetimes(times)[codes]
     return frame

@@ -75,8 +75,9 @@ class FileMemory:
             self.where,
         ).fetchone()
         self.seen = row is not None
-        self.cells: dict[Key, Value] = _cells(row[0]) if row else {}
-        self.identity: dict[str, str] = json.loads(row[0]).get("identity", {}) if row else {}
+        doc = json.loads(row[0] or "{}") if row else {}  # decoded once: a grid's every cell
+        self.cells: dict[Key, Value] = _cells(doc)
+        self.identity: dict[str, str] = doc.get("identity", {})
         self.actions: dict[int, ActionRow] | None = (
             {int(r): tuple(v) for r, v in json.loads(row[1]).items()} if row and row[1] else None
         )
@@ -93,7 +94,7 @@ class FileMemory:
         doc = {
             "criterion": [k[0] for k in cells],
             "column": [k[1] for k in cells],
-            "value": [list(v) for v in cells.values()],
+            "value": list(cells.values()),  # tuples: encoded as the same JSON arrays
             "identity": identity or {},
         }
         kept_actions = actions if actions is not None else self.actions
@@ -115,9 +116,8 @@ class FileMemory:
         )
 
 
-def _cells(text: str) -> dict[Key, Value]:
+def _cells(doc: dict[str, Any]) -> dict[Key, Value]:
     """A file's cells: its own document, or (from a store of schema 1) a current-state one."""
-    doc = json.loads(text or "{}")
     if "value" in doc:
         return {
             (c, k): (v[0], v[1], v[2])

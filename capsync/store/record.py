@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import repeat
+from operator import add
+from typing import Any
 
 from capsync.parse.answers import Action, Anomaly, AnswerKind, ParsedGrid
 from capsync.store.ownership import (
@@ -25,14 +27,14 @@ from capsync.store.ownership import (
     same_value,
 )
 from capsync.store.provenance_messages import conflict_anomaly, stale_anomaly
+from capsync.store.state_document import CellState, Key, read_state, state_document
 from capsync.workbook.grid_schema import ARCHIVE_SHEET, RESPONDENT_PREFIX
 
-Key = tuple[str, str]  # (criterion, column key)
-CellState = tuple[str, float | None, str, str]  # (kind, level, text, recorded_at)
 Event = tuple[str, str, str, float | None, str, str, str]  # criterion, column, kind, level,
 # text, sheet, cell: an Answer without its structure
 Removal = tuple[str, str, str, str, str]  # criterion, column, kind, sheet, cell
 ActionValues = tuple[str | None, ...]  # see _action_values
+_KIND_TEXT = {kind: kind.value for kind in AnswerKind}  # plain str, see Recorder._found
 
 
 @dataclass
@@ -61,52 +63,6 @@ class ChangeSummary:
         return self.added + self.changed + self.removed + self.actions
 
 
-def state_doc(state: dict[Key, CellState], sources: dict[Key, str] | None = None) -> str:
-    """{"at": [times], "files": [file keys], "levels": {column: [...]}, "texts": {column:
-    [...]}}: compact, and read back into frames without a Python loop per cell."""
-    if not state:
-        return json.dumps(
-            {
-                "at": [],
-                "files": [],
-                "levels": _columns([], _LEVEL_PARTS),
-                "texts": _columns([], _TEXT_PARTS),
-            }
-        )
-    keys, values = zip(*state.items(), strict=True)
-    crits, cols = zip(*keys, strict=True)
-    kinds, levels, texts, ats = zip(*values, strict=True)
-    times = {at: i for i, at in enumerate(dict.fromkeys(ats))}
-    codes = list(map(times.__getitem__, ats))
-    origin = [(sources or {}).get(k, "") for k in keys]
-    files = {f: i for i, f in enumerate(dict.fromkeys(origin))}
-    file_codes = list(map(files.__getitem__, origin))
-    is_level = [kind != AnswerKind.TEXT for kind in kinds]
-    is_text = [not x for x in is_level]
-
-    def pick(mask: list[bool], *series: Sequence[object]) -> list[list[object]]:
-        return [list(compress(s, mask)) for s in series]
-
-    level_parts = pick(is_level, crits, cols, kinds, levels, texts, codes, file_codes)
-    doc = {
-        "at": list(times),
-        "files": list(files),
-        "levels": dict(zip(_LEVEL_PARTS, level_parts, strict=True)),
-        "texts": dict(
-            zip(_TEXT_PARTS, pick(is_text, crits, cols, texts, codes, file_codes), strict=True)
-        ),
-    }
-    return json.dumps(doc, ensure_ascii=False)
-
-
-_LEVEL_PARTS = ("criterion", "column", "kind", "level", "text", "t", "f")
-_TEXT_PARTS = ("criterion", "column", "text", "t", "f")
-
-
-def _columns(values: list[object], names: tuple[str, ...]) -> dict[str, list[object]]:
-    return {name: list(values) for name in names}
-
-
 class Recorder:
     """The diff of one grid reading against the current state, appended in one transaction."""
 
@@ -129,6 +85,16 @@ class Recorder:
         self.notes: list[Anomaly] = []  # stale values and conflicts met while recording
         self.memory_cells: dict[Key, Value] = {}
         self.memory_actions: dict[int, ActionRow] | None = None
+        self._memory: FileMemory | None = None
+        self.saved: tuple[str, dict[str, Any]] | None = None  # the state document written
+
+    @property
+    def memory(self) -> FileMemory:
+        """What capsync last saw in this file, read once per recording (it is written last,
+        by :meth:`remember`)."""
+        if self._memory is None:
+            self._memory = FileMemory(self.conn, self.collective, self.structure, self.file_key)
+        return self._memory
 
     def reading(self) -> int:
         """The reading row the appended events point to, created on first need."""
@@ -161,21 +127,68 @@ class Recorder:
     def answers(self) -> ChangeSummary:
         """Append the cells this file changed, by the rules of :mod:`capsync.store.ownership`."""
         parsed = self.parsed
-        when = self.when
-        owns = parsed.owns
-        found: list[Event] = [a[1:] for a in parsed.answers if owns(a.column)]
-        found += [
-            (t.criterion, t.column, AnswerKind.TEXT, None, t.text, t.sheet, t.cell)
-            for t in parsed.texts
-            if owns(t.column)
-        ]
-        memory = FileMemory(self.conn, self.collective, self.structure, self.file_key)
-        seen = None if parsed.fresh or not memory.seen else memory.cells
+        found = self._found()
+        seen = None if parsed.fresh or not self.memory.seen else self.memory.cells
         current, sources = self._load_state()
         summary = ChangeSummary()
+        cells: dict[Key, Value] = {(e[0], e[1]): (e[2], e[3], e[4]) for e in found}
+        if not current and found and len(cells) == len(found):
+            # A first reading (a cold sync), no cell twice: every cell is added, as _diff
+            # would find, without its steps per cell (a tenth of the recording's time).
+            events, summary.added = found, len(found)
+            stamped = map(add, cells.values(), repeat((self.when,)))
+            current = dict(zip(cells, stamped, strict=True))
+            sources = dict.fromkeys(cells, self.origin)
+        else:
+            events = self._diff(found, current, sources, seen, summary)
+        removals = self._removals(current, sources, cells, seen)
+        summary.removed = len(removals)
+        if events or removals:
+            reading = self.reading()
+            self.conn.executemany(
+                "INSERT INTO answers (reading_id, criterion, column_key, kind, level, text, "
+                f"sheet, cell) VALUES ({reading:d}, ?, ?, ?, ?, ?, ?, ?)",
+                events,
+            )
+            self.conn.executemany(
+                "INSERT INTO answers (reading_id, criterion, column_key, kind, sheet, cell, "
+                f"removed) VALUES ({reading:d}, ?, ?, ?, ?, ?, 1)",
+                removals,
+            )
+            self._save_state(current, sources)
+        for key in parsed.unreadable:  # still what it was: a cell typed wrong is not cleared
+            if seen is not None and key in seen and key not in cells:
+                cells[key] = seen[key]
+        self.memory_cells = cells
+        return summary
+
+    def _found(self) -> list[Event]:
+        """The cells this file may change, as events whose kind is a plain ``str``: sqlite3
+        binds a ``str`` subclass (the ``AnswerKind`` enum) through its adapters, which cost
+        a quarter of appending a grid's answers; ``owns`` is asked of personal files only."""
+        parsed, kind = self.parsed, _KIND_TEXT
+        found: list[Event] = [
+            (criterion, column, kind[k], level, text, sheet, cell)
+            for _, criterion, column, k, level, text, sheet, cell in parsed.answers
+        ]
+        found += [(t[1], t[2], "text", None, t[3], t[4], t[5]) for t in parsed.texts]
+        if parsed.owner:
+            owns = parsed.owns
+            found = [e for e in found if owns(e[1])]
+        return found
+
+    def _diff(
+        self,
+        found: list[Event],
+        current: dict[Key, CellState],
+        sources: dict[Key, str],
+        seen: dict[Key, Value] | None,
+        summary: ChangeSummary,
+    ) -> list[Event]:
+        """The events to append, cell by cell; ``current`` and ``sources`` become the new state."""
+        parsed, when, key_of = self.parsed, self.when, self.origin
         events: list[Event] = []
         past: dict[Key, list[Value]] | None = None
-        key_of = self.origin
         for e in found:
             key = (e[0], e[1])
             new: Value = (e[2], e[3], e[4])
@@ -201,33 +214,13 @@ class Recorder:
             events.append(e)
             current[key] = (e[2], e[3], e[4], when)
             sources[key] = key_of
-        removals = self._removals(current, sources, {(e[0], e[1]) for e in found}, seen)
-        summary.removed = len(removals)
-        if events or removals:
-            reading = self.reading()
-            self.conn.executemany(
-                "INSERT INTO answers (reading_id, criterion, column_key, kind, level, text, "
-                f"sheet, cell) VALUES ({reading:d}, ?, ?, ?, ?, ?, ?, ?)",
-                events,
-            )
-            self.conn.executemany(
-                "INSERT INTO answers (reading_id, criterion, column_key, kind, sheet, cell, "
-                f"removed) VALUES ({reading:d}, ?, ?, ?, ?, ?, 1)",
-                removals,
-            )
-            self._save_state(current, sources)
-        cells: dict[Key, Value] = {(e[0], e[1]): (e[2], e[3], e[4]) for e in found}
-        for key in parsed.unreadable:  # still what it was: a cell typed wrong is not cleared
-            if seen is not None and key in seen and key not in cells:
-                cells[key] = seen[key]
-        self.memory_cells = cells
-        return summary
+        return events
 
     def _removals(
         self,
         current: dict[Key, CellState],
         sources: dict[Key, str],
-        found: set[Key],
+        found: Container[Key],
         seen: dict[Key, Value] | None,
     ) -> list[Removal]:
         """Cells that this file held and that are now empty, in a row and column that were read.
@@ -269,53 +262,23 @@ class Recorder:
         return removals
 
     def _load_state(self) -> tuple[dict[Key, CellState], dict[Key, str]]:
-        """The structure's current cells: (criterion, column) → (kind, level, text,
-        recorded_at), and the file each came from ("" when not known: schema 1)."""
+        """The structure's current cells and the file each came from (see :func:`read_state`)."""
         row = self.conn.execute(
             "SELECT state FROM cur_answers WHERE collective = ? AND structure = ?",
             (self.collective, self.structure),
         ).fetchone()
-        if row is None:
-            return {}, {}
-        doc = json.loads(row[0])
-        at = doc["at"]
-        levels, texts = doc["levels"], doc["texts"]
-        files = doc.get("files", [])
-        sources: dict[Key, str] = {}
-        for part in (levels, texts):
-            if "f" in part:
-                sources.update(
-                    zip(
-                        zip(part["criterion"], part["column"], strict=True),
-                        (files[i] for i in part["f"]),
-                        strict=True,
-                    )
-                )
-        state = dict(
-            zip(
-                zip(levels["criterion"], levels["column"], strict=True),
-                zip(
-                    levels["kind"],
-                    levels["level"],
-                    levels["text"],
-                    [at[i] for i in levels["t"]],
-                    strict=True,
-                ),
-                strict=True,
-            )
-        )
-        for crit, col, text, t in zip(
-            texts["criterion"], texts["column"], texts["text"], texts["t"], strict=True
-        ):
-            state[(crit, col)] = (AnswerKind.TEXT, None, text, at[t])
-        return state, sources
+        return ({}, {}) if row is None else read_state(row[0])
 
     def _save_state(self, state: dict[Key, CellState], sources: dict[Key, str]) -> None:
-        """One JSON document per structure, column by column (see :func:`state_doc`)."""
+        """One JSON document per structure, column by column (see :func:`state_document`); the
+        document is kept in ``saved`` too, for the store to read back without decoding it."""
+        doc = state_document(state, sources)
+        text = json.dumps(doc, ensure_ascii=False)
         self.conn.execute(
             "INSERT OR REPLACE INTO cur_answers (collective, structure, state) VALUES (?, ?, ?)",
-            (self.collective, self.structure, state_doc(state, sources)),
+            (self.collective, self.structure, text),
         )
+        self.saved = (text, doc)
 
     def actions(self) -> int:
         """Append the plan rows this file changed; like answers, a file removes only its own
@@ -327,8 +290,7 @@ class Recorder:
         self.memory_actions = (
             {row: tuple(v) for row, v in new.items()} if parsed.plan_found else None
         )
-        memory = FileMemory(self.conn, self.collective, self.structure, self.file_key)
-        seen = None if parsed.fresh else memory.actions
+        seen = None if parsed.fresh else self.memory.actions
         current: dict[int, tuple[tuple[str | None, ...], str]] = {
             row: (tuple(values), file_key or "")
             for row, *values, file_key in self.conn.execute(
@@ -411,9 +373,8 @@ class Recorder:
         """Keep what capsync saw in this file, for the next reading of it."""
         if not self.parsed.attributed:
             return
-        memory = FileMemory(self.conn, self.collective, self.structure, self.file_key)
         identity = self.parsed.identity.as_metadata() if self.parsed.identity else None
-        memory.save(
+        self.memory.save(
             self.memory_cells, self.memory_actions, self.when, token, content_hash, identity
         )
 
