@@ -1,11 +1,14 @@
 """A collectif's dashboard and structures' calendars, built in the cycle's worker processes.
 
-A cold cycle writes one ``.ics`` per structure (550 on the benchmark's network),
-each built with icalendar's object model (≈ 5 ms): in the parent alone they
-were the largest single cost of the cycle while the workers waited. The
-contents the writer will need — those whose digest moved — are handed to the
-pool in a few parts (one pickle of the collectif per part) and taken back in
-order when each file is written; the others are never built.
+A cold cycle writes one ``.ics`` per structure (550 on the benchmark's network).
+Each was ≈ 5–7 ms of icalendar's object model, the largest single cost of the
+parent while the workers waited; events are now serialized once per collectif
+(``render/calendar_ics.py``), ≈ 0.5–1.7 ms a calendar, and they still go to the
+pool: built in the parent they cost ≈ 1.5 s less CPU but the cycle was no faster
+(the parent is the one that writes). The contents the writer will need — those
+whose digest moved — are handed to the pool in a few parts (one pickle of the
+collectif per part) and taken back in order when each file is written; the
+others are never built.
 """
 
 from __future__ import annotations

@@ -136,24 +136,34 @@ class _Event:
 
 
 _BEGIN_EVENT = b"BEGIN:VEVENT\r\n"
+_END_EVENT = b"END:VEVENT\r\n"
 _END_CALENDAR = b"END:VCALENDAR\r\n"
 
 
 @lru_cache(maxsize=4096)
 def _event_body(properties: Properties, alarm: str, alarm_days: tuple[int, ...]) -> bytes:
     """The VEVENT without its UID, as icalendar writes it (its bytes depend on nothing
-    but the arguments, so the structures of a collectif share them)."""
+    but the arguments, so the structures of a collectif share them): its properties,
+    then its reminders, which icalendar writes after them."""
     event = Event()
     for name, value in properties:
         event.add(name, value)
+    body: bytes = event.to_ical()  # icalendar leaves to_ical() unannotated
+    return body.removesuffix(_END_EVENT) + _reminders(alarm, alarm_days) + _END_EVENT
+
+
+@lru_cache(maxsize=1024)
+def _reminders(alarm: str, alarm_days: tuple[int, ...]) -> bytes:
+    """The event's VALARMs: a deadline's description names its structure, its reminders
+    do not, so they are shared even when the event is not."""
+    parts = []
     for n in sorted(set(alarm_days), reverse=True):
         reminder = Alarm()
         reminder.add("action", "DISPLAY")
         reminder.add("description", alarm)
         reminder.add("trigger", dt.timedelta(days=-n))
-        event.add_component(reminder)
-    body: bytes = event.to_ical()  # icalendar leaves to_ical() unannotated
-    return body
+        parts.append(reminder.to_ical())
+    return b"".join(parts)
 
 
 def _uid_line(uid: str) -> bytes:
