@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 from capsync.backends.base import Backend
 from capsync.campaign.config import Structure
 from capsync.campaign.referentiel import Referentiel
-from capsync.collector import gc_paused
 from capsync.errors import BackendError, BackendUnavailable, FileLocked
 from capsync.french import thousands
 from capsync.jobs.stray_files import report_strays
@@ -186,7 +185,7 @@ class PendingPull:
             report.messages += step()
         if not report.read:
             return report
-        with gc_paused(), store.transaction():  # the outcomes are unpickled and kept
+        with store.transaction():
             run_id: int | None = None  # recorded only when a grid was parsed
             for outcome in self.outcomes:
                 if run_id is None and outcome.parsed is not None:

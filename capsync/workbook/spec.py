@@ -201,12 +201,19 @@ class SheetSpec:
         """The style a backend must apply: cell, then row, then header, then column."""
         if (row, col) in self.cell_styles:
             return self.cell_styles[(row, col)]
+        whole = self._row_style(row)
+        if whole is not None:
+            return whole
+        if col < len(self.column_styles):
+            return self.column_styles[col]
+        return None
+
+    def _row_style(self, row: int) -> Style | None:
+        """The style of every cell of ``row`` but those with their own; None: its column's."""
         if row in self.row_styles:
             return self.row_styles[row]
         if row < self.header_rows:
             return Style.HEADER
-        if col < len(self.column_styles):
-            return self.column_styles[col]
         return None
 
     @property
@@ -226,13 +233,8 @@ class SheetSpec:
         body = (self.column_styles + [None] * width)[:width]
         found: list[list[Style | None]] = []
         for r in range(len(self.rows)):
-            styles: list[Style | None]
-            if r in self.row_styles:
-                styles = [self.row_styles[r]] * width
-            elif r < self.header_rows:
-                styles = [Style.HEADER] * width
-            else:
-                styles = list(body)
+            whole = self._row_style(r)
+            styles: list[Style | None] = list(body) if whole is None else [whole] * width
             for c, style in by_row.get(r, ()):
                 styles[c] = style
             found.append(styles)
