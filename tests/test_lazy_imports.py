@@ -45,3 +45,21 @@ def test_a_sync_with_nothing_changed_loads_no_heavy_library(tmp_path: Path) -> N
     }
     assert "capsync" in loaded  # the list is the real one
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+    # Commands are imported with importlib, which -X importtime does not list: ask Python.
+    listing = (
+        "import atexit, sys; "
+        "atexit.register(lambda: print(*sorted(sys.modules), file=sys.stderr)); "
+        "from capsync.cli import main; main()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", listing, "--config", str(config), "-q", "sync"],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    modules = set(done.stderr.split())
+    other_commands = {
+        f"capsync.cli.{name}"
+        for name in ("outputs_cmd", "grids_import", "grids_generate", "google_audit", "check")
+    }
+    assert "capsync.cli.sync_cmd" in modules  # the list is the real one
+    assert modules.isdisjoint(other_commands), sorted(modules & other_commands)

@@ -39,11 +39,20 @@ def grids_were_read(data_dir: Path, collectives: list[str]) -> bool:
         return any(store.source_state(c) for c in collectives)
 
 
-def refuse_without_grids(campaign: Campaign, backend: Backend, collective: str | None) -> None:
-    """Before ``generate`` there is nothing to read: say so rather than write empty outputs."""
+def refuse_without_grids(
+    campaign: Campaign, backend: Backend, collective: str | None, store: Store | None = None
+) -> None:
+    """Before ``generate`` there is nothing to read: say so rather than write empty outputs.
+    ``store``: the campaign's store, already open (else it is opened only if it exists)."""
     require_data_folder(campaign.data_dir)  # an unmounted share is not created
     chosen = [c for c in campaign.config.collectives if not collective or c.id == collective]
-    if grids_were_read(campaign.data_dir, [c.id for c in chosen]):
+    ids = [c.id for c in chosen]
+    read = (
+        any(store.source_state(c) for c in ids)
+        if store is not None
+        else grids_were_read(campaign.data_dir, ids)
+    )
+    if read:
         return
     if not any(backend.versions(c.id, Kind.GRID) for c in chosen):
         scope = f" du collectif « {collective} »" if collective else ""
@@ -58,31 +67,35 @@ def _cycle(
 ) -> RunStatus:
     """One cycle and what it counted: the French summary, and the numbers the daemon logs."""
     backend = open_backend(campaign)
-    refuse_without_grids(campaign, backend, collective)
+    existed = (campaign.data_dir / STORE_FILE).is_file()
+    if not existed:  # asked before the store is created: a refusal writes nothing
+        refuse_without_grids(campaign, backend, collective)
     began = time.monotonic()
     now = dt.datetime.now()
-    with (
-        Store.open(campaign.data_dir) as store,
-        SyncState(state_path(campaign.data_dir)) as state,
-        progress_bar(quiet) as report,
-    ):
-        result = run_cycle(
-            campaign,
-            backend,
-            store,
-            state,
-            now=now,
-            collective=collective,
-            force=force,
-            progress=report,
-        )
-        refreshed = [
-            campaign.config.collective(c.collective)
-            for c in result.collectives
-            if not c.skipped and c.error is None
-        ]
-        late = _late(campaign, refreshed, store, now.date())
-        open_anomalies, new = store.anomaly_counts(collective, since=now)
+    with Store.open(campaign.data_dir) as store:  # checked once, then read and written
+        if existed:
+            refuse_without_grids(campaign, backend, collective, store)
+        with (
+            SyncState(state_path(campaign.data_dir)) as state,
+            progress_bar(quiet) as report,
+        ):
+            result = run_cycle(
+                campaign,
+                backend,
+                store,
+                state,
+                now=now,
+                collective=collective,
+                force=force,
+                progress=report,
+            )
+            refreshed = [
+                campaign.config.collective(c.collective)
+                for c in result.collectives
+                if not c.skipped and c.error is None
+            ]
+            late = _late(campaign, refreshed, store, now.date())
+            open_anomalies, new = store.anomaly_counts(collective, since=now)
     summary = result.summary()
     if late:
         shown = ", ".join(late[:5]) + (", …" if len(late) > 5 else "")

@@ -260,7 +260,7 @@ def _changed_grids(
         versions = backend.versions(coll.id, Kind.GRID)
         report.listed += len(versions)
         state = store.source_state(coll.id)
-        identities = store.file_identities(coll.id)
+        identities: dict[tuple[str, str], Identity] | None = None  # asked once a grid moved
         structures = {s.id: s for s in coll.structures}
         strays = [ref for ref in versions if ref.name not in structures]
         later.append(partial(report_strays, backend, store, coll.id, structures, strays, now))
@@ -269,6 +269,7 @@ def _changed_grids(
             if (previous is not None and previous[0] == token) or ref.name not in structures:
                 continue
             location = backend.location(ref)
+            identities = store.file_identities(coll.id) if identities is None else identities
             yield Job(coll.id, structures[ref.name], ref, location, token,
                       previous[1] if previous else "",
                       identities.get((ref.name, location)))  # fmt: skip
