@@ -144,12 +144,42 @@ _END_CALENDAR = b"END:VCALENDAR\r\n"
 def _event_body(properties: Properties, alarm: str, alarm_days: tuple[int, ...]) -> bytes:
     """The VEVENT without its UID, as icalendar writes it (its bytes depend on nothing
     but the arguments, so the structures of a collectif share them): its properties,
-    then its reminders, which icalendar writes after them."""
+    then its reminders, which icalendar writes after them.
+
+    icalendar writes each property on its own (folded) line that depends on its name
+    and value only, in an order that depends on the names only; so each line is made
+    once by icalendar and shared by every event that has it. Most of an event is the
+    same for the 50 structures of a collectif (its dates, title, status); what names
+    the structure (a description, a deadline's title) is the only line made per event.
+    """
+    names = tuple(name.upper() for name, _ in properties)
+    if len(set(names)) != len(names):  # a property given twice: icalendar writes it whole
+        event = Event()
+        for name, value in properties:
+            event.add(name, value)
+        whole: bytes = event.to_ical()  # icalendar leaves to_ical() unannotated
+        return whole.removesuffix(_END_EVENT) + _reminders(alarm, alarm_days) + _END_EVENT
+    lines = dict(zip(names, (_property_line(n, v) for n, v in properties), strict=True))
+    body = b"".join(lines[name] for name in _property_order(names))
+    return _BEGIN_EVENT + body + _reminders(alarm, alarm_days) + _END_EVENT
+
+
+@lru_cache(maxsize=8192)
+def _property_line(name: str, value: object) -> bytes:
+    """One property's content line(s), as icalendar writes it in an event."""
     event = Event()
-    for name, value in properties:
-        event.add(name, value)
-    body: bytes = event.to_ical()  # icalendar leaves to_ical() unannotated
-    return body.removesuffix(_END_EVENT) + _reminders(alarm, alarm_days) + _END_EVENT
+    event.add(name, value)
+    written: bytes = event.to_ical()
+    return written.removeprefix(_BEGIN_EVENT).removesuffix(_END_EVENT)
+
+
+@lru_cache(maxsize=64)
+def _property_order(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The order icalendar writes an event's properties in: its canonical ones first."""
+    event = Event()
+    for name in names:
+        event[name] = None  # only the keys are sorted
+    return tuple(event.sorted_keys())
 
 
 @lru_cache(maxsize=1024)
