@@ -14,6 +14,7 @@ from capsync.cli import main
 from capsync.jobs.pull import Job, pull, read_grid
 from capsync.parse.answers import AnomalyKind
 from capsync.store.database import STORE_FILE, Store
+from capsync.store.sync_state import raw_hash
 from capsync.workbook.refs import Kind, WorkbookRef
 
 from .filled_grids import (
@@ -149,6 +150,25 @@ def test_a_pull_that_finds_nothing_new_appends_nothing(tmp_path: Path) -> None:
         assert (touched.read, touched.parsed) == (1, 0)
         assert count_rows(store.path, *LOG_TABLES) == before
         assert pull(campaign, backend, store, now=T2).read == 0  # the new token was kept
+
+
+def test_a_grid_read_twice_hashes_the_same_and_any_typed_change_shows(tmp_path: Path) -> None:
+    campaign, backend = campaign_with_grids(tmp_path)
+    ref = WorkbookRef(campaign.config.collectives[0].id, Kind.GRID, "aci-une")
+    first, second = backend.read(ref), backend.read(ref)
+    assert first is not second and raw_hash(first) == raw_hash(second)
+    sheet = next(name for name in first if name.startswith("Chapitre"))
+    shared = {name: [list(row) for row in rows] for name, rows in first.items()}
+    text = "le même objet"
+    shared[sheet][-1] = [*shared[sheet][-1], text, text]  # one object twice, or two equal ones
+    apart = {name: [list(row) for row in rows] for name, rows in shared.items()}
+    apart[sheet][-1][-1] = "".join(["le même ", "objet"])
+    assert raw_hash(shared) == raw_hash(apart)
+    for typed in (1, 1.0, True, "1", None, dt.date(2026, 3, 3)):  # types tell values apart
+        changed = {name: [list(row) for row in rows] for name, rows in first.items()}
+        changed[sheet][-1] = [*changed[sheet][-1], typed]
+        assert raw_hash(changed) != raw_hash(first)
+    assert len({raw_hash({sheet: [[v]]}) for v in (1, 1.0, True, "1", None)}) == 5
 
 
 def test_a_cell_cleared_after_a_pull_is_recorded_as_removed(tmp_path: Path) -> None:

@@ -53,7 +53,7 @@ from capsync.parse.grid import parse_grid
 from capsync.parse.messages import older_copy_message
 from capsync.parse.personal import PERSONAL_KIND, parse_personal
 from capsync.store.database import Store
-from capsync.store.sync_state import content_hash
+from capsync.store.sync_state import raw_hash
 from capsync.workbook.grid_schema import Carried, RespondentColumn, respondent_columns
 from capsync.workbook.identity import IDENTITY_SHEET, Identity, identity_from_rows
 from capsync.workbook.refs import Kind, RawWorkbook, WorkbookRef
@@ -202,7 +202,7 @@ def _import_grid(
                 AnomalyKind.STALE_COPY,
             )
         )
-    summary = store.record_grid(coll.id, structure.id, parsed, "", content_hash(raw), now)
+    summary = store.record_grid(coll.id, structure.id, parsed, "", raw_hash(raw), now)
     backup = _backup(backend, ref, path, now)
     whole = _holds_everything(store, coll.id, structure.id, parsed)
     if workbook_format(path) == XLSX and whole and not summary.notes:
@@ -239,7 +239,7 @@ def _import_personal(
     pull(campaign, backend, store, collective=coll.id, now=now)
     parsed = parse_personal(raw, campaign.referentiel, coll.id, structure, location)
     parsed.fresh, parsed.label = True, path.name
-    summary = store.record_grid(coll.id, structure.id, parsed, "", content_hash(raw), now)
+    summary = store.record_grid(coll.id, structure.id, parsed, "", raw_hash(raw), now)
     backup = _backup(backend, ref, path, now)
     if workbook_format(path) == XLSX:
         _put(backend, ref, content, path)

@@ -42,7 +42,7 @@ from capsync.parse.personal import PERSONAL_KIND, parse_personal
 from capsync.parse.sheet_patch import SheetPatch, answers_patch, plan_patch
 from capsync.store.database import Store
 from capsync.store.ownership import FileMemory
-from capsync.store.sync_state import content_hash
+from capsync.store.sync_state import raw_hash
 from capsync.workbook.identity import IDENTITY_SHEET, Identity, identity_from_rows
 from capsync.workbook.refs import Kind, RawWorkbook, WorkbookRef
 
@@ -87,7 +87,7 @@ def import_into_sheet(
     pull(campaign, backend, store, collective=coll.id, now=now)  # the Sheet's answers first
     in_place = _read(backend, ref, path)
     parsed = _parsed(path, raw, identity, campaign, structure, in_place)
-    summary = store.record_grid(coll.id, structure.id, parsed, "", content_hash(raw), now)
+    summary = store.record_grid(coll.id, structure.id, parsed, "", raw_hash(raw), now)
     in_place = _read(backend, ref, path)  # as it is now: a person may have typed meanwhile
     patch = _patch(store, campaign, coll.id, structure.id, location, parsed, in_place)
     try:

@@ -38,7 +38,7 @@ from capsync.parse.carry import older_copy
 from capsync.parse.grid import parse_grid
 from capsync.parse.messages import older_copy_message
 from capsync.parse.personal import parse_personal
-from capsync.store.sync_state import content_hash
+from capsync.store.sync_state import raw_hash
 from capsync.workbook.identity import Identity
 from capsync.workbook.refs import Kind, WorkbookRef
 from capsync.workers import Pool, Task, process_pool, worker_count
@@ -317,7 +317,7 @@ def read_grid(backend: Backend, referentiel: Referentiel, job: Job) -> Outcome:
             )
         )
         return Outcome(job, parsed=broken)
-    digest = content_hash(raw)  # equal when nothing a person typed moved (only the mtime did)
+    digest = raw_hash(raw)  # equal when nothing a person typed moved (only the mtime did)
     if digest == job.previous_hash:
         return Outcome(job, content_hash=digest, unchanged=True)
     if job.ref.kind == Kind.PERSONAL:

