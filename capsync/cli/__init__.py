@@ -11,6 +11,8 @@ modules declare. Nothing outside this package prints.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import logging
 
@@ -91,3 +93,8 @@ def main(ctx: click.Context, config_path: str, quiet: bool, verbose: bool) -> No
     level = logging.DEBUG if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     ctx.obj = CliState(config_path=config_path, quiet=quiet)
+    # Python's last collection, at exit, walks every object still alive (the modules,
+    # pydantic's validators) to free nothing the system would not take back: frozen,
+    # they are left out. 40 ms of a 0.45 s cron run; registered once however often called.
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
