@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +26,7 @@ from .test_parse import chapter, parse, row, workbook
 T1 = dt.datetime(2026, 3, 1, 10, 0)
 T2 = dt.datetime(2026, 3, 8, 10, 0)
 BACKUP = "capsync-sauvegarde.sqlite"
+CHECKED = ".capsync.sqlite-checked"  # the store as capsync left it, and its last check
 
 
 def grid(level: object, justification: str = "PV du CA") -> ParsedGrid:
@@ -61,7 +66,7 @@ def test_the_backup_follows_each_transaction_that_wrote(tmp_path: Path) -> None:
             "SELECT level FROM answers WHERE kind = 'level' ORDER BY id"
         ).fetchall() == [(3.0,), (4.0,)]
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [BACKUP, STORE_FILE]  # no temporary
+    assert sorted(p.name for p in tmp_path.iterdir()) == [CHECKED, BACKUP, STORE_FILE]  # no tmp
 
 
 def test_one_backup_copies_the_store_once_after_the_transactions_inside(tmp_path: Path) -> None:
@@ -179,7 +184,7 @@ def test_a_backup_that_cannot_be_written_does_not_lose_the_change(
         assert levels(store) == [("1.1.1", "r:sophie", 3.0)]
     [warning] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert warning.startswith(f"store backup {tmp_path / BACKUP} not written: [Errno 21]")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [BACKUP, STORE_FILE]  # no temporary
+    assert sorted(p.name for p in tmp_path.iterdir()) == [CHECKED, BACKUP, STORE_FILE]  # no tmp
 
 
 def cut_short(data: bytes) -> bytes:
@@ -205,7 +210,66 @@ def test_a_damaged_store_is_refused_untouched_and_its_good_backup_named(
         Store(path)
     assert (caught.value.path, caught.value.backup) == (path, tmp_path / BACKUP)
     assert path.read_bytes() == damaged
-    assert sorted(p.name for p in tmp_path.iterdir()) == [BACKUP, STORE_FILE]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [CHECKED, BACKUP, STORE_FILE]
+
+
+def _checked_at(folder: Path) -> float:
+    return float(json.loads((folder / CHECKED).read_text(encoding="utf-8"))["checked_at"])
+
+
+def _damage_in_place(path: Path) -> None:
+    """A bad sector: the bytes change, the size, time and inode do not."""
+    info = path.stat()
+    path.write_bytes(last_page_overwritten(path.read_bytes()))
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert path.stat().st_ino == info.st_ino
+
+
+def test_a_store_as_capsync_left_it_is_checked_once_a_day(tmp_path: Path) -> None:
+    path = tmp_path / STORE_FILE
+    before = time.time()
+    with Store(path) as store:
+        store.record_grid("test-na", "aci-une", grid(3), "tok1", "h1", T1)
+    first = _checked_at(tmp_path)
+    assert before <= first <= time.time()
+    with Store(path) as store:  # unchanged since: not read whole again
+        assert levels(store) == [("1.1.1", "r:sophie", 3.0)]
+        store.record_grid("test-na", "aci-une", grid(4), "tok2", "h2", T2)  # its own change
+    assert _checked_at(tmp_path) == first
+    noted = json.loads((tmp_path / CHECKED).read_text(encoding="utf-8"))
+    noted["checked_at"] = time.time() - 25 * 3600  # a day and more ago
+    (tmp_path / CHECKED).write_text(json.dumps(noted), encoding="utf-8")
+    _damage_in_place(path)  # what only a whole check finds
+    with pytest.raises(StoreDamaged):
+        Store(path)
+
+
+def test_a_store_changed_by_another_program_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / STORE_FILE
+    with Store(path) as store:
+        store.record_grid("test-na", "aci-une", grid(3), "tok1", "h1", T1)
+    path.write_bytes(last_page_overwritten(path.read_bytes()))  # a new modification time
+    with pytest.raises(StoreDamaged):
+        Store(path)
+
+
+def test_a_store_left_by_a_killed_process_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / STORE_FILE
+    with Store(path) as store:
+        store.record_grid("test-na", "aci-une", grid(3), "tok1", "h1", T1)
+    first = _checked_at(tmp_path)
+    killed = (  # a program that wrote in WAL mode and died before its checkpoint
+        "import os, sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+        "c.execute('PRAGMA journal_mode=WAL'); c.execute('PRAGMA wal_autocheckpoint=0'); "
+        "c.execute('CREATE TABLE left_behind (x)'); "
+        "c.execute('INSERT INTO left_behind VALUES (1)'); os._exit(0)"
+    )
+    subprocess.run([sys.executable, "-c", killed, str(path)], check=True, timeout=120)
+    assert (tmp_path / f"{STORE_FILE}-wal").exists()
+    time.sleep(0.01)
+    with Store(path) as store:  # its -wal is part of the database: read whole first
+        assert store.conn.execute("SELECT x FROM left_behind").fetchall() == [(1,)]
+    assert _checked_at(tmp_path) > first
 
 
 def test_a_store_in_a_folder_that_cannot_exist_names_it(tmp_path: Path) -> None:

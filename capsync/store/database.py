@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -45,7 +46,14 @@ from capsync.parse.answers import Anomaly, AnswerKind, ParsedGrid
 from capsync.store.campaigns import with_previous_campaign
 from capsync.store.queries import StoreQueries
 from capsync.store.record import ChangeSummary, Recorder, replace_anomalies
-from capsync.store.safety import check_integrity, guarded, keep_backup, storage_errors
+from capsync.store.safety import (
+    check_integrity,
+    checked_before,
+    guarded,
+    keep_backup,
+    note_as_left,
+    storage_errors,
+)
 from capsync.store.schema_sql import MIGRATIONS, SCHEMA
 
 if TYPE_CHECKING:
@@ -97,8 +105,13 @@ class Store(StoreQueries):
         self._documents_of = ""  # the collectif whose documents are kept
         with storage_errors(self.path):
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._checked_at = time.time()  # a new store has nothing to check
             if self.path.is_file() and self.path.stat().st_size:
-                check_integrity(self.path)  # before any connection may write to it
+                checked = checked_before(self.path, self._checked_at)  # and left as it was
+                if checked is None:
+                    check_integrity(self.path)  # before any connection may write to it
+                else:
+                    self._checked_at = checked
             self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
             try:
                 self.conn.execute("PRAGMA journal_mode=WAL")
@@ -121,6 +134,7 @@ class Store(StoreQueries):
 
     def close(self) -> None:
         self.conn.close()
+        note_as_left(self.path, self._checked_at)
 
     def _migrate(self) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]

@@ -13,6 +13,14 @@ present), so:
   name, then renamed over the previous copy, so a crash keeps the previous
   backup. This is the « last good backup » a damaged store's message names,
   after checking it too;
+- the check reads the whole file (0.07 s for a 550-structure campaign's 50 MB, and it
+  grows with the store), and a cron run with nothing to do opens the store every
+  few minutes. So when the last connection closes, the file's size,
+  modification time and inode are noted beside it (« .capsync.sqlite-checked »)
+  with when it was last checked; the next open skips the check if the file is
+  exactly as capsync left it, without a ``-wal`` file, and was checked less than
+  a day ago. A file changed by anything else, copied back, or left by a killed
+  process is checked, as is every file once a day;
 - every ``sqlite3.Error`` and ``OSError`` met on the store becomes a
   :class:`DataFolderError` naming the file and what to do (read-only folder,
   full disk, a program holding the file).
@@ -21,10 +29,12 @@ present), so:
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -138,6 +148,63 @@ def check_integrity(path: Path) -> None:
     """Raise :class:`StoreDamaged` unless the existing store at ``path`` passes its check."""
     if not passes_quick_check(path):
         raise StoreDamaged(path, last_good_backup(path))
+
+
+RECHECK_AFTER = 24 * 3600.0
+"""Seconds after which an unchanged store is checked whole again."""
+
+
+def checked_stamp_path(path: Path) -> Path:
+    """Where the store's signature and last whole check are noted: beside it, hidden."""
+    return path.with_name(f".{path.name}-checked")
+
+
+def _signature(path: Path) -> list[int]:
+    info = path.stat()
+    return [info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev]
+
+
+def _wal_left(path: Path) -> bool:
+    return path.with_name(f"{path.name}-wal").exists()
+
+
+def checked_before(path: Path, now: float | None = None) -> float | None:
+    """When the store at ``path`` was last checked whole, if it is still exactly as capsync
+    left it then (no ``-wal`` file, same size, time and inode) and that was less than
+    :data:`RECHECK_AFTER` ago; None when it must be checked now."""
+    now = time.time() if now is None else now
+    try:
+        if _wal_left(path):
+            return None
+        noted = json.loads(checked_stamp_path(path).read_text(encoding="utf-8"))
+        checked = noted["checked_at"]
+        if noted["signature"] != _signature(path) or not isinstance(checked, int | float):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return float(checked) if now - RECHECK_AFTER < checked <= now else None
+
+
+def note_as_left(path: Path, checked_at: float) -> None:
+    """Once the store's last connection is closed: its signature, and when it was checked
+    whole. With a ``-wal`` file left (another connection still open), nothing is noted and
+    the next open checks. A note that cannot be written only costs that check."""
+    stamp = checked_stamp_path(path)
+    try:
+        if _wal_left(path) or not path.is_file():
+            stamp.unlink(missing_ok=True)
+            return
+        text = json.dumps({"signature": _signature(path), "checked_at": checked_at})
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(name, stamp)  # not synced: a note lost to a power cut is one more check
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        log.debug("store check not noted (%s)", exc)
 
 
 def last_good_backup(path: Path) -> Path | None:
