@@ -244,6 +244,20 @@ def test_a_store_as_capsync_left_it_is_checked_once_a_day(tmp_path: Path) -> Non
         Store(path)
 
 
+def test_a_session_that_met_an_error_leaves_the_store_to_be_checked(tmp_path: Path) -> None:
+    path = tmp_path / STORE_FILE
+    with Store(path) as store:
+        store.record_grid("test-na", "aci-une", grid(3), "tok1", "h1", T1)
+    assert (tmp_path / CHECKED).exists()
+    with pytest.raises(RuntimeError), Store(path) as store:  # a damaged page, say
+        store.record_grid("test-na", "aci-une", grid(4), "tok2", "h2", T2)
+        raise RuntimeError
+    assert not (tmp_path / CHECKED).exists()
+    _damage_in_place(path)
+    with pytest.raises(StoreDamaged):
+        Store(path)
+
+
 def test_a_store_changed_by_another_program_is_checked(tmp_path: Path) -> None:
     path = tmp_path / STORE_FILE
     with Store(path) as store:

@@ -129,12 +129,15 @@ class Store(StoreQueries):
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        self.close(clean=error is None)
 
-    def close(self) -> None:
+    def close(self, *, clean: bool = True) -> None:
+        """Close the connection; ``clean``: no error met meanwhile. Only then is the file noted
+        as capsync left it (:func:`~capsync.store.safety.note_as_left`): after an error, which
+        may have been a damaged page, the next open checks the whole file."""
         self.conn.close()
-        note_as_left(self.path, self._checked_at)
+        note_as_left(self.path, self._checked_at if clean else None)
 
     def _migrate(self) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]

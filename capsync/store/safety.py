@@ -185,13 +185,14 @@ def checked_before(path: Path, now: float | None = None) -> float | None:
     return float(checked) if now - RECHECK_AFTER < checked <= now else None
 
 
-def note_as_left(path: Path, checked_at: float) -> None:
+def note_as_left(path: Path, checked_at: float | None) -> None:
     """Once the store's last connection is closed: its signature, and when it was checked
-    whole. With a ``-wal`` file left (another connection still open), nothing is noted and
-    the next open checks. A note that cannot be written only costs that check."""
+    whole. With a ``-wal`` file left (another connection still open), or ``checked_at``
+    None (the session met an error), nothing is noted and the next open checks. A note
+    that cannot be written only costs that check."""
     stamp = checked_stamp_path(path)
     try:
-        if _wal_left(path) or not path.is_file():
+        if checked_at is None or _wal_left(path) or not path.is_file():
             stamp.unlink(missing_ok=True)
             return
         text = json.dumps({"signature": _signature(path), "checked_at": checked_at})
