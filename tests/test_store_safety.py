@@ -225,6 +225,14 @@ def _damage_in_place(path: Path) -> None:
     assert path.stat().st_ino == info.st_ino
 
 
+def _stored(folder: Path) -> Path:
+    """A store with one grid recorded, closed as capsync closes it."""
+    path = folder / STORE_FILE
+    with Store(path) as store:
+        store.record_grid("test-na", "aci-une", grid(3), "tok1", "h1", T1)
+    return path
+
+
 def test_a_store_as_capsync_left_it_is_checked_once_a_day(tmp_path: Path) -> None:
     path = tmp_path / STORE_FILE
     before = time.time()
@@ -245,9 +253,7 @@ def test_a_store_as_capsync_left_it_is_checked_once_a_day(tmp_path: Path) -> Non
 
 
 def test_a_session_that_met_an_error_leaves_the_store_to_be_checked(tmp_path: Path) -> None:
-    path = tmp_path / STORE_FILE
-    with Store(path) as store:
-        store.record_grid("test-na", "aci-une", grid(3), "tok1", "h1", T1)
+    path = _stored(tmp_path)
     assert (tmp_path / CHECKED).exists()
     with pytest.raises(RuntimeError), Store(path) as store:  # a damaged page, say
         store.record_grid("test-na", "aci-une", grid(4), "tok2", "h2", T2)
@@ -259,18 +265,14 @@ def test_a_session_that_met_an_error_leaves_the_store_to_be_checked(tmp_path: Pa
 
 
 def test_a_store_changed_by_another_program_is_checked(tmp_path: Path) -> None:
-    path = tmp_path / STORE_FILE
-    with Store(path) as store:
-        store.record_grid("test-na", "aci-une", grid(3), "tok1", "h1", T1)
+    path = _stored(tmp_path)
     path.write_bytes(last_page_overwritten(path.read_bytes()))  # a new modification time
     with pytest.raises(StoreDamaged):
         Store(path)
 
 
 def test_a_store_left_by_a_killed_process_is_checked(tmp_path: Path) -> None:
-    path = tmp_path / STORE_FILE
-    with Store(path) as store:
-        store.record_grid("test-na", "aci-une", grid(3), "tok1", "h1", T1)
+    path = _stored(tmp_path)
     first = _checked_at(tmp_path)
     killed = (  # a program that wrote in WAL mode and died before its checkpoint
         "import os, sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
