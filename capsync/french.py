@@ -19,6 +19,7 @@ _BEFORE_HIGH = re.compile(r"[ \u00a0\u202f]+([;!?])")
 _OPEN_QUOTE = re.compile(r"«[ \u00a0\u202f]*")
 _CLOSE_QUOTE = re.compile(r"[ \u00a0\u202f]*»")
 _PLAIN_SPACE_BEFORE = re.compile(r" [:;!?»]|« ")
+_MARKS = re.compile(r"[:;!?«»]")  # a text without any is left as it is, at once
 
 
 def typeset(text: str) -> str:
@@ -27,6 +28,8 @@ def typeset(text: str) -> str:
     Only spaces already there become no-break spaces (and guillemets always get
     theirs): « 15:30 », « https://… » and « ?! » in a URL are left alone.
     """
+    if not _MARKS.search(text):  # most texts of a dashboard: one search, not four
+        return text
     text = _BEFORE_COLON.sub(NBSP + ":", text)
     text = _BEFORE_HIGH.sub(NNBSP + r"\1", text)
     text = _OPEN_QUOTE.sub("«" + NBSP, text)

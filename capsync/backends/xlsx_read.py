@@ -252,7 +252,7 @@ def _error_cells(data: bytes) -> list[tuple[int, int, CellError]]:
     for match in _ERROR_CELL.finditer(data):
         attributes, body = match.group(1), match.group(2) or b""
         ref = _ATTR_R.search(attributes)
-        if b't="e"' not in attributes or ref is None:
+        if _ERROR_MARK not in attributes or ref is None:
             continue
         value = _VALUE.search(body)
         formula = _FORMULA.search(body)

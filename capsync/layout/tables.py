@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -175,10 +174,6 @@ PERSON_HEADERS = frozenset(
 """Headers of the columns that hold what a person typed (or a name): never retypeset."""
 
 
-_TYPESET_MARKS = re.compile("[:;!?«»]")
-"""The characters :func:`~capsync.french.typeset` spaces: a text without any is left as it is."""
-
-
 def typeset_sheet(sheet: SheetSpec, *, whole: bool = True) -> SheetSpec:
     """French spacing (:func:`~capsync.french.typeset`) on capsync's own texts of a sheet.
 
@@ -202,7 +197,7 @@ def typeset_sheet(sheet: SheetSpec, *, whole: bool = True) -> SheetSpec:
         for c, value in enumerate(row):
             if isinstance(value, str) and (r in headers or c not in person):
                 if value not in done:
-                    done[value] = typeset(value) if _TYPESET_MARKS.search(value) else value
+                    done[value] = typeset(value)
                 row[c] = done[value]
     return sheet
 

@@ -153,13 +153,9 @@ def _event_body(properties: Properties, alarm: str, alarm_days: tuple[int, ...])
     the structure (a description, a deadline's title) is the only line made per event.
     """
     names = tuple(name.upper() for name, _ in properties)
-    if len(set(names)) != len(names):  # a property given twice: icalendar writes it whole
-        event = Event()
-        for name, value in properties:
-            event.add(name, value)
-        whole: bytes = event.to_ical()  # icalendar leaves to_ical() unannotated
-        return whole.removesuffix(_END_EVENT) + _reminders(alarm, alarm_days) + _END_EVENT
     lines = dict(zip(names, (_property_line(n, v) for n, v in properties), strict=True))
+    if len(lines) != len(names):  # _phase_event and _deadline_event give each name once
+        raise ValueError(f"a property given twice in an event: {names}")
     body = b"".join(lines[name] for name in _property_order(names))
     return _BEGIN_EVENT + body + _reminders(alarm, alarm_days) + _END_EVENT
 

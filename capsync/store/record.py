@@ -27,7 +27,7 @@ from capsync.store.ownership import (
     same_value,
 )
 from capsync.store.provenance_messages import conflict_anomaly, stale_anomaly
-from capsync.store.state_document import CellState, Key, read_state, state_document
+from capsync.store.state_document import TEXT, CellState, Key, read_state, state_document
 from capsync.workbook.grid_schema import ARCHIVE_SHEET, RESPONDENT_PREFIX
 
 Event = tuple[str, str, str, float | None, str, str, str]  # criterion, column, kind, level,
@@ -171,7 +171,7 @@ class Recorder:
             (criterion, column, kind[k], level, text, sheet, cell)
             for _, criterion, column, k, level, text, sheet, cell in parsed.answers
         ]
-        found += [(t[1], t[2], "text", None, t[3], t[4], t[5]) for t in parsed.texts]
+        found += [(t[1], t[2], TEXT, None, t[3], t[4], t[5]) for t in parsed.texts]
         if parsed.owner:
             owns = parsed.owns
             found = [e for e in found if owns(e[1])]

@@ -21,6 +21,7 @@ from capsync.parse.answers import AnswerKind
 
 Key = tuple[str, str]  # (criterion, column key)
 CellState = tuple[str, float | None, str, str]  # (kind, level, text, recorded_at)
+TEXT = AnswerKind.TEXT.value  # the kind of a text cell, as a plain str
 
 
 def state_document(
@@ -33,8 +34,8 @@ def state_document(
         return {
             "at": [],
             "files": [],
-            "levels": _columns([], _LEVEL_PARTS),
-            "texts": _columns([], _TEXT_PARTS),
+            "levels": {name: [] for name in _LEVEL_PARTS},
+            "texts": {name: [] for name in _TEXT_PARTS},
         }
     keys, values = zip(*state.items(), strict=True)
     crits, cols = zip(*keys, strict=True)
@@ -44,8 +45,8 @@ def state_document(
     origin = list(map((sources or {}).get, keys, repeat("")))
     files = {f: i for i, f in enumerate(dict.fromkeys(origin))}
     file_codes = list(map(files.__getitem__, origin))
-    is_level = list(map("text".__ne__, kinds))
-    is_text = list(map("text".__eq__, kinds))
+    is_level = list(map(TEXT.__ne__, kinds))
+    is_text = list(map(TEXT.__eq__, kinds))
 
     def pick(mask: list[bool], *series: Sequence[object]) -> list[list[object]]:
         return [list(compress(s, mask)) for s in series]
@@ -63,10 +64,6 @@ def state_document(
 
 _LEVEL_PARTS = ("criterion", "column", "kind", "level", "text", "t", "f")
 _TEXT_PARTS = ("criterion", "column", "text", "t", "f")
-
-
-def _columns(values: list[object], names: tuple[str, ...]) -> dict[str, list[object]]:
-    return {name: list(values) for name in names}
 
 
 def read_state(stored: str) -> tuple[dict[Key, CellState], dict[Key, str]]:
