@@ -29,7 +29,7 @@ from capsync.jobs.generate import GridOutcome, generate
 from capsync.jobs.pull import pull
 from capsync.scoring.scores import score_collective
 from capsync.store.database import Store
-from capsync.workbook.grid_schema import FIRST_DATA_ROW, KEY_ROW
+from capsync.workbook.grid_schema import FIRST_DATA_ROW, GUIDE_SHEET, KEY_ROW, UNPARSED_SHEETS
 from capsync.workbook.refs import Kind, WorkbookRef
 from tests.google_api.fixtures import GoogleApi
 from tests.google_api.state import DriveFile
@@ -134,6 +134,10 @@ def test_a_campaign_scores_the_same_on_google_as_on_local_files(
     pd.testing.assert_frame_equal(got[0], expected[0])
     pd.testing.assert_frame_equal(got[1], expected[1])
     assert got[1]["score"].notna().any()
+    ref = WorkbookRef("test-na", Kind.GRID, "aci-une")  # a pull leaves out the same sheets
+    pulled = backend.read(ref, UNPARSED_SHEETS)
+    assert list(pulled) == list(local.read(ref, UNPARSED_SHEETS))
+    assert GUIDE_SHEET in backend.read(ref) and GUIDE_SHEET not in pulled
 
 
 def test_with_a_fifth_of_requests_failing_the_sync_converges(

@@ -15,6 +15,7 @@ from capsync.jobs.pull import Job, pull, read_grid
 from capsync.parse.answers import AnomalyKind
 from capsync.store.database import STORE_FILE, Store
 from capsync.store.sync_state import raw_hash
+from capsync.workbook.grid_schema import UNPARSED_SHEETS
 from capsync.workbook.refs import Kind, WorkbookRef
 
 from .filled_grids import (
@@ -265,6 +266,36 @@ def test_a_value_typed_far_away_is_an_anomaly_and_keeps_the_answers(tmp_path: Pa
         f"Le fichier {path} : l'onglet « Chapitre 1 » contient une cellule remplie très loin "
         "(XFD1048576) ; effacez-la (Ctrl+Fin montre la dernière cellule) puis enregistrez."
     )
+
+
+def test_the_sheets_no_parser_reads_are_not_read_and_cannot_block_a_grid(tmp_path: Path) -> None:
+    """Help, level descriptions and lists are skipped: a far cell typed in « Mode d'emploi »
+    no longer makes the grid unreadable, and text typed there changes nothing."""
+    campaign, backend = campaign_with_grids(tmp_path)
+    path = grid_path(backend, "aci-une")
+    with editing(path) as wb:
+        put(wb["Chapitre 1"], "1.1.1", SOPHIE, 2)
+    ref = WorkbookRef("test-na", Kind.GRID, "aci-une")
+    whole, pulled = backend.read(ref), backend.read(ref, UNPARSED_SHEETS)
+    assert "Mode d'emploi" in whole and "Mode d'emploi" not in pulled
+    assert "Chapitre 1" in pulled and raw_hash(whole) == raw_hash(pulled)  # imported or pulled
+    with Store.open(campaign.data_dir) as store:
+        pull(campaign, backend, store, now=T1)
+        with editing(path) as wb:
+            wb["Mode d'emploi"]["XFD1048576"] = "x"
+            wb["Niveaux par critère"]["B3"] = "une note pour moi"
+            put(wb["Chapitre 1"], "1.1.2", SOPHIE, 3)
+        report = pull(campaign, backend, store, now=T2)
+        assert (report.read, report.parsed) == (1, 1)
+        assert answers(store.current_answers()) == {
+            ("aci-une", "1.1.1", SOPHIE): ("level", 2.0),
+            ("aci-une", "1.1.2", SOPHIE): ("level", 3.0),
+        }
+        assert store.current_anomalies().empty
+        with editing(path) as wb:
+            wb["Mode d'emploi"]["A1"] = "relu"
+        again = pull(campaign, backend, store, now=T2)
+    assert (again.read, again.parsed) == (1, 0)  # saved again, nothing a parser reads moved
 
 
 def test_a_grid_that_cannot_be_opened_now_is_skipped_and_retried(tmp_path: Path) -> None:

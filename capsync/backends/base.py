@@ -14,7 +14,7 @@ one by one) is a property here, so a job never asks which class it was given.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Protocol
 
 from capsync.workbook.refs import Kind, RawValue, RawWorkbook, WorkbookRef
@@ -75,8 +75,10 @@ class Backend(Protocol):
         backend keeps no .xlsx files (see :attr:`files_are_xlsx`)."""
         ...
 
-    def read(self, ref: WorkbookRef) -> RawWorkbook:
-        """Every sheet's values; raise BackendError with a French message when unreadable."""
+    def read(self, ref: WorkbookRef, skip: Collection[str] = ()) -> RawWorkbook:
+        """Every sheet's values but those of the sheets named in ``skip`` (not even read,
+        where the backend can avoid it); raise BackendError with a French message when
+        unreadable."""
         ...
 
     def write_cells(self, ref: WorkbookRef, cells: Mapping[CellAt, RawValue]) -> None:

@@ -27,7 +27,7 @@ import datetime as dt
 import logging
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from capsync.atomic import TEMP_SUFFIX, remove_stale_temporaries, write_bytes_atomic
@@ -149,10 +149,10 @@ class LocalBackend:
         return any(lock.exists() for p in paths for lock in lock_files(p))
 
     # -- reading ------------------------------------------------------------
-    def read(self, ref: WorkbookRef) -> RawWorkbook:
+    def read(self, ref: WorkbookRef, skip: Collection[str] = ()) -> RawWorkbook:
         from capsync.backends.xlsx_read import read_workbook  # calamine: only to read
 
-        return read_workbook(self.source_path(ref))
+        return read_workbook(self.source_path(ref), skip)
 
     def read_bytes(self, ref: WorkbookRef) -> bytes:
         path = self.source_path(ref)

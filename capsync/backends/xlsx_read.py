@@ -26,7 +26,7 @@ import html
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -58,8 +58,9 @@ _CHUNK = 1 << 20
 Errors = dict[str, list[tuple[int, int, CellError]]]  # sheet → (row, col, error), 0-based
 
 
-def read_workbook(path: Path) -> RawWorkbook:
-    """Every sheet of the workbook at ``path``, hidden ones included, in sheet order.
+def read_workbook(path: Path, skip: Collection[str] = ()) -> RawWorkbook:
+    """Every sheet of the workbook at ``path``, hidden ones included, in sheet order, but
+    those named in ``skip``: never decompressed, checked or returned.
 
     Raise :class:`BackendUnavailable` when the file cannot be opened now (retry
     later) and :class:`BackendError` when it is not a readable workbook or holds
@@ -74,11 +75,12 @@ def read_workbook(path: Path) -> RawWorkbook:
             kind = workbook_format(path, archive)
             if kind == XLSX and archive is not None:
                 parts = _sheet_parts(archive)  # workbook.xml and its rels, parsed once
-                errors = _xlsx_checks(path, archive, parts)
+                wanted = [(sheet, part) for sheet, part in parts if sheet not in skip]
+                errors = _xlsx_checks(path, archive, wanted)
         if kind == ODS:
             errors, extents = ods_scan(path)
             for sheet, (last_row, last_col) in extents.items():
-                if last_row > MAX_ROWS or last_col > MAX_COLUMNS:
+                if sheet not in skip and (last_row > MAX_ROWS or last_col > MAX_COLUMNS):
                     cell = f"{column_letter(max(last_col, 1) - 1)}{max(last_row, 1)}"
                     raise BackendError(too_far_message(path, sheet, cell))
         if kind == XLSX and path.suffix.lower() == ".xlsx":
@@ -89,6 +91,8 @@ def read_workbook(path: Path) -> RawWorkbook:
         try:
             raw: RawWorkbook = {}
             for name in workbook.sheet_names:
+                if name in skip:
+                    continue
                 rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 raw[name] = _trimmed(rows)
         finally:

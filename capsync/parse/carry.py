@@ -37,6 +37,7 @@ from capsync.workbook.grid_schema import (
     LAYOUT_VERSION,
     LEGACY_REVIEW_KEYS,
     LEVELS_SHEET,
+    LISTS_SHEET,
     PLAN_COLUMNS,
     PLAN_COMPUTED,
     PLAN_SHEET,
@@ -49,7 +50,6 @@ from capsync.workbook.grid_schema import (
 from capsync.workbook.identity import Identity, identity_from_rows
 from capsync.workbook.spec import Value, cell_a1
 
-LISTS_SHEET = "_listes"  # written by the xlsx renderer for long drop-downs
 TRAILING_KEYS = tuple(key for key, _, _ in TRAILING_COLUMNS)
 ANONYMOUS_HEADER = re.compile(r"^Répondant·e \d+$")
 ANONYMOUS_KEY = re.compile(rf"^{RESPONDENT_PREFIX}\d+$")

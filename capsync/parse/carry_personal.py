@@ -18,7 +18,7 @@ from typing import Any
 from capsync.campaign.config import Structure
 from capsync.campaign.referentiel import Referentiel
 from capsync.parse.answers import OWN_COMMENT_SUFFIX
-from capsync.parse.carry import LISTS_SHEET, UpgradeReport, _Carrier, read_identity
+from capsync.parse.carry import UpgradeReport, _Carrier, read_identity
 from capsync.parse.locate import locate_personal_sheet
 from capsync.workbook.grid_schema import (
     ARCHIVE_SHEET,
@@ -26,6 +26,7 @@ from capsync.workbook.grid_schema import (
     GUIDE_SHEET,
     IDENTITY_SHEET,
     LAYOUT_VERSION,
+    LISTS_SHEET,
     Carried,
 )
 from capsync.workbook.identity import Identity

@@ -24,6 +24,7 @@ import xlsxwriter
 from xlsxwriter.workbook import Format
 from xlsxwriter.worksheet import Worksheet
 
+from capsync.workbook.grid_schema import LISTS_SHEET
 from capsync.workbook.identity import IDENTITY_SHEET, identity_rows
 from capsync.workbook.spec import (
     EDITABLE_STYLES,
@@ -40,7 +41,6 @@ from capsync.workbook.spec import (
     row_heights,
 )
 
-LISTS_SHEET = "_listes"
 DATE_FORMAT = "dd/mm/yyyy"
 INLINE_LIST_LIMIT = 255
 
@@ -446,4 +446,4 @@ def _add_chart(workbook: xlsxwriter.Workbook, ws: Worksheet, own_sheet: str, cha
     ws.insert_chart(chart.anchor_row, chart.anchor_col, native)
 
 
-__all__ = ["EDITABLE_STYLES", "LISTS_SHEET", "render_xlsx", "render_xlsx_bytes"]
+__all__ = ["EDITABLE_STYLES", "render_xlsx", "render_xlsx_bytes"]

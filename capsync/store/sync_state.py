@@ -21,7 +21,7 @@ import datetime as dt
 import hashlib
 import io
 import pickle
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,7 @@ from pydantic import BaseModel
 
 from capsync.atomic import durable_batch
 from capsync.store.safety import guarded, open_side_tables, storage_errors
+from capsync.workbook.grid_schema import UNPARSED_SHEETS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -69,8 +70,10 @@ def content_hash(*parts: Any) -> str:
     return digest.hexdigest()
 
 
-def raw_hash(raw: Any) -> str:
-    """The hash of a workbook as read (sheets of rows of values): equal when its values are.
+def raw_hash(raw: Mapping[str, Any]) -> str:
+    """The hash of a workbook as read (sheets of rows of values): equal when the values of
+    the sheets a parser reads are (:data:`UNPARSED_SHEETS` are left out, so that a grid
+    pulled without them and the same grid imported whole hash alike).
 
     Each grid read is hashed, to skip parsing a file saved again unchanged; the repr
     cost a tenth of the read. A pickle in fast mode (no memo, so shared and equal
@@ -80,7 +83,7 @@ def raw_hash(raw: Any) -> str:
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=5)
     pickler.fast = True  # no memo: the bytes depend on the values only (raw has no cycle)
-    pickler.dump(raw)
+    pickler.dump({sheet: rows for sheet, rows in raw.items() if sheet not in UNPARSED_SHEETS})
     return hashlib.sha256(buffer.getbuffer()).hexdigest()
 
 

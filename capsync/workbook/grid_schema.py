@@ -24,6 +24,11 @@ PLAN_SHEET = "Plan de progrès"
 ARCHIVE_SHEET = "Archives"
 LEVELS_SHEET = "Niveaux par critère"
 IDENTITY_SHEET = "_capsync"
+LISTS_SHEET = "_listes"  # written by the xlsx renderer for long drop-downs
+# Sheets no parser reads (help, level descriptions, drop-down lists, what an upgrade set
+# aside): a pull does not read them at all — a quarter of a grid's reading time — and a
+# far cell or a broken part in one of them no longer makes the grid unreadable.
+UNPARSED_SHEETS = frozenset({GUIDE_SHEET, LEVELS_SHEET, LISTS_SHEET, ARCHIVE_SHEET})
 
 TITLE_ROW = 0
 KEY_ROW = 1  # hidden: stable column keys

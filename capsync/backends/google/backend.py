@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -244,7 +244,7 @@ class GoogleBackend(ReviewColumns):
         parts = [ref.collective, *([folder] if folder else []), layout.key_of(ref)]
         return "Google Drive : " + "/".join(parts)
 
-    def read(self, ref: WorkbookRef) -> RawWorkbook:
+    def read(self, ref: WorkbookRef, skip: Collection[str] = ()) -> RawWorkbook:
         entry = self._entry(ref)
         if entry is None or entry.pending:
             raise BackendError(f"Le classeur {ref} est introuvable sur Google Drive.")
@@ -262,7 +262,8 @@ class GoogleBackend(ReviewColumns):
                 "elle sera reprise au prochain passage."
             ) from exc
         self._sheet_ids[entry.id] = sheet_ids(answer)
-        return raw_workbook(answer)
+        raw = raw_workbook(answer)  # one request reads every sheet: ``skip`` only leaves out
+        return {sheet: rows for sheet, rows in raw.items() if sheet not in skip}
 
     def write(self, ref: WorkbookRef, spec: WorkbookSpec) -> None:
         entry = self._entry(ref)
