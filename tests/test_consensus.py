@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import io
 import random
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -29,6 +30,7 @@ from capsync.campaign.validation import Campaign, load_campaign
 from capsync.jobs.demo import run_demo
 from capsync.jobs.generate import generate
 from capsync.jobs.pull import pull
+from capsync.layout import consensus
 from capsync.layout.grid import grid_spec
 from capsync.layout.review_gaps import gap_rows
 from capsync.parse.cells import level_reader
@@ -37,6 +39,7 @@ from capsync.render.xlsx import render_xlsx_bytes
 from capsync.scoring.divergence import TO_DISCUSS
 from capsync.scoring.scores import ANSWER_COLUMNS, criterion_scores
 from capsync.store.database import Store
+from capsync.workbook.spec import Formula
 from tests.example_campaign import REPO, copy_example
 from tests.grid_campaign import write_campaign
 
@@ -269,3 +272,29 @@ def test_a_level_cell_the_formulas_cannot_read_is_coloured(tmp_path: Path) -> No
     row = got[located.rows["1.1.1"]]
     assert row[located.columns["nb_reponses"]] == 3  # Structuré, 3, Maitrise
     assert row[located.columns["mediane"]] == 3
+
+
+def _literals(formula: str) -> list[str]:
+    """The text values written inside a formula, « "" » read as one quote."""
+    return [m.replace('""', '"') for m in re.findall(r'"((?:[^"]|"")*)"', formula)]
+
+
+def test_a_grid_formula_finds_a_level_word_in_one_search_and_never_holds_a_text_excel_refuses(
+    tmp_path: Path,
+) -> None:
+    """Excel refuses a file whose formulas hold a text over 255 characters: long labels
+    fall back to one comparison per word, short ones are searched for all at once."""
+    campaign = write_campaign(tmp_path / "campaign")
+    coll = campaign.config.collectives[0]
+    spec = grid_spec(campaign.referentiel, coll, coll.structures[0], campaign.config.settings)
+    formulas = [v.text for sheet in spec.sheets for row in sheet.rows for v in row
+                if isinstance(v, Formula)]  # fmt: skip
+    formulas += [c.formula.text for sheet in spec.sheets for c in sheet.conditional_formats
+                 if c.formula]  # fmt: skip
+    chapter = [f for f in formulas if "SUMPRODUCT" in f]
+    assert chapter and all('"  non engagé  non engage  émergent  emergent' in f for f in chapter)
+    assert max(len(t) for f in formulas for t in _literals(f)) <= consensus.TEXT_LIMIT
+    long_words = {v: (f"niveau {v} " + "très " * 12 + "détaillé",) for v in range(5)}
+    count = consensus.count_formula("E4:L4", [0, 1, 2, 3, 4], long_words).text
+    assert 'FIND("  "&' not in count and count.count("LOWER(TRIM(E4:L4))=") == 5
+    assert max(len(t) for t in _literals(count)) <= consensus.TEXT_LIMIT
