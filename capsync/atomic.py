@@ -53,8 +53,12 @@ def is_temporary(name: str) -> bool:
     return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
+def write_bytes_atomic(path: Path, data: bytes, *, durable: bool = True, mode: int = 0o644) -> None:
     """Write to a temporary file beside ``path``, fsync it, then rename it over ``path``.
+
+    ``durable=False`` skips both fsyncs, for notes that are only worth some work when
+    they survive (a cache entry, the store's check stamp): a reader still sees the old
+    file or the new one, and a power cut may lose the new one.
 
     Raises PermissionError where the OS refuses to replace a file that is open
     (Windows with Excel); the caller knows what that means for its file.
@@ -65,13 +69,16 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    if not durable:
+        return
     folders = _pending_folders.get()
     if folders is None:
         _fsync_dir(path.parent)

@@ -25,13 +25,12 @@ import logging
 import os
 import pickle
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from capsync.atomic import TEMP_PREFIX, TEMP_SUFFIX, remove_stale_temporaries
+from capsync.atomic import remove_stale_temporaries, write_bytes_atomic
 from capsync.collector import gc_paused
 
 log = logging.getLogger("capsync")
@@ -120,23 +119,12 @@ def remember(text: str, parsed: Parsed) -> None:
         return
     try:
         blob = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
-        _write(folder / f"{_key(text)}.pickle", blob)
+        # renamed into place, so a reader sees a whole entry or none; not synced: an
+        # entry lost in a power cut is parsed again. Private, like the folder.
+        write_bytes_atomic(folder / f"{_key(text)}.pickle", blob, durable=False, mode=0o600)
         _prune(folder)
     except (OSError, pickle.PicklingError, RecursionError) as exc:
         log.debug("YAML cache not written (%s)", exc)
-
-
-def _write(path: Path, blob: bytes) -> None:
-    """Renamed into place, so a reader sees a whole entry or none; not synced to the disk:
-    an entry lost in a power cut is parsed again."""
-    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(blob)
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
 
 
 def _prune(folder: Path) -> None:

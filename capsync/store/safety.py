@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
-from capsync.atomic import TEMP_PREFIX, TEMP_SUFFIX, remove_stale_temporaries
+from capsync.atomic import TEMP_PREFIX, TEMP_SUFFIX, remove_stale_temporaries, write_bytes_atomic
 from capsync.errors import (
     DataFolderError,
     StoreDamaged,
@@ -196,14 +196,8 @@ def note_as_left(path: Path, checked_at: float | None) -> None:
             stamp.unlink(missing_ok=True)
             return
         text = json.dumps({"signature": _signature(path), "checked_at": checked_at})
-        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(name, stamp)  # not synced: a note lost to a power cut is one more check
-        except BaseException:
-            Path(name).unlink(missing_ok=True)
-            raise
+        # not synced: a note lost to a power cut is one more check
+        write_bytes_atomic(stamp, text.encode("utf-8"), durable=False)
     except OSError as exc:
         log.debug("store check not noted (%s)", exc)
 
