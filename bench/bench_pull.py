@@ -146,10 +146,17 @@ def measure(kind: str, config: Path, workers: int | None) -> dict[str, float]:
         else:
             from python_calamine import CalamineWorkbook
 
+            from capsync.workbook.grid_schema import is_calc_sheet
+
             for path in files:
                 wb = CalamineWorkbook.from_path(str(path))
+                # Every sheet a person sees, as in the rounds before the formulas moved to
+                # hidden twins (December 2026): a twin holds no value until a spreadsheet
+                # saves the grid, and reading it would slow this floor by the formulas
+                # moved out of the pull's way (measured: +15 %), flattering the ratio.
                 for name in wb.sheet_names:
-                    cells += sum(len(r) for r in wb.get_sheet_by_name(name).to_python())
+                    if not is_calc_sheet(name):
+                        cells += sum(len(r) for r in wb.get_sheet_by_name(name).to_python())
                 wb.close()
         result["seconds"] = time.perf_counter() - t0
         result["files"] = len(files)

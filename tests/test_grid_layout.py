@@ -49,7 +49,11 @@ def test_sheets_and_identity(tmp_path: Path) -> None:
         "Chapitre 2",
         "Plan de progrès",
         "Niveaux par critère",
+        "_calculs Chapitre 1",  # the formulas, on hidden sheets a pull never reads
+        "_calculs Chapitre 2",
+        "_calculs Plan de progrès",
     ]
+    assert [s.name for s in spec.sheets if s.hidden] == [s.name for s in spec.sheets[5:]]
     identity = identity_from_rows(identity_rows(spec.metadata))
     assert identity is not None
     assert (identity.kind, identity.collective, identity.structure) == (
@@ -210,7 +214,9 @@ def test_plan_sheet(tmp_path: Path) -> None:
     assert sheet.style_at(last, 3) == Style.INPUT
     # the current level is the sheet's own: computed, never typed
     assert sheet.style_at(FIRST_DATA_ROW, 1) == Style.COMPUTED
-    formula = sheet.rows[FIRST_DATA_ROW][1]
+    shown = sheet.rows[FIRST_DATA_ROW][1]  # the result of the formula on its hidden twin
+    assert shown == Formula("='_calculs Plan de progrès'!B4")
+    formula = _spec(tmp_path).sheet("_calculs Plan de progrès").rows[FIRST_DATA_ROW][1]
     assert isinstance(formula, Formula) and "'Chapitre 1'!" in formula.text
 
 

@@ -140,7 +140,8 @@ def test_an_old_plan_reads_and_an_upgrade_carries_its_lines_into_the_new_columns
     ]  # fmt: skip
     row = [c.value for c in plan[FIRST_DATA_ROW + 1]]
     assert row[0] == "1.1.1 — Projet formalisé"
-    assert str(row[1]).startswith("=IF(A4=")  # the current level: the sheet's own formula
+    assert row[1] == "='_calculs Plan de progrès'!B4"  # the current level: computed
+    assert str(wb["_calculs Plan de progrès"]["B4"].value).startswith("=IF(A4=")
     assert row[2:] == [None, "Écrire le projet", "CA", dt.datetime(2026, 6, 30), "en cours",
                        "urgent", None]  # fmt: skip
 

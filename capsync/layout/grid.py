@@ -21,6 +21,7 @@ from capsync.campaign.config import Collective, Phase, Settings, Structure, camp
 from capsync.campaign.referentiel import Referentiel
 from capsync.campaign.vocabulary import DelegateRole, PhaseKind
 from capsync.french import typeset
+from capsync.layout.grid_calc import with_twins
 from capsync.layout.grid_chapter import chapter_sheet, levels_sheet, levels_text, typeset_rows
 from capsync.layout.plan_sheet import PlanSheet, plan_sheet, retained_lookups, with_suggestions
 from capsync.workbook.grid_schema import (
@@ -82,6 +83,7 @@ def grid_spec(
     sheets.append(levels_sheet(referentiel, applicable))
     if carried.archive_rows:
         sheets.append(archive_sheet(carried.archive_rows))
+    sheets = with_twins(sheets)  # the formulas on hidden sheets a pull does not read
     identity = Identity(
         kind="grille",
         collective=collective.id,

@@ -44,6 +44,7 @@ from capsync.workbook.grid_schema import (
     RESPONDENT_PREFIX,
     TRAILING_COLUMNS,
     Carried,
+    is_calc_sheet,
     respondent_columns,
     slug,
 )
@@ -388,7 +389,7 @@ def carry_over(
     chapters: dict[str, LocatedSheet] = {}
     for sheet, rows in raw.items():
         if sheet in (IDENTITY_SHEET, LISTS_SHEET, GUIDE_SHEET, LEVELS_SHEET, ARCHIVE_SHEET,
-                     PLAN_SHEET):  # fmt: skip
+                     PLAN_SHEET) or is_calc_sheet(sheet):  # fmt: skip
             continue
         located = locate_chapter_sheet(sheet, rows, old_keys, known, referentiel.criteria)
         if located is not None and "id" in located.columns:
@@ -404,6 +405,8 @@ def carry_over(
     ]
     for sheet, rows in raw.items():
         if sheet in (IDENTITY_SHEET, LISTS_SHEET, GUIDE_SHEET, LEVELS_SHEET):
+            continue
+        if is_calc_sheet(sheet):  # a formulas' twin: copies of what the grid's sheets hold
             continue
         if sheet == ARCHIVE_SHEET:
             carrier.old_archives(sheet, rows)

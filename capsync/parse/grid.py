@@ -66,6 +66,7 @@ from capsync.workbook.grid_schema import (
     RESPONDENT_PREFIX,
     REVIEW_COMMENT_KEYS,
     REVIEW_LEVEL_KEYS,
+    is_calc_sheet,
     plan_criterion_id,
 )
 from capsync.workbook.identity import identity_from_rows
@@ -121,7 +122,7 @@ def parse_grid(
     others: list[str] = []  # sheets that may hold the plan, renamed or not
     respondent_keys = identity.respondents if identity else ()
     for sheet, rows in raw.items():
-        if sheet in _NOT_CHAPTERS:
+        if sheet in _NOT_CHAPTERS or is_calc_sheet(sheet):
             continue
         located = locate_chapter_sheet(sheet, rows, respondent_keys, known_ids=known)
         if located is None or COL_ID not in located.columns:

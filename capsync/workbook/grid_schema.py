@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from capsync.campaign.config import Structure
@@ -25,10 +26,38 @@ ARCHIVE_SHEET = "Archives"
 LEVELS_SHEET = "Niveaux par critère"
 IDENTITY_SHEET = "_capsync"
 LISTS_SHEET = "_listes"  # written by the xlsx renderer for long drop-downs
+CALC_PREFIX = "_calculs "  # « _calculs Chapitre 1 »: a sheet's formulas (layout/grid_calc.py)
+
+
+class SheetNames(Collection[str]):
+    """Sheet names: some given, and every name that starts with one of ``prefixes``."""
+
+    def __init__(self, names: Iterable[str], prefixes: tuple[str, ...] = ()) -> None:
+        self.names = frozenset(names)
+        self.prefixes = prefixes
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and (name in self.names or name.startswith(self.prefixes))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.names))
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def is_calc_sheet(name: str) -> bool:
+    """A hidden sheet holding another sheet's formulas: never parsed, carried or archived."""
+    return name.startswith(CALC_PREFIX)
+
+
 # Sheets no parser reads (help, level descriptions, drop-down lists, what an upgrade set
-# aside): a pull does not read them at all — a quarter of a grid's reading time — and a
-# far cell or a broken part in one of them no longer makes the grid unreadable.
-UNPARSED_SHEETS = frozenset({GUIDE_SHEET, LEVELS_SHEET, LISTS_SHEET, ARCHIVE_SHEET})
+# aside, the formulas' twins): a pull does not read them at all — a quarter of a grid's
+# reading time, three quarters with the formulas — and a far cell or a broken part in one
+# of them no longer makes the grid unreadable.
+UNPARSED_SHEETS = SheetNames(
+    {GUIDE_SHEET, LEVELS_SHEET, LISTS_SHEET, ARCHIVE_SHEET}, prefixes=(CALC_PREFIX,)
+)
 
 TITLE_ROW = 0
 KEY_ROW = 1  # hidden: stable column keys
