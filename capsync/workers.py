@@ -67,9 +67,11 @@ class Pool:
         workers: int,
         initializer: Callable[..., None] | None = None,
         initargs: tuple[Any, ...] = (),
+        preload: Callable[[], None] | None = None,
     ) -> None:
         self.workers = workers
         self._start = (initializer, initargs)
+        self._preload = preload  # run here before the workers start: what they inherit
         self._pool: ProcessPoolExecutor | None = None
 
     @property
@@ -78,6 +80,8 @@ class Pool:
 
     def get(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            if self._preload is not None:
+                self._preload()
             self._pool = process_pool(self.workers, *self._start)
         return self._pool
 

@@ -107,3 +107,29 @@ def test_a_cycle_with_workers_gives_what_one_process_gives(tmp_path: Path) -> No
     calendars = [k for k in pooled if k.endswith("calendrier.ics") and "structures" in k]
     assert len(calendars) == 42  # every structure's own calendar, built in the workers
     assert pooled == alone
+
+
+def test_a_calendar_a_worker_cannot_write_is_reported_and_written_next_time(
+    tmp_path: Path,
+) -> None:
+    """The workers write the structures' calendars; one held open is said, not forgotten."""
+    config_path = _campaign(tmp_path)
+    campaign = load_campaign(config_path)
+    backend = LocalBackend(campaign.data_dir)
+    folder = campaign.data_dir / "test-na" / "structures" / "s12"
+    folder.mkdir(parents=True)
+    lock = folder / ".~lock.calendrier.ics#"  # LibreOffice has it open
+    lock.write_text("")
+    with Store.open(campaign.data_dir) as store, SyncState(state_path(campaign.data_dir)) as st:
+        first = run_cycle(campaign, backend, store, st, now=NOW)
+        (outcome,) = [c for c in first.collectives if c.collective == "test-na"]
+        assert [m for m in outcome.locked if "s12" in m] == [
+            f"Le fichier {folder / 'calendrier.ics'} est ouvert dans un tableur (Excel ou "
+            "LibreOffice) : il n'a pas été modifié et sera repris au prochain passage."
+        ]
+        assert not (folder / "calendrier.ics").exists()
+        assert (campaign.data_dir / "test-na" / "structures" / "s13" / "calendrier.ics").exists()
+        lock.unlink()
+        again = run_cycle(campaign, backend, store, st, now=NOW)
+    (outcome,) = [c for c in again.collectives if c.collective == "test-na"]
+    assert not outcome.locked and (folder / "calendrier.ics").exists()

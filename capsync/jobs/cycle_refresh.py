@@ -221,20 +221,14 @@ def complete_chapters(scores: scoring.Scores) -> dict[str, set[str]]:
 
 
 def write_collective_files(job: Refresh, now: dt.datetime) -> None:
-    """The dashboard and the calendar, written while the restitutions render."""
+    """The calendars, « À corriger » and GES views, written while the restitutions render
+    (and the dashboard, when it is not being rendered in a worker: :func:`write_dashboard`)."""
     from capsync.layout.calendar import calendar_spec
     from capsync.layout.dashboard import dashboard_spec
     from capsync.layout.plan_review import plan_review_date
     from capsync.render.calendar_ics import calendar_ics
 
     collective, writer = job.collective, job.writer
-    dashboard = WorkbookRef(collective.id, Kind.DASHBOARD)
-    if job.dashboard is None:
-        writer.spec(dashboard, dashboard_spec(job.inputs))
-    else:  # laid out and rendered in a worker
-        digest, content = job.dashboard.result()
-        write = partial(writer.backend.write_bytes, dashboard, content)
-        writer.put(str(dashboard), digest, write, writer.backend.location(dashboard), dashboard)
     calendar_ref = WorkbookRef(collective.id, Kind.CALENDAR)
     months = job.inputs.settings.plan_review_months  # the plan de progrès review milestone
     writer.spec(calendar_ref, calendar_spec(collective, now.date(), months))
@@ -249,12 +243,29 @@ def write_collective_files(job: Refresh, now: dt.datetime) -> None:
         review_months=months,
     )  # fmt: skip
     writer.file(calendar_ref, "ics", ics, digest)
-    for made in job.calendars:
-        writer.file(made.ref, "ics", made.content, made.digest)  # each structure's own (issue 13)
+    for made in job.calendars:  # each structure's own (issue 13)
+        if made.written is None:
+            writer.file(made.ref, "ics", made.content, made.digest)
+        else:  # written by a worker: remembered once it is there
+            where = f"{writer.backend.location(made.ref)} (.ics)"
+            writer.put(f"{made.ref}.ics", made.digest, made.written, where)
     write_to_fix(job)
     from capsync.jobs.group_views import write_group_views
 
     write_group_views(writer, job.inputs)  # each GES's consolidated view (issue 12)
+    if job.dashboard is None:  # laid out here; else written by write_dashboard, later
+        dashboard = WorkbookRef(collective.id, Kind.DASHBOARD)
+        writer.spec(dashboard, dashboard_spec(job.inputs))
+
+
+def write_dashboard(job: Refresh) -> None:
+    """The dashboard a worker laid out and rendered, once it is there."""
+    if job.dashboard is None:
+        return
+    writer, dashboard = job.writer, WorkbookRef(job.collective.id, Kind.DASHBOARD)
+    digest, content = job.dashboard.result()
+    write = partial(writer.backend.write_bytes, dashboard, content)
+    writer.put(str(dashboard), digest, write, writer.backend.location(dashboard), dashboard)
 
 
 def write_to_fix(job: Refresh) -> None:

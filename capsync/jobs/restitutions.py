@@ -89,6 +89,8 @@ def basis(batch: Batch, structure: str) -> list[str]:
 
 
 def build_batch(batch: Batch) -> list[Restitution]:
+    if not batch.due:  # most cycles: no event came
+        return []
     # fpdf2 (and fontTools under it) takes 0.2 s to import: only when there is a PDF to make.
     from capsync.layout.before_after import (
         TO_CONFIRM,

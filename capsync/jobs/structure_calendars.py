@@ -32,6 +32,9 @@ class CalendarFile:
     ref: WorkbookRef  # the file is this ref's ``.ics`` companion
     digest: str
     content: Callable[[], bytes]
+    # when a worker builds and writes it (jobs/pooled_files.py): waits for that, and raises
+    # what refused the write; None: the writer builds and writes it
+    written: Callable[[], None] | None = None
 
 
 def structure_calendar_ref(collective: str, structure: str) -> WorkbookRef:

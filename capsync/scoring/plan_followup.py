@@ -60,15 +60,21 @@ def _stamp(value: Any) -> pd.Timestamp | None:
         return None
 
 
-def _last_rated(answers: pd.DataFrame, texts: pd.DataFrame) -> dict[tuple[str, str], pd.Timestamp]:
-    """(structure, criterion) → when its retenu or justification was last recorded."""
+def _last_rated(
+    answers: pd.DataFrame, texts: pd.DataFrame, wanted: set[tuple[str, str]]
+) -> dict[tuple[str, str], pd.Timestamp]:
+    """(structure, criterion) → when its retenu or justification was last recorded, for the
+    ``wanted`` ones only (the lines marked done: a handful, of a collectif's thousands)."""
     found: dict[tuple[str, str], pd.Timestamp] = {}
     for frame, column in ((answers, COL_RETAINED), (texts, COL_JUSTIFICATION)):
-        if frame.empty or "recorded_at" not in frame.columns:
+        if not wanted or frame.empty or "recorded_at" not in frame.columns:
             continue
         rows = frame[frame["column"] == column]
         for s, c, at in zip(rows["structure"], rows["criterion"], rows["recorded_at"], strict=True):
-            key, stamp = (str(s), str(c)), _stamp(at)
+            key = (str(s), str(c))
+            if key not in wanted:
+                continue
+            stamp = _stamp(at)
             if stamp is not None and (key not in found or stamp > found[key]):
                 found[key] = stamp
     return found
@@ -94,8 +100,9 @@ def plan_followup(
             criteria["structure"], criteria["criterion"], criteria["retained"], strict=True
         ):
             retained[(str(s), str(c))] = float(level)
-    rated = _last_rated(answers, texts)
     keys = list(zip(frame["structure"].astype(str), frame["criterion"].astype(str), strict=True))
+    done = {k for k, statut in zip(keys, frame["statut"], strict=True) if is_done(statut) and k[1]}
+    rated = _last_rated(answers, texts, done)
     frame["niveau_actuel"] = [retained.get(k, float("nan")) for k in keys]
     frame["en_retard"] = [
         is_late(e, s, today) for e, s in zip(frame["echeance"], frame["statut"], strict=True)
