@@ -133,3 +133,24 @@ def test_a_calendar_a_worker_cannot_write_is_reported_and_written_next_time(
         again = run_cycle(campaign, backend, store, st, now=NOW)
     (outcome,) = [c for c in again.collectives if c.collective == "test-na"]
     assert not outcome.locked and (folder / "calendrier.ics").exists()
+
+
+def test_a_collectif_is_finished_even_when_the_next_one_fails(tmp_path: Path) -> None:
+    """Locally a collectif's dashboard and fingerprint come after the next collectif's grids
+    are recorded, with that collectif's own outputs: its failure does not undo them."""
+    config_path = _campaign(tmp_path)
+    campaign = load_campaign(config_path)
+    backend = LocalBackend(campaign.data_dir)
+    blocked = campaign.data_dir / "test-bis" / "structures"
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_text("un fichier là où le dossier des structures doit être")
+    with Store.open(campaign.data_dir) as store, SyncState(state_path(campaign.data_dir)) as st:
+        first = run_cycle(campaign, backend, store, st, now=NOW)
+        outcomes = {c.collective: c for c in first.collectives}
+        assert outcomes["test-na"].error is None and outcomes["test-bis"].error is not None
+        board = campaign.data_dir / "test-na" / "tableau-de-bord.xlsx"
+        assert str(board) in outcomes["test-na"].written
+        again = run_cycle(campaign, backend, store, st, now=NOW)
+    outcomes = {c.collective: c for c in again.collectives}
+    assert outcomes["test-na"].skipped  # its fingerprint was remembered
+    assert outcomes["test-bis"].error is not None  # retried, and said again

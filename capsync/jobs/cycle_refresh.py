@@ -222,7 +222,7 @@ def complete_chapters(scores: scoring.Scores) -> dict[str, set[str]]:
 
 def write_collective_files(job: Refresh, now: dt.datetime) -> None:
     """The calendars, « À corriger » and GES views, written while the restitutions render
-    (and the dashboard, when it is not being rendered in a worker: :func:`write_dashboard`)."""
+    (but for what workers make: :func:`write_pooled`)."""
     from capsync.layout.calendar import calendar_spec
     from capsync.layout.dashboard import dashboard_spec
     from capsync.layout.plan_review import plan_review_date
@@ -244,25 +244,33 @@ def write_collective_files(job: Refresh, now: dt.datetime) -> None:
     )  # fmt: skip
     writer.file(calendar_ref, "ics", ics, digest)
     for made in job.calendars:  # each structure's own (issue 13)
-        if made.written is None:
+        if made.written is None:  # else a worker writes it: write_pooled
             writer.file(made.ref, "ics", made.content, made.digest)
-        else:  # written by a worker: remembered once it is there
-            where = f"{writer.backend.location(made.ref)} (.ics)"
-            writer.put(f"{made.ref}.ics", made.digest, made.written, where)
     write_to_fix(job)
     from capsync.jobs.group_views import write_group_views
 
     write_group_views(writer, job.inputs)  # each GES's consolidated view (issue 12)
-    if job.dashboard is None:  # laid out here; else written by write_dashboard, later
+    if job.dashboard is None:  # laid out here; else rendered in a worker: write_pooled
         dashboard = WorkbookRef(collective.id, Kind.DASHBOARD)
         writer.spec(dashboard, dashboard_spec(job.inputs))
 
 
-def write_dashboard(job: Refresh) -> None:
-    """The dashboard a worker laid out and rendered, once it is there."""
+def pooled(job: Refresh) -> bool:
+    """Whether workers make some of the collectif's outputs (:func:`write_pooled`)."""
+    return job.dashboard is not None or any(m.written is not None for m in job.calendars)
+
+
+def write_pooled(job: Refresh) -> None:
+    """What the workers made, once it is there: the calendars they wrote, remembered, and
+    the dashboard they rendered, written."""
+    writer = job.writer
+    for made in job.calendars:
+        if made.written is not None:
+            where = f"{writer.backend.location(made.ref)} (.ics)"
+            writer.put(f"{made.ref}.ics", made.digest, made.written, where)
     if job.dashboard is None:
         return
-    writer, dashboard = job.writer, WorkbookRef(job.collective.id, Kind.DASHBOARD)
+    dashboard = WorkbookRef(job.collective.id, Kind.DASHBOARD)
     digest, content = job.dashboard.result()
     write = partial(writer.backend.write_bytes, dashboard, content)
     writer.put(str(dashboard), digest, write, writer.backend.location(dashboard), dashboard)

@@ -13,14 +13,17 @@ then let go before the next one is pulled, for two reasons:
 - Locally, only one collectif's answers, scores and renders are in memory at
   a time, so peak memory follows the largest collectif, not the network.
 
-Locally the cycle's worker pool (:class:`~capsync.workers.Pool`) is never idle:
-once collectif n is scored, its dashboard and calendars are handed to the
-workers, then collectif n + 1's grids (:func:`~capsync.jobs.pull.start_pull`),
-and the parent writes n while they work. n + 1's pull is *recorded* only after
-n is written and its fingerprint remembered, so the store is written in the
-same order as when each pull ran whole, and a kill -9 loses what it lost
-before. On Google nothing is read ahead: each collectif is read once the one
-before it is written (``tests/test_cycle_order.py``).
+Locally the cycle's worker pool (:class:`~capsync.workers.Pool`) is never idle,
+and neither is the parent: the grids of the next ``AHEAD`` collectifs are being
+read (:func:`~capsync.jobs.pull.start_pull`) while collectif n is scored; n's
+dashboard and calendars go to the workers, and the parent writes n's other
+files, then records n + 1's grids while the workers finish n's; n's last part
+(what the workers made, the documents of its events, its fingerprint) comes
+first in n + 1's batch. The store is written in the same order as when each pull
+ran whole, and a kill -9 loses nothing: a fingerprint is remembered only once
+every output of its collectif is on disk, so a cut cycle redoes what it had not
+finished (``tests/test_faults.py``). On Google nothing is read ahead: each
+collectif is read once the one before it is written (``tests/test_cycle_order.py``).
 
 A collectif whose inputs did not change is skipped at the cost of a few
 SQLite lookups. A failing collectif is reported with its cause and the others
@@ -49,9 +52,10 @@ from capsync.jobs.cycle_refresh import (
     Progress,
     Refresh,
     finish,
+    pooled,
     start,
     write_collective_files,
-    write_dashboard,
+    write_pooled,
 )
 from capsync.jobs.cycle_report import CollectiveOutcome, CycleReport, add_pull
 from capsync.jobs.pull import PendingPull, PullReport, cycle_pool, start_pull
@@ -103,7 +107,7 @@ def run_cycle(
     # One copy of the store and one worker pool for the cycle, not one per collectif; the
     # collector runs less often (it walked the cycle's live objects for nothing).
     with fewer_collections(), store.one_backup(), cycle_pool(campaign, backend, workers) as pool:
-        if backend.parallel_workers:  # the first two at once: the workers never wait for one
+        if backend.parallel_workers:  # the first ones at once: the workers never wait
             _read_ahead(campaign, backend, store, chosen, -1, now, pool, aheads)
         for i, coll in enumerate(chosen):
             if pulling:
@@ -124,7 +128,7 @@ def run_cycle(
     return report
 
 
-AHEAD = 2  # collectifs whose grids are being read while one is recorded and written
+AHEAD = 3  # collectifs whose grids are being read while one is recorded and written
 
 
 def _read_ahead(
@@ -252,7 +256,7 @@ def _refresh(
         if written is _FAILED:
             return None
         last = partial(_last_part, collective, outcomes, started, backend, state, now, progress)
-        if defer and started.dashboard is not None:
+        if defer and pooled(started):
             return last
         last()
         return None
@@ -267,8 +271,9 @@ def _last_part(
     now: dt.datetime,
     progress: Progress | None,
 ) -> None:
-    """The dashboard, the documents of events, then the fingerprint: a collectif is done."""
-    if _guarded(collective, outcomes, partial(write_dashboard, job)) is _FAILED:
+    """What the workers made, the documents of events, then the fingerprint: a collectif is
+    done."""
+    if _guarded(collective, outcomes, partial(write_pooled, job)) is _FAILED:
         return
     _guarded(collective, outcomes, partial(finish, job, backend, state, now, progress))
 
