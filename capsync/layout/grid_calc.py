@@ -27,14 +27,13 @@ did neither would have broken the formulas in the row alike.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from capsync.workbook.grid_schema import CALC_PREFIX
 from capsync.workbook.spec import Formula, SheetSpec, Value, cell_a1
 
 SHEET_NAME_LIMIT = 31  # Excel's longest sheet name
-_STRING = re.compile(r'"(?:[^"]|"")*"')  # a text literal, quotes doubled inside
 _OTHER_SHEET = re.compile(r"(?:'(?:[^']|'')*'|[A-Za-z_][\w.]*)!\$?[A-Z]{1,3}\$?\d+"
                           r"(?::\$?[A-Z]{1,3}\$?\d+)?")  # fmt: skip
 _REF = re.compile(r"(?<![\w$.])\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?(?![\w(!])")
@@ -76,7 +75,7 @@ def split_formulas(sheet: SheetSpec, twin: str) -> tuple[SheetSpec, SheetSpec | 
     }
     if not formulas:
         return sheet, None
-    read = {cell for f in formulas.values() for cell in same_sheet_cells(f.text)}
+    read = set().union(*(same_sheet_cells(f.text) for f in formulas.values()))
     here, there = _quoted(sheet.name), _quoted(twin)
     shown = [list(row) for row in sheet.rows]
     twin_rows: list[list[Value]] = [[] for _ in sheet.rows]
@@ -90,18 +89,25 @@ def split_formulas(sheet: SheetSpec, twin: str) -> tuple[SheetSpec, SheetSpec | 
     )
 
 
-def same_sheet_cells(formula: str) -> Iterator[tuple[int, int]]:
+def same_sheet_cells(formula: str) -> set[tuple[int, int]]:
     """(row, col), 0-based, of every cell of its own sheet a formula refers to: ranges
-    spread out; text literals and references to other sheets left out."""
-    text = _OTHER_SHEET.sub(" ", _STRING.sub('""', formula))
-    for match in _REF.finditer(text):
-        col1, row1, col2, row2 = match.groups()
+    spread out; text literals and references to other sheets left out.
+
+    Each distinct reference is spread once: a consensus formula names its row's
+    range some forty times (``generate`` builds every grid's spec to compare it)."""
+    text = " ".join(formula.split('"')[::2])  # outside text literals ("" inside one: empty)
+    if "!" in text:
+        text = _OTHER_SHEET.sub(" ", text)
+    cells: set[tuple[int, int]] = set()
+    for col1, row1, col2, row2 in set(_REF.findall(text)):
         first_col, first_row = _column(col1), int(row1) - 1
         last_col = _column(col2) if col2 else first_col
         last_row = int(row2) - 1 if row2 else first_row
         for r in range(min(first_row, last_row), max(first_row, last_row) + 1):
-            for c in range(min(first_col, last_col), max(first_col, last_col) + 1):
-                yield r, c
+            cells.update(
+                (r, c) for c in range(min(first_col, last_col), max(first_col, last_col) + 1)
+            )
+    return cells
 
 
 def _column(letters: str) -> int:
