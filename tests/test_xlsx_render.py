@@ -347,3 +347,25 @@ def test_merged_text_grows_its_row_by_the_merged_width(tmp_path: Path) -> None:
         render_xlsx(WorkbookSpec("m", [spec_sheet]), tmp_path / "m.xlsx")
         heights.append(openpyxl.load_workbook(tmp_path / "m.xlsx")["S"].row_dimensions[1].height)
     assert heights[0] > heights[1] > 13  # two lines or so across, a dozen in column A alone
+
+
+def test_formulas_are_written_as_given_and_excel_s_newest_functions_still_prefixed(
+    tmp_path: Path,
+) -> None:
+    """A grid's formulas reach the file unchanged (XlsxWriter's thirty rewrites per formula
+    are skipped when no newer function is named); one naming such a function is still
+    written the way Excel wants it."""
+    campaign = write_campaign(tmp_path / "campaign")
+    coll = campaign.config.collectives[0]
+    spec = grid_spec(campaign.referentiel, coll, coll.structure("ai-deux"))
+    twin = next(s for s in spec.sheets if s.name == "_calculs Chapitre 1")
+    written = [v for row in twin.rows for v in row if isinstance(v, Formula)]
+    newer = SheetSpec("Plus", rows=[[Formula("=SORT(A2:A3)"), Formula("=XLOOKUP(1,A2:A3,B2:B3)")]])
+    path = tmp_path / "grid.xlsx"
+    render_xlsx(WorkbookSpec("t", [*spec.sheets, newer]), path)
+    book = openpyxl.load_workbook(path)
+    ws = book["_calculs Chapitre 1"]
+    found = [c.value for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert found == [f.text for f in written] and len(found) > 20
+    shown = [getattr(c.value, "text", c.value) for c in book["Plus"][1]]  # array formulas
+    assert shown == ["=_xlfn._xlws.SORT(A2:A3)", "=_xlfn.XLOOKUP(1,A2:A3,B2:B3)"]

@@ -36,6 +36,7 @@ from capsync.layout.grid import grid_spec
 from capsync.layout.review_columns import ReviewChanges, review_changes, review_fingerprint
 from capsync.parse.carry import carry_over, needs_upgrade, read_identity
 from capsync.store.sync_state import SyncState
+from capsync.workbook.grid_schema import UNPARSED_SHEETS
 from capsync.workbook.refs import Kind, RawWorkbook, WorkbookRef
 
 log = logging.getLogger("capsync")
@@ -141,7 +142,7 @@ def _refresh(
 ) -> ReviewRefresh | None:
     """One grid; None when it already says what the configuration says."""
     campaign = campaign.for_collective(coll.id)
-    raw = backend.read(ref)
+    raw = backend.read(ref, UNPARSED_SHEETS)  # headers and identity; not the help, the formulas
     identity = read_identity(raw)
     if identity is None or (identity.kind, identity.collective, identity.structure) != (
         Kind.GRID.value, coll.id, struct.id,
@@ -153,7 +154,7 @@ def _refresh(
         return ReviewRefresh(ref, message=(
             f"{backend.location(ref)} : les en-têtes du tiers et du pair seront mis à jour avec "
             "la grille elle-même (capsync generate --upgrade)."))  # fmt: skip
-    spec = grid_spec(campaign.referentiel, coll, struct, campaign.config.settings)
+    spec = grid_spec(campaign.referentiel, coll, struct, campaign.config.settings, twins=False)
     changes = review_changes(raw, spec, every_sheet=every_sheet)
     if not changes:
         return None
@@ -164,7 +165,7 @@ def _refresh(
         return ReviewRefresh(ref, len(changes.cells), len(changes.editors))
     if not changes.cells:  # a file holds no per-person rights: only the headers matter
         return None
-    return _rebuild(campaign, backend, coll, struct, ref, raw, changes, now)
+    return _rebuild(campaign, backend, coll, struct, ref, backend.read(ref), changes, now)
 
 
 def _rebuild(

@@ -56,11 +56,15 @@ def grid_spec(
     settings: Settings | None = None,
     carried: Carried | None = None,
     suggestions: Sequence[Sequence[Value]] = (),
+    *,
+    twins: bool = True,
 ) -> WorkbookSpec:
     """The whole grid of ``structure``; ``carried`` fills it with a previous version's values.
 
     ``suggestions`` (plan rows from the chemin vers le label, :mod:`capsync.layout.plan_lines`)
     go into the plan's empty lines, after every carried line: never over a typed one.
+    ``twins`` False leaves the formulas in their sheets (:mod:`capsync.layout.grid_calc`):
+    for a comparison of headers, never for a grid to write.
     """
     settings = settings or Settings()
     carried = carried or Carried()
@@ -83,7 +87,8 @@ def grid_spec(
     sheets.append(levels_sheet(referentiel, applicable))
     if carried.archive_rows:
         sheets.append(archive_sheet(carried.archive_rows))
-    sheets = with_twins(sheets)  # the formulas on hidden sheets a pull does not read
+    if twins:  # the formulas on hidden sheets a pull does not read
+        sheets = with_twins(sheets)
     identity = Identity(
         kind="grille",
         collective=collective.id,
