@@ -17,13 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import xlsxwriter
+from xlsxwriter import worksheet as _xlsx_worksheet
 from xlsxwriter.workbook import Format
 from xlsxwriter.worksheet import Worksheet
-from xlsxwriter.worksheet import re_dynamic_function as _NEWER
 
 from capsync.workbook.grid_schema import LISTS_SHEET
 from capsync.workbook.identity import IDENTITY_SHEET, identity_rows
@@ -106,6 +107,10 @@ _CONDITIONAL_PROPS: dict[str, tuple[str, ...]] = {
 _CHART_TYPES = {"column": "column", "bar": "bar", "line": "line", "radar": "radar"}
 
 
+# XlsxWriter's own pattern for the function names it rewrites; None in a version without it
+_NEWER: re.Pattern[str] | None = getattr(_xlsx_worksheet, "re_dynamic_function", None)
+
+
 class _Sheet(Worksheet):  # type: ignore[misc]  # XlsxWriter has no type hints
     """XlsxWriter's worksheet, without its thirty passes over every formula.
 
@@ -119,7 +124,8 @@ class _Sheet(Worksheet):  # type: ignore[misc]  # XlsxWriter has no type hints
     """
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-        if self.use_future_functions or expand_future_functions or _NEWER.search(formula):
+        newer = _NEWER is None or _NEWER.search(formula) is not None
+        if self.use_future_functions or expand_future_functions or newer:
             prepared: str = super()._prepare_formula(formula, expand_future_functions)
             return prepared
         if formula.startswith("{"):
