@@ -300,9 +300,11 @@ def finish(
     now: dt.datetime,
     progress: Progress | None,
 ) -> None:
-    """The documents of events (restitutions, regroupement kits), then the fingerprint."""
+    """What the workers made (:func:`write_pooled`), the documents of events (restitutions,
+    regroupement kits), then the fingerprint: the collectif is done."""
     from capsync.jobs.regroupement_kits import kits_at_their_date
 
+    write_pooled(job)
     produced, locked = write_restitutions(
         backend, job.collective.id, job.restitutions(), job.events, now.date(), progress
     )

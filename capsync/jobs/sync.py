@@ -55,7 +55,6 @@ from capsync.jobs.cycle_refresh import (
     pooled,
     start,
     write_collective_files,
-    write_pooled,
 )
 from capsync.jobs.cycle_report import CollectiveOutcome, CycleReport, add_pull
 from capsync.jobs.pull import PendingPull, PullReport, cycle_pool, start_pull
@@ -226,9 +225,9 @@ def _refresh(
     force: bool,
     progress: Progress | None,
     then: Callable[[], None] | None = None,
-    before: Callable[[], None] | None = None,
+    before: Callable[[], object] | None = None,
     defer: bool = False,
-) -> Callable[[], None] | None:
+) -> Callable[[], object] | None:
     """Score one collectif, write its live outputs while its restitutions and calendars
     render, then its dashboard and the documents of its events. ``then`` (the next
     collectifs' pulls) starts once this one's work is handed to the workers, so theirs
@@ -255,27 +254,12 @@ def _refresh(
         written = _guarded(collective, outcomes, partial(write_collective_files, started, now))
         if written is _FAILED:
             return None
-        last = partial(_last_part, collective, outcomes, started, backend, state, now, progress)
+        done = partial(finish, started, backend, state, now, progress)
+        last = partial(_guarded, collective, outcomes, done)
         if defer and pooled(started):
             return last
         last()
         return None
-
-
-def _last_part(
-    collective: Collective,
-    outcomes: dict[str, CollectiveOutcome],
-    job: Refresh,
-    backend: Backend,
-    state: SyncState,
-    now: dt.datetime,
-    progress: Progress | None,
-) -> None:
-    """What the workers made, the documents of events, then the fingerprint: a collectif is
-    done."""
-    if _guarded(collective, outcomes, partial(write_pooled, job)) is _FAILED:
-        return
-    _guarded(collective, outcomes, partial(finish, job, backend, state, now, progress))
 
 
 def _network_step(

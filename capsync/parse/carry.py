@@ -30,6 +30,7 @@ from capsync.workbook.cell_error import CellError
 from capsync.workbook.grid_schema import (
     ARCHIVE_COLUMNS,
     ARCHIVE_SHEET,
+    CALC_PREFIX,
     COL_CARRIED,
     GENERATED_KEYS,
     GUIDE_SHEET,
@@ -44,13 +45,17 @@ from capsync.workbook.grid_schema import (
     RESPONDENT_PREFIX,
     TRAILING_COLUMNS,
     Carried,
-    is_calc_sheet,
+    SheetNames,
     respondent_columns,
     slug,
 )
 from capsync.workbook.identity import Identity, identity_from_rows
 from capsync.workbook.spec import Value, cell_a1
 
+# capsync's own sheets, which an upgrade writes again: never carried nor archived (a
+# formulas' twin holds copies of what the grid's sheets hold)
+_NOT_CARRIED = SheetNames({IDENTITY_SHEET, LISTS_SHEET, GUIDE_SHEET, LEVELS_SHEET}, (CALC_PREFIX,))
+_NOT_CHAPTERS = SheetNames({*_NOT_CARRIED.names, ARCHIVE_SHEET, PLAN_SHEET}, (CALC_PREFIX,))
 TRAILING_KEYS = tuple(key for key, _, _ in TRAILING_COLUMNS)
 ANONYMOUS_HEADER = re.compile(r"^Répondant·e \d+$")
 ANONYMOUS_KEY = re.compile(rf"^{RESPONDENT_PREFIX}\d+$")
@@ -388,8 +393,7 @@ def carry_over(
     known = {c.header: c.key for c in respondent_columns(structure)}
     chapters: dict[str, LocatedSheet] = {}
     for sheet, rows in raw.items():
-        if sheet in (IDENTITY_SHEET, LISTS_SHEET, GUIDE_SHEET, LEVELS_SHEET, ARCHIVE_SHEET,
-                     PLAN_SHEET) or is_calc_sheet(sheet):  # fmt: skip
+        if sheet in _NOT_CHAPTERS:
             continue
         located = locate_chapter_sheet(sheet, rows, old_keys, known, referentiel.criteria)
         if located is not None and "id" in located.columns:
@@ -404,9 +408,7 @@ def carry_over(
         for old, new in carrier.mapping.items()
     ]
     for sheet, rows in raw.items():
-        if sheet in (IDENTITY_SHEET, LISTS_SHEET, GUIDE_SHEET, LEVELS_SHEET):
-            continue
-        if is_calc_sheet(sheet):  # a formulas' twin: copies of what the grid's sheets hold
+        if sheet in _NOT_CARRIED:
             continue
         if sheet == ARCHIVE_SHEET:
             carrier.old_archives(sheet, rows)

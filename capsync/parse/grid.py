@@ -51,6 +51,7 @@ from capsync.parse.plan_fields import plan_origin, plan_target
 from capsync.workbook.cell_error import CellError
 from capsync.workbook.grid_schema import (
     ARCHIVE_SHEET,
+    CALC_PREFIX,
     COL_CARRIED,
     COL_ID,
     COL_JUSTIFICATION,
@@ -62,11 +63,12 @@ from capsync.workbook.grid_schema import (
     IDENTITY_SHEET,
     LEGACY_REVIEW_KEYS,
     LEVELS_SHEET,
+    LISTS_SHEET,
     PLAN_SHEET,
     RESPONDENT_PREFIX,
     REVIEW_COMMENT_KEYS,
     REVIEW_LEVEL_KEYS,
-    is_calc_sheet,
+    SheetNames,
     plan_criterion_id,
 )
 from capsync.workbook.identity import identity_from_rows
@@ -78,8 +80,13 @@ __all__ = ["Anomaly", "ParsedGrid", "identity_message", "parse_grid"]
 TEXT_COLUMNS = (COL_JUSTIFICATION, *REVIEW_COMMENT_KEYS, COL_REVIEW_COMMENT)
 _PENDING = {COL_RETAINED: COL_RETAINED_PENDING}  # a carried level, not confirmed yet
 LEVEL_COLUMNS = frozenset({COL_RETAINED, *REVIEW_LEVEL_KEYS, COL_REVIEW_LEVEL})
-_NOT_CHAPTERS = {GUIDE_SHEET, LEVELS_SHEET, PLAN_SHEET, ARCHIVE_SHEET, IDENTITY_SHEET}
-_NOT_PLAN = {GUIDE_SHEET, LEVELS_SHEET, ARCHIVE_SHEET, IDENTITY_SHEET, "_listes"}
+# sheets no chapter or plan is looked for in; the formulas' twins included (by their prefix)
+_NOT_CHAPTERS = SheetNames(
+    {GUIDE_SHEET, LEVELS_SHEET, PLAN_SHEET, ARCHIVE_SHEET, IDENTITY_SHEET}, (CALC_PREFIX,)
+)
+_NOT_PLAN = SheetNames(
+    {GUIDE_SHEET, LEVELS_SHEET, ARCHIVE_SHEET, IDENTITY_SHEET, LISTS_SHEET}, (CALC_PREFIX,)
+)
 
 Raw = dict[str, list[list[Any]]]
 Report = Callable[[AnomalyKind, str, str, str, str], None]  # kind, sheet, cell, value, message
@@ -122,7 +129,7 @@ def parse_grid(
     others: list[str] = []  # sheets that may hold the plan, renamed or not
     respondent_keys = identity.respondents if identity else ()
     for sheet, rows in raw.items():
-        if sheet in _NOT_CHAPTERS or is_calc_sheet(sheet):
+        if sheet in _NOT_CHAPTERS:
             continue
         located = locate_chapter_sheet(sheet, rows, respondent_keys, known_ids=known)
         if located is None or COL_ID not in located.columns:
