@@ -11,6 +11,7 @@ which is kept exactly as typed (a justification, an action, a file name).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"
@@ -22,11 +23,14 @@ _PLAIN_SPACE_BEFORE = re.compile(r" [:;!?»]|« ")
 _MARKS = re.compile(r"[:;!?«»]")  # a text without any is left as it is, at once
 
 
+@lru_cache(maxsize=16_384)
 def typeset(text: str) -> str:
     """``text`` with French spacing: « a : b ; c ? « d » » → no-break spaces where due.
 
     Only spaces already there become no-break spaces (and guillemets always get
     theirs): « 15:30 », « https://… » and « ?! » in a URL are left alone.
+    Remembered by text: every grid and dashboard sets the same référentiel titles and
+    explanations, four substitutions each, a tenth of building a grid's spec.
     """
     if not _MARKS.search(text):  # most texts of a dashboard: one search, not four
         return text

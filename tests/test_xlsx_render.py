@@ -369,3 +369,46 @@ def test_formulas_are_written_as_given_and_excel_s_newest_functions_still_prefix
     assert found == [f.text for f in written] and len(found) > 20
     shown = [getattr(c.value, "text", c.value) for c in book["Plus"][1]]  # array formulas
     assert shown == ["=_xlfn._xlws.SORT(A2:A3)", "=_xlfn.XLOOKUP(1,A2:A3,B2:B3)"]
+
+
+def test_conditional_formats_keep_excel_s_prefixes_exactly_where_xlsxwriter_puts_them(
+    tmp_path: Path,
+) -> None:
+    """A conditional format's formula calling only functions Excel 2007 had is written as
+    XlsxWriter would write it (its hundred and fifty rewrites skipped); one calling a newer
+    function (« XOR », « IFS ») still gets the « _xlfn. » prefix Excel needs, and a grid's
+    own rules (the unread-word colour) reach the file unchanged."""
+    from xlsxwriter.worksheet import Worksheet
+
+    from capsync.render.xlsx_formulas import CLASSIC_FUNCTIONS
+
+    bare = Worksheet()
+    for name in sorted(CLASSIC_FUNCTIONS):  # XlsxWriter itself rewrites none of them
+        formula = f"=AND({name}(A1),TRUE)"
+        assert bare._prepare_formula(formula, True) == formula[1:], name
+    rules = [
+        ConditionalFormat(CellRange(0, 0, 3, 0), ConditionalKind.FORMULA, formula=Formula(f))
+        for f in ("=XOR($A1>1,$B1>1)", "=IFS($A1>1,TRUE)", '=AND(TRIM($A1)<>"",NOT(ISNUMBER($A1)))')
+    ]
+    sheet = SheetSpec("Règles", rows=[[1, 2], [3, 4]], conditional_formats=rules)
+    campaign = write_campaign(tmp_path / "campaign")
+    coll = campaign.config.collectives[0]
+    grid = grid_spec(campaign.referentiel, coll, coll.structure("ai-deux"))
+    path = tmp_path / "rules.xlsx"
+    render_xlsx(WorkbookSpec("t", [*grid.sheets, sheet]), path)
+    book = openpyxl.load_workbook(path)
+    written = [r.formula[0] for cf in book["Règles"].conditional_formatting for r in cf.rules]
+    assert written == [
+        "_xlfn.XOR($A1>1,$B1>1)",
+        "_xlfn.IFS($A1>1,TRUE)",
+        'AND(TRIM($A1)<>"",NOT(ISNUMBER($A1)))',
+    ]
+    chapter = next(s for s in grid.sheets if s.name == "Chapitre 1")
+    expected = sorted(c.formula.text[1:] for c in chapter.conditional_formats if c.formula)
+    found = sorted(
+        r.formula[0]
+        for cf in book["Chapitre 1"].conditional_formatting
+        for r in cf.rules
+        if r.formula
+    )
+    assert expected and found == expected

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 from capsync.workbook.grid_schema import CALC_PREFIX
 from capsync.workbook.spec import Formula, SheetSpec, Value, cell_a1
@@ -89,12 +90,15 @@ def split_formulas(sheet: SheetSpec, twin: str) -> tuple[SheetSpec, SheetSpec | 
     )
 
 
-def same_sheet_cells(formula: str) -> set[tuple[int, int]]:
+@lru_cache(maxsize=4096)
+def same_sheet_cells(formula: str) -> frozenset[tuple[int, int]]:
     """(row, col), 0-based, of every cell of its own sheet a formula refers to: ranges
     spread out; text literals and references to other sheets left out.
 
     Each distinct reference is spread once: a consensus formula names its row's
-    range some forty times (``generate`` builds every grid's spec to compare it)."""
+    range some forty times (``generate`` builds every grid's spec to compare it).
+    Remembered by formula: every grid of one layout has the same formulas, and
+    reading them again was a third of building a grid's spec."""
     text = " ".join(formula.split('"')[::2])  # outside text literals ("" inside one: empty)
     if "!" in text:
         text = _OTHER_SHEET.sub(" ", text)
@@ -107,7 +111,7 @@ def same_sheet_cells(formula: str) -> set[tuple[int, int]]:
             cells.update(
                 (r, c) for c in range(min(first_col, last_col), max(first_col, last_col) + 1)
             )
-    return cells
+    return frozenset(cells)
 
 
 def _column(letters: str) -> int:

@@ -12,6 +12,7 @@ the question and a sheet of their own; the ID and the criterion stay frozen.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from capsync.campaign.config import Collective, Structure
 from capsync.campaign.referentiel import Chapter, Criterion, Referentiel
@@ -362,25 +363,52 @@ def _consensus_formulas(
     last_resp: int,
     words: consensus.Words,
 ) -> dict[str, Formula]:
-    values = referentiel.scale.values
+    """The four consensus formulas of row ``r``.
+
+    The same for every grid of one layout (a row's formulas depend on its place, the
+    scale and the words, not on the structure): built once per process and shared,
+    they were a third of building a grid's spec, and the shared texts make the
+    caches of :func:`~capsync.layout.grid_calc.same_sheet_cells` and of the renderer
+    hit at the cost of a lookup."""
+    said = tuple((level, tuple(spellings)) for level, spellings in words.items())
+    places = tuple(keys.index(k) for k in (COL_COUNT, COL_MEDIAN, COL_RETAINED))
+    reviews = tuple(keys.index(k) for k in REVIEW_LEVEL_KEYS)
+    values, threshold = tuple(referentiel.scale.values), referentiel.scoring.divergence_threshold
+    return dict(_row_formulas(values, threshold, said, places, reviews, r, first_resp, last_resp))
+
+
+@lru_cache(maxsize=2048)
+def _row_formulas(
+    values: tuple[int, ...],
+    threshold: int,
+    said: tuple[tuple[int, tuple[str, ...]], ...],
+    places: tuple[int, int, int],
+    reviews: tuple[int, ...],
+    r: int,
+    first_resp: int,
+    last_resp: int,
+) -> tuple[tuple[str, Formula], ...]:
+    words = dict(said)
     cells = f"{cell_a1(r, first_resp)}:{cell_a1(r, last_resp)}"
-    count = cell_a1(r, keys.index(COL_COUNT))
-    median = cell_a1(r, keys.index(COL_MEDIAN))
-    return {
-        COL_COUNT: consensus.count_formula(cells, values, words),
-        COL_MEDIAN: consensus.median_formula(cells, values, count, words),
-        COL_SPREAD: consensus.spread_formula(cells, values, count, words),
-        COL_DISCUSS: consensus.discuss_formula(
-            cells,
-            values,
-            count=count,
-            median=median,
-            retained=cell_a1(r, keys.index(COL_RETAINED)),
-            reviews=[cell_a1(r, keys.index(k)) for k in REVIEW_LEVEL_KEYS],
-            threshold=referentiel.scoring.divergence_threshold,
-            words=words,
+    count, median, retained = (cell_a1(r, c) for c in places)
+    return (
+        (COL_COUNT, consensus.count_formula(cells, values, words)),
+        (COL_MEDIAN, consensus.median_formula(cells, values, count, words)),
+        (COL_SPREAD, consensus.spread_formula(cells, values, count, words)),
+        (
+            COL_DISCUSS,
+            consensus.discuss_formula(
+                cells,
+                values,
+                count=count,
+                median=median,
+                retained=retained,
+                reviews=[cell_a1(r, c) for c in reviews],
+                threshold=threshold,
+                words=words,
+            ),
         ),
-    }
+    )
 
 
 def _header_notes(

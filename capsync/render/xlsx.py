@@ -17,15 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import re
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import xlsxwriter
-from xlsxwriter import worksheet as _xlsx_worksheet
 from xlsxwriter.workbook import Format
 from xlsxwriter.worksheet import Worksheet
 
+from capsync.render.xlsx_formulas import FormulaSheet
 from capsync.workbook.grid_schema import LISTS_SHEET
 from capsync.workbook.identity import IDENTITY_SHEET, identity_rows
 from capsync.workbook.spec import (
@@ -107,36 +106,6 @@ _CONDITIONAL_PROPS: dict[str, tuple[str, ...]] = {
 _CHART_TYPES = {"column": "column", "bar": "bar", "line": "line", "radar": "radar"}
 
 
-# XlsxWriter's own pattern for the function names it rewrites; None in a version without it
-_NEWER: re.Pattern[str] | None = getattr(_xlsx_worksheet, "re_dynamic_function", None)
-
-
-class _Sheet(Worksheet):  # type: ignore[misc]  # XlsxWriter has no type hints
-    """XlsxWriter's worksheet, without its thirty passes over every formula.
-
-    XlsxWriter prefixes the names of Excel's newest functions (``_xlfn.``) with some
-    thirty regular-expression substitutions per formula, one per function name. On a
-    grid's consensus formulas (7 KB each, :mod:`capsync.layout.consensus`) they were
-    nine tenths of the time to write a grid, for nothing: capsync writes none of those
-    functions, and XlsxWriter itself sends a formula that holds one down another path
-    (``write_dynamic_array_formula``) before this step. One search for those names,
-    with XlsxWriter's own pattern, decides; a formula that holds one is left to it.
-    """
-
-    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-        newer = _NEWER is None or _NEWER.search(formula) is not None
-        if self.use_future_functions or expand_future_functions or newer:
-            prepared: str = super()._prepare_formula(formula, expand_future_functions)
-            return prepared
-        if formula.startswith("{"):
-            formula = formula[1:]
-        if formula.startswith("="):
-            formula = formula[1:]
-        if formula.endswith("}"):
-            formula = formula[:-1]
-        return formula
-
-
 class _Formats:
     """XlsxWriter formats of one workbook, made once per (style, is_date)."""
 
@@ -177,7 +146,7 @@ def render_xlsx(spec: WorkbookSpec, path: Path | BinaryIO) -> None:
     lists = _ListSheet(workbook)
     worksheets: list[tuple[Worksheet, SheetSpec]] = []
     for sheet in spec.sheets:
-        worksheets.append((workbook.add_worksheet(sheet.name, worksheet_class=_Sheet), sheet))
+        worksheets.append((workbook.add_worksheet(sheet.name, worksheet_class=FormulaSheet), sheet))
     for worksheet, sheet in worksheets:
         _render_sheet(workbook, worksheet, sheet, formats, lists)
     if spec.metadata and all(s.name != IDENTITY_SHEET for s in spec.sheets):

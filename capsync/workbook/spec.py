@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -314,13 +315,15 @@ def row_heights(
     return heights
 
 
+@lru_cache(maxsize=16_384)
 def wrapped_lines(text: str, per_line: int) -> int:
     """Lines ``text`` takes when wrapped at word boundaries, ``per_line`` characters a line.
 
     Spreadsheets break lines between words, so a line often ends short of the
     width: counting characters only (``len / per_line``) gave rows one line too
     low, with the last words of a long objective cut off (seen on LibreOffice
-    screenshots, docs/grid.md « Premier écran »).
+    screenshots, docs/grid.md « Premier écran »). Remembered: every grid wraps the
+    same référentiel texts in the same columns.
     """
     lines, used = 1, 0
     for word in text.split():
