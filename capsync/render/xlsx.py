@@ -300,21 +300,30 @@ def _write_rows(
 ) -> None:
     """Every cell of ``sheet`` but the hidden parts of merges, in its style.
 
-    The styles come a row at a time (:meth:`SheetSpec.row_style_lists`), and text
-    and finite numbers, nearly every cell of a dashboard, are written straight
-    away: looked up cell by cell, the styles cost as much as XlsxWriter's own work.
+    The styles come a row at a time (:meth:`SheetSpec.row_style_lists`), their formats
+    once per distinct row of styles, and text and finite numbers, nearly every cell of
+    a dashboard, are written straight away: looked up cell by cell, the styles cost as
+    much as XlsxWriter's own work. A str still goes to ``write_string`` only, never
+    to a writer that could make it a formula.
     """
     width = sheet.width
+    # XlsxWriter's undecorated writers: its public ones first try the row as A1 text
+    write_string, write_number = ws._write_string, ws._write_number
+    row_formats: dict[tuple[Style | None, ...], list[Format | None]] = {}
     for r, (row, row_styles) in enumerate(zip(sheet.rows, styles, strict=True)):
+        kinds = tuple(row_styles)  # most rows of a table share their styles, formats and all
+        fmts = row_formats.get(kinds)
+        if fmts is None:
+            fmts = row_formats[kinds] = [formats.get(style) for style in kinds]
         filled = len(row)
         for c in range(width):
             if merged_tails and (r, c) in merged_tails:
                 continue
             value = row[c] if c < filled else None
             if type(value) is str:
-                ws.write_string(r, c, value, formats.get(row_styles[c]))
+                write_string(r, c, value, fmts[c])
             elif type(value) is int or (type(value) is float and math.isfinite(value)):
-                ws.write_number(r, c, value, formats.get(row_styles[c]))  # a bool is no int here
+                write_number(r, c, value, fmts[c])  # a bool is no int here
             else:
                 _write_cell(ws, r, c, value, row_styles[c], formats)
 
