@@ -23,21 +23,32 @@ _PLAIN_SPACE_BEFORE = re.compile(r" [:;!?»]|« ")
 _MARKS = re.compile(r"[:;!?«»]")  # a text without any is left as it is, at once
 
 
-@lru_cache(maxsize=16_384)
 def typeset(text: str) -> str:
     """``text`` with French spacing: « a : b ; c ? « d » » → no-break spaces where due.
 
     Only spaces already there become no-break spaces (and guillemets always get
     theirs): « 15:30 », « https://… » and « ?! » in a URL are left alone.
-    Remembered by text: every grid and dashboard sets the same référentiel titles and
-    explanations, four substitutions each, a tenth of building a grid's spec.
+    A short text is remembered: every grid and dashboard sets the same référentiel
+    titles and explanations, four substitutions each, a tenth of building a grid's
+    spec. A long one (a message quoting what someone typed) is not, so that the
+    memory a long-running daemon keeps for this stays small.
     """
+    return _remembered(text) if len(text) <= REMEMBERED_UP_TO else _typeset(text)
+
+
+REMEMBERED_UP_TO = 2_000  # characters
+
+
+def _typeset(text: str) -> str:
     if not _MARKS.search(text):  # most texts of a dashboard: one search, not four
         return text
     text = _BEFORE_COLON.sub(NBSP + ":", text)
     text = _BEFORE_HIGH.sub(NNBSP + r"\1", text)
     text = _OPEN_QUOTE.sub("«" + NBSP, text)
     return _CLOSE_QUOTE.sub(NBSP + "»", text)
+
+
+_remembered = lru_cache(maxsize=8_192)(_typeset)
 
 
 def thousands(value: int) -> str:

@@ -52,6 +52,9 @@ def test_typeset_puts_the_french_spaces_and_leaves_the_rest() -> None:
     assert thousands(3804) == f"3{NNBSP}804" and thousands(12) == "12"
     assert typography_faults("ok : non") == ["ok : non"]
     assert typography_faults(typeset("ok : « non »")) == []
+    long = "Valeur saisie : « " + "x" * 3000 + " » ; à corriger ?"  # past what is remembered
+    assert typography_faults(typeset(long)) == [] and typeset(long) == typeset(long)
+    assert typeset(long).startswith(f"Valeur saisie{NBSP}: «{NBSP}x")
 
 
 def _flat(text: str) -> str:

@@ -308,22 +308,20 @@ def row_heights(
                 per_line = max(1, int(merged * (bold if header else plain)))
             if len(value) <= per_line and "\n" not in value:
                 continue  # fits on one line whatever its words (the common case, made cheap)
-            needed = sum(wrapped_lines(part, per_line) for part in value.split("\n"))
+            needed = sum(_lines(part, per_line) for part in value.split("\n"))
             lines = max(lines, needed)
         if lines > 1:
             heights[r] = min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 2)
     return heights
 
 
-@lru_cache(maxsize=16_384)
 def wrapped_lines(text: str, per_line: int) -> int:
     """Lines ``text`` takes when wrapped at word boundaries, ``per_line`` characters a line.
 
     Spreadsheets break lines between words, so a line often ends short of the
     width: counting characters only (``len / per_line``) gave rows one line too
     low, with the last words of a long objective cut off (seen on LibreOffice
-    screenshots, docs/grid.md « Premier écran »). Remembered: every grid wraps the
-    same référentiel texts in the same columns.
+    screenshots, docs/grid.md « Premier écran »).
     """
     lines, used = 1, 0
     for word in text.split():
@@ -337,6 +335,17 @@ def wrapped_lines(text: str, per_line: int) -> int:
         else:
             used += (1 if used else 0) + len(word)
     return lines
+
+
+_remembered_lines = lru_cache(maxsize=8_192)(wrapped_lines)
+
+
+def _lines(text: str, per_line: int) -> int:
+    """:func:`wrapped_lines`, remembered for short texts: every grid wraps the same
+    référentiel texts in the same columns; long ones (what a person typed) are not kept."""
+    if len(text) <= 2_000:
+        return _remembered_lines(text, per_line)
+    return wrapped_lines(text, per_line)
 
 
 def _width(sheet: SheetSpec, col: int) -> float:
