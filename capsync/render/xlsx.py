@@ -307,8 +307,10 @@ def _write_rows(
     to a writer that could make it a formula.
     """
     width = sheet.width
-    # XlsxWriter's undecorated writers: its public ones first try the row as A1 text
-    write_string, write_number = ws._write_string, ws._write_number
+    # XlsxWriter's undecorated writers (its public ones first try the row as A1 text); the
+    # public ones in a version without them
+    write_string = getattr(ws, "_write_string", ws.write_string)
+    write_number = getattr(ws, "_write_number", ws.write_number)
     row_formats: dict[tuple[Style | None, ...], list[Format | None]] = {}
     for r, (row, row_styles) in enumerate(zip(sheet.rows, styles, strict=True)):
         kinds = tuple(row_styles)  # most rows of a table share their styles, formats and all
