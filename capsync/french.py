@@ -36,7 +36,7 @@ def typeset(text: str) -> str:
     return _remembered(text) if len(text) <= REMEMBERED_UP_TO else _typeset(text)
 
 
-REMEMBERED_UP_TO = 2_000  # characters
+REMEMBERED_UP_TO = 2_000  # characters; texts longer are not kept by the caches of layouts
 
 
 def _typeset(text: str) -> str:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
+from capsync.french import REMEMBERED_UP_TO
+
 
 @dataclass(frozen=True)
 class Formula:
@@ -341,9 +343,10 @@ _remembered_lines = lru_cache(maxsize=8_192)(wrapped_lines)
 
 
 def _lines(text: str, per_line: int) -> int:
-    """:func:`wrapped_lines`, remembered for short texts: every grid wraps the same
-    référentiel texts in the same columns; long ones (what a person typed) are not kept."""
-    if len(text) <= 2_000:
+    """:func:`wrapped_lines`, remembered for short texts as French spacing is (the same
+    limit): every grid wraps the same référentiel texts in the same columns; long ones
+    (what a person typed) are not kept."""
+    if len(text) <= REMEMBERED_UP_TO:
         return _remembered_lines(text, per_line)
     return wrapped_lines(text, per_line)
 
