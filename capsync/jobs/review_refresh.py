@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from capsync.backends.base import Backend, locked_message
@@ -76,10 +77,12 @@ def remember_reviews(
     now: dt.datetime,
     state: SyncState,
 ) -> None:
-    """Grids just written name their reviewers already: nothing to read for them next time."""
-    for coll, struct in pairs:
-        fingerprint = review_fingerprint(campaign.referentiel_for(coll.id), coll, struct)
-        state.remember(state_key(coll.id, struct.id), fingerprint, now)
+    """Grids just written name their reviewers already: nothing to read for them next time.
+    Remembered in one transaction, not one per grid."""
+    with state.batch():
+        for coll, struct in pairs:
+            fingerprint = review_fingerprint(campaign.referentiel_for(coll.id), coll, struct)
+            state.remember(state_key(coll.id, struct.id), fingerprint, now)
 
 
 def refresh_reviews(
@@ -98,7 +101,23 @@ def refresh_reviews(
     ``read_unknown`` False (the sync), a grid the state knows nothing of is taken as
     naming today's reviewers and only remembered: the first cycle after ``generate``
     would otherwise read every grid of the network a second time.
+
+    What ``state`` learns is committed once, at the end (:meth:`SyncState.batch`): one
+    transaction per call, not one per grid (a cold sync made 550, ≈ 0.3 s of its parent's
+    time), and a grid rewritten here is on disk before it is remembered.
     """
+    with state.batch() if state is not None else nullcontext():
+        return _refresh_each(campaign, backend, pairs, now, state, read_unknown)
+
+
+def _refresh_each(
+    campaign: Campaign,
+    backend: Backend,
+    pairs: Sequence[tuple[Collective, Structure]],
+    now: dt.datetime,
+    state: SyncState | None,
+    read_unknown: bool,
+) -> list[ReviewRefresh]:
     done: list[ReviewRefresh] = []
     for coll, struct in pairs:
         ref = WorkbookRef(coll.id, Kind.GRID, struct.id)
