@@ -51,8 +51,11 @@ ODD_ACTIONS = pd.DataFrame(
 
 
 def _read_back(path: Path, sheet: str) -> list[list[object]]:
+    """The rows as a reader sees them: an empty cell is None, whether a protected sheet left
+    it out (nothing to show) or wrote it (a fill, a border)."""
     book = openpyxl.load_workbook(path)
-    return [list(row) for row in book[sheet].iter_rows(min_row=FIRST_ROW + 1, values_only=True)]
+    rows = book[sheet].iter_rows(min_row=FIRST_ROW + 1, values_only=True)
+    return [[None if v == "" else v for v in row] for row in rows]
 
 
 def test_plan_values_in_odd_shapes_read_back_from_the_dashboard(tmp_path: Path) -> None:
@@ -74,9 +77,9 @@ def test_plan_values_in_odd_shapes_read_back_from_the_dashboard(tmp_path: Path) 
             "2.5",
             "en retard",
             1,  # niveau actuel: the retained level today
-            "",
+            None,
             "structure",  # no origin typed: the structure's own line
-            "",
+            None,
         ],
         # An empty échéance cell; an empty commentaire and no « en retard » flag.
         [
@@ -87,12 +90,12 @@ def test_plan_values_in_odd_shapes_read_back_from_the_dashboard(tmp_path: Path) 
             "CA",
             None,
             "à faire",
-            "",
-            "",
+            None,
+            None,
             1,
-            "",
+            None,
             "structure",
-            "",
+            None,
         ],
     ]
 
@@ -115,7 +118,7 @@ def test_the_restitution_plan_agrees_with_the_dashboard(tmp_path: Path) -> None:
     path = tmp_path / "beta.xlsx"
     render_xlsx(restitution_spec(data), path)
     rows = _read_back(path, "Plan de progrès")
-    assert [r[-1] for r in rows[:2]] == ["en retard", ""]
+    assert [r[-1] for r in rows[:2]] == ["en retard", None]
 
 
 def test_the_latest_justification_is_shown_whatever_the_order_it_comes_in() -> None:

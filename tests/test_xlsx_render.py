@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -123,7 +125,7 @@ def test_every_spec_feature_is_written(tmp_path: Path) -> None:
     assert ws["D2"].number_format == "dd/mm/yyyy" and ws["D2"].value == dt.datetime(2025, 4, 8)
     assert ws["E2"].number_format == "0" and ws["F2"].value is True
     assert ws["A1"].font.b  # header row
-    assert ws["A4"].font.i  # NOTE row style
+    assert ws["B4"].font.i  # NOTE row style (A4, empty on a protected sheet, is not written)
     assert ws["G2"].fill.fgColor.rgb.endswith("FFC7CE")  # WARNING
     assert ws.row_dimensions[3].hidden
     assert ws["B1"].comment.text == "Moyenne des niveaux retenus"
@@ -330,6 +332,29 @@ def test_a_cell_style_wins_over_its_row_the_header_and_its_column(tmp_path: Path
             assert sheet.row_style_lists(3)[r][c] == sheet.style_at(r, c)
 
 
+def test_a_protected_sheet_writes_no_empty_cell_that_would_look_the_same(tmp_path: Path) -> None:
+    """Nobody types in a locked cell of a protected sheet: an empty one whose style shows
+    nothing (wrapped text, a number format) is not written, which was a quarter of a
+    dashboard's cells; an empty cell that shows (a fill, a border) or takes typing (unlocked)
+    is. On a sheet people may type in, every empty cell keeps its format."""
+    rows: list[list[Value]] = [["Titre", "", None, "", None, None], ["x", "", None, "", "", ""]]
+    styles = [Style.TEXT, Style.TEXT, Style.SCORE, Style.INPUT, Style.LOCKED, Style.WARNING]
+
+    def written(protected: bool) -> set[str]:
+        sheet = SheetSpec("S", rows=rows, column_styles=styles, protected=protected)
+        path = tmp_path / f"{protected}.xlsx"
+        render_xlsx(WorkbookSpec("s", [sheet]), path)
+        with zipfile.ZipFile(path) as archive:
+            xml = archive.read("xl/worksheets/sheet1.xml").decode()
+        return set(re.findall(r'<c r="([A-Z]+[0-9]+)"', xml))
+
+    assert written(True) == {"A1", "D1", "E1", "F1", "A2", "D2", "E2", "F2"}
+    assert written(False) == {f"{col}{row}" for col in "ABCDEF" for row in (1, 2)}
+    ws = openpyxl.load_workbook(tmp_path / "True.xlsx")["S"]
+    assert ws["B2"].value is None and ws["B2"].protection.locked  # as a written locked cell
+    assert not ws["D2"].protection.locked and ws["E2"].border.left.style == "thin"
+
+
 def test_merged_text_grows_its_row_by_the_merged_width(tmp_path: Path) -> None:
     """A note merged across a table wraps on the whole width, not on its first column."""
     note = "Une phrase assez longue pour tenir sur plusieurs lignes d'une colonne étroite. " * 2
@@ -412,3 +437,44 @@ def test_conditional_formats_keep_excel_s_prefixes_exactly_where_xlsxwriter_puts
         if r.formula
     )
     assert expected and found == expected
+
+
+def test_every_kind_of_cell_is_written_in_the_bytes_xlsxwriter_writes(tmp_path: Path) -> None:
+    """The renderer's worksheet writes a formatted text or number cell itself (XlsxWriter's
+    general path was a third of rendering a dashboard): the sheet's XML is the one
+    XlsxWriter's own worksheet writes, byte for byte, for those cells and every other kind
+    (no format, a row's or a column's format, a date, a formula, a blank, a boolean, rich
+    text, text to escape, numbers of every size)."""
+    import xlsxwriter
+    from xlsxwriter.worksheet import Worksheet
+
+    from capsync.render.xlsx_formulas import FormulaSheet
+
+    def sheet_xml(kind: type) -> bytes:
+        path = tmp_path / f"{kind.__name__}.xlsx"
+        book = xlsxwriter.Workbook(str(path))
+        ws = book.add_worksheet("S", worksheet_class=kind)
+        bold, wrap = book.add_format({"bold": True}), book.add_format({"text_wrap": True})
+        ws.set_row(5, None, bold)
+        ws.set_column(3, 3, 12, wrap)
+        texts = ["a", "", 'é « x » <b> & "q"', "  espace ", "=A1", "ligne\nligne", "a" * 300]
+        numbers = [0, -1, 3.5, 1e-9, 123456789012345678, 2.0 / 3, float(2**53)]
+        for r, (text, number) in enumerate(zip(texts, numbers, strict=True)):
+            for c, fmt in enumerate((None, bold, wrap)):
+                ws.write_string(r, c, text, fmt)
+                ws.write_number(r, c + 3, number, fmt)
+        ws.write_datetime(
+            8, 0, dt.datetime(2026, 3, 2, 9, 30), book.add_format({"num_format": "dd/mm/yyyy"})
+        )
+        ws.write_formula(8, 1, "=SUM(E1:E7)", bold, "")
+        ws.write_blank(8, 2, None, wrap)
+        ws.write_boolean(8, 3, True, bold)
+        ws.write_rich_string(8, 4, "un ", bold, "gras", " mot", wrap)
+        ws.write_string(9, 0, "ligne de la colonne")
+        ws.write_number(5, 4, 7)  # the row's format
+        book.close()
+        with zipfile.ZipFile(path) as archive:
+            return archive.read("xl/worksheets/sheet1.xml")
+
+    mine, theirs = sheet_xml(FormulaSheet), sheet_xml(Worksheet)
+    assert mine.count(b"<c ") == 48 and mine == theirs

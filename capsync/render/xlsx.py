@@ -98,6 +98,16 @@ _STYLE_PROPS: dict[Style, dict[str, Any]] = {
         "border_color": "#BFBFBF",
     },
 }
+SHOWN_EMPTY = frozenset(
+    style
+    for style, props in _STYLE_PROPS.items()
+    if "bg_color" in props or "border" in props or props.get("locked") is False
+)
+"""Styles an empty cell shows (a fill, a border) or needs (unlocked, to be typed in). On a
+protected sheet nobody can type in a locked cell, so an empty cell of another style looks
+exactly like no cell at all, and none is written: a quarter of a dashboard's cells (the
+« Écarts » and plan rows with nothing to say), which XlsxWriter spent as much time on as on
+the others. On a sheet people may type in, an empty cell keeps its number format."""
 # Conditional formats (dxf) take colours and fonts only.
 _CONDITIONAL_PROPS: dict[str, tuple[str, ...]] = {
     "keep": ("font_color", "bg_color", "bold", "italic")
@@ -298,7 +308,8 @@ def _write_rows(
     merged_tails: set[tuple[int, int]],
     formats: _Formats,
 ) -> None:
-    """Every cell of ``sheet`` but the hidden parts of merges, in its style.
+    """Every cell of ``sheet`` but the hidden parts of merges, in its style; on a protected
+    sheet, an empty one only where its style shows or needs it (:data:`SHOWN_EMPTY`).
 
     The styles come a row at a time (:meth:`SheetSpec.row_style_lists`), their formats
     once per distinct row of styles, and text and finite numbers, nearly every cell of
@@ -311,22 +322,27 @@ def _write_rows(
     # public ones in a version without them
     write_string = getattr(ws, "_write_string", ws.write_string)
     write_number = getattr(ws, "_write_number", ws.write_number)
-    row_formats: dict[tuple[Style | None, ...], list[Format | None]] = {}
+    row_formats: dict[tuple[Style | None, ...], tuple[list[Format | None], list[bool]]] = {}
     for r, (row, row_styles) in enumerate(zip(sheet.rows, styles, strict=True)):
         kinds = tuple(row_styles)  # most rows of a table share their styles, formats and all
-        fmts = row_formats.get(kinds)
-        if fmts is None:
-            fmts = row_formats[kinds] = [formats.get(style) for style in kinds]
+        known = row_formats.get(kinds)
+        if known is None:
+            known = row_formats[kinds] = (
+                [formats.get(style) for style in kinds],
+                [not sheet.protected or style in SHOWN_EMPTY for style in kinds],
+            )
+        fmts, write_empty = known
         filled = len(row)
         for c in range(width):
             if merged_tails and (r, c) in merged_tails:
                 continue
             value = row[c] if c < filled else None
             if type(value) is str:
-                write_string(r, c, value, fmts[c])
+                if value or write_empty[c]:
+                    write_string(r, c, value, fmts[c])
             elif type(value) is int or (type(value) is float and math.isfinite(value)):
                 write_number(r, c, value, fmts[c])  # a bool is no int here
-            else:
+            elif value is not None or write_empty[c]:
                 _write_cell(ws, r, c, value, row_styles[c], formats)
 
 
