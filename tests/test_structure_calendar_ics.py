@@ -303,3 +303,18 @@ def _icalendar_uids(data: bytes) -> list[str]:
 
 def _vobject_uids(data: bytes) -> list[str]:
     return [str(e.uid.value) for e in vobject.readOne(data.decode()).vevent_list]
+
+
+def test_a_uid_line_is_the_one_icalendar_writes_at_every_length_around_the_fold():
+    """A UID line shorter than 75 octets is written without icalendar's fold (it has none);
+    from 75 octets on, icalendar folds it: the same bytes either way, accents (two octets)
+    and characters TEXT escapes included."""
+    from icalendar import Event, vText
+
+    from capsync.render.calendar_ics import _uid_line
+
+    for stem in ("s", "é", "a,b;c\\"):
+        for size in range(60, 90):
+            uid = (stem * size)[:size] + "@capsync"
+            whole = Event().content_line("UID", vText(uid)).to_ical() + b"\r\n"
+            assert _uid_line(uid) == whole, uid
