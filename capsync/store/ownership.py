@@ -27,6 +27,8 @@ import sqlite3
 from pathlib import PurePath
 from typing import Any
 
+from capsync.store.state_document import json_text
+
 Key = tuple[str, str]  # (criterion, column key)
 Value = tuple[str, float | None, str]  # (kind, level, text): what a cell held
 ActionRow = tuple[Any, ...]
@@ -107,8 +109,8 @@ class FileMemory:
             "content_hash = coalesce(excluded.content_hash, files.content_hash)",
             (
                 *self.where,
-                json.dumps(doc, ensure_ascii=False),
-                None if kept_actions is None else json.dumps(kept_actions, ensure_ascii=False),
+                json_text(doc),
+                None if kept_actions is None else json_text(kept_actions),
                 token,
                 content_hash,
                 when,

@@ -8,7 +8,6 @@ as one JSON document read and written whole).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +26,14 @@ from capsync.store.ownership import (
     same_value,
 )
 from capsync.store.provenance_messages import conflict_anomaly, stale_anomaly
-from capsync.store.state_document import TEXT, CellState, Key, read_state, state_document
+from capsync.store.state_document import (
+    TEXT,
+    CellState,
+    Key,
+    json_text,
+    read_state,
+    state_document,
+)
 from capsync.workbook.grid_schema import ARCHIVE_SHEET, RESPONDENT_PREFIX
 
 Event = tuple[str, str, str, float | None, str, str, str]  # criterion, column, kind, level,
@@ -273,7 +279,7 @@ class Recorder:
         """One JSON document per structure, column by column (see :func:`state_document`); the
         document is kept in ``saved`` too, for the store to read back without decoding it."""
         doc = state_document(state, sources)
-        text = json.dumps(doc, ensure_ascii=False)
+        text = json_text(doc)
         self.conn.execute(
             "INSERT OR REPLACE INTO cur_answers (collective, structure, state) VALUES (?, ?, ?)",
             (self.collective, self.structure, text),
