@@ -77,11 +77,12 @@ def _fill(path: Path, seed: int) -> None:
             if row % 3 == 0:
                 ws.cell(row, keys["justification"]).value = f"Preuve : compte rendu n°{row}"
     plan = wb["Plan de progrès"]
+    at = {plan.cell(2, c).value: c for c in range(1, plan.max_column + 1)}  # its key row
     for i in range(5):
-        plan.cell(4 + i, 1).value = "1.1.1"
-        plan.cell(4 + i, 2).value = f"Action de progrès {i}"
-        plan.cell(4 + i, 4).value = "15/03/2026" if i % 2 else dt.datetime(2026, 6, 30)
-        plan.cell(4 + i, 5).value = "à faire"
+        plan.cell(4 + i, at["critere"]).value = "1.1.1"
+        plan.cell(4 + i, at["action"]).value = f"Action de progrès {i}"
+        plan.cell(4 + i, at["echeance"]).value = "15/03/2026" if i % 2 else dt.datetime(2026, 6, 30)
+        plan.cell(4 + i, at["statut"]).value = "à faire"
     wb.save(path)
 
 
