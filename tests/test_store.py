@@ -206,3 +206,27 @@ def test_a_store_written_by_a_newer_capsync_is_refused_in_french(tmp_path: Path)
         db.execute("PRAGMA user_version = 99")
     with pytest.raises(CapsyncError, match="écrite par une version plus récente de capsync"):
         Store(path)
+
+
+def test_the_store_s_json_documents_read_back_as_the_json_module_wrote_them() -> None:
+    """orjson encodes the state documents; what ``json`` reads back is what the standard
+    encoder gave (plan rows' integer keys as text, accents kept), and numbers that come
+    from a data frame (numpy) are written as numbers."""
+    import json
+
+    import numpy as np
+
+    from capsync.parse.answers import AnswerKind
+    from capsync.store.state_document import json_text, read_state, state_document
+
+    state = {
+        ("1.1.1", "r:anne"): (AnswerKind.LEVEL.value, 2.0, "2 - Structuré", "2026-03-02T09:00:00"),
+        ("1.1.1", "justification"): (AnswerKind.TEXT.value, None, "« Oui » ; é", "2026-03-02"),
+        ("1.1.2", "retenu"): (AnswerKind.LEVEL.value, np.float64(0.5), "0,5", "2026-03-02"),
+    }
+    sources = dict.fromkeys(state, "grilles/ai.xlsx")
+    doc = state_document(state, sources)
+    assert json.loads(json_text(doc)) == json.loads(json.dumps(doc, ensure_ascii=False))
+    assert read_state(json_text(doc)) == (state, sources)
+    plan = {4: ("1.1.1", "Écrire", None), 12: ("2.1.1", "Former", "2026-06-30")}
+    assert json.loads(json_text(plan)) == json.loads(json.dumps(plan))

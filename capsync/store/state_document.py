@@ -74,7 +74,7 @@ def json_text(doc: object) -> str:
     parent's CPU with the standard encoder, 0.05 s with orjson. The text is read back with
     ``json.loads``: the same JSON without spaces, integer keys (plan rows) as strings as
     ``json`` writes them."""
-    return orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS).decode()
+    return orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 def read_state(stored: str) -> tuple[dict[Key, CellState], dict[Key, str]]:
