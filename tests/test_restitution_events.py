@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from capsync.campaign.config import Settings
 from capsync.jobs.restitution_events import (
@@ -114,3 +115,35 @@ def test_a_structure_s_to_fix_workbook_holds_its_own_anomalies_only_and_no_serve
         "Rien à corriger\u00a0: votre grille a été lue sans problème."
     ]
     assert file_name("C:\\Users\\x\\grille.xlsx") == "grille.xlsx"
+
+
+def test_what_a_structure_reads_has_its_notes_across_the_table(tmp_path: Path) -> None:
+    """A structure's « À corriger » and restitution workbooks: the note under each title,
+    and the message of an empty table, span the table instead of wrapping down a narrow
+    column A (ten lines in LibreOffice); rendered, the note's row is one or two lines."""
+    import openpyxl
+
+    from capsync.layout.restitution import build_restitution, restitution_spec
+    from capsync.layout.tables import FIRST_ROW, NOTE_ROW
+    from capsync.render.xlsx import render_xlsx
+    from capsync.workbook.spec import CellRange
+
+    coll = lc.collective()
+    gamma = to_fix_spec(coll, coll.structure("gamma"), lc.anomalies().to_dict("records"))
+    empty = gamma.sheets[0]
+    last = len(empty.column_widths) - 1
+    assert CellRange(NOTE_ROW, 0, NOTE_ROW, last) in empty.merges
+    assert CellRange(FIRST_ROW, 0, FIRST_ROW, last) in empty.merges  # « Rien à corriger »
+    data = build_restitution(
+        coll, lc.referentiel(), "gamma", lc.scores(), today=lc.TODAY, actions=lc.actions(),
+        answers=lc.answers(), texts=lc.texts(),
+    )  # fmt: skip
+    spec = restitution_spec(data)
+    for sheet in spec.sheets:
+        width = len(sheet.column_widths)
+        if width > 1 and len(sheet.rows) > NOTE_ROW and sheet.rows[NOTE_ROW]:
+            assert any(m.first_row <= NOTE_ROW <= m.last_row for m in sheet.merges), sheet.name
+    render_xlsx(spec, tmp_path / "r.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["Chemin vers le label"]
+    height = ws.row_dimensions[NOTE_ROW + 1].height
+    assert height is None or height < 40  # points: two lines at most

@@ -21,7 +21,14 @@ from capsync.layout.restitution_data import (
     build_restitution,
 )
 from capsync.layout.review_views import with_review_sheets
-from capsync.layout.tables import FIRST_ROW, Column, short_chapter, style_column, table_sheet
+from capsync.layout.tables import (
+    FIRST_ROW,
+    Column,
+    short_chapter,
+    span_title_and_note,
+    style_column,
+    table_sheet,
+)
 from capsync.workbook.grid_schema import PLAN_ORIGIN_PATH
 from capsync.workbook.identity import Identity
 from capsync.workbook.refs import Kind
@@ -319,6 +326,7 @@ def restitution_spec(data: RestitutionData) -> WorkbookSpec:
     ]
     sheets = with_review_sheets(sheets, data.review, data.structure_name)  # issue 10
     for sheet in sheets:
+        span_title_and_note(sheet)  # a note wrapped in column A alone ran down ten lines
         _typeset_sheet(sheet, PERSON_COLUMNS.get(sheet.name, ()))
     return WorkbookSpec(
         title=f"Restitution — {data.structure_name}",

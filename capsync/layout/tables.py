@@ -116,15 +116,19 @@ def table_sheet(
     """A protected sheet: title, a note, one header row, then ``rows`` (from :data:`FIRST_ROW`).
 
     An empty table shows ``empty_message`` instead of nothing, so a reader knows
-    the sheet is up to date rather than broken.
+    the sheet is up to date rather than broken; the message spans the table, as a
+    wrapped note in column A alone runs down many lines.
     """
     body: list[list[Value]] = [[title], [note], [c.header for c in columns]]
     body.extend(list(r) for r in rows)
     row_styles = {TITLE_ROW: Style.TITLE, NOTE_ROW: Style.NOTE, HEADER_ROW: Style.HEADER}
+    last = len(columns) - 1
+    merges: list[CellRange] = []
     if not rows:
         body.append([empty_message])
         row_styles[FIRST_ROW] = Style.NOTE
-    last = len(columns) - 1
+        if last > 0:
+            merges.append(CellRange(FIRST_ROW, 0, FIRST_ROW, last))
     return SheetSpec(
         name=name,
         rows=body,
@@ -134,6 +138,7 @@ def table_sheet(
         freeze_rows=FIRST_ROW,
         protected=True,
         autofilter=CellRange(HEADER_ROW, 0, HEADER_ROW + len(rows), last) if rows else None,
+        merges=merges,
     )
 
 

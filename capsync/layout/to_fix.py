@@ -15,7 +15,13 @@ from typing import Any
 
 from capsync.campaign.config import Collective, Structure
 from capsync.french import typeset
-from capsync.layout.tables import Column, as_datetime, person_text, table_sheet
+from capsync.layout.tables import (
+    Column,
+    as_datetime,
+    person_text,
+    span_title_and_note,
+    table_sheet,
+)
 from capsync.workbook.identity import Identity
 from capsync.workbook.refs import Kind
 from capsync.workbook.spec import CellRange, Style, Value, WorkbookSpec
@@ -67,6 +73,7 @@ def to_fix_spec(
     )
     if rows:
         sheet.autofilter = CellRange(2, 0, 2 + len(rows), len(columns) - 1)
+    span_title_and_note(sheet)  # the note across the table, not down a narrow column A
     identity = Identity(
         kind=Kind.TO_FIX.value,
         collective=collective.id,
