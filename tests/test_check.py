@@ -255,6 +255,21 @@ def test_unknown_key_suggests_the_closest(files: tuple[Path, Path]) -> None:
     ]
 
 
+def test_an_unknown_key_with_a_bracket_is_named_not_a_traceback(
+    files: tuple[Path, Path],
+) -> None:
+    """Pydantic puts tags holding « [ » in an error's location; a key an admin typed with a
+    bracket is a key of the file, named in the message (it crashed ``check``: found by
+    the fuzz test of mangled files)."""
+    cfg, ref = files
+    line = edit(ref, "mandatory_for_label: true", "mandatory_for_l[abel: true")
+    assert problems(check(cfg)) == [
+        f"{ref}:{line} [chapters[0].objectives[0].criteria[0].mandatory_for_l[abel] : clé "
+        "inconnue « mandatory_for_l[abel » (sans doute une faute de frappe). Vouliez-vous dire "
+        "« mandatory_for_label » ?",
+    ]
+
+
 def test_key_written_twice(files: tuple[Path, Path]) -> None:
     cfg, _ = files
     first = line_of(cfg, "  late_days: 14")

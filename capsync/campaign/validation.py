@@ -102,9 +102,24 @@ def _key_text(loc: PathKey) -> str:
     return key_text(loc)
 
 
-def _is_union_tag(part: Any) -> bool:
-    """Pydantic inserts tags such as 'function-after[...]' or '[key]' into locations."""
-    return isinstance(part, str) and "[" in part
+def _data_location(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``loc`` without the tags pydantic inserts (such as 'function-after[...]' or '[key]').
+
+    A part is a tag when it holds « [ » and is not a key of the data at that point: a key
+    an admin typed with a bracket (« i[d ») is kept, or its message would name nothing.
+    """
+    kept: list[Any] = []
+    node: Any = data
+    for part in loc:
+        listed = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if listed or (isinstance(node, dict) and part in node):
+            node = node[part]
+        elif isinstance(part, str) and "[" in part:
+            continue
+        else:
+            node = None  # past the data: a key that is missing, say
+        kept.append(part)
+    return tuple(kept)
 
 
 def _schema_problems(
@@ -133,7 +148,7 @@ def _schema_problems(
         return model.model_validate(source.data), problems
     except ValidationError as exc:
         for error in exc.errors():
-            loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
+            loc = _data_location(source.data, tuple(error["loc"]))
             message = french(error, model, loc, source.written.get(loc))
             if error["loc"] and error["loc"][-1] == "[key]":
                 message = f"la clé {message}"
