@@ -22,7 +22,7 @@ from capsync.jobs.notify import kept_kits
 from capsync.jobs.regroupement_kits import due_kits, kit_name
 from capsync.jobs.sync import run_cycle, state_path
 from capsync.layout.messages_team import kit_messages
-from capsync.layout.regroupement import WITNESS_SHEET, kit_spec
+from capsync.layout.regroupement import WITNESS_SHEET, kit_sheet, kit_spec
 from capsync.layout.regroupement_data import KitData, KitRequest, build_kit, mean_text
 from capsync.render.regroupement_pdf import kit_pdf_bytes
 from capsync.render.xlsx import render_xlsx
@@ -202,3 +202,21 @@ def test_capsync_regroupement_keeps_each_kit_and_says_so_in_french(example: Path
         main, ["--config", str(example), "regroupement", "--collective", "x", "--chapitre", "1"]
     )
     assert unknown.exit_code == 1 and "ne connaît pas le collectif « x »" in plain(unknown.output)
+
+
+def test_a_regroupement_without_a_place_says_how_it_is_held_after_its_date() -> None:
+    """No address: the modality, written as it reads after a date and a comma
+    (« 11/06/2025, en présentiel », never « , En présentiel »)."""
+    from capsync.campaign.vocabulary import Modality
+
+    coll = lc.collective()
+    for modality, said in ((Modality.PRESENTIEL, "en présentiel"), (Modality.VISIO, "en visio")):
+        phase = _phase(coll, "1").model_copy(
+            update={"place": None, "address": None, "modality": modality}
+        )
+        kit = build_kit(
+            KitRequest(coll, lc.referentiel(), lc.scores(), lc.texts(), phase, lc.TODAY, 14, False)
+        )
+        assert kit.place == said
+        row = next(r for r in kit_sheet(kit).rows if r and r[0] == "Regroupement")
+        assert row[1] == f"{phase.date:%d/%m/%Y}, {said}"

@@ -111,3 +111,8 @@ class Modality(StrEnum):
     @property
     def label(self) -> str:
         return {"visio": "Visio", "presentiel": "En présentiel"}[self.value]
+
+    @property
+    def phrase(self) -> str:
+        """How it reads after a date and a comma: « le 11/06/2025, en présentiel »."""
+        return {"visio": "en visio", "presentiel": "en présentiel"}[self.value]

@@ -387,7 +387,7 @@ def build_kit(request: KitRequest) -> KitData:
         chapter=chapter,
         chapter_title=title,
         meeting=phase.date,
-        place=phase.place or (phase.modality.label if phase.modality else ""),
+        place=phase.place or (phase.modality.phrase if phase.modality else ""),
         today=request.today,
         anonymous=request.anonymous,
         levels=tuple((lv.value, lv.label) for lv in ref.scale.levels),
