@@ -141,20 +141,32 @@ def test_progress_is_a_structure_by_chapter_matrix_with_each_stage_and_next_date
     spec = dashboard_spec(lc.inputs())
     ch1 = dt.date(2025, 4, 10)
     assert spec.sheet("Avancement").rows[HEADER_ROW] == [
-        "Structure", "Étape", "Prochaine échéance", "Jours restants",
+        "Structure", "Étape", "Prochaine échéance", "Jours restants", "Jours de retard",
         "Ch. 1", "Ch. 1 — complétude", "Ch. 2", "Ch. 2 — complétude",
     ]  # fmt: skip
     rows = _data(spec, "Avancement")
-    assert [[*r[:5], r[6]] for r in rows] == [
-        ["Alpha Insertion", "terminé", None, None, "fait", "fait"],
-        ["@Bêta Services", "Chapitre 1", ch1, 9, "en retard", "à venir"],
-        ["Gamma Emploi", "Chapitre 1", ch1, 9, "en retard", "à venir"],
-        ["Delta Solidaire", "terminé", None, None, "fait", "fait"],
+    assert [[*r[:6], r[7]] for r in rows] == [
+        ["Alpha Insertion", "terminé", None, None, None, "fait", "fait"],
+        ["@Bêta Services", "Chapitre 1", ch1, 9, None, "en retard", "à venir"],
+        ["Gamma Emploi", "Chapitre 1", ch1, 9, None, "en retard", "à venir"],
+        ["Delta Solidaire", "terminé", None, None, None, "fait", "fait"],
     ]
-    assert rows[1][5] == pytest.approx(2 / 3)
+    assert rows[1][6] == pytest.approx(2 / 3)
     sheet = spec.sheet("Avancement")
-    assert sheet.style_at(FIRST_ROW + 1, 4) == Style.WARNING
-    assert sheet.style_at(FIRST_ROW, 4) == Style.GOOD
+    assert sheet.style_at(FIRST_ROW + 1, 5) == Style.WARNING
+    assert sheet.style_at(FIRST_ROW, 5) == Style.GOOD
+
+
+def test_a_deadline_gone_by_is_said_in_days_late_never_as_negative_days_left():
+    """Issue 11: « −538 » days left is how a délégué·e read a chapter long overdue; the stage's
+    date gone by now reads as days late, in red, and no count of days left."""
+    spec = dashboard_spec(lc.inputs(dt.date(2025, 5, 10)))  # chapter 1 was due on 10/04
+    rows = {r[0]: r for r in _data(spec, "Avancement")}
+    assert rows["@Bêta Services"][1:5] == ["Chapitre 1", dt.date(2025, 4, 10), None, 30]
+    sheet = spec.sheet("Avancement")
+    late = next(i for i, r in enumerate(_data(spec, "Avancement")) if r[0] == "@Bêta Services")
+    assert sheet.style_at(FIRST_ROW + late, 4) == Style.WARNING
+    assert not any(isinstance(v, int) and v < 0 for r in rows.values() for v in r[3:5])
 
 
 def test_a_structure_with_its_own_dates_or_joined_late_is_not_late_on_everything():
@@ -171,12 +183,12 @@ def test_a_structure_with_its_own_dates_or_joined_late_is_not_late_on_everything
     )
     rows = {r[0]: r for r in _data(dashboard_spec(inputs), "Avancement")}
     # beta: chapter 1 due 01/09 (its date), chapter 2 on 20/06 (10 days away): late on 2 only
-    assert rows["@Bêta Services"][:5] == [
-        "@Bêta Services", "Chapitre 2", dt.date(2025, 6, 20), 10, "en cours",
+    assert rows["@Bêta Services"][:6] == [
+        "@Bêta Services", "Chapitre 2", dt.date(2025, 6, 20), 10, None, "en cours",
     ]  # fmt: skip
-    assert rows["@Bêta Services"][6] == "en retard"
+    assert rows["@Bêta Services"][7] == "en retard"
     # gamma joined after the chapter 1 regroupement: « à rattraper », not « en retard »
-    assert rows["Gamma Emploi"][4] == "à rattraper" and rows["Gamma Emploi"][6] == "en retard"
+    assert rows["Gamma Emploi"][5] == "à rattraper" and rows["Gamma Emploi"][7] == "en retard"
 
 
 @pytest.mark.parametrize(
@@ -189,7 +201,7 @@ def test_a_structure_with_its_own_dates_or_joined_late_is_not_late_on_everything
 )
 def test_late_days_boundary(today, beta_ch1, beta_ch2):
     spec = dashboard_spec(lc.inputs(today))
-    beta = [r[i] for r in _data(spec, "Avancement") if r[0] == "@Bêta Services" for i in (4, 6)]
+    beta = [r[i] for r in _data(spec, "Avancement") if r[0] == "@Bêta Services" for i in (5, 7)]
     assert beta == [beta_ch1, beta_ch2]
 
 
@@ -489,7 +501,7 @@ def test_every_table_has_filters_and_its_note_spans_the_table():
         if len(sheet.rows) > FIRST_ROW and sheet.rows[FIRST_ROW] and len(sheet.column_widths) > 1:
             assert sheet.autofilter is not None, sheet.name
     notes = [m for m in spec.sheet("Avancement").merges if m.first_row == 1]
-    assert notes == [CellRange(1, 0, 1, 7)]
+    assert notes == [CellRange(1, 0, 1, 8)]
 
 
 def test_anomalies_name_the_file_never_the_server_path_and_the_dashboard_is_set_in_french():

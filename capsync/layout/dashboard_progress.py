@@ -45,6 +45,7 @@ COMING = "à venir"
 CATCH_UP = "à rattraper"
 NOT_CONCERNED = "sans objet"
 FINISHED = "terminé"
+MATRIX_FROM = 5  # the first chapter's column: after structure, stage, date, days left, late
 FEW = 3
 THRESHOLD = "Seuil du label"
 
@@ -100,6 +101,7 @@ def progress_matrix_sheet(
         Column("Étape", 12),
         Column("Prochaine échéance", 13, Style.DATE),
         Column("Jours restants", 10, Style.INTEGER),
+        Column("Jours de retard", 10, Style.INTEGER),
     ]
     for chapter in ids:
         columns += [Column(f"Ch. {chapter}", 11), Column(f"Ch. {chapter} — complétude", 11,
@@ -116,19 +118,25 @@ def progress_matrix_sheet(
             cells += [statuses[chapter], number(row.get("completion"))]
         stage, due = _stage(statuses, dates, ids)
         left = None if due is None else (due - today).days
-        rows.append([structure.name, stage, due, left, *cells])
+        # a date gone by is a delay, said as one: no « −538 » days left (issue 11)
+        late = -left if left is not None and left < 0 else None
+        rows.append([structure.name, stage, due, None if late else left, late, *cells])
     note = (
         f"Au {today:%d/%m/%Y}. « {LATE} » : chapitre incomplet dont l'échéance (le regroupement, "
         f"ou la date propre à la structure) est dans moins de {late_days} jours ou passée ; "
         f"« {CATCH_UP} » : regroupement tenu avant l'arrivée de la structure. Étape : le "
-        "premier chapitre que la structure n'a pas fini."
+        "premier chapitre que la structure n'a pas fini ; son échéance passée, les jours de "
+        "retard."
     )
     sheet = table_sheet(
         PROGRESS_SHEET, f"Avancement — {collective.name}", note, columns, rows,
         empty_message="Aucune structure dans ce collectif.",
     )  # fmt: skip
     for i in range(len(ids)):
-        style_column(sheet, rows, 4 + 2 * i, {LATE: Style.WARNING, DONE: Style.GOOD})
+        style_column(sheet, rows, MATRIX_FROM + 2 * i, {LATE: Style.WARNING, DONE: Style.GOOD})
+    for r, line in enumerate(rows):
+        if line[4] is not None:  # days late
+            sheet.cell_styles[(FIRST_ROW + r, 4)] = Style.WARNING
     sheet.freeze_cols = 1
     return sheet
 

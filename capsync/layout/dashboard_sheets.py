@@ -11,7 +11,6 @@ from typing import Any
 
 import pandas as pd
 
-from capsync.campaign.config import Collective
 from capsync.campaign.referentiel import Referentiel
 from capsync.layout.review_gaps import gap_rows
 from capsync.layout.tables import (
@@ -20,7 +19,6 @@ from capsync.layout.tables import (
     Column,
     as_date,
     as_datetime,
-    chapter_label,
     frame_rows,
     integer,
     number,
@@ -40,7 +38,6 @@ from capsync.workbook.spec import (
     Value,
 )
 
-PROGRESS_SHEET = "Avancement"
 CRITERIA_SHEET = "Critères"
 GAPS_SHEET = "Écarts"
 ACTIONS_SHEET = "Plans de progrès"
@@ -92,63 +89,6 @@ def chapter_status(
     if regroupement is not None and (regroupement - today).days < late_days:
         return LATE
     return IN_PROGRESS if answered > 0 else NOT_STARTED
-
-
-def progress_sheet(
-    collective: Collective,
-    referentiel: Referentiel,
-    chapters: pd.DataFrame,
-    regroupements: Mapping[str, dt.date],
-    late_days: int,
-    today: dt.date,
-) -> SheetSpec:
-    """Completion per structure and chapter against the regroupement dates."""
-    found = {(r["structure"], r["chapter"]): r for r in frame_rows(chapters)}
-    columns = [
-        Column("Structure", 34),
-        Column("Chapitre", 40),
-        Column("Regroupement", 14, Style.DATE),
-        Column("Jours avant le regroupement", 14, Style.INTEGER),
-        Column("Critères renseignés", 12, Style.INTEGER),
-        Column("Critères applicables", 12, Style.INTEGER),
-        Column("Complétude", 12, Style.PERCENT),
-        Column("État", 14),
-    ]
-    rows: list[list[Value]] = []
-    for structure in collective.structures:
-        for chapter in referentiel.chapters:
-            row = found.get((structure.id, chapter.id), {})
-            completion = number(row.get("completion"))
-            answered = integer(row.get("answered")) or 0
-            meeting = regroupements.get(chapter.id)
-            applicable = integer(row.get("applicable"))
-            status = chapter_status(completion, answered, meeting, late_days, today, applicable)
-            rows.append(
-                [
-                    structure.name,
-                    chapter_label(chapter),
-                    meeting,
-                    None if meeting is None else (meeting - today).days,
-                    answered,
-                    applicable,
-                    completion,
-                    status,
-                ]
-            )
-    note = (
-        f"Au {today:%d/%m/%Y}. Un chapitre incomplet est « {LATE} » quand son regroupement "
-        f"est dans moins de {late_days} jours ou déjà passé."
-    )
-    sheet = table_sheet(
-        PROGRESS_SHEET,
-        f"Avancement — {collective.name}",
-        note,
-        columns,
-        rows,
-        empty_message="Aucune structure dans ce collectif.",
-    )
-    style_column(sheet, rows, 7, {LATE: Style.WARNING, COMPLETE: Style.GOOD})
-    return sheet
 
 
 def criteria_sheet(referentiel: Referentiel, criteria: pd.DataFrame) -> SheetSpec:
