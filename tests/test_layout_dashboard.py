@@ -519,3 +519,15 @@ def test_anomalies_name_the_file_never_the_server_path_and_the_dashboard_is_set_
         for f in typography_faults(v)
     ]
     assert faults == []
+
+
+def test_no_header_of_the_synthesis_breaks_a_word_in_its_column():
+    """« Structures » over the means table sat in the narrow « Type » column and wrapped as
+    « Structure / s » in LibreOffice: every word of a header fits its column's width."""
+    sheet = dashboard_spec(lc.inputs()).sheet("Synthèse")
+    headers = [r for r, row in enumerate(sheet.rows) if row and row[0] in ("Structure", "Chapitre")]
+    assert len(headers) == 2
+    for r in headers:
+        for c, text in enumerate(sheet.rows[r]):
+            for word in str(text or "").split():
+                assert len(word) + 1 <= sheet.column_widths[c], (r, c, word)

@@ -200,7 +200,7 @@ def collective_chapter_means(inputs: DashboardInputs) -> dict[str, float | None]
 def _synthesis_columns(ref: Referentiel) -> tuple[list[Value], list[float], list[Style | None]]:
     """Headers, widths and styles of the synthesis table: two columns per chapter, then totals."""
     headers: list[Value] = ["Structure", "Type"]
-    widths = [34.0, 8.0]
+    widths = [34.0, 11.0]  # the type, and « Structures » in the means table below it
     styles: list[Style | None] = [Style.TEXT, Style.TEXT]
     for chapter in ref.chapters:
         headers += [f"Ch. {chapter.id} — score", f"Ch. {chapter.id} — complétude"]
