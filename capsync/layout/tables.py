@@ -103,6 +103,14 @@ class Column:
     width: float
     style: Style | None = Style.TEXT
 
+    @property
+    def fitting_width(self) -> float:
+        """``width``, or more when a word of the header would not fit on a line: wrapped in
+        too narrow a column, « Administrateur·rice·s » broke into « Administrate / ur·rice·s »
+        (a bold header's word and a character's margin)."""
+        longest = max((len(word) for word in self.header.split()), default=0)
+        return max(self.width, longest + 2.0)
+
 
 def table_sheet(
     name: str,
@@ -132,7 +140,7 @@ def table_sheet(
     return SheetSpec(
         name=name,
         rows=body,
-        column_widths=[c.width for c in columns],
+        column_widths=[c.fitting_width for c in columns],
         column_styles=[c.style for c in columns],
         row_styles=row_styles,
         freeze_rows=FIRST_ROW,
