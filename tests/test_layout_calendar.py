@@ -160,7 +160,14 @@ def test_header_and_sheet_settings():
             "dans 6 jours",
             "aucun",
         ),
-        (dt.date(2025, 8, 1), "aucune (le calendrier est terminé)", "—", "aucun"),
+        # after the clôture, the plan reviews are still to come: not « terminé » yet
+        (
+            dt.date(2025, 8, 1),
+            "Revue du plan de progrès — 4 structures — 20/12/2025",
+            "dans 141 jours",
+            "aucun",
+        ),
+        (dt.date(2025, 12, 21), "aucune (le calendrier est terminé)", "—", "aucun"),
     ],
 )
 def test_summary_above_the_table(today, next_text, days, chapter):
@@ -230,3 +237,12 @@ def test_the_plan_review_is_dated_from_the_restitution_and_can_be_set():
     assert reviews["Revue du plan de progrès — Gamma Emploi"] == dt.date(2025, 12, 20)
     eight = calendar_spec(collective, dt.date(2025, 4, 10), 8).sheet("Calendrier").rows
     assert dt.date(2026, 2, 20) in [r[0] for r in eight if len(r) > 2 and "Gamma" in str(r[2])]
+
+
+def test_a_single_plan_review_to_come_is_named_by_its_structure():
+    coll = lc.collective()
+    alone = coll.model_copy(update={"structures": coll.structures[:1]})
+    rows = calendar_spec(alone, dt.date(2025, 12, 19)).sheet("Calendrier").rows
+    name = coll.structures[0].name
+    assert rows[1] == ["Prochaine étape", None, f"Revue du plan de progrès — {name} — 20/12/2025"]
+    assert rows[2] == ["Jours restants", None, "demain"]

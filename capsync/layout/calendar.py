@@ -108,9 +108,28 @@ def days_left_text(days: int) -> str:
     return f"dans {days} jours"
 
 
-def _summary_rows(collective: Collective, today: dt.date) -> list[list[Value]]:
+def _next_reviews(reviews: list[tuple[dt.date, str]], today: dt.date) -> tuple[dt.date, str] | None:
+    """The first day of plan reviews still to come, and what it says: « Revue du plan de
+    progrès — Trait d'Union 17 », or « … — 7 structures » when several share the day."""
+    days = sorted(day for day, _ in reviews if day >= today)
+    if not days:
+        return None
+    names = [name for day, name in reviews if day == days[0]]
+    who = names[0] if len(names) == 1 else f"{len(names)} structures"
+    return days[0], f"{REVIEW_TITLE} — {who}"
+
+
+def _summary_rows(
+    collective: Collective, today: dt.date, reviews: list[tuple[dt.date, str]]
+) -> list[list[Value]]:
+    """Above the table: the next step, a phase or the plan reviews after the restitutions
+    (after the clôture they are what is left: the calendar is not « terminé » yet)."""
     upcoming = next_phase(collective, today)
-    if upcoming is None:
+    review = _next_reviews(reviews, today)
+    if review is not None and (upcoming is None or review[0] < upcoming.date):
+        next_text = f"{review[1]} — {review[0]:%d/%m/%Y}"
+        days_text = days_left_text((review[0] - today).days)
+    elif upcoming is None:
         over = "le calendrier est terminé" if collective.calendar else "calendrier non renseigné"
         next_text, days_text = f"aucune ({over})", "—"
     else:
@@ -140,18 +159,26 @@ def _phase_row(phase: Phase, today: dt.date) -> list[Value]:
     ]
 
 
-def _review_rows(
-    collective: Collective, today: dt.date, review_months: int
-) -> list[tuple[dt.date, list[Value]]]:
-    """Each structure's plan review (the milestone after its restitution), dated."""
-    found: list[tuple[dt.date, list[Value]]] = []
+REVIEW_TITLE = "Revue du plan de progrès"
+
+
+def _plan_reviews(collective: Collective, review_months: int) -> list[tuple[dt.date, str]]:
+    """Each structure's plan review (the milestone after its restitution): day, structure."""
+    found: list[tuple[dt.date, str]] = []
     for structure in collective.structures:
         day = plan_review_date(collective, structure, review_months)
         if day is not None:
-            status = day_status(day, today)
-            title = f"Revue du plan de progrès — {structure.name}"
-            found.append((day, [day, "", title, "", "", "", status, ""]))
+            found.append((day, structure.name))
     return found
+
+
+def _review_rows(
+    reviews: list[tuple[dt.date, str]], today: dt.date
+) -> list[tuple[dt.date, list[Value]]]:
+    return [
+        (day, [day, "", f"{REVIEW_TITLE} — {name}", "", "", "", day_status(day, today), ""])
+        for day, name in reviews
+    ]
 
 
 def calendar_spec(
@@ -159,12 +186,13 @@ def calendar_spec(
 ) -> WorkbookSpec:
     """The read-only ``calendrier.xlsx`` of a collectif, as of ``today``: its phases, and each
     structure's plan review (:mod:`capsync.layout.plan_review`) among them by date."""
-    rows = _summary_rows(collective, today)
+    reviews = _plan_reviews(collective, review_months)
+    rows = _summary_rows(collective, today, reviews)
     rows.append([header for header, _ in HEADERS])
     dated: list[tuple[dt.date, Phase | None, list[Value]]] = [
         (p.date, p, _phase_row(p, today)) for p in collective.phases()
     ]
-    dated += [(day, None, row) for day, row in _review_rows(collective, today, review_months)]
+    dated += [(day, None, row) for day, row in _review_rows(reviews, today)]
     dated.sort(key=lambda d: d[0])  # stable: a phase and a review on one day keep that order
     phases = [p for _, p, _ in dated]
     rows.extend(row for _, _, row in dated)
