@@ -18,13 +18,12 @@ from capsync.campaign.decisions import Decisions, LabelDecision, LabelState
 from capsync.french import typeset
 from capsync.layout.tables import (
     FIRST_ROW,
-    NOTE_ROW,
-    TITLE_ROW,
     Column,
     frame_rows,
+    span_title_and_note,
     table_sheet,
 )
-from capsync.workbook.spec import CellRange, SheetSpec, Style, Value
+from capsync.workbook.spec import SheetSpec, Style, Value
 
 LABEL_SHEET = "Label"
 ELIGIBLE = "Éligible"
@@ -123,6 +122,6 @@ def label_sheet(
         empty_message="Aucune structure dans ce collectif.",
     )
     sheet.cell_styles.update(styles)
-    sheet.merges += [CellRange(r, 0, r, len(columns) - 1) for r in (TITLE_ROW, NOTE_ROW)]
+    span_title_and_note(sheet)
     sheet.rows[0] = [typeset(str(sheet.rows[0][0]))]
     return sheet

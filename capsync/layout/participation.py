@@ -16,8 +16,14 @@ from capsync.campaign.config import Collective
 from capsync.campaign.referentiel import Referentiel
 from capsync.campaign.vocabulary import RespondentRole
 from capsync.french import typeset
-from capsync.layout.role_views import spread_heading
-from capsync.layout.tables import FIRST_ROW, Column, chapter_label, frame_rows, table_sheet
+from capsync.layout.tables import (
+    FIRST_ROW,
+    Column,
+    chapter_label,
+    frame_rows,
+    span_title_and_note,
+    table_sheet,
+)
 from capsync.scoring.participation import UNKNOWN_ROLE, ParticipationFlag, participation_of
 from capsync.workbook.spec import CellRange, SheetSpec, Style, Value
 
@@ -84,7 +90,7 @@ def participation_sheet(
         empty_message="Aucune structure dans ce collectif.",
     )
     sheet.freeze_cols = 2
-    spread_heading(sheet)
+    span_title_and_note(sheet)
     flag_col = len(columns) - 1
     for offset, row in enumerate(rows):
         if row[flag_col]:

@@ -27,7 +27,6 @@ from capsync.layout.role_views import (
     Regards,
     restitution_regards,
     restitution_regards_sheet,
-    spread_heading,
 )
 from capsync.layout.tables import (
     FIRST_ROW,
@@ -36,6 +35,7 @@ from capsync.layout.tables import (
     frame_rows,
     integer,
     number,
+    span_title_and_note,
     table_sheet,
 )
 from capsync.scoring.participation import role_means
@@ -264,7 +264,7 @@ def dashboard_review_sheet(
         empty_message="Aucun niveau tiers ni pair saisi pour le moment.",
     )
     sheet.freeze_cols = 2
-    spread_heading(sheet)
+    span_title_and_note(sheet)
     _far(sheet, rows, (5, 10), referentiel.scoring.divergence_threshold)
     return sheet
 
@@ -283,7 +283,7 @@ def restitution_review_sheet(review: StructureReview) -> SheetSpec:
     )
     _far(sheet, rows, (4, 9), review.threshold)
     _criteria_block(sheet, review)
-    spread_heading(sheet)
+    span_title_and_note(sheet)
     return sheet
 
 

@@ -28,16 +28,15 @@ from capsync.campaign.vocabulary import RespondentRole
 from capsync.french import typeset
 from capsync.layout.tables import (
     FIRST_ROW,
-    NOTE_ROW,
-    TITLE_ROW,
     Column,
     chapter_label,
     frame_rows,
     number,
+    span_title_and_note,
     table_sheet,
 )
 from capsync.scoring.participation import MIN_GROUP, role_means, role_means_of
-from capsync.workbook.spec import CellRange, SheetSpec, Style, Value
+from capsync.workbook.spec import SheetSpec, Style, Value
 
 REGARDS_SHEET = "Regards croisés"
 ROLE_TITLES = {
@@ -169,14 +168,8 @@ def dashboard_regards_sheet(
         empty_message="Le référentiel n'a pas de chapitre.",
     )
     _hidden_notes(sheet, rows)
-    spread_heading(sheet)
+    span_title_and_note(sheet)
     return sheet
-
-
-def spread_heading(sheet: SheetSpec) -> None:
-    """Title and note across the table, not wrapped in its first column."""
-    last = max(len(sheet.column_widths) - 1, 0)
-    sheet.merges += [CellRange(r, 0, r, last) for r in (TITLE_ROW, NOTE_ROW)]
 
 
 def restitution_regards_sheet(regards: Regards, structure_name: str) -> SheetSpec:
@@ -208,7 +201,7 @@ def restitution_regards_sheet(regards: Regards, structure_name: str) -> SheetSpe
         empty_message="Le référentiel n'a pas de chapitre.",
     )
     _hidden_notes(sheet, rows)
-    spread_heading(sheet)
+    span_title_and_note(sheet)
     return sheet
 
 
