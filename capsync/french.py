@@ -56,6 +56,25 @@ def thousands(value: int) -> str:
     return f"{value:,}".replace(",", NNBSP)
 
 
+_VOWEL_START = re.compile(r"[aeiouyàâäéèêëîïôöùûüœæ]", re.IGNORECASE)
+_ARTICLE = {"le": "du", "les": "des"}
+
+
+def de(name: str) -> str:
+    """« de » before a name, as French writes it: « d'Intérim Solidaire », « du Relais »
+    (Le Relais), « des Jardins » (Les Jardins), « de Recyclerie ».
+
+    A name starting with « h » keeps « de »: whether its h is mute cannot be told.
+    """
+    first, _, rest = name.partition(" ")
+    article = _ARTICLE.get(first.lower())
+    if article and rest:
+        return f"{article} {rest}"
+    if _VOWEL_START.match(name):
+        return f"d'{name}"
+    return f"de {name}"
+
+
 def typography_faults(text: str) -> list[str]:
     """The places where ``text`` has a plain space before « : ; ! ? » or inside guillemets
     (what the typography test looks for in every output)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -11,6 +12,7 @@ import pytest
 
 from capsync.campaign.validation import load_campaign
 from capsync.layout.restitution import build_restitution, restitution_spec
+from capsync.layout.restitution_before import Before
 from capsync.layout.tables import FIRST_ROW
 from capsync.render.xlsx import render_xlsx
 from capsync.scoring import scores as scoring
@@ -198,3 +200,29 @@ def test_every_example_structure_builds_without_answers():
             spec = restitution_spec(data)
             assert spec.sheet("Restitution").rows[0] == [f"Restitution — {structure.name}"]
             assert len(data.chapters) == len(campaign.referentiel.chapters)
+
+
+def test_the_before_column_carries_the_global_score_and_says_when_the_label_changed():
+    before = Before(dt.date(2026, 1, 5), {"1": 2.0, "2": 0.5}, 1.3, "Éligible")
+    data = build_restitution(
+        lc.collective(), lc.referentiel(), "alpha", lc.scores(), today=lc.TODAY,
+        actions=lc.actions(), answers=lc.answers(), texts=lc.texts(), previous=before,
+    )  # fmt: skip
+    assert (data.previous_date, data.previous_overall, data.previous_label) == (
+        dt.date(2026, 1, 5),
+        1.3,
+        "Éligible",
+    )
+    rows = restitution_spec(data).sheets[0].rows
+    assert rows[4][-1] == "Restitution du 05/01/2026"  # the before column's header
+    total = next(r for r in rows if r and r[0] == "Score global")
+    assert total[-1] == 1.3  # not left blank
+    said = [r[1] for r in rows if len(r) > 1 and isinstance(r[1], str)]
+    assert "À la restitution du 05/01/2026\u00a0: Éligible" in said  # now « Non éligible »
+    same = replace(before, label="Non éligible")
+    data = build_restitution(
+        lc.collective(), lc.referentiel(), "alpha", lc.scores(), today=lc.TODAY,
+        actions=lc.actions(), answers=lc.answers(), texts=lc.texts(), previous=same,
+    )  # fmt: skip
+    rows = restitution_spec(data).sheets[0].rows
+    assert not any(len(r) > 1 and str(r[1]).startswith("À la restitution du") for r in rows)

@@ -141,6 +141,28 @@ def test_a_restitution_hides_a_collectif_mean_the_structure_could_work_back_from
     assert deux.shown
 
 
+def test_a_restitution_shows_the_collectifs_means_as_rounded_as_it_prints_them() -> None:
+    """A structure keeps its dated restitutions: unrounded means of a role, before and after
+    one person of another structure answered, would give that person's exact mean."""
+    coll = collective()
+    ref = referentiel()
+    deux = coll.structure("deux")
+    every = pd.concat([answers(coll), pd.DataFrame([answer("deux", "1.1.1", key(deux, 1), 3)])])
+    every = every.drop_duplicates(["structure", "criterion", "column"], keep="last")
+    whole = role_means(coll, ref, every)
+    exact = whole.set_index(["chapter", "role"]).loc[("1", "permanent"), "mean"]
+    assert math.isclose(exact, (3 + 1 + 2 + 3 + 0) / 5)  # 1,8: then one more answer
+    later = [answer("deux", c, key(deux, 2), 1) for c in ("1.1.1", "1.1.2")]  # then (0+1+1)/3
+    every = pd.concat([every, pd.DataFrame(later)])
+    whole = role_means(coll, ref, every)
+    exact = whole.set_index(["chapter", "role"]).loc[("1", "permanent"), "mean"]
+    assert math.isclose(exact, (3 + 1 + 2 + 3 + 2 / 3) / 5)  # 1,9333…
+    shown = restitution_regards(coll, ref, "deux", every[every["structure"] == "deux"], whole)
+    mean = shown.lines[0].collective["permanent"].mean
+    assert mean is not None and math.isclose(mean * 10, round(mean * 10))
+    assert abs(mean - exact) <= 0.05
+
+
 def _dashboard(coll: Collective, frame: pd.DataFrame) -> openpyxl.Workbook:
     ref = referentiel()
     inputs = DashboardInputs(

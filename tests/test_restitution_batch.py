@@ -6,6 +6,7 @@ import datetime as dt
 
 from capsync.jobs.restitution_events import Due, Event, Occasion
 from capsync.jobs.restitutions import Batch, basis, build_all, build_batch
+from capsync.layout.restitution_before import Before
 from capsync.layout.restitution_data import collective_view
 from tests import layout_campaign as lc
 
@@ -21,7 +22,7 @@ def batch(structures=("alpha", "beta", "gamma", "delta"), render=True) -> Batch:
     )  # fmt: skip
     due = tuple(Due(s, (REVIEW,)) for s in structures)
     return Batch(collective, referentiel, scores, view, TODAY, due, render,
-                 previous={"alpha": (dt.date(2026, 1, 5), {"1": 2.0})},
+                 previous={"alpha": Before(dt.date(2026, 1, 5), {"1": 2.0}, 2.0, "Non éligible")},
                  last_change={"alpha": dt.datetime(2026, 3, 1, 9, 30)})  # fmt: skip
 
 
@@ -37,7 +38,7 @@ def test_worker_processes_give_the_same_restitutions_as_one_process() -> None:
 def test_only_the_structures_an_event_reached_are_built() -> None:
     made = build_batch(batch(("beta",)))
     assert [r.structure for r in made] == ["beta"]
-    assert made[0].chapters == {"1": 1.5, "2": None}  # the « avant » of its next restitution
+    assert made[0].shown.chapters == {"1": 1.5, "2": None}  # the « avant » of its next one
     assert made[0].due.stem(TODAY) == "restitution-chapitre-1-2026-03-02"
 
 

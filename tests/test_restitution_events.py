@@ -17,6 +17,7 @@ from capsync.jobs.restitution_events import (
     requested,
 )
 from capsync.layout.label_path import label_path
+from capsync.layout.restitution_before import Before
 from capsync.layout.to_fix import file_name, to_fix_spec
 from tests import layout_campaign as lc
 
@@ -61,11 +62,15 @@ def test_a_produced_event_is_not_produced_again_and_the_log_survives_a_reload() 
     assert [e.occasion for e in alpha.events] == [Occasion.REVIEW, Occasion.REGROUPEMENT]
     assert alpha.stem(today) == "restitution-chapitre-1-2025-04-05"  # one file for both
     for d in due:
-        log.produced(d, today, d.stem(today), {"1": 2.5, "2": None})
+        log.produced(d, today, d.stem(today), Before(today, {"1": 2.5, "2": None}, 2.5, "En cours"))
     reloaded = EventLog.load(log.dump())
     assert due_restitutions(coll, SETTINGS, {"alpha": {"1"}}, reloaded, today) == []
-    assert reloaded.previous("alpha") == (today, {"1": 2.5, "2": None})
-    assert reloaded.previous("nobody") == (None, {})
+    assert reloaded.previous("alpha") == Before(today, {"1": 2.5, "2": None}, 2.5, "En cours")
+    assert reloaded.previous("nobody") == Before()
+    older = EventLog.load(  # noted before the global score and the label were kept
+        '{"done": {}, "last": {"alpha": {"date": "2025-04-05", "chapters": {"1": 2.0}}}}'
+    )
+    assert older.previous("alpha") == Before(today, {"1": 2.0}, None, "")
 
 
 def test_names_of_restitutions_say_their_event() -> None:
@@ -92,7 +97,7 @@ def test_the_path_to_the_label_is_the_fewest_changes_that_meet_every_rule() -> N
         ("1", "1.2.1", None, 2),  # unanswered
         ("2", "", None, None),  # the whole chapter is still to assess
     ]
-    assert beta[2].why == "chapitre pas encore évalué : 2 critères à renseigner"
+    assert beta[2].why == "chapitre pas encore évalué, 2 critères à renseigner"
     assert label_path(ref, mine("gamma")) == []  # nothing answered: said otherwise
     assert label_path(ref, mine("delta")) == []  # eligible already
 

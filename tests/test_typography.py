@@ -9,7 +9,9 @@ removes only what a person typed in their grid before looking.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from capsync.backends.local import LocalBackend
 from capsync.backends.xlsx_read import read_workbook
 from capsync.campaign.validation import load_campaign
 from capsync.cli import main
-from capsync.french import NBSP, NNBSP, thousands, typeset, typography_faults
+from capsync.french import NBSP, NNBSP, de, thousands, typeset, typography_faults
 from capsync.jobs.sync import run_cycle, state_path
 from capsync.layout.restitution import PERSON_COLUMNS
 from capsync.layout.tables import FIRST_ROW
@@ -55,6 +57,31 @@ def test_typeset_puts_the_french_spaces_and_leaves_the_rest() -> None:
     long = "Valeur saisie : « " + "x" * 3000 + " » ; à corriger ?"  # past what is remembered
     assert typography_faults(typeset(long)) == [] and typeset(long) == typeset(long)
     assert typeset(long).startswith(f"Valeur saisie{NBSP}: «{NBSP}x")
+
+
+def test_de_elides_and_contracts_before_a_name() -> None:
+    assert de("Intérim Solidaire Poitiers") == "d'Intérim Solidaire Poitiers"
+    assert de("AILES Revel") == "d'AILES Revel" and de("Œuvre commune") == "d'Œuvre commune"
+    assert de("Le Relais") == "du Relais"
+    assert de("Les Jardins de Cocagne") == "des Jardins de Cocagne"
+    assert de("La Recyclerie") == "de La Recyclerie" and de("Habitat Jeunes") == "de Habitat Jeunes"
+    assert de("Le") == "de Le"  # an article alone is a name
+
+
+def test_no_de_before_a_vowel_in_what_a_structure_reads(produced: tuple[Path, set[str]]) -> None:
+    """« la grille d'Atelier… », never « de Atelier… », in the restitutions and the
+    « À corriger » workbooks of the structures whose name starts with a vowel."""
+    data, _ = produced
+    campaign = load_campaign(data.parent / "config" / "capsync.yaml")
+    vowel = [s.name for c in campaign.config.collectives for s in c.structures
+             if de(s.name).startswith("d'")]  # fmt: skip
+    assert vowel
+    texts = [_pdf_text(p.read_bytes()) for p in data.glob("*/structures/*/*.pdf")]
+    for book in data.glob("*/structures/*/*.xlsx"):
+        texts += [str(v) for rows in read_workbook(book).values() for row in rows for v in row]
+    elided = [t for t in texts for name in vowel if f"d'{name}" in t]
+    assert elided  # the check below looks at texts that name them
+    assert [t for t in texts for name in vowel if f"de {name}" in t] == []
 
 
 def _flat(text: str) -> str:
@@ -168,7 +195,19 @@ def test_every_workbook_capsync_writes_is_set_in_french(produced: tuple[Path, se
                 for value in row:
                     if isinstance(value, str) and _flat(value) not in typed:
                         faults += [f"{book.name} {sheet}: {f}" for f in typography_faults(value)]
+        faults += [f"{book.name} {f}" for f in _chart_faults(book)]
     assert faults == []
+
+
+def _chart_faults(book: Path) -> list[str]:
+    """The charts' titles and series names (what a person typed excepted: a structure's name)."""
+    faults = []
+    with zipfile.ZipFile(book) as archive:
+        for part in (n for n in archive.namelist() if n.startswith("xl/charts/chart")):
+            xml = archive.read(part).decode("utf-8")
+            for text in re.findall(r"<(?:a:t|c:v)>([^<]*)</(?:a:t|c:v)>", xml):
+                faults += [f"{part}: {f}" for f in typography_faults(html.unescape(text))]
+    return faults
 
 
 def test_every_kit_calendar_and_message_is_set_in_french(produced: tuple[Path, set[str]]) -> None:

@@ -28,6 +28,7 @@ from typing import Any
 
 from capsync.campaign.config import Collective, Settings
 from capsync.campaign.vocabulary import PhaseKind
+from capsync.layout.restitution_before import Before
 
 STATE_PREFIX = "restitution-events:"
 
@@ -113,23 +114,29 @@ class EventLog:
         done = {s: sorted(keys) for s, keys in sorted(self.done.items())}
         return json.dumps({"done": done, "last": self.last}, sort_keys=True)
 
-    def produced(
-        self, due: Due, today: dt.date, stem: str, chapters: Mapping[str, float | None]
-    ) -> None:
-        """Note a restitution written: its events are done, its scores the next « avant »."""
+    def produced(self, due: Due, today: dt.date, stem: str, shown: Before) -> None:
+        """Note a restitution written: its events are done, what it showed the next « avant »."""
         self.done.setdefault(due.structure, set()).update(e.key for e in due.events)
         self.last[due.structure] = {
             "date": today.isoformat(),
             "stem": stem,
-            "chapters": dict(chapters),
+            "chapters": dict(shown.chapters),
+            "overall": shown.overall,
+            "label": shown.label,
         }
 
-    def previous(self, structure: str) -> tuple[dt.date | None, dict[str, float | None]]:
-        """The date and chapter scores of the structure's last restitution, if any."""
+    def previous(self, structure: str) -> Before:
+        """What the structure's last restitution showed (empty when it has none)."""
         last = self.last.get(structure)
         if not last:
-            return None, {}
-        return dt.date.fromisoformat(last["date"]), dict(last.get("chapters", {}))
+            return Before()
+        overall = last.get("overall")
+        return Before(
+            dt.date.fromisoformat(last["date"]),
+            dict(last.get("chapters", {})),
+            float(overall) if isinstance(overall, int | float) else None,
+            str(last.get("label") or ""),
+        )
 
 
 def calendar_events(collective: Collective, settings: Settings, today: dt.date) -> list[Event]:
@@ -146,7 +153,7 @@ def calendar_events(collective: Collective, settings: Settings, today: dt.date) 
         if phase.kind == PhaseKind.REGROUPEMENT and phase.date - before <= today <= phase.date:
             key = f"regroupement:{phase.chapter or ''}:{phase.date.isoformat()}"
             found.append(Event(Occasion.REGROUPEMENT, key, phase.date, phase.chapter))
-        elif phase.kind == PhaseKind.CLOTURE and phase.date <= today:
+        elif phase.kind == PhaseKind.CLOTURE and phase.date <= today:  # its month, if tentative
             found.append(Event(Occasion.CLOSE, f"cloture:{phase.date.isoformat()}", phase.date))
     return found
 

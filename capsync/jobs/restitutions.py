@@ -20,6 +20,7 @@ from capsync.campaign.referentiel import Referentiel
 from capsync.errors import FileLocked
 from capsync.french import typeset
 from capsync.jobs.restitution_events import Due, EventLog
+from capsync.layout.restitution_before import Before
 from capsync.workbook.refs import Kind, WorkbookRef, restitution_ref
 from capsync.workbook.spec import WorkbookSpec
 from capsync.workers import Pool, worker_count
@@ -42,9 +43,9 @@ class Batch:
     today: dt.date
     due: tuple[Due, ...]
     render: bool  # True: render the workbook to .xlsx bytes here (local files)
-    previous: Mapping[str, tuple[dt.date | None, dict[str, float | None]]] = field(
+    previous: Mapping[str, Before] = field(
         default_factory=dict
-    )  # structure → date and chapter scores of its previous restitution
+    )  # structure → what its previous restitution showed
     last_change: Mapping[str, dt.datetime] = field(default_factory=dict)  # of each grid
 
     @property
@@ -60,7 +61,7 @@ class Restitution:
     spec: WorkbookSpec | None  # for a backend that renders specs itself
     xlsx: bytes | None  # rendered here (local files)
     pdf: bytes
-    chapters: dict[str, float | None]  # its chapter scores: the « avant » of the next one
+    shown: Before  # its scores and label: the « avant » of the next one
 
     @property
     def structure(self) -> str:
@@ -108,7 +109,7 @@ def build_batch(batch: Batch) -> list[Restitution]:
             batch.collective, batch.referentiel, due.structure, batch.scores,
             today=batch.today, view=batch.view, occasions=due.labels,
             basis=basis(batch, due.structure),
-            previous=batch.previous.get(due.structure, (None, {})),
+            previous=batch.previous.get(due.structure),
         )  # fmt: skip
         structure = batch.collective.structure(due.structure)  # its previous campaign, if any:
         moved = structure_before_after(batch.view.answers.get(due.structure),
@@ -122,7 +123,12 @@ def build_batch(batch: Batch) -> list[Restitution]:
                 spec=None if batch.render else spec,
                 xlsx=render_xlsx_bytes(spec) if batch.render else None,
                 pdf=restitution_pdf_bytes(data, batch.referentiel.approach, moved),
-                chapters={c.chapter: c.score for c in data.chapters},
+                shown=Before(
+                    batch.today,
+                    {c.chapter: c.score for c in data.chapters},
+                    data.overall,
+                    data.label,
+                ),
             )
         )
     return done
@@ -219,7 +225,7 @@ def write_restitutions(
         except FileLocked as exc:
             locked.append(str(exc))
             continue
-        log.produced(made.due, today, ref.stem, made.chapters)
+        log.produced(made.due, today, ref.stem, made.shown)
         where = backend.location(ref)
         produced.append(
             Produced(

@@ -7,12 +7,18 @@ today, level to reach — that would meet every rule of ``labellisation``
 chapter complete, each chapter score at its minimum once rounded. Each step
 is worded as a line of the plan de progrès the structure can take as it is.
 
-The set is small by construction: mandatory criteria first (they are needed
-whatever else), then in each chapter still below its minimum the criteria
-whose rise adds most to the chapter's weighted mean, one at a time, until it
-reaches the minimum. Unanswered criteria count as answered at the target. A
-chapter where nothing is answered yet is one step, « à évaluer », rather than
-a list of every criterion in it.
+What « fewest » means, decided here: the fewest criteria changed, each raised only to
+the level the rules ask (a mandatory criterion to its minimum, a chapter's criterion to
+the chapter minimum rounded up) — not a lower count reached by asking « 4 - Exemplaire »
+of a few. Mandatory criteria come first (they are needed whatever else); then in each
+chapter still below its minimum, the criteria whose rise adds most to the chapter's
+weighted mean, one at a time, until it reaches the minimum. Each criterion's rise is
+fixed and the mean only grows with their sum, so taking the largest first reaches the
+minimum with the fewest of them: this greedy choice is the minimum, not an
+approximation. Only when every criterion is already at that level is one raised a level
+further, the heaviest first. Unanswered criteria count as answered at the target. A
+chapter where nothing is answered yet is one step, « à évaluer », rather than a list of
+every criterion in it.
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ def _chapter_steps(
     if not applicable["answered"].any():
         count = len(applicable)
         title = next((c.title for c in referentiel.chapters if c.id == chapter), "")
-        why = f"chapitre pas encore évalué : {count} critère{'s' if count > 1 else ''} à renseigner"
+        why = f"chapitre pas encore évalué, {count} critère{'s' if count > 1 else ''} à renseigner"
         return [PathStep(chapter, "", title, None, None, why)]
     floor = math.ceil(rules.min_chapter_score - _EPSILON)
     level = {

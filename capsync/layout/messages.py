@@ -40,6 +40,7 @@ import pandas as pd
 
 from capsync.campaign.config import Collective, Mail, Phase, Settings, Structure
 from capsync.campaign.vocabulary import DelegateRole, PhaseKind
+from capsync.french import de
 from capsync.layout.calendar import days_left_text
 from capsync.layout.dashboard_progress import (
     CATCH_UP,
@@ -465,7 +466,7 @@ def _to_fix(ctx: _Context, structure: Structure, contact: str) -> list[Message]:
             MessageKind.TO_FIX,
             key,
             contact,
-            f"{ctx.facts.approach} — à corriger dans la grille de {structure.name}",
+            f"{ctx.facts.approach} — à corriger dans la grille {de(structure.name)}",
             paragraphs,
             footer(contact_reason(structure, collective), collective, ctx.settings),
             **ctx.extra(structure),

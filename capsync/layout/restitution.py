@@ -84,10 +84,14 @@ def _summary_sheet(data: RestitutionData) -> SheetSpec:
             ]
         )
     first, last = header + 1, header + len(data.chapters)
-    rows.append(["Score global", "", data.overall, data.collective_overall, None])
+    was = [data.previous_overall] if previous else []
+    rows.append(["Score global", "", data.overall, data.collective_overall, None, *was])
     rows.append([])
     label_row = len(rows)
     rows.append(["Labellisation", data.label])
+    if previous and data.previous_label and data.previous_label != data.label:
+        when = f"{data.previous_date:%d/%m/%Y}"
+        rows.append(["", typeset(f"À la restitution du {when} : {data.previous_label}")])
     reasons = data.label_reasons or (
         ["Tous les critères de la labellisation sont atteints."] if data.label == ELIGIBLE else []
     )
@@ -121,7 +125,7 @@ def _summary_sheet(data: RestitutionData) -> SheetSpec:
     sheet.charts.append(
         Chart(
             kind=ChartKind.RADAR,
-            title="Scores par chapitre : structure et moyenne du collectif",
+            title=typeset("Scores par chapitre : structure et moyenne du collectif"),
             categories=CellRange(first, 0, last, 0, sheet=SUMMARY_SHEET),
             series=(
                 Series(data.structure_name, CellRange(first, 2, last, 2, sheet=SUMMARY_SHEET)),

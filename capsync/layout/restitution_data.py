@@ -16,11 +16,12 @@ import pandas as pd
 
 from capsync.campaign.config import Collective
 from capsync.campaign.referentiel import Referentiel
-from capsync.french import typeset
+from capsync.french import de, typeset
 from capsync.layout.before_after import waiting_headline
 from capsync.layout.dashboard import ELIGIBLE, label_text
 from capsync.layout.dashboard_sheets import action_is_late
 from capsync.layout.label_path import PathStep, label_path
+from capsync.layout.restitution_before import Before
 from capsync.layout.review_gaps import gap_rows
 from capsync.layout.review_views import StructureReview, structure_review
 from capsync.layout.tables import as_date, frame_rows, number, person_text
@@ -66,7 +67,7 @@ def _headline(data: RestitutionData) -> str:
         return waiting_headline(data.carried_waiting)
     if not data.answered:
         return (
-            f"Rien n'a encore été renseigné dans la grille de {data.structure_name} : "
+            f"Rien n'a encore été renseigné dans la grille {de(data.structure_name)} : "
             "cette restitution se remplira avec ses premières réponses."
         )
     done = sum(1 for c in data.chapters if c.assessed)
@@ -176,6 +177,8 @@ class RestitutionData:
     occasions: list[str] = field(default_factory=list)  # the events this restitution answers
     basis: list[str] = field(default_factory=list)  # what it was computed from, in French
     previous_date: dt.date | None = None  # of the structure's previous restitution
+    previous_overall: float | None = None  # its global score then (None: not known)
+    previous_label: str = ""  # its label status then (« Éligible »…), "" when not known
     path: list[PathStep] = field(default_factory=list)  # the chemin vers le label
     review: StructureReview = field(default_factory=StructureReview)  # tiers, pair, roles
     label_decision: str = ""  # the label committee's decision, in French (issue 12)
@@ -443,7 +446,7 @@ def build_restitution(
     view: CollectiveView | None = None,
     occasions: list[str] | None = None,
     basis: list[str] | None = None,
-    previous: tuple[dt.date | None, dict[str, float | None]] = (None, {}),
+    previous: Before | None = None,
 ) -> RestitutionData:
     """The restitution of one structure of ``collective``, from the collectif's scores.
 
@@ -456,6 +459,7 @@ def build_restitution(
             collective, referentiel, scores, actions=actions, answers=answers, texts=texts
         )
     structure = collective.structure(structure_id)
+    before = previous or Before()
     weak = referentiel.scoring.weak_level
     mine = view.criteria.get(structure_id, scores.criteria.iloc[0:0])
     label_row = view.label_rows.get(structure_id)
@@ -472,7 +476,7 @@ def build_restitution(
         referentiel_id=referentiel.id,
         referentiel_version=referentiel.version,
         today=today,
-        chapters=_chapter_lines(referentiel, view, structure_id, previous[1]),
+        chapters=_chapter_lines(referentiel, view, structure_id, before.chapters),
         overall=number(view.overall_rows.get(structure_id, {}).get("overall")),
         collective_overall=view.overall_mean,
         label=label,
@@ -486,7 +490,9 @@ def build_restitution(
         levels=tuple((lv.value, lv.label) for lv in referentiel.scale.levels),
         occasions=list(occasions or []),
         basis=list(basis or []),
-        previous_date=previous[0],
+        previous_date=before.date,
+        previous_overall=before.overall,
+        previous_label=before.label,
         path=label_path(referentiel, mine) if label != ELIGIBLE else [],
         review=structure_review(collective, referentiel, structure_id, mine, view),
         label_decision=view.label_decisions.get(structure_id, ""),

@@ -35,6 +35,7 @@ from capsync.layout.tables import (
     span_title_and_note,
     table_sheet,
 )
+from capsync.scoring.labels import round_score
 from capsync.scoring.participation import MIN_GROUP, role_means, role_means_of
 from capsync.workbook.spec import SheetSpec, Style, Value
 
@@ -94,6 +95,15 @@ def _cells(frame: pd.DataFrame) -> dict[tuple[str, str], RoleCell]:
     }
 
 
+def _as_shown(cell: RoleCell) -> RoleCell:
+    """The collectif's mean to one decimal, as it is shown: a structure keeps its dated
+    restitutions, and two unrounded means of a role a person joined in between gave that
+    person's exact mean (6 × 2,181 − 5 × 2,173 = 2,22)."""
+    if cell.mean is None:
+        return cell
+    return RoleCell(cell.respondents, float(round_score(cell.mean)))
+
+
 def restitution_regards(
     collective: Collective,
     referentiel: Referentiel,
@@ -116,7 +126,7 @@ def restitution_regards(
             others = whole.respondents - cell.respondents
             safe = others == 0 or others >= MIN_GROUP
             mine[role] = cell
-            theirs[role] = whole if safe else RoleCell(whole.respondents, None)
+            theirs[role] = _as_shown(whole) if safe else RoleCell(whole.respondents, None)
         lines.append(RegardsLine(chapter.id, chapter.title, mine, theirs))
     return Regards(lines)
 

@@ -14,7 +14,7 @@ from pathlib import PurePath
 from typing import Any
 
 from capsync.campaign.config import Collective, Structure
-from capsync.french import typeset
+from capsync.french import de, typeset
 from capsync.layout.tables import (
     Column,
     as_datetime,
@@ -62,7 +62,7 @@ def to_fix_spec(
     ]
     sheet = table_sheet(
         SHEET,
-        f"À corriger dans la grille de {structure.name}",
+        f"À corriger dans la grille {de(structure.name)}",
         typeset(
             "Chaque ligne indique l'onglet et la cellule à corriger dans votre grille ; la valeur "
             "saisie est conservée telle quelle et la ligne disparaît dès la correction lue."

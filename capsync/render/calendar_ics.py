@@ -40,6 +40,7 @@ from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, Timezo
 
 from capsync.campaign.config import Collective, Phase, Structure
 from capsync.campaign.vocabulary import PhaseKind
+from capsync.french import de
 from capsync.layout.calendar import Deadline, structure_deadlines
 from capsync.layout.plan_review import DEFAULT_MONTHS, plan_review_date
 
@@ -313,7 +314,7 @@ def calendar_ics(
                 "revue-plan",
                 day,
                 f"Revue du plan de progrès — {structure.name}",
-                f"Revue du plan de progrès de {structure.name} avec la structure.",
+                f"Revue du plan de progrès {de(structure.name)} avec la structure.",
             )
             uid = f"{collective.id}-collectif-{structure.id}-revue-plan@capsync"
             events.append(_deadline_event(uid, review, now, alarms, approach))

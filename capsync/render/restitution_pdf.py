@@ -3,7 +3,9 @@
 Rendered with fpdf2 (about 20 times faster than matplotlib figures: the sync
 rewrites every changed structure's PDF, 550 of them on a cold run), so no
 office suite is needed. Page 1 has the title, the radar chart (structure vs the
-collectif's mean, drawn with vector primitives) and the scores table; the
+collectif's mean, drawn with vector primitives), the scores table, three strengths,
+three priorities and the chemin vers le label (the radar smaller to make room for it),
+whose steps page 1 has no room for open page 2; the
 following pages flow the label reasons, strengths, weak points, divergences,
 offre de services and plan de progrès as wrapped text, page breaks handled by
 fpdf2. Text is set in DejaVu Sans, shipped with matplotlib, because the core
@@ -26,11 +28,15 @@ from capsync.layout.restitution_data import (
     FIRST_PAGE_ITEMS,
     HALF_LEVEL_NOTE,
     PATH_NOTE,
+    GapLine,
     RestitutionData,
 )
+from capsync.layout.review_gaps import RETAINED_VS_GROUP, SELF_VS_PAIR, SELF_VS_TIERS
 from capsync.render.before_after_pdf import before_after_section
 from capsync.render.pdf_text import (
     BLACK,
+    BODY_SIZE,
+    BULLET_INDENT,
     CORE_ENCODING,
     DARK_GREY,
     DETAIL_INDENT,
@@ -38,6 +44,7 @@ from capsync.render.pdf_text import (
     GRID_COLOUR,
     HEADER_FILL,
     LEVEL_MAX,
+    LINE_HEIGHT,
     MEAN_COLOUR,
     STRUCTURE_COLOUR,
     TABLE_ROW,
@@ -49,10 +56,11 @@ from capsync.render.pdf_text import (
     _paragraph,
     _strings,
     _width,
+    _wrap,
     _write,
 )
 from capsync.render.review_pdf import review_legend, review_polygons, review_sections
-from capsync.scoring.scores import format_level, format_score
+from capsync.scoring.scores import format_score
 
 
 def _needs_unicode_font(data: RestitutionData, more: Sequence[BeforeAfterLine] = ()) -> bool:
@@ -62,6 +70,14 @@ def _needs_unicode_font(data: RestitutionData, more: Sequence[BeforeAfterLine] =
     except UnicodeEncodeError:
         return True
     return False
+
+
+PATH_RADIUS = 28.0  # mm: the radar when page 1 also holds the chemin vers le label
+LEGEND_WIDTH = 43.0  # mm: the text of the radar's legend
+LEGEND_LINE = 3.4  # mm: between the two lines of a long name in the legend
+ROW_LINE = 3.6  # mm: between the lines of a table cell on two lines
+HEADING_ROOM = 10.0  # mm: a heading of one line, its space above and below
+_REVIEWERS = {SELF_VS_TIERS: "tiers", SELF_VS_PAIR: "pair"}  # who gave the other level
 
 
 def _percent(value: float | None) -> str:
@@ -131,12 +147,13 @@ def _series(
 
 
 def _radar(pdf: _Document, data: RestitutionData, top: float) -> float:
-    """The radar chart under ``top``; returns the y below it."""
+    """The radar chart under ``top``; returns the y below it. Smaller when there is a
+    chemin vers le label, so that page 1 has room for it."""
     n = len(data.chapters)
     if n == 0:
         return top
-    radius = 38.0
-    cx, cy = pdf.w / 2, top + 12 + radius
+    radius, above = (PATH_RADIUS, 8.0) if data.path else (38.0, 12.0)
+    cx, cy = pdf.w / 2, top + above + radius
     pdf.set_line_width(0.2)
     pdf.set_draw_color(*GRID_COLOUR)
     for ring in range(1, LEVEL_MAX + 1):
@@ -172,28 +189,49 @@ def _radar(pdf: _Document, data: RestitutionData, top: float) -> float:
     review_polygons(data, lambda v, c: _series(pdf, cx, cy, radius, v, c, fill=False))  # issue 10
     _legend(pdf, data, top)
     pdf.set_line_width(0.2)
-    return cy + radius + 14
+    if not data.path:
+        return cy + radius + 14
+    lowest = max(  # the baseline of the lowest label, or of its « non évalué »
+        _point(cx, cy, radius + 6, i, n, LEVEL_MAX)[1] + (1.2 if c.assessed else 4.6)
+        for i, c in enumerate(data.chapters)
+    )
+    return max(lowest + 4, cy + radius + 4)
 
 
 def _legend(pdf: _Document, data: RestitutionData, top: float) -> None:
-    """Two swatches at the top right of the chart area."""
+    """The swatches at the top right of the chart area; the structure's name whole, on two
+    lines when it needs them (a name longer than that is cut, as in the footer)."""
     x = pdf.w - pdf.r_margin - 52
     pdf.use_font(8)
     pdf.set_text_color(*BLACK)
+    name = _wrap(pdf, data.structure_name, LEGEND_WIDTH)
+    if len(name) > 2:
+        name = [_fit(pdf, data.structure_name, LEGEND_WIDTH)]
     entries = [
-        (STRUCTURE_COLOUR, False, _fit(pdf, data.structure_name, 43)),
-        (MEAN_COLOUR, True, "Moyenne du collectif"),
-        *review_legend(data),
+        (STRUCTURE_COLOUR, False, name),
+        (MEAN_COLOUR, True, ["Moyenne du collectif"]),
+        *((colour, dashed, [text]) for colour, dashed, text in review_legend(data)),
     ]
-    for k, (colour, dashed, text) in enumerate(entries):
-        y = top + 2 + 5 * k
+    y = top + 2
+    for colour, dashed, lines in entries:
         pdf.set_draw_color(*colour)
         pdf.set_line_width(0.6)
         if dashed:
             pdf.set_dash_pattern(dash=1.6, gap=1.0)
         pdf.line(x, y, x + 7, y)
         pdf.set_dash_pattern()
-        pdf.text(x + 9, y + 1.1, text)
+        for k, text in enumerate(lines):
+            pdf.text(x + 9, y + 1.1 + LEGEND_LINE * k, text)
+        y += 5 + LEGEND_LINE * (len(lines) - 1)
+
+
+def _cell_lines(pdf: _Document, text: str, width: float, *, wrap: bool) -> list[str]:
+    """A cell's lines: a chapter title wrapped on two lines at most (a third is cut), the
+    other cells split where they say so (« Restitution du\n02/12/2026 »)."""
+    if not wrap:
+        return text.split("\n")
+    lines = _wrap(pdf, text, width - 3)
+    return lines if len(lines) <= 2 else [lines[0], _fit(pdf, " ".join(lines[1:]), width - 3)]
 
 
 def _table_row(
@@ -204,33 +242,43 @@ def _table_row(
     *,
     bold: bool = False,
     header: bool = False,
-) -> None:
-    """One row of bordered cells: the first left-aligned (shortened to fit), the others centred."""
+) -> float:
+    """One row of bordered cells, the first left-aligned, the others centred, as high as its
+    longest cell; returns the y below it."""
     pdf.use_font(8.5, bold=bold or header)
+    texts = [
+        _cell_lines(pdf, text, width, wrap=k == 0 and not header)
+        for k, (width, text) in enumerate(zip(widths, cells, strict=True))
+    ]
+    height = TABLE_ROW + ROW_LINE * (max(len(lines) for lines in texts) - 1)
+    if header:
+        pdf.rect(pdf.l_margin, top, pdf.epw, height, style="F")
     x = pdf.l_margin
-    baseline = top + 0.5 * TABLE_ROW + 0.3 * pdf.font_size
-    for k, (width, text) in enumerate(zip(widths, cells, strict=True)):
-        pdf.rect(x, top, width, TABLE_ROW)
-        if k == 0 and not header:
-            pdf.text(x + 1.5, baseline, _fit(pdf, text, width - 3))
-        else:
-            pdf.text(x + (width - _width(pdf, text)) / 2, baseline, text)
+    for k, (width, lines) in enumerate(zip(widths, texts, strict=True)):
+        pdf.rect(x, top, width, height)
+        baseline = top + 0.5 * (height - ROW_LINE * (len(lines) - 1)) + 0.3 * pdf.font_size
+        for text in lines:
+            left = x + 1.5 if k == 0 and not header else x + (width - _width(pdf, text)) / 2
+            pdf.text(left, baseline, text)
+            baseline += ROW_LINE
         x += width
+    return top + height
 
 
 def _scores_table(pdf: _Document, data: RestitutionData, top: float) -> None:
-    before = data.previous_date is not None
-    widths = [pdf.epw - (100 if before else 78), *([22] if before else []), 24, 30, 24]
+    """Chapter by chapter, with the previous restitution's scores when there is one; its
+    label status under the table when it differs from today's."""
+    before = f"{data.previous_date:%d/%m/%Y}" if data.previous_date else ""
+    numbers = [23, 19, 22, 20] if before else [24, 30, 24]
+    widths = [pdf.epw - sum(numbers), *numbers]
     pdf.set_line_width(0.2)
     pdf.set_draw_color(*GRID_COLOUR)
     pdf.set_fill_color(*HEADER_FILL)
     pdf.set_text_color(*BLACK)
-    pdf.rect(pdf.l_margin, top, pdf.epw, TABLE_ROW, style="F")
-    previous = [f"{data.previous_date:%d/%m/%Y}"] if data.previous_date else []
-    header = ["Chapitre", *previous, "Structure", "Moy. collectif", "Complétude"]
-    _table_row(pdf, header, widths, top, header=True)
+    then = [f"Restitution du\n{before}"] if before else []
+    header = ["Chapitre", *then, "Structure", "Moy. collectif", "Complétude"]
+    top = _table_row(pdf, header, widths, top, header=True)
     for c in data.chapters:
-        top += TABLE_ROW
         was = [format_score(c.previous)] if before else []
         cells = [
             f"{c.chapter} — {c.title}",
@@ -239,22 +287,24 @@ def _scores_table(pdf: _Document, data: RestitutionData, top: float) -> None:
             format_score(c.collective_mean),
             _percent(c.completion),
         ]
-        _table_row(pdf, cells, widths, top)
-    top += TABLE_ROW
-    blank = [""] if before else []
-    total = ["Score global", *blank, format_score(data.overall),
+        top = _table_row(pdf, cells, widths, top)
+    was = [format_score(data.previous_overall)] if before else []
+    total = ["Score global", *was, format_score(data.overall),
              format_score(data.collective_overall), ""]  # fmt: skip
-    _table_row(pdf, total, widths, top, bold=True)
-    pdf.set_y(top + TABLE_ROW + 2)
+    pdf.set_y(_table_row(pdf, total, widths, top, bold=True) + 2)
+    if before and data.previous_label and data.previous_label != data.label:
+        _paragraph(pdf, typeset(f"Labellisation à la restitution du {before} : "
+                                f"{data.previous_label}."))  # fmt: skip
 
 
-def _first_page(pdf: _Document, data: RestitutionData, title: str) -> None:
+def _first_page(pdf: _Document, data: RestitutionData, title: str) -> tuple[bool, list[str]]:
     """The « so what » page: the state, the scores, three strengths, three priorities and
-    the chemin vers le label, each step worded as a line of the plan de progrès."""
+    the chemin vers le label, each step worded as a line of the plan de progrès, as many
+    steps as fit. Returns what :func:`_path_rest` puts at the top of page 2."""
     pdf.add_page()
     _header(pdf, data, title)
     if not data.answered:
-        return
+        return True, []
     below = _radar(pdf, data, pdf.get_y() + 2)
     _scores_table(pdf, data, below)
     _heading(pdf, "Trois points forts")
@@ -271,16 +321,48 @@ def _first_page(pdf: _Document, data: RestitutionData, title: str) -> None:
         )
     if not data.weak_points:
         _paragraph(pdf, f"Aucun critère sous le niveau {data.level_name(data.weak_level)}.")
-    _path_section(pdf, data)
+    return _path_start(pdf, data)
 
 
-def _path_section(pdf: _Document, data: RestitutionData) -> None:
-    if not data.path:
-        return
+def _path_start(pdf: _Document, data: RestitutionData) -> tuple[bool, list[str]]:
+    """The chemin vers le label down to the foot of the page: its heading, its note and the
+    steps that fit, then « … et 7 autres changements, page suivante ». Returns whether it
+    started here and the steps left (all of them when not even one fits)."""
+    steps = plan_suggestions(data)
+    if not steps:
+        return True, []
+    pdf.use_font(BODY_SIZE)
+    width = pdf.w - pdf.r_margin - pdf.l_margin - BULLET_INDENT
+    heights = [LINE_HEIGHT * len(_wrap(pdf, step, width)) for step in steps]
+    note = LINE_HEIGHT * len(_wrap(pdf, typeset(PATH_NOTE), pdf.epw))
+    more = LINE_HEIGHT if len(steps) > 1 else 0.0
+    if pdf.y + HEADING_ROOM + note + heights[0] + more > pdf.page_break_trigger:
+        return False, steps
     _heading(pdf, "Chemin vers le label")
     _paragraph(pdf, typeset(PATH_NOTE))
-    for line in plan_suggestions(data):
-        _paragraph(pdf, line, bullet=True)
+    shown = 0
+    for step, height in zip(steps, heights, strict=True):
+        room = LINE_HEIGHT if shown + 1 < len(steps) else 0.0  # for the « … et 7 autres »
+        if pdf.y + height + room > pdf.page_break_trigger:
+            break
+        _paragraph(pdf, step, bullet=True)
+        shown += 1
+    left = len(steps) - shown
+    if left:
+        plural = "s" if left > 1 else ""
+        _paragraph(pdf, f"… et {left} autre{plural} changement{plural}, page suivante")
+    return True, steps[shown:]
+
+
+def _path_rest(pdf: _Document, started: bool, steps: list[str]) -> None:
+    """The steps of the chemin page 1 had no room for, first thing on page 2."""
+    if not steps:
+        return
+    _heading(pdf, "Chemin vers le label (suite)" if started else "Chemin vers le label")
+    if not started:
+        _paragraph(pdf, typeset(PATH_NOTE))
+    for step in steps:
+        _paragraph(pdf, step, bullet=True)
 
 
 def _label_section(pdf: _Document, data: RestitutionData) -> None:
@@ -314,20 +396,29 @@ def _criteria_sections(pdf: _Document, data: RestitutionData) -> None:
         _paragraph(pdf, f"Aucun critère sous le niveau {data.weak_level}.")
 
 
+def _gap_detail(data: RestitutionData, g: GapLine) -> str:
+    """What the levels of a gap were: the respondents' range, the retenu and the group's
+    median, or the retenu and the one reviewer's level, each with its name."""
+    if g.low is not None:
+        return f"niveaux de {data.level_name(g.low)} à {data.level_name(g.high)}"
+    retained = f"niveau retenu {data.level_name(g.retained)}"
+    if g.kind == RETAINED_VS_GROUP:  # gap = retenu − median (review_gaps.gap_rows)
+        median = None if g.retained is None or g.gap is None else round(g.retained - g.gap, 2)
+        return f"{retained}, médiane du groupe {data.level_name(median)}"
+    return f"{retained}, {_REVIEWERS.get(g.kind, 'tiers / pair')} {data.level_name(g.review)}"
+
+
 def _gaps_section(pdf: _Document, data: RestitutionData) -> None:
     _heading(pdf, "Écarts à discuter")
     for g in data.gaps:
-        if g.low is not None:
-            detail = f"niveaux de {format_level(g.low)} à {format_level(g.high)}"
-        else:
-            detail = f"retenu {format_level(g.retained)}, tiers / pair {format_level(g.review)}"
+        detail = _gap_detail(data, g)
         _paragraph(pdf, typeset(f"{g.criterion} {g.title} — {g.kind} : {detail}"), bullet=True)
         if g.justification:
             _paragraph(pdf, typeset("Justification : ") + g.justification, indent=DETAIL_INDENT)
         if g.review_comment:
-            _paragraph(
-                pdf, typeset("Commentaire tiers / pair : ") + g.review_comment, indent=DETAIL_INDENT
-            )
+            who = _REVIEWERS.get(g.kind, "tiers / pair")
+            _paragraph(pdf, typeset(f"Commentaire du {who} : ") + g.review_comment,
+                       indent=DETAIL_INDENT)  # fmt: skip
     if not data.gaps:
         _paragraph(pdf, "Aucun écart à discuter.")
 
@@ -366,9 +457,10 @@ def restitution_pdf_bytes(
     title = f"Restitution {approach}"  # the démarche of the référentiel (« CAP ISO 9001 »)
     unicode_font = _needs_unicode_font(data, before_after)
     pdf = _Document(data, unicode_font=unicode_font, footer=title)
-    _first_page(pdf, data, title)
+    started, steps = _first_page(pdf, data, title)
     if data.answered:
         pdf.add_page()
+        _path_rest(pdf, started, steps)
     before_after_section(pdf, before_after)  # after the header alone when nothing counts yet
     if data.answered:
         _label_section(pdf, data)
