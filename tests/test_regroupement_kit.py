@@ -86,8 +86,9 @@ def test_the_counts_per_level_rest_on_the_structures_that_answered() -> None:
 def test_a_witness_is_named_only_when_it_agreed() -> None:
     anonymous = next(w for w in _kit().weak_points if w.line.criterion == "1.1.1")
     # alpha is at 3 with « -Projet voté en AG »; delta at 3 wrote no justification
-    assert [(w.label, w.level, w.excerpt) for w in anonymous.witnesses] == [
-        ("une structure (AI)", 3.0, "")
+    # the only AI of the collectif: its type would name it
+    assert [(w.label, w.level, w.level_text, w.excerpt) for w in anonymous.witnesses] == [
+        ("une structure", 3.0, "niveau 3 - Maîtrisé", "")
     ]
     named = next(w for w in _kit(_consenting("alpha")).weak_points if w.line.criterion == "1.1.1")
     assert [(w.label, w.excerpt) for w in named.witnesses] == [
@@ -112,7 +113,8 @@ def test_the_anonymous_kit_names_no_structure(tmp_path: Path) -> None:
     render_xlsx(kit_spec(kit, coll.id, "cap-rse-test", "1"), xlsx)
     pdf.write_bytes(kit_pdf_bytes(kit))
     text = _texts(xlsx, pdf)
-    assert "une structure (ACI)" in text and "Gamma" not in text
+    assert "une structure" in text and "Gamma" not in text
+    assert "une structure (" not in text  # every type of this collectif is unique
     for structure in coll.structures:
         assert structure.name not in text, structure.name
     named = _kit(coll)  # without --anonyme, the late ones and those who agreed are named
@@ -193,8 +195,12 @@ def test_capsync_regroupement_keeps_each_kit_and_says_so_in_french(example: Path
     first = runner.invoke(main, [*args, "--chapitre", "2", "--anonyme"])
     second = runner.invoke(main, [*args, "--chapitre", "2", "--anonyme"])
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
-    assert plain(first.output).startswith("Kit du regroupement produit : ")
-    assert second.output.rstrip().endswith("chapitre-2-2026-03-19-anonyme-2.xlsx")
+    xlsx, pdf = plain(second.output).splitlines()
+    assert xlsx.startswith("Kit du regroupement produit : ")
+    assert xlsx.endswith("chapitre-2-2026-03-19-anonyme-2.xlsx")
+    assert pdf.startswith("Son PDF, à projeter : ")
+    assert pdf.endswith("chapitre-2-2026-03-19-anonyme-2.pdf")
+    assert Path(pdf.removeprefix("Son PDF, à projeter : ")).is_file()
     missing = runner.invoke(main, [*args, "--chapitre", "9"])
     assert missing.exit_code == 1
     assert "n'a pas de regroupement pour le chapitre 9" in plain(missing.output)

@@ -100,8 +100,9 @@ class Backend(Protocol):
         files: they are rebuilt instead (see :attr:`files_are_xlsx`)."""
         ...
 
-    def read_bytes(self, ref: WorkbookRef) -> bytes:
-        """The workbook's .xlsx file as it is; BackendError when the backend keeps none."""
+    def read_bytes(self, ref: WorkbookRef, extension: str = "xlsx") -> bytes:
+        """The workbook's .xlsx file as it is, or its companion file of ``extension`` (a kit's
+        .pdf, see :meth:`write_file`); BackendError when the backend keeps no files."""
         ...
 
     def versions(self, collective: str, kind: Kind) -> dict[WorkbookRef, str]:

@@ -154,8 +154,10 @@ class LocalBackend:
 
         return read_workbook(self.source_path(ref), skip)
 
-    def read_bytes(self, ref: WorkbookRef) -> bytes:
+    def read_bytes(self, ref: WorkbookRef, extension: str = "xlsx") -> bytes:
         path = self.source_path(ref)
+        if extension != "xlsx":  # a companion file, beside the workbook (see write_file)
+            path = self.path(ref).with_suffix(f".{extension}")
         try:
             return path.read_bytes()
         except FileNotFoundError as exc:

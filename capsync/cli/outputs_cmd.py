@@ -92,6 +92,7 @@ def regroupement(state: CliState, collective: str, chapter: str, anonymous: bool
             raise SystemExit(1) from exc
     if not state.quiet:
         say("Kit du regroupement produit : ", verbatim=str(made.files[0]))
+        say("Son PDF, à projeter : ", verbatim=str(made.files[1]))
 
 
 commands = [restitution, regroupement]

@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from capsync.backends.base import Backend
 from capsync.backends.factory import open_backend
@@ -133,10 +134,21 @@ def personal_files(backend: Backend, collective: Collective) -> dict[tuple[str, 
 def kept_kits(backend: Backend, collective: Collective) -> list[KitNotice]:
     """The regroupement kits kept for the collectif: each is sent once, even one produced
     while messages could not be sent."""
-    return [
-        KitNotice(ref, backend.location(ref), backend.files_are_xlsx)
-        for ref in sorted(backend.versions(collective.id, Kind.REGROUPEMENT))
-    ]
+    found = []
+    for ref in sorted(backend.versions(collective.id, Kind.REGROUPEMENT)):
+        files = backend.files_are_xlsx
+        found.append(KitNotice(ref, backend.location(ref), files, files and _has_pdf(backend, ref)))
+    return found
+
+
+def _has_pdf(backend: Backend, ref: WorkbookRef) -> bool:
+    """Whether the kit's landscape PDF is kept beside its workbook (a kit of an older
+    capsync may have none)."""
+    try:
+        backend.read_bytes(ref, "pdf")
+    except BackendError:
+        return False
+    return True
 
 
 def compose_all(
@@ -158,7 +170,7 @@ def compose_all(
         for compose in (structure_messages, personal_invitations, plan_messages, digest_messages):
             found += compose(facts, config.mail, config.settings, today)
         kits = kept_kits(backend, coll)
-        found += kit_messages(coll, kits, config.mail, config.settings, facts.approach)
+        found += kit_messages(coll, kits, config.mail, config.settings, facts.approach, today)
     return found
 
 
@@ -180,7 +192,10 @@ def queue_messages(
     entries = []
     for message in messages:
         try:
-            attached = {a.filename: backend.read_bytes(a.ref) for a in message.attachments}
+            attached = {
+                a.filename: backend.read_bytes(a.ref, PurePath(a.filename).suffix.lstrip("."))
+                for a in message.attachments
+            }
         except BackendError as exc:  # the grid is being replaced: the message waits a cycle
             report.skipped.append(f"Message à {message.to} remis au prochain cycle : {exc}")
             continue

@@ -73,13 +73,14 @@ def write_kit(backend: Backend, request: KitRequest, referentiel_version: str) -
     backend.write(ref, kit_spec(kit, coll.id, request.referentiel.id, referentiel_version))
     backend.write_file(ref, "pdf", kit_pdf_bytes(kit))
     where = backend.location(ref)
+    pdf = where.removesuffix(".xlsx") + ".pdf" if where.endswith(".xlsx") else f"{where} (.pdf)"
     occasion = f"regroupement du chapitre {request.phase.chapter} du {request.phase.date:%d/%m/%Y}"
     return Produced(
         collective=coll.id,
         kind=Kind.REGROUPEMENT,
         name=ref.stem,
         occasions=(occasion,),
-        files=(where, f"{where} (.pdf)"),
+        files=(where, pdf),  # the workbook, then the PDF beside it
     )
 
 

@@ -7,7 +7,8 @@ the admins' failed cycle (pure).
   one of the structure's own in the configuration (a typed address never makes capsync
   write to a stranger); otherwise to the structure's contacts, naming the responsable;
 - digest: once a week, from ``mail.digest_weekday`` on, to each délégué·e of the collectif;
-- kit: once per regroupement kit produced, to each délégué·e;
+- kit: once per regroupement kit produced, to each délégué·e, its subject saying which
+  version it is (« version anonyme », « version 2 »);
 - failed cycle: once a day per cause, to ``mail.admins``.
 """
 
@@ -49,6 +50,7 @@ class KitNotice:
     ref: WorkbookRef
     where: str  # a path or a link
     attach: bool  # an .xlsx file that can travel with the message
+    pdf: bool = False  # its landscape PDF, to project, can travel with it too
 
     @property
     def title(self) -> str:
@@ -56,12 +58,28 @@ class KitNotice:
         found = KIT_NAME.fullmatch(self.ref.name)
         if found is None:
             return f"« {self.ref.name} »"
-        day = dt.date.fromisoformat(found.group("date"))
-        return f"du chapitre {found.group('chapter')} ({day:%d/%m/%Y})"
+        return f"du chapitre {found.group('chapter')} ({self.meeting:%d/%m/%Y})"
+
+    @property
+    def meeting(self) -> dt.date | None:
+        """The regroupement's day, from the kit's name."""
+        found = KIT_NAME.fullmatch(self.ref.name)
+        return dt.date.fromisoformat(found.group("date")) if found else None
+
+    @property
+    def variant(self) -> str:
+        """What tells this kit from the others of its regroupement: « version anonyme »,
+        « version 2 », « version anonyme 2 »; "" for the first named one."""
+        found = KIT_NAME.fullmatch(self.ref.name)
+        if found is None or not (found.group("anonymous") or found.group("number")):
+            return ""
+        words = ["version", *(["anonyme"] if found.group("anonymous") else [])]
+        return " ".join([*words, *([found.group("number")] if found.group("number") else [])])
 
 
 KIT_NAME = re.compile(
-    r"chapitre-(?P<chapter>[^/]+?)-(?P<date>\d{4}-\d{2}-\d{2})(?:-anonyme)?(?:-\d+)?"
+    r"chapitre-(?P<chapter>[^/]+?)-(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?P<anonymous>-anonyme)?(?:-(?P<number>\d+))?"
 )
 
 
@@ -241,19 +259,53 @@ def digest_messages(
     return found
 
 
+def _kit_attachments(kit: KitNotice) -> tuple[Attachment, ...]:
+    if not kit.attach:
+        return ()
+    pdf = (Attachment(kit.ref, f"kit-{kit.ref.name}.pdf"),) if kit.pdf else ()
+    return (Attachment(kit.ref, f"kit-{kit.ref.name}.xlsx"), *pdf)
+
+
+def kit_paragraphs(kit: KitNotice, collective: Collective, today: dt.date | None) -> list[str]:
+    """What the kit's message says: where the kit is, which version, what to do with it."""
+    variant = f" ({kit.variant})" if kit.variant else ""
+    if not kit.attach:
+        where = f" : {kit.where}"
+    elif kit.pdf:
+        where = " : il est joint à ce message, le classeur et le PDF à projeter."
+    else:
+        where = " : il est joint à ce message."
+    found = [f"Le kit du regroupement {kit.title} du {collective.name}{variant} est prêt{where}"]
+    if "anonyme" in kit.variant:
+        found.append("Cette version ne nomme aucune structure : elle peut être projetée.")
+    meeting = kit.meeting
+    if today is not None and meeting is not None and meeting < today:
+        found.append(
+            f"Le regroupement a eu lieu le {meeting:%d/%m/%Y} : ce kit peut servir à son "
+            "compte rendu et aux suites."
+        )
+    else:
+        found.append("À faire : le relire avant le regroupement.")
+    return found
+
+
 def kit_messages(
     collective: Collective,
     kits: Iterable[KitNotice],
     mail: Mail,
     settings: Settings,
     approach: str = "CAP RSE",
+    today: dt.date | None = None,
 ) -> list[Message]:
-    """One message per kit and délégué·e, the kit attached (local) or linked (Google)."""
+    """One message per kit and délégué·e, the kit attached (local) or linked (Google); as of
+    ``today``, a kit of a regroupement already held is not given to read before it."""
     found = []
     for kit in kits:
         if kit.ref.collective != collective.id:
             continue
-        attachments = (Attachment(kit.ref, f"kit-{kit.ref.name}.xlsx"),) if kit.attach else ()
+        subject = f"{approach} — kit du regroupement {kit.title}"
+        subject += f", {kit.variant}" if kit.variant else ""
+        paragraphs = kit_paragraphs(kit, collective, today)
         for delegate in _delegates(collective, mail):
             to = str(delegate.email)
             key = f"{MessageKind.KIT}/{collective.id}/{kit.ref.name}/{to.lower()}"
@@ -262,15 +314,11 @@ def kit_messages(
                     MessageKind.KIT,
                     key,
                     to,
-                    f"{approach} — kit du regroupement {kit.title}",
-                    [
-                        f"Le kit du regroupement {kit.title} du {collective.name} est prêt"
-                        + (" : il est joint à ce message." if kit.attach else f" : {kit.where}"),
-                        "À faire : le relire avant le regroupement.",
-                    ],
+                    subject,
+                    paragraphs,
                     footer(_delegate_reason(collective), None, settings),
                     collective=collective.id,
-                    attachments=attachments,
+                    attachments=_kit_attachments(kit),
                 )
             )
     return found

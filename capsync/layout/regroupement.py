@@ -13,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from capsync.french import typeset
-from capsync.layout.regroupement_data import FEW, KitData, LevelCount, mean_text
+from capsync.layout.regroupement_data import (
+    FEW,
+    SHOWN_TYPE,
+    KitData,
+    LevelCount,
+    mean_text,
+    weak_rule,
+)
 from capsync.layout.tables import (
     FIRST_ROW,
     Column,
@@ -73,7 +80,8 @@ def kit_sheet(kit: KitData) -> SheetSpec:
         "Kit anonyme : aucune structure n'y est nommée."
         if kit.anonymous
         else "Une structure n'est citée comme témoin que si elle l'a accepté ; sinon « une "
-        "structure (type) ». Pour projeter ou diffuser : capsync regroupement --anonyme."
+        f"structure », avec son type quand au moins {SHOWN_TYPE} structures du collectif le "
+        "partagent. Pour projeter ou diffuser : capsync regroupement --anonyme."
     )
     rows: list[list[Value]] = [[typeset(a), typeset(b)] for a, b in lines]
     return _table(
@@ -102,7 +110,7 @@ def _level_columns(kit: KitData) -> list[Column]:
         Column("Structures ayant répondu", 11, Style.INTEGER),
         Column(f"Moins de {FEW} réponses", 12),
         *(Column(f"{v} - {name}", 11, Style.INTEGER) for v, name in kit.levels),
-        Column("Écart entre structures", 11, Style.SCORE),
+        Column("Écart entre structures (niveaux)", 11, Style.INTEGER),
         Column(f"Sous le niveau {kit.weak_level}", 11, Style.INTEGER),
     ]
 
@@ -159,11 +167,11 @@ def witness_sheet(kit: KitData) -> SheetSpec:
             rows.append([*common, typeset("(personne au niveau 3 ou 4 avec une pratique décrite)"),
                          None, ""])  # fmt: skip
         for w in point.witnesses:
-            rows.append([*common, w.label, w.level, w.excerpt])
+            rows.append([*common, w.label, w.level_text, w.excerpt])
     return _table(
         WITNESS_SHEET,
         "Points faibles communs : qui pourrait témoigner",
-        f"Un point faible : au moins un tiers des structures sous le niveau {kit.weak_level}. "
+        f"Un point faible : {weak_rule(kit.weak_level)}. "
         "Témoins possibles : niveau retenu 3 ou 4 et une justification qui décrit une "
         "pratique. Une structure n'est nommée que si elle l'a accepté.",
         [
@@ -172,7 +180,7 @@ def witness_sheet(kit: KitData) -> SheetSpec:
             Column("Moyenne du collectif", 22),
             Column(f"Structures sous le niveau {kit.weak_level}", 12, Style.INTEGER),
             Column("Structure", 30),
-            Column("Niveau retenu", 10, Style.SCORE),
+            Column("Niveau retenu", 24),
             Column("Ce qu'elle fait (sa justification)", 60),
         ],
         rows,

@@ -11,7 +11,9 @@ and a draft agenda. The workbook (:mod:`.regroupement`) and the PDF
 :class:`KitData`, so they never disagree.
 
 Names: a structure is named as a possible witness only when it agreed
-(``testimony_consent``), otherwise « une structure (ACI) »; ``anonymous``
+(``testimony_consent``), otherwise « une structure », with its type
+(« une structure (ACI) ») only when at least ``SHOWN_TYPE`` structures of the
+collectif share it: most types are unique in a collectif and would name it; ``anonymous``
 (``capsync regroupement --anonyme``) hides every structure name, the late ones
 included, for a kit projected or sent beyond the délégué·e·s. What a structure
 typed (its justification) is quoted only next to its name, never next to an
@@ -32,6 +34,7 @@ from capsync.campaign.referentiel import Referentiel
 from capsync.campaign.vocabulary import PhaseKind
 from capsync.french import typeset
 from capsync.layout.dashboard_sheets import COMPLETE, LATE, NO_CRITERION_APPLIES, chapter_status
+from capsync.layout.restitution_data import level_name
 from capsync.layout.tables import frame_rows, integer, number, person_text
 from capsync.scoring import scores as scoring
 from capsync.workbook.grid_schema import COL_JUSTIFICATION
@@ -42,6 +45,7 @@ PRACTICE_WORDS = 3  # a justification of fewer words (« oui », « voir doc »)
 MAX_DIVIDING = 5
 MAX_WEAK = 5
 WEAK_SHARE = 1 / 3  # a weak point: a third of the answering structures below the weak level
+SHOWN_TYPE = 3  # an anonymous structure shows its type only when this many share it
 EXCERPT = 220  # characters of a justification quoted in the kit
 NO_ANSWER = "pas de réponse"
 
@@ -54,7 +58,7 @@ class LevelCount:
     mean: float | None
     n: int  # structures that answered it
     counts: tuple[int, ...]  # per level of the scale, in order
-    spread: float | None  # highest − lowest retained level across structures
+    spread: int | None  # highest − lowest level counted in ``counts`` (two answers at least)
     weak: int  # structures below the weak level
 
     @property
@@ -64,8 +68,9 @@ class LevelCount:
 
 @dataclass(frozen=True)
 class Witness:
-    label: str  # the structure's name, or « une structure (ACI) »
+    label: str  # the structure's name, or « une structure » (« une structure (ACI) »)
     level: float
+    level_text: str  # « niveau 3 - Maîtrisé »
     excerpt: str  # its justification, only when named
 
 
@@ -134,6 +139,19 @@ class KitData:
         return typeset(f"Regroupement du {self.meeting:%d/%m/%Y} — chapitre {self.chapter}")
 
 
+def counted(n: int, singular: str, plural: str = "") -> str:
+    """« 0 critère », « 1 structure », « 3 structures »: French takes the singular for 0 and 1."""
+    return f"{n} {singular if n <= 1 else plural or singular + 's'}"
+
+
+def weak_rule(weak_level: int) -> str:
+    """What makes a weak point, as the PDF and the workbook print it (:func:`_weak`)."""
+    return (
+        f"au moins un tiers des structures sous le niveau {weak_level}, ou une moyenne du "
+        f"collectif sous {weak_level}"
+    )
+
+
 def mean_text(mean: float | None, n: int) -> str:
     """« 2,3 (3 structures) », « 3,0 (1 structure, peu de réponses) », « — »."""
     if mean is None or n == 0:
@@ -158,13 +176,12 @@ def _level_lines(
     referentiel: Referentiel, scores: scoring.Scores, chapter: str
 ) -> list[LevelCount]:
     stats = scoring.criterion_statistics(scores.criteria, referentiel)
-    criteria = scores.criteria
-    done = criteria[criteria["answered"] & (criteria["chapter"] == chapter)]
-    spread = done.groupby("criterion")["retained"].agg(lambda s: float(s.max() - s.min()))
     values = [lv.value for lv in referentiel.scale.levels]
     lines = []
     for row in frame_rows(stats[stats["chapter"] == chapter]):
         n = integer(row.get("n_answered")) or 0
+        counts = tuple(integer(row.get(f"level_{v}")) or 0 for v in values)
+        reached = [v for v, count in zip(values, counts, strict=True) if count]
         lines.append(
             LevelCount(
                 criterion=str(row["criterion"]),
@@ -172,8 +189,10 @@ def _level_lines(
                 objective=str(row["objective"]),
                 mean=number(row.get("mean")),
                 n=n,
-                counts=tuple(integer(row.get(f"level_{v}")) or 0 for v in values),
-                spread=number(spread.get(row["criterion"])) if n >= 2 else None,
+                counts=counts,
+                # on the levels the counts use (a median of 3,5 counts at 3), so the
+                # « écart » printed next to the counts is theirs
+                spread=max(reached) - min(reached) if n >= 2 and reached else None,
                 weak=round((number(row.get("share_weak")) or 0.0) * n),
             )
         )
@@ -184,11 +203,13 @@ def _dividing(lines: list[LevelCount]) -> list[LevelCount]:
     """The widest spreads across structures first (two answers at least), ties by fewer
     answers at the mean."""
     found = [ln for ln in lines if ln.spread is not None and ln.spread > 0]
-    found.sort(key=lambda ln: (-(ln.spread or 0.0), -ln.n))
+    found.sort(key=lambda ln: (-(ln.spread or 0), -ln.n))
     return found[:MAX_DIVIDING]
 
 
 def _weak(lines: list[LevelCount], weak_level: int) -> list[LevelCount]:
+    """The weak points, as :func:`weak_rule` says: a third below the weak level, or a mean
+    below it."""
     found = [
         ln
         for ln in lines
@@ -198,8 +219,11 @@ def _weak(lines: list[LevelCount], weak_level: int) -> list[LevelCount]:
     return found[:MAX_WEAK]
 
 
-def anonymous_label(structure: Structure) -> str:
-    return f"une structure ({structure.type_text})"
+def anonymous_label(structure: Structure, collective: Collective) -> str:
+    """« une structure (ACI) » when at least ``SHOWN_TYPE`` structures of the collectif are
+    of its type, else « une structure »: a type few share would name it."""
+    same = sum(1 for s in collective.structures if s.type_text == structure.type_text)
+    return f"une structure ({structure.type_text})" if same >= SHOWN_TYPE else "une structure"
 
 
 def _justifications(texts: pd.DataFrame) -> dict[tuple[str, str], str]:
@@ -222,6 +246,7 @@ def _witnesses(
     justifications: Mapping[tuple[str, str], str],
     criterion: str,
     anonymous: bool,
+    levels: tuple[tuple[int, str], ...],
 ) -> tuple[Witness, ...]:
     rows = criteria[
         (criteria["criterion"] == criterion)
@@ -238,8 +263,9 @@ def _witnesses(
         excerpt = text if len(text) <= EXCERPT else text[: EXCERPT - 1].rstrip() + "…"
         found.append(
             Witness(
-                label=structure.name if named else anonymous_label(structure),
+                label=structure.name if named else anonymous_label(structure, collective),
                 level=float(row["retained"]),
+                level_text=f"niveau {level_name(levels, float(row['retained']))}",
                 excerpt=excerpt if named else "",
             )
         )
@@ -268,7 +294,7 @@ def _stragglers(
             continue
         late.append(
             Straggler(
-                label=anonymous_label(structure) if anonymous else structure.name,
+                label=anonymous_label(structure, collective) if anonymous else structure.name,
                 status=NO_ANSWER if answered == 0 and status != LATE else status,
                 completion=completion,
                 answered=answered,
@@ -302,6 +328,10 @@ def _clock(start: dt.datetime) -> str:
     return f"{start.hour} h {start.minute:02d}"
 
 
+def _testimonies(n: int) -> str:
+    return counted(n, "témoignage possible", "témoignages possibles")
+
+
 def _agenda(
     phase: Phase, chapter: str, dividing: list[LevelCount], weak: list[WeakPoint], after: str
 ) -> list[AgendaItem]:
@@ -322,12 +352,7 @@ def _agenda(
         (
             60,
             "Retours d'expériences et mutualisation",
-            "; ".join(
-                f"{w.line.criterion} ({len(w.witnesses)} témoignage"
-                f"{'s' if len(w.witnesses) != 1 else ''} possible"
-                f"{'s' if len(w.witnesses) != 1 else ''})"
-                for w in weak
-            )
+            " ; ".join(f"{w.line.criterion} ({_testimonies(len(w.witnesses))})" for w in weak)
             or "Aucun point faible commun : partager les pratiques qui marchent.",
         ),
         (20, "Offre de services et plans de progrès", "Ce que le réseau propose, qui s'en saisit."),
@@ -371,9 +396,10 @@ def build_kit(request: KitRequest) -> KitData:
     lines = _level_lines(ref, request.scores, chapter)
     dividing = _dividing(lines)
     justifications = _justifications(request.texts)
+    levels = tuple((lv.value, lv.label) for lv in ref.scale.levels)
     weak = [
         WeakPoint(ln, _witnesses(coll, request.scores.criteria, justifications, ln.criterion,
-                                 request.anonymous))
+                                 request.anonymous, levels))
         for ln in _weak(lines, weak_level)
     ]  # fmt: skip
     chapters = request.scores.chapters
@@ -390,7 +416,7 @@ def build_kit(request: KitRequest) -> KitData:
         place=phase.place or (phase.modality.phrase if phase.modality else ""),
         today=request.today,
         anonymous=request.anonymous,
-        levels=tuple((lv.value, lv.label) for lv in ref.scale.levels),
+        levels=levels,
         weak_level=weak_level,
         structures=len(coll.structures),
         answered=len(mine),

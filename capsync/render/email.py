@@ -22,6 +22,7 @@ from capsync.layout.messages import Message
 
 PARIS = ZoneInfo("Europe/Paris")
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+PDF = ("application", "pdf")
 
 
 def message_id(key: str, sender: str) -> str:
@@ -57,7 +58,8 @@ def build_email(
         content = (attachments or {}).get(attachment.filename)
         if content is None:
             continue
+        maintype, subtype = PDF if attachment.filename.endswith(".pdf") else XLSX
         email.add_attachment(
-            content, maintype=XLSX[0], subtype=XLSX[1], filename=attachment.filename
+            content, maintype=maintype, subtype=subtype, filename=attachment.filename
         )
     return email

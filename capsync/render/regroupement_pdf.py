@@ -11,7 +11,14 @@ draft. Same :class:`~capsync.layout.regroupement_data.KitData` as the workbook.
 from __future__ import annotations
 
 from capsync.french import typeset
-from capsync.layout.regroupement_data import FEW, KitData, LevelCount, mean_text
+from capsync.layout.regroupement_data import (
+    FEW,
+    KitData,
+    LevelCount,
+    counted,
+    mean_text,
+    weak_rule,
+)
 from capsync.render.pdf_text import (
     BLACK,
     CORE_ENCODING,
@@ -30,7 +37,6 @@ from capsync.render.pdf_text import (
     _write,
 )
 from capsync.render.restitution_pdf import _point, _series
-from capsync.scoring.scores import format_score
 
 BAND: Colour = (0x2E, 0x75, 0xB6)
 WHITE: Colour = (0xFF, 0xFF, 0xFF)
@@ -83,7 +89,8 @@ def _cover(pdf: _Document, kit: KitData) -> None:
     _write(pdf, f"Le {kit.meeting:%d/%m/%Y}{where}", size=13)
     pdf.ln(6)
     figures = typeset(
-        f"{kit.answered} structures sur {kit.structures} ont répondu au chapitre · moyenne du "
+        f"{counted(kit.answered, 'structure')} sur {kit.structures} "
+        f"{'a' if kit.answered <= 1 else 'ont'} répondu au chapitre · moyenne du "
         f"collectif : {mean_text(kit.chapter_mean, kit.answered)}"
     )
     _write(pdf, figures, size=12)
@@ -205,15 +212,15 @@ def _dividing(pdf: _Document, kit: KitData) -> None:
     if not kit.dividing:
         _paragraph(pdf, "Aucun écart entre structures pour le moment.")
     for line in kit.dividing:
-        spread = f"{line.spread or 0:g}".replace(".", ",")
         counts = ", ".join(
             f"{count} au niveau {v}"
             for (v, _), count in zip(kit.levels, line.counts, strict=True)
             if count
         )
+        spread = counted(line.spread or 0, "niveau", "niveaux")
         text = (
-            f"{line.criterion} {line.title} — écart de {spread} niveaux : {counts} "
-            f"({line.n} structures)"
+            f"{line.criterion} {line.title} — écart de {spread} : {counts} "
+            f"({counted(line.n, 'structure')})"
         )
         _paragraph(pdf, typeset(text), bullet=True)
         pdf.ln(1.5)
@@ -223,16 +230,15 @@ def _witnesses(pdf: _Document, kit: KitData) -> None:
     _slide(
         pdf,
         "Points faibles communs : qui pourrait témoigner",
-        f"Au moins un tiers des structures sous le niveau {kit.weak_level} ; témoins possibles "
-        "au niveau 3 ou 4, avec une pratique décrite (nommés s'ils l'ont accepté).",
+        f"Point faible : {weak_rule(kit.weak_level)} ; témoins possibles au niveau 3 ou 4, "
+        "avec une pratique décrite (nommés s'ils l'ont accepté).",
     )
     if not kit.weak_points:
         _paragraph(pdf, "Aucun point faible commun à ce chapitre.")
     for point in kit.weak_points:
         line = point.line
         head = (
-            f"{line.criterion} {line.title} — {line.weak} structure{'s' if line.weak > 1 else ''} "
-            f"sous le niveau "
+            f"{line.criterion} {line.title} — {counted(line.weak, 'structure')} sous le niveau "
             f"{kit.weak_level} ; moyenne {mean_text(line.mean, line.n)}"
         )
         _write(pdf, typeset(head), size=11, bold=True)
@@ -240,7 +246,7 @@ def _witnesses(pdf: _Document, kit: KitData) -> None:
             _paragraph(pdf, "Personne au niveau 3 ou 4 avec une pratique décrite.", indent=4)
         for w in point.witnesses:
             said = typeset(" : « ") + w.excerpt + typeset(" »") if w.excerpt else ""
-            _paragraph(pdf, typeset(f"{w.label}, niveau {format_score(w.level)}") + said,
+            _paragraph(pdf, typeset(f"{w.label}, {w.level_text}") + said,
                        bullet=True, indent=4)  # fmt: skip
         pdf.ln(2)
 
@@ -255,7 +261,8 @@ def _stragglers(pdf: _Document, kit: KitData) -> None:
         _paragraph(pdf, "Toutes les structures ont complété le chapitre.")
     for s in kit.stragglers:
         share = "—" if s.completion is None else f"{round(s.completion * 100)} %"
-        text = f"{s.label} : {s.status}, {share} ({s.answered} critères sur {s.applicable})"
+        done = f"{counted(s.answered, 'critère')} sur {s.applicable}"
+        text = f"{s.label} : {s.status}, {share} ({done})"
         _paragraph(pdf, typeset(text), bullet=True)
 
 
@@ -264,7 +271,8 @@ def _services(pdf: _Document, kit: KitData) -> None:
     if not kit.services:
         _paragraph(pdf, "Aucun service de l'offre n'est lié aux points faibles de ce chapitre.")
     for s in kit.services:
-        text = f"{s.title} (critères {', '.join(s.for_criteria)})"
+        noun = "critère" if len(s.for_criteria) == 1 else "critères"
+        text = f"{s.title} ({noun} {', '.join(s.for_criteria)})"
         text += f" — {s.description}" if s.description else ""
         _paragraph(pdf, typeset(text), bullet=True)
         if s.url:

@@ -468,8 +468,8 @@ class GoogleBackend(ReviewColumns):
         self._wrote = True
         log.debug("typed %d cells into %s", len(cells), ref)
 
-    def read_bytes(self, ref: WorkbookRef) -> bytes:
-        raise BackendError(_NO_XLSX.format(what=f"lire {self.location(ref)} en fichier .xlsx"))
+    def read_bytes(self, ref: WorkbookRef, extension: str = "xlsx") -> bytes:
+        raise BackendError(_NO_XLSX.format(what=f"lire {self.location(ref)} en .{extension}"))
 
     def write_bytes(self, ref: WorkbookRef, content: bytes) -> None:
         raise BackendError(_NO_XLSX.format(what=f"remplacer {self.location(ref)} par un .xlsx"))
