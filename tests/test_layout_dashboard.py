@@ -77,6 +77,7 @@ def test_synthesis_shows_scores_completion_label_and_last_update():
         "Labellisation",
         "Motifs",
         "Dernière mise à jour",
+        "Seuil du label",  # the scores chart's threshold line
     ]
     alpha = _row(spec, "Synthèse", "Alpha Insertion")
     assert alpha[2:7] == pytest.approx([8 / 3, 1.0, 1.0, 1.0, 11 / 6])
@@ -84,6 +85,7 @@ def test_synthesis_shows_scores_completion_label_and_last_update():
         "En cours",
         typeset("1 point à atteindre (onglet « Motifs »)"),
         dt.datetime(2025, 3, 30, 9, 0),
+        2.0,
     ]
     beta = _row(spec, "Synthèse", "@Bêta Services")
     assert beta[2:6] == pytest.approx([1.5, 2 / 3, None, 0.0], nan_ok=True)
@@ -127,6 +129,7 @@ def test_synthesis_charts_read_scores_and_the_collective_mean():
     assert [(s.name, s.values.a1()) for s in by_structure.series] == [
         ("Chapitre 1", "'Synthèse'!C4:C7"),
         ("Chapitre 2", "'Synthèse'!E4:E7"),
+        ("Seuil du label", "'Synthèse'!K4:K7"),
     ]
     cats = mean.categories
     values = [sheet.rows[r][2] for r in range(cats.first_row, cats.last_row + 1)]
@@ -141,7 +144,7 @@ def test_progress_is_a_structure_by_chapter_matrix_with_each_stage_and_next_date
     spec = dashboard_spec(lc.inputs())
     ch1 = dt.date(2025, 4, 10)
     assert spec.sheet("Avancement").rows[HEADER_ROW] == [
-        "Structure", "Étape", "Prochaine échéance", "Jours restants", "Jours de retard",
+        "Structure", "Étape", "Échéance", "Jours restants", "Jours de retard",
         "Ch. 1", "Ch. 1 — complétude", "Ch. 2", "Ch. 2 — complétude",
     ]  # fmt: skip
     rows = _data(spec, "Avancement")

@@ -206,15 +206,20 @@ def _synthesis_columns(ref: Referentiel) -> tuple[list[Value], list[float], list
         headers += [f"Ch. {chapter.id} — score", f"Ch. {chapter.id} — complétude"]
         widths += [11.0, 12.0]
         styles += [Style.SCORE, Style.PERCENT]
-    headers += ["Score global", "Labellisation", "Motifs", "Dernière mise à jour"]
-    widths += [10.0, 14.0, 48.0, 14.0]
-    styles += [Style.SCORE, Style.TEXT, Style.TEXT, Style.DATE]
+    headers += ["Score global", "Labellisation", "Motifs", "Dernière mise à jour", THRESHOLD]
+    widths += [10.0, 14.0, 48.0, 14.0, 10.0]
+    styles += [Style.SCORE, Style.TEXT, Style.TEXT, Style.DATE, Style.SCORE]
     return headers, widths, styles
 
 
 def _label_column(ref: Referentiel) -> int:
     """Index of « Labellisation »: after the name, the type and two columns per chapter."""
     return 2 + 2 * len(ref.chapters) + 1
+
+
+def _threshold_column(ref: Referentiel) -> int:
+    """Index of « Seuil du label », the last column: the scores chart's threshold line."""
+    return _label_column(ref) + 3
 
 
 def _structure_rows(
@@ -225,6 +230,7 @@ def _structure_rows(
     overall = _lookup(inputs.scores.overall, "structure")
     labels = _lookup(inputs.scores.label, "structure")
     label_col = _label_column(inputs.referentiel)
+    threshold = float(inputs.referentiel.labellisation.min_chapter_score)
     for structure in inputs.collective.structures:
         row: list[Value] = [structure.name, structure.type_text]
         for chapter in inputs.referentiel.chapters:
@@ -236,7 +242,7 @@ def _structure_rows(
             label = IN_PROGRESS
         short = _short_reasons(len(reasons)) if label in (NOT_ELIGIBLE, IN_PROGRESS) else ""
         row += [number(overall.get(structure.id, {}).get("overall")), label, short]
-        row.append(as_datetime(inputs.last_change.get(structure.id)))
+        row += [as_datetime(inputs.last_change.get(structure.id)), threshold]
         cell_styles[(len(rows), label_col)] = {
             ELIGIBLE: Style.GOOD,
             NOT_ELIGIBLE: Style.WARNING,
@@ -333,17 +339,21 @@ def _score_scales(sheet: SheetSpec, ref: Referentiel, first: int, last: int) -> 
 
 
 def _scores_chart(ref: Referentiel, first: int, last: int, anchor_row: int) -> Chart:
-    """Columns per structure, one series per chapter."""
+    """Columns per structure, one series per chapter, and the label threshold as a line."""
+    col = _threshold_column(ref)
     return Chart(
         kind=ChartKind.COLUMN,
         title="Scores par structure et par chapitre",
         categories=CellRange(first, 0, last, 0, sheet=SYNTHESIS_SHEET),
-        series=tuple(
-            Series(
-                name=short_chapter(chapter.id),
-                values=CellRange(first, 2 + 2 * i, last, 2 + 2 * i, SYNTHESIS_SHEET),
-            )
-            for i, chapter in enumerate(ref.chapters)
+        series=(
+            *(
+                Series(
+                    name=short_chapter(chapter.id),
+                    values=CellRange(first, 2 + 2 * i, last, 2 + 2 * i, SYNTHESIS_SHEET),
+                )
+                for i, chapter in enumerate(ref.chapters)
+            ),
+            Series(THRESHOLD, CellRange(first, col, last, col, SYNTHESIS_SHEET), line=True),
         ),
         anchor_row=anchor_row,
         anchor_col=0,
@@ -379,7 +389,8 @@ def synthesis_sheet(inputs: DashboardInputs) -> SheetSpec:
         [f"Tableau de bord — {inputs.collective.name}"],
         [
             f"Mis à jour le {inputs.today:%d/%m/%Y}. Scores de 0 à 4 (une décimale) ; "
-            "complétude = part des critères applicables renseignés."
+            "complétude = part des critères applicables renseignés ; « Seuil du label » : "
+            "score minimal d'un chapitre pour le label."
         ],
         headers,
     ]

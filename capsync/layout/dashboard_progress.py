@@ -23,7 +23,7 @@ import pandas as pd
 
 from capsync.campaign.config import Collective, Structure
 from capsync.campaign.referentiel import Referentiel
-from capsync.layout.calendar import regroupement_dates
+from capsync.layout.calendar import TENTATIVE, days_left_text, next_phase, regroupement_dates
 from capsync.layout.tables import (
     FIRST_ROW,
     Column,
@@ -48,6 +48,7 @@ FINISHED = "terminé"
 MATRIX_FROM = 5  # the first chapter's column: after structure, stage, date, days left, late
 FEW = 3
 THRESHOLD = "Seuil du label"
+DUE = "Échéance"
 
 
 def structure_dates(collective: Collective, structure: Structure) -> dict[str, dt.date]:
@@ -86,6 +87,21 @@ def _stage(
     return FINISHED, None
 
 
+def next_step_text(collective: Collective, today: dt.date) -> str:
+    """« Prochaine étape du collectif : Visio lecture — chapitre 5, le 12/01/2027 (dans
+    41 jours). »: the calendar's next phase, which a late structure's past date is not."""
+    phase = next_phase(collective, today)
+    if phase is None:
+        over = "calendrier terminé" if collective.calendar else "calendrier non renseigné"
+        return f"Prochaine étape du collectif : aucune ({over})."
+    tentative = f", {TENTATIVE}" if phase.tentative else ""
+    when = days_left_text((phase.date - today).days)
+    return (
+        f"Prochaine étape du collectif : {phase.title}, le {phase.date:%d/%m/%Y} "
+        f"({when}{tentative})."
+    )
+
+
 def progress_matrix_sheet(
     collective: Collective,
     referentiel: Referentiel,
@@ -99,7 +115,7 @@ def progress_matrix_sheet(
     columns = [
         Column("Structure", 32),
         Column("Étape", 12),
-        Column("Prochaine échéance", 13, Style.DATE),
+        Column(DUE, 13, Style.DATE),  # past for a late structure: not « prochaine »
         Column("Jours restants", 10, Style.INTEGER),
         Column("Jours de retard", 10, Style.INTEGER),
     ]
@@ -122,11 +138,11 @@ def progress_matrix_sheet(
         late = -left if left is not None and left < 0 else None
         rows.append([structure.name, stage, due, None if late else left, late, *cells])
     note = (
-        f"Au {today:%d/%m/%Y}. « {LATE} » : chapitre incomplet dont l'échéance (le regroupement, "
-        f"ou la date propre à la structure) est dans moins de {late_days} jours ou passée ; "
-        f"« {CATCH_UP} » : regroupement tenu avant l'arrivée de la structure. Étape : le "
-        "premier chapitre que la structure n'a pas fini ; son échéance passée, les jours de "
-        "retard."
+        f"Au {today:%d/%m/%Y}. {next_step_text(collective, today)} « {LATE} » : chapitre "
+        f"incomplet dont l'échéance (le regroupement, ou la date propre à la structure) est "
+        f"dans moins de {late_days} jours ou passée ; « {CATCH_UP} » : regroupement tenu avant "
+        "l'arrivée de la structure. Étape : le premier chapitre que la structure n'a pas fini, "
+        "et son échéance ; passée, les jours de retard."
     )
     sheet = table_sheet(
         PROGRESS_SHEET, f"Avancement — {collective.name}", note, columns, rows,
@@ -202,7 +218,9 @@ def progression_sheet(
         ]  # fmt: skip
         width = len(columns) - 1
         series.append(
-            Series(THRESHOLD, CellRange(FIRST_ROW, width, last, width, PROGRESSION_SHEET))
+            Series(
+                THRESHOLD, CellRange(FIRST_ROW, width, last, width, PROGRESSION_SHEET), line=True
+            )
         )
         sheet.charts.append(
             Chart(
@@ -214,6 +232,7 @@ def progression_sheet(
                 anchor_col=0,
                 y_max=float(referentiel.scale.max_value),
                 width=900,
+                date_categories=True,
             )
         )
     return sheet

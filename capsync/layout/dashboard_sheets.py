@@ -91,6 +91,12 @@ def chapter_status(
     return IN_PROGRESS if answered > 0 else NOT_STARTED
 
 
+def _weak_count(record: Mapping[str, Any]) -> int:
+    """How many answering structures are below the weak level (their share × their number)."""
+    share, answered = number(record.get("share_weak")), integer(record.get("n_answered"))
+    return round(share * answered) if share is not None and answered else 0
+
+
 def criteria_sheet(referentiel: Referentiel, criteria: pd.DataFrame) -> SheetSpec:
     """Per criterion: the collectif's mean, answers per level and the share of weak structures,
     common weak points first (the next regroupement's agenda)."""
@@ -109,8 +115,9 @@ def criteria_sheet(referentiel: Referentiel, criteria: pd.DataFrame) -> SheetSpe
         Column(f"Part des structures sous le niveau {weak}", 14, Style.PERCENT),
     ]
     records = frame_rows(stats)
-    records.sort(
+    records.sort(  # as the note says: most structures below the level first, then the share
         key=lambda r: (
+            -_weak_count(r),
             -(number(r.get("share_weak")) or -1.0),
             number(r.get("mean")) if number(r.get("mean")) is not None else 99.0,
             list(referentiel.criteria).index(r["criterion"])

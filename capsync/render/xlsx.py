@@ -36,6 +36,7 @@ from capsync.workbook.spec import (
     DateValidation,
     Formula,
     ListValidation,
+    Series,
     SheetSpec,
     Style,
     WorkbookSpec,
@@ -442,19 +443,33 @@ def _range_list(area: CellRange, own_sheet: str) -> list[Any]:
     return [area.sheet or own_sheet, area.first_row, area.first_col, area.last_row, area.last_col]
 
 
+_MARKED = frozenset({"line", "radar"})  # charts whose points are drawn as markers
+_MARKER = {"type": "circle", "size": 5}  # a single day, or a chapter between gaps, still shows
+_DASH = {"type": "dash", "size": 9}  # a reference line's: over a single point it still shows
+
+
+def _series_options(chart: Chart, series: Series, own_sheet: str) -> dict[str, Any]:
+    """A series' ranges, and its look: markers on data points, a dashed reference line."""
+    options: dict[str, Any] = {
+        "name": series.name,
+        "categories": _range_list(chart.categories, own_sheet),
+        "values": _range_list(series.values, own_sheet),
+    }
+    if series.line:
+        options["marker"] = dict(_DASH)
+        options["line"] = {"dash_type": "dash", "width": 1.5}
+    elif chart.kind.value in _MARKED:
+        options["marker"] = dict(_MARKER)
+    return options
+
+
 def _add_chart(workbook: xlsxwriter.Workbook, ws: Worksheet, own_sheet: str, chart: Chart) -> None:
     native = workbook.add_chart({"type": _CHART_TYPES[chart.kind.value]})
     combo = chart.kind.value == "column" and any(s.line for s in chart.series)
     over = workbook.add_chart({"type": "line"}) if combo else None
     for series in chart.series:
         target = over if series.line and over is not None else native
-        target.add_series(
-            {
-                "name": series.name,
-                "categories": _range_list(chart.categories, own_sheet),
-                "values": _range_list(series.values, own_sheet),
-            }
-        )
+        target.add_series(_series_options(chart, series, own_sheet))
     if over is not None:
         native.combine(over)
     native.set_title({"name": chart.title})
@@ -468,6 +483,11 @@ def _add_chart(workbook: xlsxwriter.Workbook, ws: Worksheet, own_sheet: str, cha
             native.set_x_axis(axis)  # a bar chart's value axis is horizontal
         else:
             native.set_y_axis(axis)
+    if chart.date_categories:
+        # the dates as in the table, not serial numbers (« 46266 ») in LibreOffice: a text axis
+        # (a date axis labels month starts, « 01/01/2026 » under a lone 02/12/2026, and
+        # LibreOffice saves its cached dates as text, which other readers reject)
+        native.set_x_axis({"text_axis": True, "num_format": DATE_FORMAT})
     native.set_size({"width": chart.width, "height": chart.height})
     if len(chart.series) == 1:
         native.set_legend({"none": True})

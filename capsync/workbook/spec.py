@@ -138,7 +138,9 @@ class ChartKind(StrEnum):
 class Series:
     name: str
     values: CellRange
-    line: bool = False  # drawn as a line over a column chart (the label threshold)
+    # a reference line (the label threshold): over a column chart, a line; on any chart,
+    # dashed, its markers short dashes, so it is not read as data
+    line: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,7 @@ class Chart:
     y_max: float | None = 4.0
     width: int = 720
     height: int = 360
+    date_categories: bool = False  # the categories are dates: shown « jj/mm/aaaa »
 
 
 @dataclass(frozen=True)
