@@ -15,8 +15,10 @@ from click.testing import CliRunner
 
 from capsync.backends.local import LocalBackend
 from capsync.backends.xlsx_read import read_workbook
+from capsync.campaign.config import Collective, Phase
 from capsync.campaign.decisions import Decisions, LabelDecision, LabelState
 from capsync.campaign.validation import Campaign, load_campaign
+from capsync.campaign.vocabulary import PhaseKind
 from capsync.cli import main
 from capsync.errors import ValidationFailed
 from capsync.jobs.generate import generate
@@ -189,10 +191,28 @@ def test_the_label_sheet_flags_what_needs_a_look(campaign: Campaign) -> None:
                      "decision": "labellisee", "valid_until": "2023-01-01"}]}
     )  # fmt: skip
     sheet = label_sheet(collective, label, decisions, dt.date(2026, 1, 1))
-    assert sheet.rows[3][:3] == ["ACI Une", "Pas encore", "1.1.1"]
+    assert sheet.rows[3][:3] == ["ACI Une", "En cours", "1.1.1"]  # before the clôture
     assert sheet.rows[4][1] == "Éligible" and sheet.rows[4][-1] == "Label expiré"
     assert sheet.cell_styles[(3, 2)] == Style.WARNING
     assert sheet.cell_styles[(4, 7)] == Style.WARNING
+    close = max(p.surely_by for p in collective.calendar if p.kind == PhaseKind.CLOTURE)
+    after = label_sheet(collective, label, decisions, close)
+    assert after.rows[3][:2] == ["ACI Une", "Non éligible"]  # a verdict once it has come
+    assert label_sheet(collective, label, decisions, close - dt.timedelta(days=1)).rows[3][1] == (
+        "En cours"
+    )
+
+
+def test_a_tentative_cloture_has_surely_come_once_its_month_is_over() -> None:
+    phase = Phase(kind=PhaseKind.CLOTURE, date=dt.date(2026, 7, 1), tentative=True)
+    assert phase.surely_by == dt.date(2026, 7, 31)
+    assert Phase(kind=PhaseKind.CLOTURE, date=dt.date(2026, 12, 1), tentative=True).surely_by == (
+        dt.date(2026, 12, 31)
+    )
+    assert Phase(kind=PhaseKind.CLOTURE, date=dt.date(2026, 7, 1)).surely_by == dt.date(2026, 7, 1)
+    collective = Collective(id="c", name="C", region="R", calendar=[phase])
+    assert not collective.closed(dt.date(2026, 7, 15)) and collective.closed(dt.date(2026, 7, 31))
+    assert not Collective(id="d", name="D", region="R").closed(dt.date(2030, 1, 1))
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ counts, the label pipeline from the decisions file, the demand for each service.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 
 from capsync.campaign.decisions import Decisions
 from capsync.campaign.validation import Campaign
+from capsync.campaign.vocabulary import PhaseKind
 from capsync.layout.network import (
     CollectiveResult,
     NetworkInputs,
@@ -165,18 +167,39 @@ def test_the_label_pipeline_reads_the_decisions_file(campaign: Campaign) -> None
     table = structure_table(inputs(campaign, decisions)).set_index("structure")
     assert table.loc["aci-occ", "stage"] == Stage.LABELLED
     assert table.loc["aci-une", "stage"] == Stage.RENEW  # 6 months before its end
-    assert table.loc["ai-deux", "stage"] == Stage.IN_PROGRESS  # adjourned: its answers say
+    assert table.loc["ai-deux", "stage"] == Stage.NOT_ELIGIBLE  # adjourned: its answers say,
+    # and its collectif's clôture (07/2026, date à confirmer) has come
     assert table.loc["ailes", "stage"] == Stage.ELIGIBLE  # level 2 everywhere
     assert table.loc["ei-trois", "stage"] == Stage.NOT_STARTED
     sheet = network_spec(inputs(campaign, decisions)).sheet(LABEL_SHEET)
     assert sheet.rows[2] == [
-        "Région", "Engagées", "Pas encore de réponse", "En cours", "Éligibles", "Labellisées",
-        "À renouveler",
+        "Région", "Engagées", "Pas encore de réponse", "En cours", "Non éligibles", "Éligibles",
+        "Labellisées", "À renouveler",
     ]  # fmt: skip
-    assert sheet.rows[3] == ["Nouvelle-Aquitaine", 4, 1, 1, 1, 0, 1]
-    assert sheet.rows[5] == ["Réseau", 6, 2, 1, 1, 1, 1]
+    assert sheet.rows[3] == ["Nouvelle-Aquitaine", 4, 1, 0, 1, 1, 0, 1]
+    assert sheet.rows[5] == ["Réseau", 6, 2, 0, 1, 1, 1, 1]
+    assert sheet.autofilter is not None
     renew = sheet.rows[sheet.rows.index(["Labels à renouveler"]) + 2]
     assert renew == ["ACI Une", "Collectif de test", dt.date(2026, 7, 4), dt.date(2026, 12, 31)]
+
+
+def test_after_the_cloture_a_structure_not_eligible_is_said_so_as_on_the_dashboard(
+    campaign: Campaign,
+) -> None:
+    na = campaign.config.collectives[0]
+    closed = max(p.surely_by for p in na.calendar if p.kind == PhaseKind.CLOTURE)
+    assert closed == dt.date(2026, 7, 31)  # « 07/2026, date à confirmer »: surely by its end
+    before = dataclasses.replace(inputs(campaign), today=closed - dt.timedelta(days=1))
+    table = structure_table(before).set_index("structure")
+    assert table.loc["ai-deux", "stage"] == Stage.IN_PROGRESS  # level 1, campaign not over
+    after = dataclasses.replace(inputs(campaign), today=closed)
+    table = structure_table(after).set_index("structure")
+    assert table.loc["ai-deux", "stage"] == Stage.NOT_ELIGIBLE
+    assert table.loc["ailes", "stage"] == Stage.ELIGIBLE
+    assert table.loc["ei-trois", "stage"] == Stage.NOT_STARTED  # nothing answered: no verdict
+    assert table.loc["aci-occ", "stage"] == Stage.ELIGIBLE  # Occitanie: no clôture dated
+    label = network_spec(after).sheet(LABEL_SHEET)
+    assert label.rows[3][:6] == ["Nouvelle-Aquitaine", 4, 1, 0, 1, 2]
 
 
 def test_service_demand_respects_the_types_and_counts_the_loop(campaign: Campaign) -> None:

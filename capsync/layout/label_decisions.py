@@ -27,7 +27,8 @@ from capsync.workbook.spec import SheetSpec, Style, Value
 
 LABEL_SHEET = "Label"
 ELIGIBLE = "Éligible"
-NOT_YET = "Pas encore"
+NOT_YET = "En cours"  # not eligible yet, before the clôture: the words of « Synthèse »
+NOT_ELIGIBLE = "Non éligible"  # after the clôture
 NOT_ASSESSED = "Pas encore de réponse"
 _STATE_STYLES = {
     LabelState.LABELLISEE: Style.GOOD,
@@ -69,6 +70,7 @@ def label_sheet(
     """Per structure: the computed eligibility, the « Non applicable » to confirm, and the
     committee's decision with its validity; a label to renew is on a pink background."""
     rows_by = {str(r["structure"]): r for r in frame_rows(label)}
+    not_eligible = NOT_ELIGIBLE if collective.closed(today) else NOT_YET
     rows: list[list[Value]] = []
     styles: dict[tuple[int, int], Style] = {}
     for structure in collective.structures:
@@ -76,7 +78,7 @@ def label_sheet(
         eligible = (
             NOT_ASSESSED
             if not bool(row.get("assessed", False))
-            else (ELIGIBLE if bool(row.get("eligible")) else NOT_YET)
+            else (ELIGIBLE if bool(row.get("eligible")) else not_eligible)
         )
         confirm = ", ".join(str(c) for c in (row.get("to_confirm") or []))
         decision = decisions.label_of(structure.id)

@@ -37,6 +37,7 @@ class Stage(StrEnum):
 
     NOT_STARTED = "Pas encore de réponse"
     IN_PROGRESS = "En cours"
+    NOT_ELIGIBLE = "Non éligible"  # assessed, not eligible, and its collectif's clôture came
     ELIGIBLE = "Éligible"
     LABELLED = "Labellisée"
     RENEW = "À renouveler"
@@ -71,15 +72,18 @@ class NetworkInputs:
         return found
 
 
-def stage(eligible: bool, assessed: bool, label: LabelState) -> Stage:
-    """A structure's stage: its label decision first, then what its answers say."""
+def stage(eligible: bool, assessed: bool, label: LabelState, closed: bool = False) -> Stage:
+    """A structure's stage: its label decision first, then what its answers say; « Non
+    éligible » only once its collectif's clôture has come (``closed``), as on the dashboard."""
     if label == LabelState.LABELLISEE:
         return Stage.LABELLED
     if label in (LabelState.A_RENOUVELER, LabelState.EXPIREE):
         return Stage.RENEW
     if eligible:
         return Stage.ELIGIBLE
-    return Stage.IN_PROGRESS if assessed else Stage.NOT_STARTED
+    if not assessed:
+        return Stage.NOT_STARTED
+    return Stage.NOT_ELIGIBLE if closed else Stage.IN_PROGRESS
 
 
 def structure_table(inputs: NetworkInputs) -> pd.DataFrame:
@@ -118,7 +122,7 @@ def structure_table(inputs: NetworkInputs) -> pd.DataFrame:
                 "label": state,
                 "valid_until": decision.valid_until if decision else None,
                 "renewal": decision.renewal if decision else None,
-                "stage": stage(eligible, assessed, state),
+                "stage": stage(eligible, assessed, state, collective.closed(inputs.today)),
             }
         )
     return pd.DataFrame(rows)

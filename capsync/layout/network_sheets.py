@@ -169,6 +169,7 @@ def _levels(inputs: NetworkInputs, table: pd.DataFrame, by: str) -> SheetSpec:
         freeze_cols=1,
         protected=True,
         print_header=f"{TITLE} — {label}",
+        autofilter=CellRange(HEADER_ROW, 0, HEADER_ROW + len(rows), len(headers) - 1),
     )
     return _spread(sheet, max(len(headers), 4))
 
@@ -222,7 +223,8 @@ def _pipeline(inputs: NetworkInputs, table: pd.DataFrame) -> SheetSpec:
         typeset(f"{TITLE} — labellisation"),
         typeset(
             "Chaque structure engagée compte dans une seule étape : sa décision de label "
-            "(fichier de décisions) d'abord, sinon ce que disent ses réponses."
+            "(fichier de décisions) d'abord, sinon ce que disent ses réponses ; « Non "
+            "éligibles » une fois la clôture de son collectif passée, « En cours » avant."
         ),
         columns,
         rows,
@@ -252,6 +254,7 @@ def _plural(value: Stage) -> str:
     return {
         Stage.NOT_STARTED: "Pas encore de réponse",
         Stage.IN_PROGRESS: "En cours",
+        Stage.NOT_ELIGIBLE: "Non éligibles",
         Stage.ELIGIBLE: "Éligibles",
         Stage.LABELLED: "Labellisées",
         Stage.RENEW: "À renouveler",
