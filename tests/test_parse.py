@@ -295,7 +295,14 @@ def test_resorted_rows_added_columns_and_rows_are_read_by_id_and_key() -> None:
         ["1.1.1", "o", "c", "q", "n", None, None, None, "4", "Preuve : PV du CA", None, "RAS"],
     ]
     parsed = parse(workbook(chapter(*rows, keys=keys)))
-    assert parsed.anomalies == []
+    [added] = parsed.anomalies  # the row of their own: typed, not relevé, and said so
+    assert (added.kind, added.sheet, added.cell, added.value) == (
+        AnomalyKind.CELL_OUTSIDE_TABLE,
+        "Chapitre 1",
+        "F6",
+        "4",
+    )
+    assert "une ligne a été ajoutée au tableau" in added.message
     assert [(a.criterion, a.column, a.kind, a.level, a.cell) for a in parsed.answers] == [
         ("1.2.1", "r:sophie", "level", 1, "F4"),
         ("1.2.1", "r:karim", "level", 2, "H4"),

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from capsync.cli import main
 from capsync.jobs.pull import Job, pull, read_grid
 from capsync.parse.answers import AnomalyKind
+from capsync.parse.messages import added_row_message
 from capsync.store.database import STORE_FILE, Store
 from capsync.store.sync_state import raw_hash
 from capsync.workbook.grid_schema import UNPARSED_SHEETS
@@ -118,6 +119,7 @@ def test_a_messy_grid_pulls_into_the_right_answers_and_anomalies(tmp_path: Path)
     assert seen.values.tolist() == [
         ["aci-une", source, "Chapitre 1", elodie_112, "7",
          f"Valeur « 7 » non reconnue : {LEVEL_EXPECTED}"],
+        ["aci-une", source, "Chapitre 1", "G7", "4", added_row_message("Chapitre 1")],
         ["aci-une", source, "Plan de progrès", "A5", "9.9.9",
          "Critère « 9.9.9 » inconnu : indiquez l'identifiant d'un critère du référentiel "
          "(colonne « ID » des onglets « Chapitre »)."],
@@ -127,6 +129,7 @@ def test_a_messy_grid_pulls_into_the_right_answers_and_anomalies(tmp_path: Path)
     assert elodie_112.endswith("4")  # moved up by the re-sort (and right, by the new column)
     assert anomalies["kind"].tolist() == [
         AnomalyKind.UNKNOWN_LEVEL,
+        AnomalyKind.CELL_OUTSIDE_TABLE,  # « Notre critère maison »: typed, not relevé
         AnomalyKind.UNKNOWN_CRITERION,
         AnomalyKind.INVALID_DATE,
     ]
@@ -381,7 +384,7 @@ def test_the_pull_command_prints_a_french_summary(tmp_path: Path) -> None:
     lines = plain(result.output).splitlines()
     assert lines[0] == (
         "2 grilles lues sur 2 ; réponses : 11 ajoutée(s), 0 modifiée(s), 0 effacée(s) ; "
-        "3 lignes du plan de progrès ; 3 anomalies."
+        "3 lignes du plan de progrès ; 4 anomalies."
     )
     assert "aci-une : 1 critère absent de la grille (ligne supprimée ?) : 2.1.2." in lines
     assert (

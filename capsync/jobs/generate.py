@@ -126,6 +126,13 @@ def select(
     if structure is not None:
         pairs = [(c, s) for c, s in pairs if s.id == structure]
         if not pairs:
+            owner = next((c.id for c in campaign.config.collectives
+                          if structure in [s.id for s in c.structures]), None)  # fmt: skip
+            if owner is not None:  # --collective names another collectif than its own
+                raise CapsyncError(
+                    f"La structure « {structure} » n'est pas du collectif « {collective} » : "
+                    f"elle appartient au collectif « {owner} »."
+                )
             raise CapsyncError(f"Structure « {structure} » inconnue dans la configuration.")
     return pairs
 
@@ -142,19 +149,21 @@ def process_grid(
     upgrade: bool,
     now: dt.datetime,
     from_files: Mapping[tuple[str, str], str] | None = None,
+    restore: Carried | None = None,
 ) -> GridResult:
     """Create one grid, or upgrade it; never raises for a locked or unreadable file.
 
     ``from_files``: the answers other files (the respondents' personal files) brought
     for this structure; an upgrade puts them in the grid's respondent cells that are
-    empty, never over what a person typed in the grid.
+    empty, never over what a person typed in the grid. ``restore``: what the store holds
+    of a grid that is missing (deleted by mistake): it is recreated holding it.
     """
     ref = grid_ref(collective, structure)
     ref_model = campaign.referentiel_for(collective.id)
     settings = campaign.config.settings
     try:
         if not backend.exists(ref):
-            backend.write(ref, grid_spec(ref_model, collective, structure, settings))
+            backend.write(ref, grid_spec(ref_model, collective, structure, settings, restore))
             return GridResult(ref, GridOutcome.CREATED)
         if not upgrade:
             return GridResult(ref, GridOutcome.EXISTING)
@@ -267,11 +276,12 @@ def generate(
     if workers is None:
         workers = worker_count(total, PARALLEL_MIN)
     files = _answers_from_files(campaign, backend, todo) if upgrade else {}
+    kept = _stored_grids(campaign, backend, todo, upgrade)
     if workers > 1 and backend.parallel_workers:
-        results = _in_workers(campaign, backend, todo, upgrade, now, workers, files)
+        results = _in_workers(campaign, backend, todo, upgrade, now, workers, (files, kept))
     else:
         results = (
-            process_grid(campaign, backend, c, s, upgrade, now, files.get((c.id, s.id)))
+            process_grid(campaign, backend, c, s, upgrade, now, *_given(files, kept, c, s))
             for c, s in todo
         )
     for done, result in enumerate(results, start=1):
@@ -327,6 +337,37 @@ def _answers_from_files(
     return found
 
 
+def _given(
+    files: dict[tuple[str, str], dict[tuple[str, str], str]],
+    kept: dict[tuple[str, str], Carried],
+    collective: Collective,
+    structure: Structure,
+) -> tuple[dict[tuple[str, str], str] | None, Carried | None]:
+    key = (collective.id, structure.id)
+    return files.get(key), kept.get(key)
+
+
+def _stored_grids(
+    campaign: Campaign, backend: Backend, todo: list[tuple[Collective, Structure]], upgrade: bool
+) -> dict[tuple[str, str], Carried]:
+    """Per structure whose grid is missing but whose answers or plan the store holds: them.
+
+    A grid deleted by mistake comes back holding what was relevé from it, not empty: an
+    empty grid in its place would read, at the next pull, as every answer erased.
+    """
+    if not (campaign.data_dir / STORE_FILE).is_file():
+        return {}
+    missing = todo if not upgrade else [p for p in todo if not backend.exists(grid_ref(*p))]
+    found = {}
+    with Store.open(campaign.data_dir) as store:
+        for coll, struct in missing:
+            cells = store.structure_cells(coll.id, struct.id)
+            plan = store.structure_plan(coll.id, struct.id)
+            if cells or plan:
+                found[(coll.id, struct.id)] = Carried(answers=dict(cells), plan_rows=plan)
+    return found
+
+
 # -- worker processes ------------------------------------------------------------
 
 _worker_state: tuple[Campaign, Backend] | None = None
@@ -338,17 +379,17 @@ def _init_worker(campaign: Campaign, backend: Backend) -> None:
     _worker_state = (campaign, backend)
 
 
-WorkerJob = tuple[str, str, bool, dt.datetime, dict[tuple[str, str], str] | None]
+WorkerJob = tuple[str, str, bool, dt.datetime, dict[tuple[str, str], str] | None, Carried | None]
 
 
 def _worker_job(job: WorkerJob) -> GridResult:
     assert _worker_state is not None
     campaign, backend = _worker_state
-    collective_id, structure_id, upgrade, now, from_files = job
+    collective_id, structure_id, upgrade, now, from_files, restore = job
     collective = campaign.config.collective(collective_id)
     return process_grid(
         campaign, backend, collective, collective.structure(structure_id), upgrade, now,
-        from_files,
+        from_files, restore,
     )  # fmt: skip
 
 
@@ -359,8 +400,11 @@ def _in_workers(
     upgrade: bool,
     now: dt.datetime,
     workers: int,
-    files: dict[tuple[str, str], dict[tuple[str, str], str]],
+    given: tuple[dict[tuple[str, str], dict[tuple[str, str], str]], dict[tuple[str, str], Carried]],
 ) -> Iterator[GridResult]:
-    jobs: list[WorkerJob] = [(c.id, s.id, upgrade, now, files.get((c.id, s.id))) for c, s in todo]
+    files, kept = given
+    jobs: list[WorkerJob] = [
+        (c.id, s.id, upgrade, now, files.get((c.id, s.id)), kept.get((c.id, s.id))) for c, s in todo
+    ]
     with process_pool(workers, _init_worker, (campaign, backend)) as pool:
         yield from pool.map(_worker_job, jobs, chunksize=8)

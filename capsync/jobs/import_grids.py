@@ -22,7 +22,11 @@ goes back to its own place and changes only its respondent's column; one
 saved as .ods or .xls goes back as the .xlsx it came from, rebuilt around what
 it holds (:mod:`capsync.parse.carry_personal`: its levels and comments carried,
 anything else kept in its « Archives »). Each
-file is judged on its own; a refused file says why, in French, naming it.
+file is judged on its own; a refused file says why, in French, naming it. A grid
+of another campaign than the structure's current one (the closed campaign's
+archive, a copy saved before ``nouvelle-campagne``) is refused: merged, it would
+make last campaign's answers current. A value the rebuilt grid holds that capsync
+cannot read (« trois ») stays as typed, never replaced by the older stored one.
 
 On Google Sheets the grid in place is a live sheet, not a file to replace:
 :mod:`capsync.jobs.import_sheet` records the returned file as a copy of its
@@ -33,7 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +47,7 @@ from capsync.campaign.config import Collective, Structure
 from capsync.campaign.validation import Campaign
 from capsync.errors import BackendError, BackendUnavailable, ImportRefused
 from capsync.jobs.import_sheet import import_into_sheet
+from capsync.jobs.new_campaign import campaign_in_force
 from capsync.jobs.pull import pull
 from capsync.layout.grid import grid_spec
 from capsync.layout.personal_grid import personal_spec
@@ -52,6 +57,7 @@ from capsync.parse.carry_personal import carry_personal
 from capsync.parse.grid import parse_grid
 from capsync.parse.messages import older_copy_message
 from capsync.parse.personal import PERSONAL_KIND, parse_personal
+from capsync.store.campaigns import structure_campaigns
 from capsync.store.database import Store
 from capsync.store.sync_state import raw_hash
 from capsync.workbook.grid_schema import Carried, RespondentColumn, respondent_columns
@@ -153,6 +159,7 @@ def import_grid(
             return import_grid(path, campaign, backend, own, collective=collective, now=now)
     coll = campaign.config.collective(identity.collective)
     structure = coll.structure(identity.structure)
+    _same_campaign(path, identity, backend, store, coll, structure)
     if not backend.files_are_xlsx:  # a live Google Sheet: its empty cells are filled
         found = import_into_sheet(path, raw, identity, campaign, backend, store, now=now)
         return Imported(path, coll.id, structure.id, found.location, None, merged=True,
@@ -160,6 +167,36 @@ def import_grid(
     if identity.kind == PERSONAL_KIND:
         return _import_personal(path, raw, identity, campaign, backend, store, coll, now)
     return _import_grid(path, raw, identity, campaign, backend, store, coll, structure, now)
+
+
+def _same_campaign(
+    path: Path,
+    identity: Identity,
+    backend: Backend,
+    store: Store,
+    coll: Collective,
+    structure: Structure,
+) -> None:
+    """Refuse a grid of another campaign than the structure's current one (its closed
+    campaign's archive, a copy saved before ``nouvelle-campagne``): merged, it would make
+    last campaign's answers current and clear the new grid's « à confirmer » marks.
+
+    A grid made before campaigns (no campaign in its identity) is of the structure's
+    first campaign; a personal file does not say its campaign and is not judged here."""
+    if identity.kind == PERSONAL_KIND and not identity.campaign:
+        return
+    went = structure_campaigns(store, coll.id, structure.id)
+    made = identity.campaign or (went[0] if went else "")
+    current = campaign_in_force(backend, store, coll, structure)
+    if not made or made == current:
+        return
+    raise _refuse(
+        path,
+        f"ce fichier est une grille de la campagne « {made} » ; la campagne en cours de "
+        f"« {structure.id} » est « {current} ». Elle n'est pas importée (rien n'a été "
+        "changé) : les réponses d'une campagne close restent dans son archive ; recopiez "
+        "dans la grille en place celles qui valent encore.",
+    )
 
 
 def _import_grid(
@@ -205,11 +242,13 @@ def _import_grid(
     summary = store.record_grid(coll.id, structure.id, parsed, "", raw_hash(raw), now)
     backup = _backup(backend, ref, path, now)
     whole = _holds_everything(store, coll.id, structure.id, parsed)
-    if workbook_format(path) == XLSX and whole and not summary.notes:
+    before = read_in_place(backend, ref, campaign, structure, now)
+    if workbook_format(path) == XLSX and whole and not summary.notes and not before.typed:
         _put(backend, ref, content, path)
         merged = False
     else:  # rebuilt around the store's answers: an .ods becomes a proper .xlsx grid
-        carried = merged_carried(raw, backend, ref, store, campaign, structure, now)
+        carried = merged_carried(raw, before, ref, store, campaign, structure, now,
+                                 parsed.unreadable)  # fmt: skip
         _write(backend, ref, grid_spec(referentiel, coll, structure,
                                        campaign.config.settings, carried), path)  # fmt: skip
         merged = True
@@ -279,40 +318,94 @@ def _holds_everything(store: Store, collective: str, structure: str, parsed: Par
     )
 
 
+@dataclass(frozen=True)
+class InPlace:
+    """The grid in place, as an import finds it: its values placed for the rebuilt grid
+    (None: no grid, or a broken one its backup keeps) and the values it holds that capsync
+    could not read (the store has none of them: only this grid does)."""
+
+    carried: Carried | None = None
+    typed: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+
+def read_in_place(
+    backend: Backend, ref: WorkbookRef, campaign: Campaign, structure: Structure, now: dt.datetime
+) -> InPlace:
+    if not backend.exists(ref):
+        return InPlace()
+    try:
+        raw = backend.read(ref)
+    except BackendError:
+        return InPlace()  # a broken grid in place: its backup keeps it
+    carried, _ = carry_over(raw, campaign.referentiel, structure, now.date())
+    kept = _unreadable(raw, campaign, ref.collective, structure)
+    return InPlace(carried, {k: v for k, v in carried.answers.items() if k in kept})
+
+
 def merged_carried(
     raw: RawWorkbook,
-    backend: Backend,
+    in_place: InPlace,
     ref: WorkbookRef,
     store: Store,
     campaign: Campaign,
     structure: Structure,
     now: dt.datetime,
+    unreadable: set[tuple[str, str]] | None = None,
 ) -> Carried:
     """What the rebuilt grid holds: the store's answers (the truth once both files are
-    recorded), the returned file's unreadable cells as typed, the store's plan rows, and the
-    « Archives » of both the returned file and the grid it replaces."""
-    referentiel = campaign.referentiel
-    carried, _ = carry_over(raw, referentiel, structure, now.date())
-    in_place: Carried | None = None
-    if backend.exists(ref):
-        try:
-            in_place, _ = carry_over(backend.read(ref), referentiel, structure, now.date())
-        except BackendError:
-            in_place = None  # a broken grid in place: its backup keeps it
+    recorded), the cells it could not read as typed (the returned file's, else the grid
+    in place's: the newest thing a person typed, its anomaly kept), the store's plan rows,
+    and the « Archives » of both the returned file and the grid it replaces (with the
+    unreadable values of the grid in place that the rebuilt grid no longer shows).
+
+    ``unreadable``: the returned file's cells its reading kept apart (``ParsedGrid``);
+    read again from ``raw`` when not given."""
+    carried, _ = carry_over(raw, campaign.referentiel, structure, now.date())
+    if unreadable is None:
+        unreadable = _unreadable(raw, campaign, ref.collective, structure)
     cells = store.structure_cells(ref.collective, structure.id)
     answers: dict[tuple[str, str], Any] = {k: v for k, v in carried.answers.items()
-                                           if k not in cells}  # fmt: skip
-    answers.update(cells)
+                                           if k not in cells or k in unreadable}  # fmt: skip
+    for cell, text in cells.items():  # an unreadable value typed in place beats the older one
+        answers.setdefault(cell, in_place.typed.get(cell, text))
+    for cell, value in in_place.typed.items():
+        answers.setdefault(cell, value)
     carried.answers = answers
     plan = store.structure_plan(ref.collective, structure.id)
     if plan:
         carried.plan_rows = plan
-    if in_place is not None:
-        for key, header in in_place.respondent_headers.items():
+    if in_place.carried is not None:
+        for key, header in in_place.carried.respondent_headers.items():
             carried.respondent_headers.setdefault(key, header)
         seen = {tuple(r) for r in carried.archive_rows}
-        carried.archive_rows += [r for r in in_place.archive_rows if tuple(r) not in seen]
+        carried.archive_rows += [r for r in in_place.carried.archive_rows
+                                 if tuple(r) not in seen]  # fmt: skip
+    carried.archive_rows += _replaced(in_place.typed, answers, ref, now.date())
     return carried
+
+
+def _unreadable(
+    raw: RawWorkbook, campaign: Campaign, collective: str, structure: Structure
+) -> set[tuple[str, str]]:
+    """The (criterion, column) cells of ``raw`` holding a value its reading could not take."""
+    parsed = parse_grid(raw, referentiel=campaign.referentiel, collective=collective,
+                        structure=structure, source="")  # fmt: skip
+    return set(parsed.unreadable)
+
+
+def _replaced(
+    typed: dict[tuple[str, str], Any],
+    answers: dict[tuple[str, str], Any],
+    ref: WorkbookRef,
+    today: dt.date,
+) -> list[list[Any]]:
+    """Archive rows of the values typed in the grid in place that capsync could not read
+    and that the rebuilt grid does not show any more: they exist nowhere else."""
+    return [
+        [f"grille en place avant l'import ({ref.name})", None, criterion, column, value, today]
+        for (criterion, column), value in sorted(typed.items())
+        if str(answers.get((criterion, column))) != str(value)
+    ]
 
 
 def _write(backend: Backend, ref: WorkbookRef, spec: Any, path: Path) -> None:

@@ -16,7 +16,9 @@ the one it is in (the store's record, else its grid's identity):
    :mod:`capsync.store.campaigns`).
 
 Run again after a failure, it finishes what was left: a grid already of the new
-campaign is never archived as the old one.
+campaign is never archived as the old one. A campaign the structure already went
+through never starts again (its record and archive would be overwritten): refused,
+naming the structure's campaigns in order.
 """
 
 from __future__ import annotations
@@ -35,7 +37,13 @@ from capsync.jobs.generate import grid_ref, select
 from capsync.jobs.pull import pull
 from capsync.layout.grid import grid_spec
 from capsync.parse.carry import read_identity
-from capsync.store.campaigns import CampaignRecord, current_campaigns, start_campaign
+from capsync.store.campaigns import (
+    CampaignRecord,
+    current_campaigns,
+    restart_message,
+    start_campaign,
+    structure_campaigns,
+)
 from capsync.store.database import Store
 from capsync.workbook.grid_schema import (
     COL_CARRIED,
@@ -154,6 +162,13 @@ def start_new_campaigns(
         if previous == new:
             summary.results.append(CampaignResult(coll.id, struct.id, Started.UNCHANGED, new=new))
             continue
+        went = structure_campaigns(store, coll.id, struct.id)
+        if new in went:  # a campaign never starts again: its record and archive stay whole
+            message = restart_message(struct.id, went, new)
+            summary.results.append(
+                CampaignResult(coll.id, struct.id, Started.FAILED, previous, new, message=message)
+            )
+            continue
         if coll.id not in pulled:  # the last of what people typed, before the grid moves
             pull(campaign, backend, store, collective=coll.id, now=now, workers=1)
             pulled.add(coll.id)
@@ -180,6 +195,23 @@ def _previous(
         if identity is not None and identity.campaign:
             return identity.campaign
     return DEFAULT_CAMPAIGN
+
+
+def campaign_in_force(backend: Backend, store: Store, coll: Collective, struct: Structure) -> str:
+    """The campaign the structure is in now: the last one it started (the store's record),
+    else its grid's, else the one the configuration names (no grid yet)."""
+    went = structure_campaigns(store, coll.id, struct.id)
+    if went:
+        return went[-1]
+    ref = grid_ref(coll, struct)
+    if backend.exists(ref):
+        try:
+            identity = read_identity(backend.read(ref))
+        except BackendError:
+            identity = None
+        if identity is not None and identity.campaign:
+            return identity.campaign
+    return campaign_of(struct)
 
 
 def _start_one(

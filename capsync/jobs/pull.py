@@ -36,8 +36,9 @@ from capsync.jobs.stray_files import report_strays
 from capsync.parse.answers import Anomaly, AnomalyKind, ParsedGrid
 from capsync.parse.carry import older_copy
 from capsync.parse.grid import parse_grid
-from capsync.parse.messages import older_copy_message
+from capsync.parse.messages import older_copy_message, other_campaign_message
 from capsync.parse.personal import parse_personal
+from capsync.store.campaigns import campaign_paths
 from capsync.store.sync_state import raw_hash
 from capsync.workbook.grid_schema import UNPARSED_SHEETS
 from capsync.workbook.identity import Identity
@@ -63,6 +64,7 @@ class Job:
     token: str
     previous_hash: str
     previous_identity: Identity | None = None  # the file's when capsync last read it
+    campaigns: tuple[str, ...] = ()  # the structure's, first to current, once it started one
 
 
 @dataclass
@@ -144,7 +146,7 @@ class PullReport:
 def vanished_message(collective: str, structure: str) -> str:
     return (
         f"La grille de « {structure} » (collectif « {collective} ») est introuvable : les "
-        "réponses déjà relevées sont conservées ; « capsync generate » la recrée vide."
+        "réponses déjà relevées sont conservées ; « capsync generate » la recrée avec elles."
     )
 
 
@@ -271,6 +273,7 @@ def _changed_grids(
         report.listed += len(versions)
         state = store.source_state(coll.id)
         identities: dict[tuple[str, str], Identity] | None = None  # asked once a grid moved
+        paths: dict[str, tuple[str, ...]] | None = None  # likewise, the campaigns
         structures = {s.id: s for s in coll.structures}
         strays = [ref for ref in versions if ref.name not in structures]
         later.append(partial(report_strays, backend, store, coll.id, structures, strays, now))
@@ -280,9 +283,10 @@ def _changed_grids(
                 continue
             location = backend.location(ref)
             identities = store.file_identities(coll.id) if identities is None else identities
+            paths = campaign_paths(store, coll.id) if paths is None else paths
             yield Job(coll.id, structures[ref.name], ref, location, token,
                       previous[1] if previous else "",
-                      identities.get((ref.name, location)))  # fmt: skip
+                      identities.get((ref.name, location)), paths.get(ref.name, ()))  # fmt: skip
         if backend.files_are_xlsx:  # personal files: local folders only, for now
             yield from _changed_personal_files(backend, store, coll.id, structures)
         names = {ref.name for ref in versions}
@@ -340,6 +344,9 @@ def read_grid(backend: Backend, referentiel: Referentiel, job: Job) -> Outcome:
         structure=job.structure,
         source=job.location,
     )
+    left = _left_campaign(job, parsed)
+    if left:
+        return Outcome(job, content_hash=digest, parsed=_of_no_campaign(job, left))
     previous = job.previous_identity
     if (
         parsed.attributed
@@ -360,6 +367,27 @@ def read_grid(backend: Backend, referentiel: Referentiel, job: Job) -> Outcome:
             )
         )
     return Outcome(job, content_hash=digest, parsed=parsed)
+
+
+def _left_campaign(job: Job, parsed: ParsedGrid) -> str:
+    """The campaign of a grid put in place that the structure has left (« » when it is its
+    current one): a grid without a campaign is of the structure's first one."""
+    if not job.campaigns or parsed.identity is None or not parsed.attributed:
+        return ""
+    typed = parsed.identity.campaign or job.campaigns[0]
+    return typed if typed != job.campaigns[-1] else ""
+
+
+def _of_no_campaign(job: Job, left: str) -> ParsedGrid:
+    """An old campaign's grid put back in place: nothing of it is taken (its answers would
+    come back as this campaign's), and the structure is told why."""
+    refused = ParsedGrid(job.collective, job.structure.id, job.location)
+    refused.attributed = False
+    message = other_campaign_message(job.structure.id, left, job.campaigns[-1])
+    refused.anomalies.append(
+        Anomaly(job.structure.id, job.location, "", "", left, message, AnomalyKind.OTHER_CAMPAIGN)
+    )
+    return refused
 
 
 def _record(

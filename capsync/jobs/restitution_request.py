@@ -41,6 +41,14 @@ def _targets(
         elif structure is None and coll.id == collective:
             found.append((coll, ids))
     if not found:
+        owners = [c.id for c in campaign.config.collectives
+                  if any(s.id == structure for s in c.structures)]  # fmt: skip
+        if structure and owners:  # --collective names another collectif than its own
+            owner = owners[0]
+            raise UnknownTarget(
+                f"La structure « {structure} » n'est pas du collectif « {collective} » : "
+                f"elle appartient au collectif « {owner} »."
+            )
         what = f"la structure « {structure} »" if structure else f"le collectif « {collective} »"
         raise UnknownTarget(f"La configuration ne connaît pas {what}.")
     return found

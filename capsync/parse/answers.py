@@ -94,6 +94,7 @@ class AnomalyKind(StrEnum):
     HEADER_MOVED = "header_moved"  # header rows sorted or moved among the criteria
     ERROR_VALUE = "error_value"  # a formula showing an error (#DIV/0!, #NOM?)
     CELL_OUTSIDE_TABLE = "cell_outside_table"  # typed where no column or row is read
+    OTHER_CAMPAIGN = "other_campaign"  # a grid of a campaign the structure has left
     UNREADABLE_FILE = "unreadable_file"  # not a workbook, damaged, or too large
     OTHER_STRUCTURE = "other_structure"  # another structure's grid (or not a grid) in place
     STRAY_FILE = "stray_file"  # a file the pull does not read (« grille (1).xlsx »)
@@ -118,6 +119,7 @@ _ANOMALY_LABELS = {
     AnomalyKind.HEADER_MOVED: "en-têtes déplacés",
     AnomalyKind.ERROR_VALUE: "erreur de formule",
     AnomalyKind.CELL_OUTSIDE_TABLE: "cellule hors du tableau",
+    AnomalyKind.OTHER_CAMPAIGN: "grille d'une autre campagne",
     AnomalyKind.UNREADABLE_FILE: "fichier illisible",
     AnomalyKind.OTHER_STRUCTURE: "fichier d'une autre structure",
     AnomalyKind.STRAY_FILE: "fichier en trop ou en double",

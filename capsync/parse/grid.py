@@ -37,6 +37,7 @@ from capsync.parse.locate import LocatedSheet, locate_chapter_sheet, locate_plan
 from capsync.parse.messages import (
     NO_CHAPTER_MESSAGE,
     NO_PLAN_MESSAGE,
+    added_row_message,
     date_message,
     duplicate_message,
     error_message,
@@ -139,6 +140,7 @@ def parse_grid(
         if located.header_moved:
             anomaly(AnomalyKind.HEADER_MOVED, sheet, "", "", header_moved_message(sheet))
         _parse_chapter(parsed, located, rows, reader, known, seen, anomaly)
+        _report_added_rows(located, rows, anomaly)
 
     if chapters == 0:
         anomaly(AnomalyKind.OTHER_STRUCTURE if identity is None else AnomalyKind.MISSING_SHEET,
@@ -267,6 +269,22 @@ def _chapter_columns(
     text_cols = [(LEGACY_REVIEW_KEYS.get(key, key), columns[key], column_letter(columns[key]))
                  for key in TEXT_COLUMNS if key in columns]  # fmt: skip
     return level_cols, text_cols
+
+
+def _report_added_rows(
+    located: LocatedSheet, rows: Sequence[Sequence[Any]], anomaly: Report
+) -> None:
+    """Rows inserted in the table (no criterion ID) where something is typed: not relevé,
+    said once per row at its first typed cell, so the structure moves it to its row."""
+    level_cols, text_cols = _chapter_columns(located.columns)
+    typed = sorted({c[2] for c in level_cols} | {c[1] for c in text_cols})
+    for r in located.extra_rows:
+        row = rows[r]
+        col = next((c for c in typed if c < len(row) and row[c] not in (None, "")), None)
+        if col is not None:
+            cell = f"{column_letter(col)}{r + 1}"
+            anomaly(AnomalyKind.CELL_OUTSIDE_TABLE, located.sheet, cell, display(row[col]),
+                    added_row_message(located.sheet))  # fmt: skip
 
 
 def _report_duplicates(

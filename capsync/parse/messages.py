@@ -101,6 +101,23 @@ def older_copy_message(structure: str) -> str:
     )
 
 
+def other_campaign_message(structure: str, typed: str, current: str) -> str:
+    return (
+        f"Ce fichier est une grille de « {structure} » pour la campagne « {typed} », qu'elle a "
+        f"terminée ; sa campagne en cours est « {current} ». Rien n'en a été repris. Remettez "
+        "à sa place la grille de la campagne en cours (les sauvegardes en gardent une copie) ; "
+        "une réponse de l'ancienne grille à reprendre se saisit dans la nouvelle."
+    )
+
+
+def added_row_message(sheet: str) -> str:
+    return (
+        f"Dans l'onglet « {sheet} », une ligne a été ajoutée au tableau (sans numéro de "
+        "critère) : ce qui y est saisi n'est pas relevé. Reportez-le sur la ligne du critère "
+        "concerné, puis videz cette ligne."
+    )
+
+
 def header_moved_message(sheet: str) -> str:
     return (
         f"Dans l'onglet « {sheet} », les lignes d'en-tête ont été triées avec les critères : "

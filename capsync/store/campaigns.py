@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from capsync.errors import CapsyncError
 from capsync.store.record import replace_anomalies
 from capsync.store.safety import storage_errors
 
@@ -88,6 +89,33 @@ def campaign_records(store: _StoreLike, collective: str) -> list[CampaignRecord]
     return [CampaignRecord(s, c, int(f), t, p) for s, c, f, t, p in rows]
 
 
+def structure_campaigns(store: _StoreLike, collective: str, structure: str) -> list[str]:
+    """The campaigns one structure went through, in order, its current one last; empty
+    while it is still in its first campaign (no campaign was ever started for it)."""
+    return [r.campaign for r in campaign_records(store, collective) if r.structure == structure]
+
+
+def campaign_paths(store: _StoreLike, collective: str) -> dict[str, tuple[str, ...]]:
+    """Per structure that started a new campaign: its campaigns from the first (the one it
+    left first) to its current one, e.g. (« 2025-2026 », « 2027-2028 »)."""
+    paths: dict[str, list[str]] = {}
+    for record in campaign_records(store, collective):
+        path = paths.setdefault(record.structure, [record.previous] if record.previous else [])
+        path.append(record.campaign)
+    return {structure: tuple(path) for structure, path in paths.items()}
+
+
+def restart_message(structure: str, went: list[str], new: str) -> str:
+    """Why ``new`` cannot start again for ``structure`` (French): its campaigns, in order."""
+    names = " puis ".join(f"« {c} »" for c in went)
+    return (
+        f"La structure « {structure} » a déjà suivi la campagne « {new} » (ses campagnes, "
+        f"dans l'ordre : {names}, la dernière en cours) : une campagne ne recommence pas. "
+        "Nommez dans la configuration sa campagne en cours ou une nouvelle campagne. "
+        "Rien n'a été changé."
+    )
+
+
 def current_campaigns(store: _StoreLike, collective: str) -> dict[str, CampaignRecord]:
     """Per structure with a record, its current campaign (the last one started)."""
     found: dict[str, CampaignRecord] = {}
@@ -113,6 +141,9 @@ def start_campaign(
     """
     conn, when = store.conn, _stamp(at)
     key = (collective, structure)
+    went = structure_campaigns(store, collective, structure)
+    if new in went or (not went and new == previous):  # its record would be overwritten
+        raise CapsyncError(restart_message(structure, went or [previous], new))
     with store.transaction():
         conn.execute(
             "INSERT OR IGNORE INTO campaigns (collective, structure, campaign, first_reading, "
@@ -141,7 +172,7 @@ def start_campaign(
             replace_anomalies(conn, collective, structure, source, [], when)
         (last,) = conn.execute("SELECT coalesce(max(id), 0) FROM readings").fetchone()
         conn.execute(
-            "INSERT OR REPLACE INTO campaigns (collective, structure, campaign, first_reading, "
+            "INSERT INTO campaigns (collective, structure, campaign, first_reading, "
             "started_at, previous) VALUES (?, ?, ?, ?, ?, ?)",
             (*key, new, int(last) + 1, when, previous),
         )

@@ -1,0 +1,60 @@
+"""A grid deleted by mistake: ``capsync generate`` recreates it holding what was relevé,
+so the next sync erases nothing (an empty grid in its place read as every answer erased)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from capsync.backends.xlsx_read import read_workbook
+from capsync.campaign.validation import load_campaign
+from capsync.cli import main
+from capsync.store.database import Store
+
+from .example_campaign import copy_example
+
+STRUCTURE = "jardins-du-lauragais"
+
+
+def _run(config: Path, *args: str) -> str:
+    result = CliRunner().invoke(main, ["--config", str(config), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _shown(grid: Path) -> set[str]:
+    """Every text the grid shows in its chapters: what a person sees when they open it."""
+    return {
+        str(v)
+        for sheet, rows in read_workbook(grid).items()
+        if sheet.startswith("Chapitre")
+        for row in rows
+        for v in row
+        if isinstance(v, str)
+    }
+
+
+def test_a_deleted_grid_comes_back_with_its_answers_and_nothing_is_erased(tmp_path: Path) -> None:
+    config = copy_example(tmp_path)
+    for command in (["generate"], ["demo"], ["sync"]):
+        _run(config, *command)
+    campaign = load_campaign(config)
+    grid = next(campaign.data_dir.glob(f"*/grilles/{STRUCTURE}.xlsx"))
+    with Store.open(campaign.data_dir) as store:
+        cells = store.structure_cells(grid.parent.parent.name, STRUCTURE)
+        plan = store.structure_plan(grid.parent.parent.name, STRUCTURE)
+    assert len(cells) > 100 and plan
+
+    grid.unlink()
+    said = _run(config, "sync")
+    assert "la recrée avec elles" in said
+    _run(config, "generate")
+    assert grid.is_file()
+    texts = {v for (_, column), v in cells.items() if column == "justification"}
+    assert texts and texts <= _shown(grid)  # the justifications typed are back in the grid
+    said = _run(config, "sync")
+    assert " 0 effacée(s)" in said, said
+    with Store.open(campaign.data_dir) as store:
+        assert store.structure_cells(grid.parent.parent.name, STRUCTURE) == cells
+        assert store.structure_plan(grid.parent.parent.name, STRUCTURE) == plan
