@@ -15,9 +15,12 @@ status)::
     ├── LockBusy              another capsync command holds the campaign lock
     └── DataFolderError       a file of the data folder cannot be read or written
         │                     (read-only folder, no rights, full disk): names the file
-        └── StoreDamaged      the SQLite store fails its integrity check or is not a
-                              database; nothing is written to it, the message names
-                              the last good backup (``<data>/capsync-sauvegarde.sqlite``)
+        ├── StoreDamaged      the SQLite store fails its integrity check or is not a
+        │                     database; nothing is written to it, the message names
+        │                     the last good backup (``<data>/capsync-sauvegarde.sqlite``)
+        └── StoreLost         the store is missing, empty or behind its backup
+                              (``capsync.store.safety``): refused before anything is
+                              written, so the backup is never overwritten by less
 
 Errors raised by pydantic, yaml, openpyxl or gspread are translated into these
 at the edge where they happen, with a message saying what to fix and where;

@@ -24,7 +24,9 @@ finds nothing new appends nothing.
 
 The file is the only copy of the answers' history, so (:mod:`capsync.store.safety`)
 an existing store is checked with ``PRAGMA quick_check`` before it is opened
-and refused, untouched, when damaged; each transaction that wrote something is
+and refused, untouched, when damaged; a store that is missing, empty or holds less
+history than its backup is refused too, neither created nor written (``StoreLost``),
+unless no backup holds any (a new campaign); each transaction that wrote something is
 followed by a copy to ``<data>/capsync-sauvegarde.sqlite``, the backup a
 damaged store's message points to.
 """
@@ -52,6 +54,7 @@ from capsync.store.safety import (
     guarded,
     keep_backup,
     note_as_left,
+    refuse_lost_store,
     storage_errors,
 )
 from capsync.store.schema_sql import MIGRATIONS, SCHEMA
@@ -112,6 +115,7 @@ class Store(StoreQueries):
                     check_integrity(self.path)  # before any connection may write to it
                 else:
                     self._checked_at = checked
+            refuse_lost_store(self.path)  # missing or emptied, its backup kept the history
             self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
             try:
                 self.conn.execute("PRAGMA journal_mode=WAL")

@@ -13,6 +13,13 @@ present), so:
   name, then renamed over the previous copy, so a crash keeps the previous
   backup. This is the « last good backup » a damaged store's message names,
   after checking it too;
+- a store that lost its history while its backup kept it (the file deleted,
+  emptied, replaced by a blank database or an older copy) is refused at open,
+  before anything creates or writes it (:class:`StoreLost`): a new store there
+  would read every grid as new and send the invitations again, and its first
+  backup would overwrite the only copy left. The backup itself is never
+  overwritten by a store holding less history than it (:func:`keep_backup`).
+  A new campaign (no store, no backup) starts as before;
 - the check reads the whole file (0.07 s for a 550-structure campaign's 50 MB, and it
   grows with the store), and a cron run with nothing to do opens the store every
   few minutes. So when the last connection closes, the file's size,
@@ -48,6 +55,7 @@ from capsync.errors import (
     disk_full_message,
     no_rights_message,
 )
+from capsync.french import thousands
 
 log = logging.getLogger("capsync")
 
@@ -122,17 +130,21 @@ def guarded(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P
     return wrapper
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A connection that reads ``path`` and writes nothing, not even a -wal or -shm file."""
+    # Without a -wal file, the file alone is the database: read it as immutable, which
+    # creates no -wal or -shm file beside it. With one, SQLite must read it too.
+    options = "mode=ro" if _wal_left(path) else "mode=ro&immutable=1"
+    return sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True)
+
+
 def passes_quick_check(path: Path) -> bool:
     """Whether the database at ``path`` passes ``PRAGMA quick_check``, read without writing.
 
     False for a damaged file or one that is not a database; any other failure
     (no right to read, say) is raised for the caller to translate.
     """
-    # Without a -wal file, the file alone is the database: read it as immutable, which
-    # creates no -wal or -shm file beside it. With one, SQLite must read it too.
-    wal = path.with_name(f"{path.name}-wal").exists()
-    options = "mode=ro" if wal else "mode=ro&immutable=1"
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True)
+    conn = _read_only(path)
     try:
         rows = conn.execute("PRAGMA quick_check").fetchall()
     except sqlite3.DatabaseError as exc:
@@ -211,13 +223,119 @@ def last_good_backup(path: Path) -> Path | None:
         return None
 
 
+History = tuple[int, int]
+"""What a store holds that no grid does: its last grid reading (the log is append-only,
+so the id only grows) and its last e-mail logged (the mail log forgets none)."""
+
+NO_HISTORY: History = (0, 0)
+
+
+def _history_of(conn: sqlite3.Connection) -> History:
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+
+    def last(table: str, column: str) -> int:
+        if table not in tables:
+            return 0
+        return int(conn.execute(f"SELECT coalesce(max({column}), 0) FROM {table}").fetchone()[0])
+
+    return last("readings", "id"), last("mail_log", "rowid")
+
+
+def history(path: Path) -> History:
+    """How much history the database at ``path`` holds, read without writing:
+    :data:`NO_HISTORY` when it is missing, empty (0 bytes) or holds none of capsync's
+    tables. A damaged file raises ``sqlite3.DatabaseError``."""
+    if not path.is_file() or not path.stat().st_size:
+        return NO_HISTORY
+    conn = _read_only(path)
+    try:
+        return _history_of(conn)
+    finally:
+        conn.close()
+
+
+def _backup_history(path: Path) -> History:
+    """The history the backup of the store at ``path`` holds; none when it is missing or
+    cannot be read (a damaged backup is not offered either: :func:`last_good_backup`)."""
+    try:
+        return history(backup_path(path))
+    except (sqlite3.Error, OSError):
+        return NO_HISTORY
+
+
+def _behind(held: History, kept: History) -> bool:
+    """Whether a store holding ``held`` has lost some of the history ``kept`` holds."""
+    return any(mine < theirs for mine, theirs in zip(held, kept, strict=True))
+
+
+class StoreLost(DataFolderError):
+    """The store lost the history its backup keeps (deleted, emptied, replaced): it is
+    neither created nor written, and the backup is left as it is, until a person chooses."""
+
+    def __init__(self, path: Path, held: History, kept: History):
+        backup = backup_path(path)
+        if not path.exists():
+            what, aside = f"{path} n'existe plus", ""
+        else:
+            aside = (
+                f"mettez {path.name} de côté (avec ses fichiers {path.name}-wal et "
+                f"{path.name}-shm s'il y en a) et "
+            )
+            if not path.stat().st_size:
+                what = f"{path} est vide (0 octet)"
+            elif held == NO_HISTORY:
+                what = f"{path} ne contient aucun historique de capsync"
+            else:
+                what = f"{path} garde moins d'historique que sa sauvegarde"
+        mails = f", {thousands(kept[1])} message(s) du journal des envois" if kept[1] else ""
+        super().__init__(
+            f"Base perdue : {what}, alors que la sauvegarde {backup} garde l'historique de la "
+            f"campagne ({thousands(kept[0])} lecture(s) de grille{mails}). capsync n'a rien "
+            "écrit : une base neuve relirait toutes les grilles comme nouvelles, perdrait cet "
+            "historique et renverrait les messages déjà envoyés. Pour reprendre, "
+            f"{aside}copiez la sauvegarde à sa place sous le nom {path.name}, puis relancez "
+            "la commande. Pour vraiment repartir de zéro, déplacez d'abord la sauvegarde hors "
+            f"du dossier {path.parent} (gardez-la : c'est la seule copie de cet historique).",
+            path,
+        )
+        self.backup = backup
+
+
+def refuse_lost_store(path: Path) -> None:
+    """Raise :class:`StoreLost` when the store at ``path`` holds less history than its
+    backup: asked before anything creates or writes the store, so a missing or emptied
+    store is not taken for a new one. Without a backup holding history (a new campaign),
+    nothing is refused."""
+    kept = _backup_history(path)
+    if kept == NO_HISTORY:
+        return
+    held = history(path)
+    if _behind(held, kept):
+        raise StoreLost(path, held, kept)
+
+
 def keep_backup(conn: sqlite3.Connection, path: Path) -> None:
     """Copy the store (through ``conn``) over its backup; a failure is logged, never raised.
 
     The copy is a plain single-file database (no WAL), so it can be copied back
-    by hand; a failed or interrupted copy leaves the previous backup in place.
+    by hand; a failed or interrupted copy leaves the previous backup in place. A backup
+    holding history the store lacks is never overwritten (the store's open refuses such
+    a store: :func:`refuse_lost_store`; this is for a backup changed meanwhile).
     """
     target = backup_path(path)
+    try:
+        held, kept = _history_of(conn), _backup_history(path)
+    except sqlite3.Error as exc:
+        log.warning("store backup %s not written: %s", target, exc)
+        return
+    if _behind(held, kept):
+        log.warning(
+            "store backup %s not written: it holds more history than the store (%s > %s)",
+            target,
+            kept,
+            held,
+        )
+        return
     remove_stale_temporaries(path.parent)  # copies a killed process left half-written
     try:
         fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
@@ -245,6 +363,7 @@ def open_side_tables(path: Path, schema: str) -> sqlite3.Connection:
     French); for the sync state and the mail log, opened after the store has checked the file."""
     with storage_errors(path):
         path.parent.mkdir(parents=True, exist_ok=True)
+        refuse_lost_store(path)  # a store that lost its history is not created again here
         db = sqlite3.connect(path, timeout=30)
         try:
             db.execute("PRAGMA journal_mode=WAL")
