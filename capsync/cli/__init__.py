@@ -7,6 +7,11 @@ command, and a command's module is imported only when that command runs (or
 neither the Google audit nor the import, restitution or export code, which
 cost 30–90 ms of a 0.3–0.5 s run. A test checks the table against what the
 modules declare. Nothing outside this package prints.
+
+Click's usage errors (a missing option, a refused value, an unknown command…) come out
+in French with exit code 1, like every other mistake of an admin: the group parses and
+runs its commands inside :func:`capsync.cli.usage_errors.french_usage_errors`, so the
+console script and ``CliRunner().invoke(main, …)`` say the same.
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ import atexit
 import gc
 import importlib
 import logging
+from typing import Any
 
 import click
 
 from capsync import __version__
 from capsync.cli.common import CapsyncGroup, CliState
+from capsync.cli.usage_errors import ARGV, french_usage_errors
 
 COMMANDS = {
     "check": "check",
@@ -44,7 +51,17 @@ COMMANDS = {
 
 
 class LazyGroup(CapsyncGroup):
-    """The top-level group: a command's module is imported when the command is looked up."""
+    """The top-level group: a command's module is imported when the command is looked up;
+    click's usage errors, its own and its commands', are said in French (exit code 1)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[ARGV] = list(args)  # to find again the value a refused option was given
+        with french_usage_errors(ctx):
+            return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with french_usage_errors(ctx):
+            return super().invoke(ctx)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(COMMANDS))

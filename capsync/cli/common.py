@@ -17,7 +17,7 @@ from capsync.errors import CapsyncError, ValidationFailed, data_folder_error
 from capsync.french import typeset
 
 ERROR_PREFIX = "Erreur : "
-"""Before a French message; click's own English « Error: » stays on its English usage errors."""
+"""Before every French error message, click's usage errors included (cli/usage_errors.py)."""
 
 
 @dataclass
@@ -38,7 +38,7 @@ def say(text: str, *, verbatim: str = "", err: bool = False) -> None:
     and inside « »), then ``verbatim`` exactly as it is (a path, a value someone typed).
 
     Every French line a command prints goes through here, so none can be forgotten; the
-    English ones (``--help``, click's usage errors, logs, ``capsync schema``) do not.
+    English ones (``--help``, logs, ``capsync schema``) do not.
     """
     click.echo(typeset(text) + verbatim, err=err)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from capsync.campaign.validation import load_referentiel, referentiel_path
-from capsync.cli.common import CliState, pass_state
+from capsync.cli.common import CliState, fail, pass_state
 from capsync.render.referentiel_export import (
     ExportFormat,
     default_filename,
@@ -68,7 +68,8 @@ def export(state: CliState, fmt: str, output: str | None, ref_file: str | None) 
     kind = ExportFormat(fmt)
     if output == "-":
         if kind is ExportFormat.XLSX:
-            raise click.UsageError("--output - (stdout) works for csv and json only.")
+            fail("« --output - » (la sortie standard) ne vaut que pour csv et json ; "
+                 "pour xlsx, donnez un nom de fichier.")  # fmt: skip
         sys.stdout.buffer.write(export_bytes(ref, kind))
         sys.stdout.flush()
         return
@@ -76,7 +77,7 @@ def export(state: CliState, fmt: str, output: str | None, ref_file: str | None) 
     try:
         export_referentiel(ref, kind, path)
     except OSError as exc:
-        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+        fail(f"Écriture impossible de {path} ({exc.strerror or exc}).")
     if not state.quiet:
         click.echo(f"{path}: {len(ref.criteria)} criteria ({kind.value}).")
 
