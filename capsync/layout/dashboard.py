@@ -297,7 +297,9 @@ def _mean_table(
     threshold = float(inputs.referentiel.labellisation.min_chapter_score)
     rows.append([])
     mean_header = len(rows)
-    rows.append(["Chapitre", "Structures", COLLECTIVE_MEAN, "", THRESHOLD, "Intitulé"])
+    rows.append(["Chapitre", "Structures", COLLECTIVE_MEAN, "Remarque", THRESHOLD, "Intitulé"])
+    for c in range(6):  # the table's own header cells, not the whole row: it is narrower
+        cell_styles[(mean_header, c)] = Style.HEADER
     for chapter in inputs.referentiel.chapters:
         n = counts.get(chapter.id, 0)
         few = FEW_ANSWERS if 0 < n < FEW else ""
@@ -408,7 +410,6 @@ def synthesis_sheet(inputs: DashboardInputs) -> SheetSpec:
             TITLE_ROW: Style.TITLE,
             NOTE_ROW: Style.NOTE,
             HEADER_ROW: Style.HEADER,
-            mean_header: Style.HEADER,
         },
         freeze_rows=FIRST_ROW,
         freeze_cols=1,
