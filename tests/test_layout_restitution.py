@@ -226,3 +226,17 @@ def test_the_before_column_carries_the_global_score_and_says_when_the_label_chan
     )  # fmt: skip
     rows = restitution_spec(data).sheets[0].rows
     assert not any(len(r) > 1 and str(r[1]).startswith("À la restitution du") for r in rows)
+
+
+def test_a_status_capsync_cannot_read_is_shown_as_typed_and_said_to_be_corrected():
+    plan = lc.actions()
+    plan.loc[(plan["structure"] == "alpha") & (plan["criterion"] == "2.1.1"), "statut"] = "fini"
+    data = build_restitution(
+        lc.collective(), lc.referentiel(), "alpha", lc.scores(), today=lc.TODAY,
+        actions=plan, answers=lc.answers(), texts=lc.texts(),
+    )  # fmt: skip
+    shown = {a.criterion: a.status_text for a in data.actions}
+    assert shown == {"1.1.2": "en cours", "2.1.1": "fini, statut non reconnu"}
+    sheet = next(s for s in restitution_spec(data).sheets if s.name == "Plan de progrès")
+    row = next(r for r in sheet.rows if r and r[0] == "2.1.1")
+    assert row[4] == "fini, statut non reconnu"  # the « Statut » column

@@ -122,6 +122,33 @@ def test_a_structure_s_to_fix_workbook_holds_its_own_anomalies_only_and_no_serve
     assert file_name("C:\\Users\\x\\grille.xlsx") == "grille.xlsx"
 
 
+def test_what_to_correct_is_listed_in_the_grids_order() -> None:
+    """Sheet by sheet as the grid has them, each top to bottom: « E4 » before « E10 »,
+    « Chapitre 2 » before « Chapitre 10 », the plan after the chapters, the file first."""
+    coll = lc.collective()
+    first = lc.anomalies().to_dict("records")[0]
+    places = [
+        ("Plan de progrès", "F9"),
+        ("Chapitre 2", "E4"),
+        ("Chapitre 10", "A1"),
+        ("Chapitre 1", "E10"),
+        ("Chapitre 1", "E4"),
+        ("Chapitre 1", "AA3"),
+        ("", ""),
+    ]
+    rows = [{**first, "structure": "beta", "sheet": s, "cell": c} for s, c in places]
+    body = to_fix_spec(coll, coll.structure("beta"), rows).sheets[0].rows[3:]
+    assert [(r[1], r[2]) for r in body] == [
+        ("", ""),
+        ("Chapitre 1", "AA3"),
+        ("Chapitre 1", "E4"),
+        ("Chapitre 1", "E10"),
+        ("Chapitre 2", "E4"),
+        ("Chapitre 10", "A1"),
+        ("Plan de progrès", "F9"),
+    ]
+
+
 def test_what_a_structure_reads_has_its_notes_across_the_table(tmp_path: Path) -> None:
     """A structure's « À corriger » and restitution workbooks: the note under each title,
     and the message of an empty table, span the table instead of wrapping down a narrow

@@ -280,7 +280,7 @@ def _plan_sheet(data: RestitutionData) -> SheetSpec:
             a.action,
             a.responsable,
             a.echeance,
-            a.statut,
+            a.status_text,
             a.commentaire,
             LATE if a.late else "",
         ]

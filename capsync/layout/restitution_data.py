@@ -25,6 +25,7 @@ from capsync.layout.restitution_before import Before
 from capsync.layout.review_gaps import gap_rows
 from capsync.layout.review_views import StructureReview, structure_review
 from capsync.layout.tables import as_date, frame_rows, number, person_text
+from capsync.parse.cells import read_status
 from capsync.scoring import scores as scoring
 
 MAX_STRENGTHS = 5
@@ -147,6 +148,13 @@ class ActionLine:
     statut: str
     commentaire: str
     late: bool
+    unknown_status: bool = False  # typed, kept as typed, but not one of the plan's statuses
+
+    @property
+    def status_text(self) -> str:
+        """The status as typed, said to be corrected when it is not one (« fini »): the
+        « À corriger » workbook lists it, the restitution must not read it as valid."""
+        return f"{self.statut}, statut non reconnu" if self.unknown_status else self.statut
 
 
 @dataclass(frozen=True)
@@ -415,6 +423,11 @@ def _gap_lines(
     ]
 
 
+def _unknown_status(value: object) -> bool:
+    text = person_text(value).strip()
+    return bool(text) and read_status(text) is None
+
+
 def _plan_lines(actions: pd.DataFrame | None, today: dt.date) -> list[ActionLine]:
     """The structure's plan de progrès, soonest deadline first, late actions flagged."""
     plan = [
@@ -426,6 +439,7 @@ def _plan_lines(actions: pd.DataFrame | None, today: dt.date) -> list[ActionLine
             statut=person_text(r.get("statut")),
             commentaire=person_text(r.get("commentaire")),
             late=action_is_late(r.get("echeance"), r.get("statut"), today),
+            unknown_status=_unknown_status(r.get("statut")),
         )
         for r in frame_rows(actions)
     ]

@@ -10,6 +10,7 @@ its file name, never by a path of the server.
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 from typing import Any
 
@@ -36,6 +37,22 @@ def file_name(source: Any) -> str:
     return PurePath(text.replace("\\", "/")).name if text else ""
 
 
+_CELL = re.compile(r"([A-Z]+)(\d+)")
+_CHAPTER = re.compile(r"Chapitre (\d+)")
+
+
+def _in_grid_order(row: list[Value]) -> tuple[object, ...]:
+    """File, then what concerns the whole file, then the sheets as the grid has them
+    (chapters by number, then the plan and the rest), then each sheet top to bottom, left
+    to right: « E4 » before « E10 »."""
+    name, sheet, cell = str(row[0]), str(row[1]), str(row[2])
+    chapter = _CHAPTER.fullmatch(sheet)
+    where = (0, int(chapter.group(1)), "") if chapter else (1 if sheet else -1, 0, sheet)
+    found = _CELL.fullmatch(cell)
+    at = (int(found.group(2)), len(found.group(1)), found.group(1)) if found else (0, 0, cell)
+    return (name, *where, *at)
+
+
 def to_fix_spec(
     collective: Collective, structure: Structure, anomalies: list[dict[str, Any]]
 ) -> WorkbookSpec:
@@ -60,6 +77,7 @@ def to_fix_spec(
         for r in anomalies
         if r.get("structure") == structure.id
     ]
+    rows.sort(key=_in_grid_order)
     sheet = table_sheet(
         SHEET,
         f"À corriger dans la grille {de(structure.name)}",

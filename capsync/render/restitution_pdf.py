@@ -441,7 +441,7 @@ def _plan_section(pdf: _Document, data: RestitutionData) -> None:
         when = f", échéance {a.echeance:%d/%m/%Y}" if a.echeance else ""
         who = f", {a.responsable}" if a.responsable else ""
         late = " — en retard" if a.late else ""
-        status = f" ({a.statut})" if a.statut else ""
+        status = f" ({a.status_text})" if a.statut else ""
         _paragraph(pdf, f"{a.criterion} {a.action}{who}{when}{status}{late}", bullet=True)
         if a.commentaire:
             _paragraph(pdf, typeset("Commentaire : ") + a.commentaire, indent=DETAIL_INDENT)
