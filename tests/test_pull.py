@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from capsync.cli import main
 from capsync.jobs.pull import Job, pull, read_grid
 from capsync.parse.answers import AnomalyKind
-from capsync.parse.messages import added_row_message
+from capsync.parse.messages import added_row_message, missing_rows_message
 from capsync.store.database import STORE_FILE, Store
 from capsync.store.sync_state import raw_hash
 from capsync.workbook.grid_schema import UNPARSED_SHEETS
@@ -125,6 +125,8 @@ def test_a_messy_grid_pulls_into_the_right_answers_and_anomalies(tmp_path: Path)
          "(colonne « ID » des onglets « Chapitre »)."],
         ["aci-une", source, "Plan de progrès", "F6", "31/02/2026",
          "Date « 31/02/2026 » invalide : écrivez une date au format JJ/MM/AAAA."],
+        ["aci-une", source, "Chapitre 2", "", "2.1.2",
+         missing_rows_message("Chapitre 2", ["2.1.2"])],
     ]  # fmt: skip
     assert elodie_112.endswith("4")  # moved up by the re-sort (and right, by the new column)
     assert anomalies["kind"].tolist() == [
@@ -132,6 +134,7 @@ def test_a_messy_grid_pulls_into_the_right_answers_and_anomalies(tmp_path: Path)
         AnomalyKind.CELL_OUTSIDE_TABLE,  # « Notre critère maison »: typed, not relevé
         AnomalyKind.UNKNOWN_CRITERION,
         AnomalyKind.INVALID_DATE,
+        AnomalyKind.MISSING_ROW,  # 2.1.2's row deleted: said where the structure looks
     ]
     assert report.missing == {"aci-une": ["2.1.2"]}
     assert (report.listed, report.read, report.parsed) == (2, 2, 2)
@@ -384,9 +387,14 @@ def test_the_pull_command_prints_a_french_summary(tmp_path: Path) -> None:
     lines = plain(result.output).splitlines()
     assert lines[0] == (
         "2 grilles lues sur 2 ; réponses : 11 ajoutée(s), 0 modifiée(s), 0 effacée(s) ; "
-        "3 lignes du plan de progrès ; 4 anomalies."
+        "3 lignes du plan de progrès ; 5 anomalies."
     )
-    assert "aci-une : 1 critère absent de la grille (ligne supprimée ?) : 2.1.2." in lines
+    assert (  # a deleted criterion row is an anomaly like the others, naming its sheet
+        f"Anomalie — aci-une — {grid_path(backend, 'aci-une')} — Chapitre 2 : Dans l'onglet "
+        "« Chapitre 2 », la ligne du critère 2.1.2 a été supprimée : les réponses déjà "
+        "relevées sont conservées, mais rien ne peut plus y être saisi. Annulez la "
+        "suppression dans le tableur, ou reprenez la grille dans ses sauvegardes." in lines
+    )
     assert (
         f"Anomalie — aci-une — {grid_path(backend, 'aci-une')} — Plan de progrès!F6 : Date "
         "« 31/02/2026 » invalide : écrivez une date au format JJ/MM/AAAA." in lines

@@ -35,7 +35,7 @@ from capsync.french import thousands
 from capsync.jobs.stray_files import report_strays
 from capsync.parse.answers import Anomaly, AnomalyKind, ParsedGrid
 from capsync.parse.carry import older_copy
-from capsync.parse.grid import parse_grid
+from capsync.parse.grid import parse_grid, report_missing_rows
 from capsync.parse.messages import older_copy_message, other_campaign_message
 from capsync.parse.personal import parse_personal
 from capsync.store.campaigns import campaign_paths
@@ -119,11 +119,6 @@ class PullReport:
             f"{_plural(len(self.anomalies), 'anomalie', 'anomalies')}."
         ]
         lines += self.messages
-        for structure, criteria in sorted(self.missing.items()):
-            lines.append(
-                f"{structure} : {_plural(len(criteria), 'critère absent', 'critères absents')} "
-                f"de la grille (ligne supprimée ?) : {', '.join(criteria)}."
-            )
         for a in self.anomalies:
             where = f" — {a.sheet}!{a.cell}" if a.cell else (f" — {a.sheet}" if a.sheet else "")
             lines.append(f"Anomalie — {a.structure} — {a.source}{where} : {a.message}")
@@ -344,6 +339,7 @@ def read_grid(backend: Backend, referentiel: Referentiel, job: Job) -> Outcome:
         structure=job.structure,
         source=job.location,
     )
+    report_missing_rows(parsed, referentiel, raw)
     left = _left_campaign(job, parsed)
     if left:
         return Outcome(job, content_hash=digest, parsed=_of_no_campaign(job, left))

@@ -95,6 +95,7 @@ class AnomalyKind(StrEnum):
     ERROR_VALUE = "error_value"  # a formula showing an error (#DIV/0!, #NOM?)
     CELL_OUTSIDE_TABLE = "cell_outside_table"  # typed where no column or row is read
     OTHER_CAMPAIGN = "other_campaign"  # a grid of a campaign the structure has left
+    MISSING_ROW = "missing_row"  # a criterion's row deleted from its chapter sheet
     UNREADABLE_FILE = "unreadable_file"  # not a workbook, damaged, or too large
     OTHER_STRUCTURE = "other_structure"  # another structure's grid (or not a grid) in place
     STRAY_FILE = "stray_file"  # a file the pull does not read (« grille (1).xlsx »)
@@ -120,6 +121,7 @@ _ANOMALY_LABELS = {
     AnomalyKind.ERROR_VALUE: "erreur de formule",
     AnomalyKind.CELL_OUTSIDE_TABLE: "cellule hors du tableau",
     AnomalyKind.OTHER_CAMPAIGN: "grille d'une autre campagne",
+    AnomalyKind.MISSING_ROW: "ligne de critère supprimée",
     AnomalyKind.UNREADABLE_FILE: "fichier illisible",
     AnomalyKind.OTHER_STRUCTURE: "fichier d'une autre structure",
     AnomalyKind.STRAY_FILE: "fichier en trop ou en double",

@@ -44,6 +44,7 @@ from capsync.parse.messages import (
     header_moved_message,
     identity_message,
     level_message,
+    missing_rows_message,
     other_referentiel_message,
     status_message,
     unknown_criterion_message,
@@ -70,6 +71,7 @@ from capsync.workbook.grid_schema import (
     REVIEW_COMMENT_KEYS,
     REVIEW_LEVEL_KEYS,
     SheetNames,
+    chapter_sheet_name,
     plan_criterion_id,
 )
 from capsync.workbook.identity import identity_from_rows
@@ -269,6 +271,29 @@ def _chapter_columns(
     text_cols = [(LEGACY_REVIEW_KEYS.get(key, key), columns[key], column_letter(columns[key]))
                  for key in TEXT_COLUMNS if key in columns]  # fmt: skip
     return level_cols, text_cols
+
+
+def report_missing_rows(parsed: ParsedGrid, referentiel: Referentiel, raw: Raw) -> None:
+    """The applicable criteria whose row is gone from a chapter sheet still there, as one
+    anomaly per sheet, so the structure sees it where it sees what to correct.
+
+    Apart from :func:`parse_grid`, which only lists them (``parsed.missing``): the pull
+    calls it on a whole grid it takes; a sheet gone altogether is said otherwise."""
+    if not parsed.attributed:
+        return
+    by_sheet: dict[str, list[str]] = {}
+    for cid in parsed.missing:
+        chapter = referentiel.chapter_of.get(cid)
+        sheet = chapter_sheet_name(chapter.id) if chapter else ""
+        if sheet in raw:
+            by_sheet.setdefault(sheet, []).append(cid)
+    for sheet, criteria in by_sheet.items():
+        message = missing_rows_message(sheet, criteria)
+        ids = ", ".join(criteria)
+        kind = AnomalyKind.MISSING_ROW
+        parsed.anomalies.append(
+            Anomaly(parsed.structure, parsed.source, sheet, "", ids, message, kind)
+        )
 
 
 def _report_added_rows(

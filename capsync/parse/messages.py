@@ -110,6 +110,15 @@ def other_campaign_message(structure: str, typed: str, current: str) -> str:
     )
 
 
+def missing_rows_message(sheet: str, criteria: list[str]) -> str:
+    some = "du critère" if len(criteria) == 1 else "des critères"
+    return (
+        f"Dans l'onglet « {sheet} », la ligne {some} {', '.join(criteria)} a été supprimée : "
+        "les réponses déjà relevées sont conservées, mais rien ne peut plus y être saisi. "
+        "Annulez la suppression dans le tableur, ou reprenez la grille dans ses sauvegardes."
+    )
+
+
 def added_row_message(sheet: str) -> str:
     return (
         f"Dans l'onglet « {sheet} », une ligne a été ajoutée au tableau (sans numéro de "
