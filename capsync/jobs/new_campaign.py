@@ -186,15 +186,20 @@ def _previous(
     grid made before campaigns: the default one)."""
     if record is not None:
         return record.campaign
+    return _grid_campaign(backend, coll, struct) or DEFAULT_CAMPAIGN
+
+
+def _grid_campaign(backend: Backend, coll: Collective, struct: Structure) -> str:
+    """The campaign the structure's grid in place says in its identity ("" when it has
+    none: no grid, a broken one, or one made before campaigns)."""
     ref = grid_ref(coll, struct)
-    if backend.exists(ref):
-        try:
-            identity = read_identity(backend.read(ref))
-        except BackendError:
-            identity = None
-        if identity is not None and identity.campaign:
-            return identity.campaign
-    return DEFAULT_CAMPAIGN
+    if not backend.exists(ref):
+        return ""
+    try:
+        identity = read_identity(backend.read(ref))
+    except BackendError:
+        return ""
+    return identity.campaign if identity is not None else ""
 
 
 def campaign_in_force(backend: Backend, store: Store, coll: Collective, struct: Structure) -> str:
@@ -203,15 +208,7 @@ def campaign_in_force(backend: Backend, store: Store, coll: Collective, struct: 
     went = structure_campaigns(store, coll.id, struct.id)
     if went:
         return went[-1]
-    ref = grid_ref(coll, struct)
-    if backend.exists(ref):
-        try:
-            identity = read_identity(backend.read(ref))
-        except BackendError:
-            identity = None
-        if identity is not None and identity.campaign:
-            return identity.campaign
-    return campaign_of(struct)
+    return _grid_campaign(backend, coll, struct) or campaign_of(struct)
 
 
 def _start_one(

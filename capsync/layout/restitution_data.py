@@ -19,13 +19,12 @@ from capsync.campaign.referentiel import Referentiel
 from capsync.french import de, typeset
 from capsync.layout.before_after import waiting_headline
 from capsync.layout.dashboard import ELIGIBLE, label_text
-from capsync.layout.dashboard_sheets import action_is_late
 from capsync.layout.label_path import PathStep, label_path
 from capsync.layout.restitution_before import Before
+from capsync.layout.restitution_plan import ActionLine, plan_lines
 from capsync.layout.review_gaps import gap_rows
 from capsync.layout.review_views import StructureReview, structure_review
-from capsync.layout.tables import as_date, frame_rows, number, person_text
-from capsync.parse.cells import read_status
+from capsync.layout.tables import frame_rows, number
 from capsync.scoring import scores as scoring
 
 MAX_STRENGTHS = 5
@@ -137,24 +136,6 @@ class ServiceLine:
     title: str
     description: str
     url: str
-
-
-@dataclass(frozen=True)
-class ActionLine:
-    criterion: str
-    action: str
-    responsable: str
-    echeance: dt.date | None
-    statut: str
-    commentaire: str
-    late: bool
-    unknown_status: bool = False  # typed, kept as typed, but not one of the plan's statuses
-
-    @property
-    def status_text(self) -> str:
-        """The status as typed, said to be corrected when it is not one (« fini »): the
-        « À corriger » workbook lists it, the restitution must not read it as valid."""
-        return f"{self.statut}, statut non reconnu" if self.unknown_status else self.statut
 
 
 @dataclass(frozen=True)
@@ -423,30 +404,6 @@ def _gap_lines(
     ]
 
 
-def _unknown_status(value: object) -> bool:
-    text = person_text(value).strip()
-    return bool(text) and read_status(text) is None
-
-
-def _plan_lines(actions: pd.DataFrame | None, today: dt.date) -> list[ActionLine]:
-    """The structure's plan de progrès, soonest deadline first, late actions flagged."""
-    plan = [
-        ActionLine(
-            criterion=person_text(r.get("criterion")),
-            action=person_text(r.get("action")),
-            responsable=person_text(r.get("responsable")),
-            echeance=as_date(r.get("echeance")),
-            statut=person_text(r.get("statut")),
-            commentaire=person_text(r.get("commentaire")),
-            late=action_is_late(r.get("echeance"), r.get("statut"), today),
-            unknown_status=_unknown_status(r.get("statut")),
-        )
-        for r in frame_rows(actions)
-    ]
-    plan.sort(key=lambda a: a.echeance or dt.date.max)
-    return plan
-
-
 def build_restitution(
     collective: Collective,
     referentiel: Referentiel,
@@ -499,7 +456,7 @@ def build_restitution(
         weak_points=_weak_points(answered, weak),
         gaps=_gap_lines(referentiel, view, structure_id, mine),
         services=_services(referentiel, mine, weak, structure.type) if not mine.empty else [],
-        actions=_plan_lines(view.actions.get(structure_id), today),
+        actions=plan_lines(view.actions.get(structure_id), today),
         weak_level=weak,
         levels=tuple((lv.value, lv.label) for lv in referentiel.scale.levels),
         occasions=list(occasions or []),
