@@ -114,6 +114,11 @@ class Backend(Protocol):
         """A companion file of a workbook (the calendar's .ics, a restitution's .pdf)."""
         ...
 
+    def attachable(self, ref: WorkbookRef, extension: str) -> bool:
+        """Whether the workbook's companion file of ``extension`` is there to travel with a
+        message as it is (a kit's .pdf); False where messages give links, not files."""
+        ...
+
     def backup(self, ref: WorkbookRef, stamp: dt.datetime) -> str:
         """Keep a dated copy before a workbook is replaced; return where it went."""
         ...

@@ -258,6 +258,9 @@ class LocalBackend:
         """Never: a file is rebuilt around its values (:mod:`capsync.jobs.review_refresh`)."""
         self.write_cells(ref, dict(cells))
 
+    def attachable(self, ref: WorkbookRef, extension: str) -> bool:
+        return self.path(ref).with_suffix(f".{extension}").is_file()
+
     def write_file(self, ref: WorkbookRef, extension: str, content: bytes) -> None:
         """A companion file of a workbook (the calendar's .ics, a restitution's .pdf)."""
         target = self.path(ref).with_suffix(f".{extension}")

@@ -133,22 +133,14 @@ def personal_files(backend: Backend, collective: Collective) -> dict[tuple[str, 
 
 def kept_kits(backend: Backend, collective: Collective) -> list[KitNotice]:
     """The regroupement kits kept for the collectif: each is sent once, even one produced
-    while messages could not be sent."""
-    found = []
-    for ref in sorted(backend.versions(collective.id, Kind.REGROUPEMENT)):
-        files = backend.files_are_xlsx
-        found.append(KitNotice(ref, backend.location(ref), files, files and _has_pdf(backend, ref)))
-    return found
-
-
-def _has_pdf(backend: Backend, ref: WorkbookRef) -> bool:
-    """Whether the kit's landscape PDF is kept beside its workbook (a kit of an older
-    capsync may have none)."""
-    try:
-        backend.read_bytes(ref, "pdf")
-    except BackendError:
-        return False
-    return True
+    while messages could not be sent; its PDF with it when it is there (a stat, not a read:
+    every kit is listed at each run)."""
+    return [
+        KitNotice(
+            ref, backend.location(ref), backend.files_are_xlsx, backend.attachable(ref, "pdf")
+        )
+        for ref in sorted(backend.versions(collective.id, Kind.REGROUPEMENT))
+    ]
 
 
 def compose_all(

@@ -49,6 +49,7 @@ from capsync.backends.google.listing import (
     Entry,
     Listing,
     app_properties,
+    has_property,
     watched_query,
 )
 from capsync.backends.google.quota import Clock, RequestBudget, RetryPolicy, Sleep, install
@@ -126,7 +127,7 @@ class GoogleBackend(ReviewColumns):
     def refresh(self) -> Listing:
         """List the whole tree again (one request per 1000 files)."""
         # folders, spreadsheets, the uploaded .ics / .pdf, and this campaign's trashed files
-        ours = f"appProperties has {{ key='{PROP_ROOT}' and value={_q(self.root)} }}"
+        ours = has_property(PROP_ROOT, self.root)
         q = f"trashed = false or {ours}"
         try:
             files = list(self.drive.list_files(q, LISTING_FIELDS))
@@ -468,6 +469,9 @@ class GoogleBackend(ReviewColumns):
         self._wrote = True
         log.debug("typed %d cells into %s", len(cells), ref)
 
+    def attachable(self, ref: WorkbookRef, extension: str) -> bool:
+        return False  # a message gives the link of the file in Drive, shared with its readers
+
     def read_bytes(self, ref: WorkbookRef, extension: str = "xlsx") -> bytes:
         raise BackendError(_NO_XLSX.format(what=f"lire {self.location(ref)} en .{extension}"))
 
@@ -480,10 +484,6 @@ class GoogleBackend(ReviewColumns):
     def file_id(self, ref: WorkbookRef) -> str | None:
         entry = self._entry(ref)
         return entry.id if entry else None
-
-
-def _q(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def google_backend(config: Config, base: Path | None = None, **options: Any) -> GoogleBackend:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from capsync.backends.google import drive_layout as layout
-from capsync.backends.google.drive import FOLDER_MIME, SPREADSHEET_MIME
+from capsync.backends.google.drive import FOLDER_MIME, SPREADSHEET_MIME, quote
 from capsync.workbook.refs import STRUCTURE_KINDS, Kind, WorkbookRef
 
 log = logging.getLogger("capsync")
@@ -55,18 +55,19 @@ def app_properties(root: str, ref: WorkbookRef, shared: bool) -> dict[str, str]:
 WATCHED_KINDS = (Kind.GRID, Kind.PERSONAL)  # what people edit: what a cycle must look at
 
 
-def _has(key: str, value: str) -> str:
-    quoted = "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    return f"appProperties has {{ key='{key}' and value={quoted} }}"
+def has_property(key: str, value: str) -> str:
+    """The Drive query term for files whose app property ``key`` is ``value``."""
+    return f"appProperties has {{ key='{key}' and value={quote(value)} }}"
 
 
 def watched_query(root: str) -> str:
     """The Drive ``q`` of a cycle's listing: this campaign's grids and personal files,
     trashed or not (a trashed grid is an anomaly), and every file or folder whose grants
     are still to be made."""
-    kinds = " or ".join(_has(PROP_KIND, kind.value) for kind in WATCHED_KINDS)
+    kinds = " or ".join(has_property(PROP_KIND, kind.value) for kind in WATCHED_KINDS)
     both = "(trashed = false or trashed = true)"  # said outright: no default to rely on
-    return f"{_has(PROP_ROOT, root)} and ({kinds} or {_has(PROP_SHARED, '0')}) and {both}"
+    unshared = has_property(PROP_SHARED, "0")
+    return f"{has_property(PROP_ROOT, root)} and ({kinds} or {unshared}) and {both}"
 
 
 def ref_from_properties(root: str, props: dict[str, Any]) -> WorkbookRef | None:
