@@ -75,6 +75,12 @@ def de(name: str) -> str:
     return f"de {name}"
 
 
+def counted(n: int, singular: str, plural: str = "") -> str:
+    """« 0 critère », « 1 structure », « 3 804 structures »: French takes the singular for 0
+    and 1; the plural is the singular with an « s » unless given."""
+    return f"{thousands(n)} {singular if n <= 1 else plural or singular + 's'}"
+
+
 def typography_faults(text: str) -> list[str]:
     """The places where ``text`` has a plain space before « : ; ! ? » or inside guillemets
     (what the typography test looks for in every output)."""

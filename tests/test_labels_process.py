@@ -195,7 +195,7 @@ def test_the_label_sheet_flags_what_needs_a_look(campaign: Campaign) -> None:
     assert sheet.rows[4][1] == "Éligible" and sheet.rows[4][-1] == "Label expiré"
     assert sheet.cell_styles[(3, 2)] == Style.WARNING
     assert sheet.cell_styles[(4, 7)] == Style.WARNING
-    close = max(p.surely_by for p in collective.calendar if p.kind == PhaseKind.CLOTURE)
+    close = max(p.date for p in collective.calendar if p.kind == PhaseKind.CLOTURE)
     after = label_sheet(collective, label, decisions, close)
     assert after.rows[3][:2] == ["ACI Une", "Non éligible"]  # a verdict once it has come
     assert label_sheet(collective, label, decisions, close - dt.timedelta(days=1)).rows[3][1] == (
@@ -203,15 +203,10 @@ def test_the_label_sheet_flags_what_needs_a_look(campaign: Campaign) -> None:
     )
 
 
-def test_a_tentative_cloture_has_surely_come_once_its_month_is_over() -> None:
+def test_a_tentative_cloture_counts_from_its_date_as_the_close_restitution_does() -> None:
     phase = Phase(kind=PhaseKind.CLOTURE, date=dt.date(2026, 7, 1), tentative=True)
-    assert phase.surely_by == dt.date(2026, 7, 31)
-    assert Phase(kind=PhaseKind.CLOTURE, date=dt.date(2026, 12, 1), tentative=True).surely_by == (
-        dt.date(2026, 12, 31)
-    )
-    assert Phase(kind=PhaseKind.CLOTURE, date=dt.date(2026, 7, 1)).surely_by == dt.date(2026, 7, 1)
     collective = Collective(id="c", name="C", region="R", calendar=[phase])
-    assert not collective.closed(dt.date(2026, 7, 15)) and collective.closed(dt.date(2026, 7, 31))
+    assert not collective.closed(dt.date(2026, 6, 30)) and collective.closed(dt.date(2026, 7, 1))
     assert not Collective(id="d", name="D", region="R").closed(dt.date(2030, 1, 1))
 
 

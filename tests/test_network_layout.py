@@ -187,8 +187,8 @@ def test_after_the_cloture_a_structure_not_eligible_is_said_so_as_on_the_dashboa
     campaign: Campaign,
 ) -> None:
     na = campaign.config.collectives[0]
-    closed = max(p.surely_by for p in na.calendar if p.kind == PhaseKind.CLOTURE)
-    assert closed == dt.date(2026, 7, 31)  # « 07/2026, date à confirmer »: surely by its end
+    closed = max(p.date for p in na.calendar if p.kind == PhaseKind.CLOTURE)
+    assert closed == dt.date(2026, 7, 1)  # « 07/2026, date à confirmer »: from its date
     before = dataclasses.replace(inputs(campaign), today=closed - dt.timedelta(days=1))
     table = structure_table(before).set_index("structure")
     assert table.loc["ai-deux", "stage"] == Stage.IN_PROGRESS  # level 1, campaign not over

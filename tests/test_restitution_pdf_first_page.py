@@ -18,7 +18,7 @@ from pathlib import Path
 
 from capsync.campaign.validation import load_referentiel
 from capsync.french import typography_faults
-from capsync.layout.dashboard import ELIGIBLE
+from capsync.layout.label_decisions import ELIGIBLE
 from capsync.layout.label_path import PathStep
 from capsync.layout.restitution_data import ChapterLine, GapLine, RestitutionData
 from capsync.layout.review_gaps import RETAINED_VS_GROUP, SELF_VS_PAIR, SELF_VS_TIERS

@@ -215,15 +215,6 @@ class Phase(_Model):
     def starts_at(self) -> dt.datetime:
         return dt.datetime.combine(self.date, self.time or dt.time(0, 0))
 
-    @property
-    def surely_by(self) -> dt.date:
-        """The day by which the phase has surely come: its date, or for a tentative one
-        (« date à confirmer », only its month is known) the last day of its month."""
-        if not self.tentative:
-            return self.date
-        following = (self.date.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-        return following - dt.timedelta(days=1)
-
 
 class Collective(_Model):
     """A regional cohort of structures that go through the référentiel together."""
@@ -245,9 +236,10 @@ class Collective(_Model):
         return sorted(self.calendar, key=lambda p: p.starts_at)
 
     def closed(self, today: dt.date) -> bool:
-        """Whether the collectif's clôture has surely come: only then is « Non éligible » a
-        verdict (before, the dashboards, the « Label » sheet and the network say « En cours »)."""
-        closes = [p.surely_by for p in self.calendar if p.kind == PhaseKind.CLOTURE]
+        """Whether the collectif's clôture has come, from its date (a tentative one's month
+        counts from the date given, as the close restitution does): only then is « Non
+        éligible » a verdict; before, « Synthèse », « Label » and the network say « En cours »."""
+        closes = [p.date for p in self.calendar if p.kind == PhaseKind.CLOTURE]
         return bool(closes) and today >= max(closes)
 
     @property

@@ -355,9 +355,11 @@ def _stored_grids(
     A grid deleted by mistake comes back holding what was relevé from it, not empty: an
     empty grid in its place would read, at the next pull, as every answer erased.
     """
-    if not (campaign.data_dir / STORE_FILE).is_file():
+    if not todo or not (campaign.data_dir / STORE_FILE).is_file():
         return {}
     missing = todo if not upgrade else [p for p in todo if not backend.exists(grid_ref(*p))]
+    if not missing:  # the common case of an upgrade: the store is not opened
+        return {}
     found = {}
     with Store.open(campaign.data_dir) as store:
         for coll, struct in missing:

@@ -31,7 +31,7 @@ from capsync.backends.base import Backend
 from capsync.campaign.config import Structure
 from capsync.campaign.referentiel import Referentiel
 from capsync.errors import BackendError, BackendUnavailable, FileLocked
-from capsync.french import thousands
+from capsync.french import counted, thousands
 from capsync.jobs.stray_files import report_strays
 from capsync.parse.answers import Anomaly, AnomalyKind, ParsedGrid
 from capsync.parse.carry import older_copy
@@ -78,10 +78,6 @@ class Outcome:
     skipped: str = ""  # why it was not read: open elsewhere, or the service did not answer
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{thousands(n)} {one if n <= 1 else many}"  # French: « 0 grille », « 1 grille »
-
-
 @dataclass
 class PullReport:
     """What one pull did, for the CLI and the daemon."""
@@ -108,15 +104,15 @@ class PullReport:
 
     def summary_lines(self) -> list[str]:
         """The French summary of a pull, first line the counts."""
-        read = _plural(self.read, "grille lue", "grilles lues")
+        read = counted(self.read, "grille lue", "grilles lues")
         if self.read and self.parsed < self.read:
             read += f" ({thousands(self.read - self.parsed)} sans changement de contenu)"
         lines = [
             f"{read} sur {thousands(self.listed)} ; réponses : {thousands(self.added)} "
             f"ajoutée(s), {thousands(self.changed)} modifiée(s), "
             f"{thousands(self.removed)} effacée(s) ; "
-            f"{_plural(self.actions, 'ligne', 'lignes')} du plan de progrès ; "
-            f"{_plural(len(self.anomalies), 'anomalie', 'anomalies')}."
+            f"{counted(self.actions, 'ligne', 'lignes')} du plan de progrès ; "
+            f"{counted(len(self.anomalies), 'anomalie', 'anomalies')}."
         ]
         lines += self.messages
         for a in self.anomalies:

@@ -153,7 +153,7 @@ def calendar_events(collective: Collective, settings: Settings, today: dt.date) 
         if phase.kind == PhaseKind.REGROUPEMENT and phase.date - before <= today <= phase.date:
             key = f"regroupement:{phase.chapter or ''}:{phase.date.isoformat()}"
             found.append(Event(Occasion.REGROUPEMENT, key, phase.date, phase.chapter))
-        elif phase.kind == PhaseKind.CLOTURE and phase.date <= today:  # its month, if tentative
+        elif phase.kind == PhaseKind.CLOTURE and phase.date <= today:  # as Collective.closed
             found.append(Event(Occasion.CLOSE, f"cloture:{phase.date.isoformat()}", phase.date))
     return found
 

@@ -19,7 +19,6 @@ import pandas as pd
 from capsync.campaign.config import Collective, Settings
 from capsync.campaign.decisions import Decisions
 from capsync.campaign.referentiel import Referentiel
-from capsync.campaign.vocabulary import PhaseKind
 from capsync.layout.before_after import dashboard_before_after_sheets
 from capsync.layout.dashboard_progress import (
     PROGRESS_SHEET,
@@ -39,7 +38,13 @@ from capsync.layout.dashboard_sheets import (
     gaps_sheet,
     history_sheet,
 )
-from capsync.layout.label_decisions import label_sheet
+from capsync.layout.label_decisions import (
+    ELIGIBLE,
+    IN_PROGRESS,
+    NOT_ASSESSED,
+    NOT_ELIGIBLE,
+    label_sheet,
+)
 from capsync.layout.participation import participation_sheet
 from capsync.layout.plan_followup import FOLLOWUP_SHEET, followup_sheet
 from capsync.layout.privacy import private_anomalies
@@ -81,10 +86,6 @@ from capsync.workbook.spec import (
 LAYOUT_VERSION = 1
 
 SYNTHESIS_SHEET = "Synthèse"
-ELIGIBLE = "Éligible"
-NOT_ELIGIBLE = "Non éligible"
-NOT_ASSESSED = "Pas encore de réponse"
-IN_PROGRESS = "En cours"  # not eligible yet, before the campaign's close: no failure declared
 REASONS_SHEET = "Motifs"
 COLLECTIVE_MEAN = "Moyenne du collectif"
 THRESHOLD = "Seuil du label"
@@ -238,7 +239,7 @@ def _structure_rows(
             row += [number(found.get("score")), number(found.get("completion"))]
         label, _ = label_text(labels.get(structure.id))
         reasons = list(labels.get(structure.id, {}).get("reasons", None) or [])
-        if label == NOT_ELIGIBLE and not campaign_closed(inputs.collective, inputs.today):
+        if label == NOT_ELIGIBLE and not inputs.collective.closed(inputs.today):
             label = IN_PROGRESS
         short = _short_reasons(len(reasons)) if label in (NOT_ELIGIBLE, IN_PROGRESS) else ""
         row += [number(overall.get(structure.id, {}).get("overall")), label, short]
@@ -249,12 +250,6 @@ def _structure_rows(
             IN_PROGRESS: Style.TEXT,
         }.get(label, Style.NOTE)
         rows.append(row)
-
-
-def campaign_closed(collective: Collective, today: dt.date) -> bool:
-    """Whether the collectif's clôture has come: only then is « Non éligible » a verdict."""
-    closes = [p.date for p in collective.calendar if p.kind == PhaseKind.CLOTURE]
-    return bool(closes) and today >= max(closes)
 
 
 def _short_reasons(count: int) -> str:

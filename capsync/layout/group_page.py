@@ -13,15 +13,13 @@ from dataclasses import dataclass
 
 from capsync.campaign.config import Structure
 from capsync.layout.dashboard import (
-    IN_PROGRESS,
-    NOT_ELIGIBLE,
     DashboardInputs,
-    campaign_closed,
     chapter_counts,
     collective_chapter_means,
     label_text,
 )
 from capsync.layout.group_view import WeakPoint, common_weak_points, member_inputs
+from capsync.layout.label_decisions import IN_PROGRESS, NOT_ELIGIBLE
 from capsync.layout.tables import frame_rows, number
 
 
@@ -71,7 +69,7 @@ def _member_line(inputs: DashboardInputs, structure: Structure) -> MemberLine:
         (r for r in frame_rows(inputs.scores.label) if str(r["structure"]) == structure.id), None
     )
     label, _ = label_text(label_row)
-    if label == NOT_ELIGIBLE and not campaign_closed(inputs.collective, inputs.today):
+    if label == NOT_ELIGIBLE and not inputs.collective.closed(inputs.today):
         label = IN_PROGRESS
     return MemberLine(
         name=structure.name,

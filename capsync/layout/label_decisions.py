@@ -27,8 +27,8 @@ from capsync.workbook.spec import SheetSpec, Style, Value
 
 LABEL_SHEET = "Label"
 ELIGIBLE = "Éligible"
-NOT_YET = "En cours"  # not eligible yet, before the clôture: the words of « Synthèse »
-NOT_ELIGIBLE = "Non éligible"  # after the clôture
+IN_PROGRESS = "En cours"  # not eligible yet, before the clôture: no failure declared
+NOT_ELIGIBLE = "Non éligible"  # after the clôture (Collective.closed)
 NOT_ASSESSED = "Pas encore de réponse"
 _STATE_STYLES = {
     LabelState.LABELLISEE: Style.GOOD,
@@ -70,7 +70,7 @@ def label_sheet(
     """Per structure: the computed eligibility, the « Non applicable » to confirm, and the
     committee's decision with its validity; a label to renew is on a pink background."""
     rows_by = {str(r["structure"]): r for r in frame_rows(label)}
-    not_eligible = NOT_ELIGIBLE if collective.closed(today) else NOT_YET
+    not_eligible = NOT_ELIGIBLE if collective.closed(today) else IN_PROGRESS
     rows: list[list[Value]] = []
     styles: dict[tuple[int, int], Style] = {}
     for structure in collective.structures:

@@ -32,7 +32,7 @@ import pandas as pd
 from capsync.campaign.config import Collective, Phase, Structure
 from capsync.campaign.referentiel import Referentiel
 from capsync.campaign.vocabulary import PhaseKind
-from capsync.french import typeset
+from capsync.french import counted, typeset
 from capsync.layout.dashboard_sheets import COMPLETE, LATE, NO_CRITERION_APPLIES, chapter_status
 from capsync.layout.restitution_data import level_name
 from capsync.layout.tables import frame_rows, integer, number, person_text
@@ -137,11 +137,6 @@ class KitData:
     @property
     def title(self) -> str:
         return typeset(f"Regroupement du {self.meeting:%d/%m/%Y} — chapitre {self.chapter}")
-
-
-def counted(n: int, singular: str, plural: str = "") -> str:
-    """« 0 critère », « 1 structure », « 3 structures »: French takes the singular for 0 and 1."""
-    return f"{n} {singular if n <= 1 else plural or singular + 's'}"
 
 
 def weak_rule(weak_level: int) -> str:

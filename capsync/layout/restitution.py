@@ -11,8 +11,8 @@ by :mod:`capsync.render.restitution_pdf`); this module only lays it out.
 from __future__ import annotations
 
 from capsync.french import typeset
-from capsync.layout.dashboard import ELIGIBLE, NOT_ASSESSED, NOT_ELIGIBLE
 from capsync.layout.dashboard_sheets import GAP_COLUMNS, LATE, TO_DISCUSS
+from capsync.layout.label_decisions import ELIGIBLE, NOT_ASSESSED, NOT_ELIGIBLE
 from capsync.layout.plan_lines import plan_suggestions
 from capsync.layout.restitution_data import (
     HALF_LEVEL_NOTE,

@@ -18,7 +18,8 @@ from capsync.campaign.config import Collective
 from capsync.campaign.referentiel import Referentiel
 from capsync.french import de, typeset
 from capsync.layout.before_after import waiting_headline
-from capsync.layout.dashboard import ELIGIBLE, label_text
+from capsync.layout.dashboard import label_text
+from capsync.layout.label_decisions import ELIGIBLE
 from capsync.layout.label_path import PathStep, label_path
 from capsync.layout.restitution_before import Before
 from capsync.layout.restitution_plan import ActionLine, plan_lines

@@ -10,12 +10,11 @@ draft. Same :class:`~capsync.layout.regroupement_data.KitData` as the workbook.
 
 from __future__ import annotations
 
-from capsync.french import typeset
+from capsync.french import counted, typeset
 from capsync.layout.regroupement_data import (
     FEW,
     KitData,
     LevelCount,
-    counted,
     mean_text,
     weak_rule,
 )
