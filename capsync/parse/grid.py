@@ -142,7 +142,6 @@ def parse_grid(
         if located.header_moved:
             anomaly(AnomalyKind.HEADER_MOVED, sheet, "", "", header_moved_message(sheet))
         _parse_chapter(parsed, located, rows, reader, known, seen, anomaly)
-        _report_added_rows(located, rows, anomaly)
 
     if chapters == 0:
         anomaly(AnomalyKind.OTHER_STRUCTURE if identity is None else AnomalyKind.MISSING_SHEET,
@@ -253,6 +252,9 @@ def _parse_chapter(
                 if text:
                     texts.append(TextAnswer(sid, cid, key, text, sheet, letter + line))
     _report_duplicates(located, known, seen, id_letter, anomaly)
+    if located.extra_rows:
+        typed = sorted({c[2] for c in level_cols} | {c[1] for c in text_cols})
+        _report_added_rows(located, rows, typed, anomaly)
 
 
 def _chapter_columns(
@@ -297,12 +299,11 @@ def report_missing_rows(parsed: ParsedGrid, referentiel: Referentiel, raw: Raw) 
 
 
 def _report_added_rows(
-    located: LocatedSheet, rows: Sequence[Sequence[Any]], anomaly: Report
+    located: LocatedSheet, rows: Sequence[Sequence[Any]], typed: list[int], anomaly: Report
 ) -> None:
-    """Rows inserted in the table (no criterion ID) where something is typed: not relevé,
-    said once per row at its first typed cell, so the structure moves it to its row."""
-    level_cols, text_cols = _chapter_columns(located.columns)
-    typed = sorted({c[2] for c in level_cols} | {c[1] for c in text_cols})
+    """Rows inserted in the table (no criterion ID) where something is typed in the
+    ``typed`` columns: not relevé, said once per row at its first typed cell, so the
+    structure moves it to its criterion's row."""
     for r in located.extra_rows:
         row = rows[r]
         col = next((c for c in typed if c < len(row) and row[c] not in (None, "")), None)
