@@ -1,7 +1,8 @@
 """French typography for the text capsync writes for people: one function, used everywhere.
 
 French puts a no-break space (U+00A0) before « : » and inside guillemets, a narrow
-no-break space (U+202F) before « ; ! ? », and separates thousands (« 3 804 »).
+no-break space (U+202F) before « ; ! ? » and between a number and « % », and separates
+thousands (« 3 804 »).
 Without them, spreadsheets and PDFs break a line between a word and its colon,
 and every message reads as translated. :func:`typeset` is applied to the
 sentences capsync composes — never to text a person typed in their own grid,
@@ -19,8 +20,9 @@ _BEFORE_COLON = re.compile(r"[ \u00a0\u202f]*(?<=[ \u00a0\u202f]):(?=\s|$)")
 _BEFORE_HIGH = re.compile(r"[ \u00a0\u202f]+([;!?])")
 _OPEN_QUOTE = re.compile(r"«[ \u00a0\u202f]*")
 _CLOSE_QUOTE = re.compile(r"[ \u00a0\u202f]*»")
-_PLAIN_SPACE_BEFORE = re.compile(r" [:;!?»]|« ")
-_MARKS = re.compile(r"[:;!?«»]")  # a text without any is left as it is, at once
+_BEFORE_PERCENT = re.compile(r"(?<=\d)[ \u00a0]%")
+_PLAIN_SPACE_BEFORE = re.compile(r" [:;!?»]|« |(?<=\d) %")
+_MARKS = re.compile(r"[:;!?«»%]")  # a text without any is left as it is, at once
 
 
 def typeset(text: str) -> str:
@@ -45,10 +47,20 @@ def _typeset(text: str) -> str:
     text = _BEFORE_COLON.sub(NBSP + ":", text)
     text = _BEFORE_HIGH.sub(NNBSP + r"\1", text)
     text = _OPEN_QUOTE.sub("«" + NBSP, text)
+    text = _BEFORE_PERCENT.sub(NNBSP + "%", text)
     return _CLOSE_QUOTE.sub(NBSP + "»", text)
 
 
 _remembered = lru_cache(maxsize=8_192)(_typeset)
+
+
+def percent(share: float) -> str:
+    """« 45 % »: a share (0.45) as a whole percentage, the sign after a narrow no-break space."""
+    return f"{round(share * 100)}{NNBSP}%"
+
+
+PERCENT_FORMAT = f'0"{NNBSP}"%'
+"""The spreadsheet number format of a share: « 45 % », as :func:`percent` writes it."""
 
 
 def thousands(value: int) -> str:
@@ -82,6 +94,6 @@ def counted(n: int, singular: str, plural: str = "") -> str:
 
 
 def typography_faults(text: str) -> list[str]:
-    """The places where ``text`` has a plain space before « : ; ! ? » or inside guillemets
-    (what the typography test looks for in every output)."""
+    """The places where ``text`` has a plain space before « : ; ! ? », inside guillemets or
+    between a number and « % » (what the typography test looks for in every output)."""
     return [text[max(0, m.start() - 20) : m.end() + 20] for m in _PLAIN_SPACE_BEFORE.finditer(text)]

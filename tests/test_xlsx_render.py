@@ -121,7 +121,7 @@ def test_every_spec_feature_is_written(tmp_path: Path) -> None:
     ws = wb["Scores"]
     assert ws.freeze_panes == "B2"
     assert ws.column_dimensions["A"].width == pytest.approx(20, abs=1)
-    assert ws["B2"].number_format == "0.0" and ws["C2"].number_format == "0 %"
+    assert ws["B2"].number_format == "0.0" and ws["C2"].number_format == '0"\u202f"%'
     assert ws["D2"].number_format == "dd/mm/yyyy" and ws["D2"].value == dt.datetime(2025, 4, 8)
     assert ws["E2"].number_format == "0" and ws["F2"].value is True
     assert ws["A1"].font.b  # header row
@@ -309,6 +309,29 @@ def test_libreoffice_shows_what_a_formula_computes_not_a_stale_zero(tmp_path: Pa
     assert (tmp_path / "f.csv").read_text().splitlines()[0] == "2,4,6,"
 
 
+@pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"
+)
+def test_libreoffice_shows_levels_whole_and_percentages_typeset(tmp_path: Path) -> None:
+    """What a délégué·e reads: a criterion's level « 2 » (not « 2,0 ») or « 2,5 » for a
+    median, a score with its decimal, a share « 45 % » with a narrow no-break space."""
+    sheet = SheetSpec(
+        "S",
+        [[2.0, 2.5, 2.0, 0.45]],
+        column_styles=[Style.LEVEL, Style.LEVEL, Style.SCORE, Style.PERCENT],
+    )
+    source = tmp_path / "f.xlsx"
+    render_xlsx(WorkbookSpec("t", [sheet]), source)
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
+         "--convert-to", "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,true",
+         "--outdir", str(tmp_path), str(source)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip  (« ; » between cells, UTF-8, each cell as shown)
+    shown = (tmp_path / "f.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert re.fullmatch("2;2[.,]5;2[.,]0;45\u202f%", shown), shown  # the separator: LO's locale
+
+
 def test_a_cell_style_wins_over_its_row_the_header_and_its_column(tmp_path: Path) -> None:
     """The order a reader sees: a cell's own style, else its row's, else the header's, else
     its column's; short rows and cells past the last value keep their column's look."""
@@ -323,7 +346,7 @@ def test_a_cell_style_wins_over_its_row_the_header_and_its_column(tmp_path: Path
     render_xlsx(WorkbookSpec("s", [sheet]), tmp_path / "s.xlsx")
     ws = openpyxl.load_workbook(tmp_path / "s.xlsx")["S"]
     assert ws["A1"].font.b and ws["B1"].font.i  # the header, but B1's own NOTE style
-    assert ws["B2"].number_format == "0.0" and ws["C2"].number_format == "0 %"
+    assert ws["B2"].number_format == "0.0" and ws["C2"].number_format == '0"\u202f"%'
     assert ws["A3"].fill.fgColor.rgb.endswith("C6EFCE")  # GOOD, over its row's WARNING
     assert ws["B3"].fill.fgColor.rgb.endswith("FFC7CE") and ws["B3"].value == 2.5
     assert ws["B4"].value is None and not ws["B4"].protection.locked  # an empty INPUT cell

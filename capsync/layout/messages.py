@@ -40,7 +40,7 @@ import pandas as pd
 
 from capsync.campaign.config import Collective, Mail, Phase, Settings, Structure
 from capsync.campaign.vocabulary import DelegateRole, PhaseKind
-from capsync.french import de
+from capsync.french import de, percent
 from capsync.layout.calendar import days_left_text
 from capsync.layout.dashboard_progress import (
     CATCH_UP,
@@ -200,7 +200,7 @@ def completion_text(row: Mapping[str, Any] | None) -> str:
     row = row or {}
     answered, applicable = integer(row.get("answered")) or 0, integer(row.get("applicable")) or 0
     share = number(row.get("completion")) or 0.0
-    return f"complétée à {round(share * 100)} % ({answered} critères renseignés sur {applicable})"
+    return f"complétée à {percent(share)} ({answered} critères renseignés sur {applicable})"
 
 
 def _regroupements(collective: Collective) -> list[Phase]:

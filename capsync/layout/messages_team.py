@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from capsync.campaign.config import Collective, Delegate, Mail, Settings, Structure
 from capsync.campaign.vocabulary import PhaseKind
+from capsync.french import percent
 from capsync.layout.dashboard_progress import LATE, cell_status, structure_dates
 from capsync.layout.dashboard_sheets import CLOSED_STATUSES
 from capsync.layout.messages import (
@@ -195,7 +196,7 @@ def digest_lines(facts: CollectiveFacts, settings: Settings, today: dt.date) -> 
             what = "regroupement" if due == meetings.get(str(r["chapter"])) else "date propre"
             late.append(
                 f"- {names[str(r['structure'])]}, chapitre {r['chapter']} : "
-                f"{round((share or 0) * 100)} % ({what} le {due:%d/%m/%Y})"
+                f"{percent(share or 0)} ({what} le {due:%d/%m/%Y})"
             )
     week_ago = dt.datetime.combine(today - dt.timedelta(days=7), dt.time())
     anomalies = Counter(

@@ -176,7 +176,7 @@ def _criteria_sheet(data: RestitutionData) -> SheetSpec:
         Column("Critère", 8),
         Column("Chapitre", 9),
         Column("Intitulé", 48),
-        Column("Niveau retenu", 11, Style.SCORE),
+        Column("Niveau retenu", 11, Style.LEVEL),
         Column("Niveau", 22),
         Column("Moyenne du collectif", 11, Style.SCORE),
         Column("Obligatoire pour le label", 12),

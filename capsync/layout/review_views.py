@@ -304,7 +304,7 @@ def _criteria_block(sheet: SheetSpec, review: StructureReview) -> None:
                            c.pair_gap])  # fmt: skip
         r = len(sheet.rows) - 1
         for col in (2, 3, 4, 7, 8, 9):
-            sheet.cell_styles[(r, col)] = Style.SCORE
+            sheet.cell_styles[(r, col)] = Style.LEVEL
         for col, gap in ((4, c.tiers_gap), (9, c.pair_gap)):
             if gap is not None and abs(gap) >= review.threshold:
                 sheet.cell_styles[(r, col)] = Style.WARNING

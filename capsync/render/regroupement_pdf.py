@@ -10,7 +10,7 @@ draft. Same :class:`~capsync.layout.regroupement_data.KitData` as the workbook.
 
 from __future__ import annotations
 
-from capsync.french import counted, typeset
+from capsync.french import counted, percent, typeset
 from capsync.layout.regroupement_data import (
     FEW,
     KitData,
@@ -259,7 +259,7 @@ def _stragglers(pdf: _Document, kit: KitData) -> None:
     if not kit.stragglers:
         _paragraph(pdf, "Toutes les structures ont complété le chapitre.")
     for s in kit.stragglers:
-        share = "—" if s.completion is None else f"{round(s.completion * 100)} %"
+        share = "—" if s.completion is None else percent(s.completion)
         done = f"{counted(s.answered, 'critère')} sur {s.applicable}"
         text = f"{s.label} : {s.status}, {share} ({done})"
         _paragraph(pdf, typeset(text), bullet=True)

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from capsync.atomic import write_bytes_atomic
-from capsync.french import typeset
+from capsync.french import percent, typeset
 from capsync.layout.before_after import BeforeAfterLine
 from capsync.layout.plan_lines import plan_suggestions
 from capsync.layout.restitution_data import (
@@ -81,7 +81,7 @@ _REVIEWERS = {SELF_VS_TIERS: "tiers", SELF_VS_PAIR: "pair"}  # who gave the othe
 
 
 def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{round(value * 100)} %"
+    return "—" if value is None else percent(value)
 
 
 def _header(pdf: _Document, data: RestitutionData, title: str) -> None:
@@ -229,7 +229,7 @@ def _cell_lines(pdf: _Document, text: str, width: float, *, wrap: bool) -> list[
     """A cell's lines: a chapter title wrapped on two lines at most (a third is cut), the
     other cells split where they say so (« Restitution du\n02/12/2026 »)."""
     if not wrap:
-        return text.split("\n")
+        return _clean(text).split("\n")  # « 45 % »: its narrow space drawn as the core font can
     lines = _wrap(pdf, text, width - 3)
     return lines if len(lines) <= 2 else [lines[0], _fit(pdf, " ".join(lines[1:]), width - 3)]
 

@@ -24,6 +24,7 @@ import xlsxwriter
 from xlsxwriter.workbook import Format
 from xlsxwriter.worksheet import Worksheet
 
+from capsync.french import PERCENT_FORMAT
 from capsync.render.xlsx_formulas import FormulaSheet
 from capsync.workbook.grid_schema import LISTS_SHEET
 from capsync.workbook.identity import IDENTITY_SHEET, identity_rows
@@ -79,8 +80,9 @@ _STYLE_PROPS: dict[Style, dict[str, Any]] = {
     },
     Style.DATE: {"num_format": DATE_FORMAT},
     Style.SCORE: {"num_format": "0.0"},
-    Style.PERCENT: {"num_format": "0 %"},
+    Style.PERCENT: {"num_format": PERCENT_FORMAT},
     Style.INTEGER: {"num_format": "0"},
+    Style.LEVEL: {"num_format": "General"},  # « 2 » and « 2,5 », never « 2,0 »
     Style.WARNING: {"font_color": "#9C0006", "bg_color": "#FFC7CE"},
     Style.GOOD: {"font_color": "#006100", "bg_color": "#C6EFCE"},
     Style.NOTE: {"italic": True, "font_color": "#7F7F7F", "font_size": 9, "text_wrap": True},

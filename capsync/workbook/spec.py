@@ -47,6 +47,7 @@ class Style(StrEnum):
     SCORE = "score"  # a read-only number with one decimal
     PERCENT = "percent"  # a read-only share, 0 %
     INTEGER = "integer"
+    LEVEL = "level"  # one criterion's level: « 2 », or « 2,5 » for a median of answers
     WARNING = "warning"  # red text on pink: overdue, late, divergent
     GOOD = "good"  # green fill: eligible, done
     NOTE = "note"  # small italic grey text

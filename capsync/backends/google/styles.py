@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from capsync.french import PERCENT_FORMAT
 from capsync.workbook.spec import Style
 
 DATE_PATTERN = "dd/mm/yyyy"
@@ -72,8 +73,9 @@ _STYLES: dict[Style, CellFormat] = {
     },
     Style.DATE: {"numberFormat": {"type": "DATE", "pattern": DATE_PATTERN}},
     Style.SCORE: {"numberFormat": {"type": "NUMBER", "pattern": "0.0"}},
-    Style.PERCENT: {"numberFormat": {"type": "PERCENT", "pattern": "0 %"}},
+    Style.PERCENT: {"numberFormat": {"type": "PERCENT", "pattern": PERCENT_FORMAT}},
     Style.INTEGER: {"numberFormat": {"type": "NUMBER", "pattern": "0"}},
+    Style.LEVEL: {},  # automatic: « 2 » and « 2,5 », never « 2,0 »
     Style.WARNING: {
         "backgroundColorStyle": {"rgbColor": rgb("#FFC7CE")},
         "textFormat": _text(foregroundColorStyle={"rgbColor": rgb("#9C0006")}),
