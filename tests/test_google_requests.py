@@ -272,6 +272,24 @@ def test_charts_and_the_radar_substitute() -> None:
     assert added["position"]["overlayPosition"]["anchorCell"]["rowIndex"] == 5
 
 
+def test_lines_have_points_and_the_threshold_is_dashed() -> None:
+    """As in the .xlsx: a one-date « Progression » shows its points, and the label threshold
+    is a dashed line without points over a column chart as over a line chart."""
+    sheet = SheetSpec("P", rows=[["Date", "Ch. 1", "Seuil"], ["01/03", 2.0, 2.0]])
+    scores = Series("Ch. 1", CellRange(1, 1, 1, 1, "P"))
+    threshold = Series("Seuil", CellRange(1, 2, 1, 2, "P"), line=True)
+    for kind in (ChartKind.LINE, ChartKind.COLUMN):
+        sheet.charts = [Chart(kind, "t", CellRange(1, 0, 1, 0, "P"), (scores, threshold), 3, 0)]
+        added = _of(render_requests(WorkbookSpec("t", [sheet]), title="t").requests, "addChart")
+        first, second = added[0]["chart"]["spec"]["basicChart"]["series"]
+        assert second["lineStyle"] == {"type": "MEDIUM_DASHED", "width": 2}
+        assert "pointStyle" not in second
+        if kind == ChartKind.LINE:
+            assert first["pointStyle"] == {"shape": "CIRCLE", "size": 7}
+        else:  # a column takes no point style
+            assert "pointStyle" not in first and "lineStyle" not in first
+
+
 def test_identity_goes_to_the_hidden_sheet_and_to_developer_metadata() -> None:
     rendered = render_requests(_spec(), title="t")
     meta = [m["developerMetadata"] for m in _of(rendered.requests, "createDeveloperMetadata")]

@@ -2,7 +2,8 @@
 
 The Sheets API has no radar ``basicChart`` type (only the UI draws them): a
 RADAR chart is rendered as a BAR chart over the same ranges and axis bounds,
-which shows the same chapter profile.
+which shows the same chapter profile. Lines have a point on each value and the
+label threshold is dashed, as in the .xlsx.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from capsync.backends.google.ranges import grid_range
-from capsync.workbook.spec import CellRange, Chart, ChartKind, SheetSpec
+from capsync.workbook.spec import CellRange, Chart, ChartKind, Series, SheetSpec
 
 Request = dict[str, Any]
 
@@ -33,6 +34,21 @@ def _has_headers(chart: Chart, by_name: dict[str, SheetSpec], own: str) -> bool:
         if area.first_col >= len(row) or row[area.first_col] != series.name:
             return False
     return True
+
+
+MARKER = {"shape": "CIRCLE", "size": 7}
+"""A point on every value of a line: a one-date « Progression » is otherwise an empty chart."""
+THRESHOLD_LOOK = {"type": "MEDIUM_DASHED", "width": 2}
+"""The label threshold: dashed and without points, so it is not read as data."""
+
+
+def _line_look(series: Series, *, drawn_as_line: bool) -> dict[str, Any]:
+    """How a series drawn as a line looks, as the .xlsx draws it; the API takes a point style
+    only on line series (its reference: « valid only if the chartType is AREA, LINE, or
+    SCATTER »), so a column or bar series gets nothing."""
+    if not drawn_as_line:
+        return {}
+    return {"lineStyle": THRESHOLD_LOOK} if series.line else {"pointStyle": MARKER}
 
 
 def chart_request(
@@ -66,6 +82,7 @@ def chart_request(
         "series": [
             {"series": source(s.values), "targetAxis": value_axis}
             | ({"type": "LINE" if s.line else "COLUMN"} if combo else {})
+            | _line_look(s, drawn_as_line=chart_type == "LINE" or (combo and s.line))
             for s in chart.series
         ],
         "headerCount": 1 if headers else 0,
