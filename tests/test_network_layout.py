@@ -27,12 +27,14 @@ from capsync.layout.network_sheets import (
     LABEL_SHEET,
     PARTICIPATION_SHEET,
     REGION_SHEET,
+    RENEWALS_SHEET,
     SERVICES_SHEET,
     TYPE_SHEET,
     network_spec,
 )
+from capsync.layout.tables import FIRST_ROW
 from capsync.scoring.scores import ANSWER_COLUMNS, score_collective
-from capsync.workbook.spec import Style
+from capsync.workbook.spec import CellRange, Style
 
 from .grid_campaign import config, referentiel_v1, write_campaign
 
@@ -131,7 +133,7 @@ def test_the_workbook_marks_a_mean_over_fewer_than_three_structures(campaign: Ca
     spec = network_spec(inputs(campaign))
     assert [s.name for s in spec.sheets] == [
         PARTICIPATION_SHEET, REGION_SHEET, TYPE_SHEET, "Points faibles", LABEL_SHEET,
-        SERVICES_SHEET, "Accompagnement",
+        RENEWALS_SHEET, SERVICES_SHEET, "Accompagnement",
     ]  # fmt: skip
     regions = spec.sheet(REGION_SHEET)
     assert regions.rows[2] == [
@@ -179,8 +181,11 @@ def test_the_label_pipeline_reads_the_decisions_file(campaign: Campaign) -> None
     assert sheet.rows[3] == ["Nouvelle-Aquitaine", 4, 1, 0, 1, 1, 0, 1]
     assert sheet.rows[5] == ["Réseau", 6, 2, 0, 1, 1, 1, 1]
     assert sheet.autofilter is not None
-    renew = sheet.rows[sheet.rows.index(["Labels à renouveler"]) + 2]
-    assert renew == ["ACI Une", "Collectif de test", dt.date(2026, 7, 4), dt.date(2026, 12, 31)]
+    renewals = network_spec(inputs(campaign, decisions)).sheet(RENEWALS_SHEET)
+    assert renewals.rows[FIRST_ROW:] == [
+        ["ACI Une", "Collectif de test", dt.date(2026, 7, 4), dt.date(2026, 12, 31)]
+    ]  # its own sheet, so that the list has its own filter
+    assert renewals.autofilter == CellRange(FIRST_ROW - 1, 0, FIRST_ROW, 3)
 
 
 def test_after_the_cloture_a_structure_not_eligible_is_said_so_as_on_the_dashboard(

@@ -48,6 +48,7 @@ REGION_SHEET = "Niveaux par région"
 TYPE_SHEET = "Niveaux par type"
 WEAK_SHEET = "Points faibles"
 LABEL_SHEET = "Labellisation"
+RENEWALS_SHEET = "Renouvellements"
 SERVICES_SHEET = "Offre de services"
 NETWORK = "Réseau"
 WEAK_POINTS_SHOWN = 20
@@ -208,7 +209,7 @@ def _weak(inputs: NetworkInputs) -> SheetSpec:
 
 
 def _pipeline(inputs: NetworkInputs, table: pd.DataFrame) -> SheetSpec:
-    """Per region: engaged structures and how many are at each stage; then the renewals."""
+    """Per region: engaged structures and how many are at each stage."""
     stages = list(Stage)
     rows: list[list[Value]] = []
     for region in group_order(table, "region"):
@@ -224,7 +225,8 @@ def _pipeline(inputs: NetworkInputs, table: pd.DataFrame) -> SheetSpec:
         typeset(
             "Chaque structure engagée compte dans une seule étape : sa décision de label "
             "(fichier de décisions) d'abord, sinon ce que disent ses réponses ; « Non "
-            "éligibles » une fois la clôture de son collectif passée, « En cours » avant."
+            "éligibles » une fois la clôture de son collectif passée, « En cours » avant. "
+            f"Les labels à renouveler, structure par structure : onglet « {RENEWALS_SHEET} »."
         ),
         columns,
         rows,
@@ -232,22 +234,35 @@ def _pipeline(inputs: NetworkInputs, table: pd.DataFrame) -> SheetSpec:
     )
     if len(table):
         _total_row(sheet, FIRST_ROW + len(rows) - 1, 1)
-    _spread(sheet, len(columns))
+    return _spread(sheet, len(columns))
+
+
+def _renewals(table: pd.DataFrame) -> SheetSpec:
+    """The labels due for renewal, one structure a row: a list that grows with the network,
+    on a sheet of its own so that it has its own filter (Excel allows one a sheet)."""
     renew = table[table["stage"] == Stage.RENEW] if len(table) else table
-    start = len(sheet.rows) + 1
-    sheet.rows += [[], ["Labels à renouveler"]]
-    sheet.row_styles[start] = Style.TITLE
-    sheet.rows.append(["Structure", "Collectif", "Renouvellement dû le", "Fin de validité"])
-    for col in range(4):
-        sheet.cell_styles[(start + 1, col)] = Style.HEADER
-    for r in renew.itertuples(index=False):
-        sheet.rows.append([str(r.name), str(r.collective_name), r.renewal, r.valid_until])
-        sheet.cell_styles[(len(sheet.rows) - 1, 2)] = Style.DATE
-        sheet.cell_styles[(len(sheet.rows) - 1, 3)] = Style.DATE
-    if renew.empty:
-        sheet.rows.append(["Aucun label à renouveler."])
-        sheet.row_styles[len(sheet.rows) - 1] = Style.NOTE
-    return sheet
+    columns = [
+        Column("Structure", 30),
+        Column("Collectif", 30),
+        Column("Renouvellement dû le", 14, Style.DATE),
+        Column("Fin de validité", 14, Style.DATE),
+    ]
+    rows: list[list[Value]] = [
+        [str(r.name), str(r.collective_name), r.renewal, r.valid_until]
+        for r in renew.itertuples(index=False)
+    ]
+    sheet = table_sheet(
+        RENEWALS_SHEET,
+        typeset(f"{TITLE} — labels à renouveler"),
+        typeset(
+            "Les structures dont le label arrive au renouvellement (par défaut 180 jours avant "
+            "sa fin de validité) ou a expiré, d'après le fichier de décisions."
+        ),
+        columns,
+        rows,
+        empty_message="Aucun label à renouveler.",
+    )
+    return _spread(sheet, len(columns))
 
 
 def _plural(value: Stage) -> str:
@@ -293,6 +308,7 @@ def network_spec(inputs: NetworkInputs) -> WorkbookSpec:
         _levels(inputs, table, "type"),
         _weak(inputs),
         _pipeline(inputs, table),
+        _renewals(table),
         _services(inputs),
         _support(inputs),  # issue 12: the restitution days' accompagnement decisions
     ]
