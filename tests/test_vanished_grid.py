@@ -58,3 +58,33 @@ def test_a_deleted_grid_comes_back_with_its_answers_and_nothing_is_erased(tmp_pa
     with Store.open(campaign.data_dir) as store:
         assert store.structure_cells(grid.parent.parent.name, STRUCTURE) == cells
         assert store.structure_plan(grid.parent.parent.name, STRUCTURE) == plan
+
+
+def test_what_could_not_be_read_comes_back_in_its_cell_and_is_still_asked_for(
+    tmp_path: Path,
+) -> None:
+    """The store keeps only what it could read; « beaucoup » typed in a level cell lives in the
+    grid and in its open anomaly. A recreated grid shows it again, in the same cell, and the
+    structure is still asked to correct it (before, it vanished and its anomaly closed)."""
+    config = copy_example(tmp_path)
+    for command in (["generate"], ["demo"], ["sync"]):
+        _run(config, *command)
+    campaign = load_campaign(config)
+    grid = next(campaign.data_dir.glob(f"*/grilles/{STRUCTURE}.xlsx"))
+    collective = grid.parent.parent.name
+
+    def open_unread() -> set[tuple[str, str, str]]:
+        with Store.open(campaign.data_dir) as store:
+            frame = store.current_anomalies(collective)
+        rows = frame[(frame["structure"] == STRUCTURE) & (frame["kind"] == "unknown_level")]
+        return set(rows[["sheet", "cell", "value"]].itertuples(index=False, name=None))
+
+    before = open_unread()
+    assert ("Chapitre 1", "E4", "beaucoup") in before
+    assert read_workbook(grid)["Chapitre 1"][3][4] == "beaucoup"
+
+    grid.unlink()
+    _run(config, "generate")
+    assert read_workbook(grid)["Chapitre 1"][3][4] == "beaucoup"  # back where it was typed
+    _run(config, "sync")
+    assert open_unread() == before  # still asked for, not silently closed

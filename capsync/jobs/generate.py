@@ -29,11 +29,13 @@ from capsync.jobs.grid_results import GridResult as GridResult
 from capsync.jobs.personal_files import write_personal_files
 from capsync.jobs.review_refresh import ReviewRefresh, refresh_reviews, remember_reviews
 from capsync.layout.grid import grid_spec
+from capsync.layout.grid_unread import put_back_unread
+from capsync.parse.answers import AnomalyKind
 from capsync.parse.carry import Moved, UpgradeReport, carry_over, needs_upgrade, read_identity
 from capsync.parse.messages import identity_message, other_referentiel_message
 from capsync.store.database import STORE_FILE, Store
 from capsync.store.sync_state import SyncState
-from capsync.workbook.grid_schema import Carried, respondent_columns
+from capsync.workbook.grid_schema import PLAN_SHEET, Carried, respondent_columns
 from capsync.workbook.identity import Identity
 from capsync.workbook.refs import Kind, WorkbookRef
 from capsync.workers import process_pool, worker_count
@@ -41,6 +43,11 @@ from capsync.workers import process_pool, worker_count
 log = logging.getLogger("capsync")
 
 GRID_KIND = "grille"  # Identity.kind written by grid_spec
+UNREAD_KINDS = frozenset({AnomalyKind.UNKNOWN_LEVEL})
+"""Anomalies whose value a person typed in a chapter's level cell and the store could not
+keep. The plan's unreadable dates and statuses are kept by the store as typed (its rows
+come back compacted, so a plan cell's old address would name another row); a
+conflict's value is another file's, kept by the store already."""
 PARALLEL_MIN = 48  # below this, starting worker processes costs more than it saves
 
 Progress = Callable[[int, int], None]
@@ -163,7 +170,10 @@ def process_grid(
     settings = campaign.config.settings
     try:
         if not backend.exists(ref):
-            backend.write(ref, grid_spec(ref_model, collective, structure, settings, restore))
+            spec = grid_spec(ref_model, collective, structure, settings, restore)
+            if restore is not None and restore.unread:
+                put_back_unread(spec, restore.unread)
+            backend.write(ref, spec)
             return GridResult(ref, GridOutcome.CREATED)
         if not upgrade:
             return GridResult(ref, GridOutcome.EXISTING)
@@ -362,11 +372,23 @@ def _stored_grids(
         return {}
     found = {}
     with Store.open(campaign.data_dir) as store:
+        anomalies: dict[str, list[tuple[str, str, str, str, str]]] = {}
         for coll, struct in missing:
             cells = store.structure_cells(coll.id, struct.id)
             plan = store.structure_plan(coll.id, struct.id)
-            if cells or plan:
-                found[(coll.id, struct.id)] = Carried(answers=dict(cells), plan_rows=plan)
+            if coll.id not in anomalies:
+                frame = store.current_anomalies(coll.id)
+                frame = frame[frame["kind"].isin(UNREAD_KINDS)]
+                columns = ["structure", "source", "sheet", "cell", "value"]
+                anomalies[coll.id] = list(frame[columns].itertuples(index=False, name=None))
+            where = backend.location(grid_ref(coll, struct))
+            unread = {
+                (sheet, cell): value
+                for structure, source, sheet, cell, value in anomalies[coll.id]
+                if structure == struct.id and source == where and sheet != PLAN_SHEET and value
+            }  # what the grid showed that the store could not read: typed, never lost
+            if cells or plan or unread:
+                found[(coll.id, struct.id)] = Carried(dict(cells), plan_rows=plan, unread=unread)
     return found
 
 

@@ -222,6 +222,9 @@ class Carried:
     respondent_headers: dict[str, str] = field(default_factory=dict)  # key → header typed
     plan_rows: list[list[Value]] = field(default_factory=list)  # in PLAN_COLUMNS order
     archive_rows: list[list[Value]] = field(default_factory=list)  # in ARCHIVE_COLUMNS order
+    # (sheet, cell) → what was typed there and could not be read: a grid recreated from the
+    # store gets it back in the same cell (the store keeps only what it could read)
+    unread: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def pending_count(self) -> int:
