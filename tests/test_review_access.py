@@ -97,6 +97,54 @@ def test_each_column_is_typed_only_by_the_people_concerned(
     assert audit(backend, camp.config) == []
 
 
+def _may_type(meta: dict[str, Any], sheet: str, row: int, col: int) -> set[str] | None:
+    """Who Google lets type in a cell (0-based): the editors common to every protection that
+    covers it, a protection's exceptions not covering; None when no protection covers it."""
+
+    def inside(area: dict[str, Any]) -> bool:
+        return (
+            area.get("startRowIndex", 0) <= row < area.get("endRowIndex", 10**9)
+            and area.get("startColumnIndex", 0) <= col < area.get("endColumnIndex", 10**9)
+        )
+
+    found = next(s for s in meta["sheets"] if s["properties"]["title"] == sheet)
+    allowed: set[str] | None = None
+    for protected in found.get("protectedRanges", []):
+        if not inside(protected["range"]) or any(
+            inside(a) for a in protected.get("unprotectedRanges", [])
+        ):
+            continue
+        users = {u for u in protected.get("editors", {}).get("users", []) if u != ME}
+        allowed = users if allowed is None else allowed & users
+    return allowed
+
+
+def test_each_person_can_really_type_in_their_own_cells_under_the_sheets_protection(
+    google_api: GoogleApi, tmp_path: Path
+) -> None:
+    """Google lets a person edit a cell only if every protection over it lets them: the
+    sheet-wide protection must not close a respondent's or the tiers' column to them."""
+    camp = _campaign(tmp_path)
+    backend = _google(google_api, camp)
+    generate(camp, backend, workers=1, now=NOW)
+    book = sheets_client(Credentials(token="t"), endpoint=google_api.url).open_by_key(
+        backend.file_id(GRID)
+    )
+    meta = book.fetch_sheet_metadata()
+    chapter = next(s for s in meta["sheets"] if s["properties"]["title"] == "Chapitre 1")
+    owned = {
+        p["description"]: p["range"]
+        for p in chapter["protectedRanges"]
+        if p["description"] in ("Colonne de Sophie Marchand", "Colonnes du tiers")
+    }
+    sophie, tiers = owned["Colonne de Sophie Marchand"], owned["Colonnes du tiers"]
+    cell = sophie["startRowIndex"], sophie["startColumnIndex"]
+    assert _may_type(meta, "Chapitre 1", *cell) == {SA, SOPHIE}
+    cell = tiers["startRowIndex"], tiers["startColumnIndex"]
+    assert _may_type(meta, "Chapitre 1", *cell) == {SA, TIERS}
+    assert _may_type(meta, "Chapitre 1", 0, 0) == {SA}  # the title: capsync's alone
+
+
 def test_a_pair_taken_out_of_the_configuration_loses_the_grid(
     google_api: GoogleApi, tmp_path: Path
 ) -> None:

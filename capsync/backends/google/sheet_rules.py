@@ -144,12 +144,21 @@ def editor_range_requests(sheet: SheetSpec, sheet_id: int, editors: Sequence[str
 
 
 def protection_request(sheet: SheetSpec, sheet_id: int, editors: Sequence[str]) -> Request:
-    """The whole sheet editable by the service account only, except the INPUT cells."""
+    """The whole sheet editable by the service account only, except the INPUT cells and the
+    cells of each :class:`EditorRange`.
+
+    Google lets a person edit a cell only when every protection covering it lets them: a
+    respondent's or the tiers' column left under the sheet's protection would be closed
+    to them by it, whatever its own range says. So those cells are exceptions of the
+    sheet's protection, and their own protected range (:func:`editor_range_requests`)
+    keeps them to their people.
+    """
+    exceptions = [*editable_rectangles(sheet), *(owned.target for owned in sheet.editor_ranges)]
     protected: dict[str, Any] = {
         "range": {"sheetId": sheet_id},
         "description": f"capsync : « {sheet.name} » est tenu à jour par la synchronisation",
         "warningOnly": False,
-        "unprotectedRanges": [grid_range(a, sheet_id) for a in editable_rectangles(sheet)],
+        "unprotectedRanges": [grid_range(a, sheet_id) for a in exceptions],
     }
     if editors:
         protected["editors"] = {"users": list(editors)}
