@@ -31,6 +31,7 @@ at the edge where they happen, with a message saying what to fix and where;
 from __future__ import annotations
 
 import errno
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,3 +165,15 @@ def data_folder_error(exc: OSError, path: Path) -> DataFolderError:
         "puis relancez la commande.",
         where,
     )
+
+
+def log_failure(log: logging.Logger, exc: Exception, message: str, *args: object) -> None:
+    """A failure in the log. A :class:`CapsyncError` on one line with its French message:
+    it already says what went wrong and what to do, and a traceback above it on stderr
+    only buried that. Anything else is a bug: its traceback is logged at every verbosity,
+    not with -v only, because the admin's summary sends them to the log for the details,
+    and the first occurrence, often in a daemon's or cron's log, is the one reported."""
+    if isinstance(exc, CapsyncError):
+        log.error(f"{message}: %s", *args, exc)
+    else:
+        log.error(message, *args, exc_info=exc)

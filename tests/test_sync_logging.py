@@ -135,3 +135,29 @@ def test_a_bug_keeps_its_traceback_in_the_log_a_capsync_error_does_not(
     )
     assert (record.exc_info is not None) == traceback
     assert (campaign.data_dir / SECOND / DASHBOARD).is_file()
+
+
+def test_a_network_view_that_cannot_be_written_is_one_french_line_no_traceback(
+    tmp_path: Path,
+) -> None:
+    """The network step fails after the collectifs are written: its capsync error is said on
+    one line, like a collectif's (it used to print its whole traceback above the summary)."""
+    cfg = config()
+    cfg["national"] = [{"name": "Hélène Moreau", "email": "helene.moreau@coorace.example"}]
+    campaign = write_campaign(tmp_path, cfg=cfg)
+    generate(campaign, LocalBackend(campaign.data_dir), workers=1, now=NOW)
+    blocked = campaign.data_dir / "reseau"  # a file where the network view's folder goes
+    blocked.write_text("pas un dossier", encoding="utf-8")
+
+    result = subprocess.run(
+        [sys.executable, "-m", "capsync", "--config", str(campaign.config_path), "sync"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert "Traceback" not in result.stderr, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("ERROR capsync: network workbook failed: Impossible d'utiliser ")
+    assert (campaign.data_dir / FIRST / DASHBOARD).is_file()  # the collectif is written

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from capsync.backends.base import Backend
 from capsync.campaign.validation import Campaign
-from capsync.errors import CapsyncError, FileLocked
+from capsync.errors import CapsyncError, FileLocked, log_failure
 from capsync.store.database import Store
 from capsync.store.sync_state import SyncState, content_hash
 from capsync.workbook.refs import NETWORK_REF
@@ -117,6 +117,6 @@ def network_step(
     try:
         return write_network(campaign, backend, store, state, now=now, force=force)
     except Exception as exc:  # the collectifs' outputs are written; retried next cycle
-        log.exception("network workbook failed")
+        log_failure(log, exc, "network workbook failed")
         cause = str(exc) if isinstance(exc, CapsyncError) else f"erreur inattendue ({exc!r})"
         return NetworkOutcome(where=backend.location(NETWORK_REF), error=cause)

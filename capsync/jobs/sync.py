@@ -47,7 +47,7 @@ from capsync.backends.base import Backend
 from capsync.campaign.config import Collective
 from capsync.campaign.validation import Campaign
 from capsync.collector import fewer_collections
-from capsync.errors import BackendUnavailable, CapsyncError
+from capsync.errors import BackendUnavailable, CapsyncError, log_failure
 from capsync.jobs.cycle_refresh import (
     Progress,
     Refresh,
@@ -188,7 +188,7 @@ def _pull_collective(pending: _Ahead, collective: Collective, report: CycleRepor
     try:
         part = pending.record()
     except Exception as exc:
-        _log_failure(exc, "pull of collective %s failed", collective.id)
+        log_failure(log, exc, "pull of collective %s failed", collective.id)
         said = f"Lecture des grilles impossible : {exc}"
         report.pull_error = f"{report.pull_error}\n{said}" if report.pull_error else said
         return not isinstance(exc, BackendUnavailable)
@@ -206,7 +206,7 @@ def _reviewers(
             campaign, backend, [(coll, s) for s in coll.structures], now, state, read_unknown=False
         )
     except Exception as exc:  # never stops the cycle: the grids are looked at again next time
-        _log_failure(exc, "review columns of collective %s not refreshed", coll.id)
+        log_failure(log, exc, "review columns of collective %s not refreshed", coll.id)
         return [f"Colonnes tiers et pair du collectif {coll.id} non mises à jour : {exc}"]
     return [r.line().strip() for r in done]
 
@@ -293,23 +293,10 @@ def _guarded(
     try:
         return step()
     except Exception as exc:  # one collectif's failure must not stop the others
-        _log_failure(exc, "collective %s failed", collective.id)
+        log_failure(log, exc, "collective %s failed", collective.id)
         outcome = outcomes.setdefault(collective.id, CollectiveOutcome(collective.id))
         outcome.error = _failure_cause(exc)
         return _FAILED
-
-
-def _log_failure(exc: Exception, message: str, *args: object) -> None:
-    """A failure in the log. A :class:`CapsyncError` on one line with its French message:
-    it already says what went wrong and what to do, and a traceback above it on stderr
-    only buried that. Anything else is a bug: its traceback is logged at every verbosity,
-    not with -v only, because the admin's summary sends them to the log for the details
-    (:func:`_failure_cause`), and the first occurrence, often in a daemon's or cron's
-    log, is the one that gets reported."""
-    if isinstance(exc, CapsyncError):
-        log.error(f"{message}: %s", *args, exc)
-    else:
-        log.error(message, *args, exc_info=exc)
 
 
 def _failure_cause(exc: Exception) -> str:
