@@ -8,6 +8,7 @@ what a person or an admin would notice.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from pathlib import Path
@@ -26,11 +27,14 @@ from capsync.campaign.validation import Campaign
 from capsync.errors import BackendError, BackendUnavailable
 from capsync.jobs.generate import GridOutcome, generate
 from capsync.jobs.pull import pull
+from capsync.jobs.sync import run_cycle
 from capsync.store.database import Store
+from capsync.store.sync_state import SyncState
 from capsync.workbook.refs import Kind, WorkbookRef
 from capsync.workbook.spec import SheetSpec, WorkbookSpec
 from tests.google_api.fixtures import GoogleApi
 
+from .grid_campaign import config, write_campaign
 from .test_google_backend import NOW, campaign, google
 
 GRID = WorkbookRef("test-na", Kind.GRID, "aci-une")
@@ -318,3 +322,46 @@ def test_check_google_names_what_is_wrong_and_what_to_do(
     problems = [message for ok, message in found if not ok]
     assert problems and expected in problems[0]
     assert google_api.stats.by_kind["write"] == 0
+
+
+# 12. Google not answering: one wait, not one per collectif ------------------------------
+def _two_collectives(folder: Path) -> Campaign:
+    """The Google test campaign with a second collectif and COORACE national's network view."""
+    cfg = config()
+    other = copy.deepcopy(cfg["collectives"][0])
+    other.update(id="test-oc", name="Second collectif", region="Occitanie")
+    for structure, sid in zip(other["structures"], ("aci-trois", "ai-quatre"), strict=True):
+        structure.update(id=sid, name=sid.replace("-", " ").title())
+    cfg["collectives"].append(other)
+    cfg["national"] = [{"name": "Hélène Moreau", "email": "helene.moreau@coorace.example"}]
+    cfg["backend"]["google"] = {"root_folder_id": None, "requests_per_minute": 50}
+    return write_campaign(folder, cfg=cfg)
+
+
+def test_a_service_that_does_not_answer_is_waited_for_once_per_cycle(
+    google_api: GoogleApi, tmp_path: Path
+) -> None:
+    """When the listing fails after all its retries, nothing more is asked of Google in the
+    cycle: each collectif's outputs and the network view would wait through every retry
+    again (3 min 25 s measured by hand), to write nothing. Each says why it was left as
+    it was, and the next cycle, Google answering again, writes them."""
+    camp = _two_collectives(tmp_path)
+    backend = google(google_api, camp)
+    generate(camp, backend, workers=1, now=NOW)
+    google_api.faults(rate=1.0, codes=(503,))
+    google_api.stats.reset()
+    started = google_api.clock.now
+    with Store(tmp_path / "capsync.sqlite") as store, SyncState(tmp_path / "s.sqlite") as state:
+        report = run_cycle(camp, backend, store, state, now=NOW)
+    assert google_api.stats.total == RetryPolicy().max_tries  # one listing, through its retries
+    assert google_api.clock.now - started < 60  # simulated seconds: one series of waits
+    assert report.pull_error and "Lecture des grilles impossible" in report.pull_error
+    assert [c.collective for c in report.collectives] == ["test-na", "test-oc"]
+    for outcome in [*report.collectives, report.network]:
+        assert outcome is not None and outcome.error and "prochain passage" in outcome.error
+    google_api.faults()  # Google answers again: the next cycle writes everything
+    with Store(tmp_path / "capsync.sqlite") as store, SyncState(tmp_path / "s.sqlite") as state:
+        again = run_cycle(camp, backend, store, state, now=NOW)
+    assert again.pull_error is None
+    assert [c.error for c in again.collectives] == [None, None] and again.network is not None
+    assert again.network.error is None and again.network.written

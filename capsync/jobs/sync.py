@@ -29,8 +29,9 @@ A collectif whose inputs did not change is skipped at the cost of a few
 SQLite lookups. A failing collectif is reported with its cause and the others
 go on. A collectif whose grids cannot be read is refreshed from what is
 stored, and the next collectifs are pulled all the same — unless the service
-itself is down (:class:`BackendUnavailable`), then pulling stops for this
-cycle (the next one retries) while every output is refreshed from the store.
+itself is down (:class:`BackendUnavailable`): then nothing more is asked of it
+in this cycle, neither pulls nor outputs, each of which would only wait through
+every retry again; each collectif says why, and the next cycle redoes them.
 """
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ def run_cycle(
     structures = sum(len(c.structures) for c in chosen)
     workers = worker_count(structures, POOL_MIN) if backend.parallel_workers else 1
     outcomes: dict[str, CollectiveOutcome] = {}
-    pulling, tail = True, None
+    down: str | None = None  # why the service holding the files did not answer, once it did not
+    tail = None
     aheads: dict[int, _Ahead] = {}  # started pulls, by position in ``chosen``
     # One copy of the store and one worker pool for the cycle, not one per collectif; the
     # collector runs less often (it walked the cycle's live objects for nothing).
@@ -109,13 +111,18 @@ def run_cycle(
         if backend.parallel_workers:  # the first ones at once: the workers never wait
             _read_ahead(campaign, backend, store, chosen, -1, now, pool, aheads)
         for i, coll in enumerate(chosen):
-            if pulling:
+            if down is None:
                 pending = aheads.pop(i, None) or _Ahead(campaign, backend, store, coll, now, pool)
-                pulling = _pull_collective(pending, coll, report)
-            if pulling:
-                report.reviews += _reviewers(campaign, backend, state, coll, now)
+                down = _pull_collective(pending, coll, report)
+            if down is not None:  # nothing more is asked of the service in this cycle
+                if tail is not None:
+                    tail()  # the previous collectif's last part
+                tail = None
+                outcomes[coll.id] = CollectiveOutcome(coll.id, error=down)
+                continue
+            report.reviews += _reviewers(campaign, backend, state, coll, now)
             then = None  # locally, the workers read the next collectifs while this one is written
-            if pulling and backend.parallel_workers:
+            if backend.parallel_workers:
                 then = partial(_read_ahead, campaign, backend, store, chosen, i, now, pool, aheads)
             refresh = partial(_refresh, campaign, coll, backend, store, state, outcomes, pool)
             defer = backend.parallel_workers and i + 1 < len(chosen)
@@ -123,7 +130,11 @@ def run_cycle(
                            before=tail, defer=defer)  # fmt: skip
     report.collectives = [outcomes[c.id] for c in chosen if c.id in outcomes]
     if campaign.config.national and collective is None:
-        report.network = _network_step(campaign, backend, store, state, report, now, force)
+        report.network = (
+            _network_step(campaign, backend, store, state, report, now, force)
+            if down is None
+            else CollectiveOutcome(NETWORK_REF.collective, error=down)
+        )
     return report
 
 
@@ -180,20 +191,22 @@ class _Ahead:
         return self.pending.record()
 
 
-def _pull_collective(pending: _Ahead, collective: Collective, report: CycleReport) -> bool:
-    """Record one collectif's grids into the store; False when the service is down, so the
-    next collectifs are not pulled either (what is stored still gives their outputs; the
-    grids are read at the next cycle). A failure of this collectif alone is reported and
-    the next ones are pulled."""
+def _pull_collective(pending: _Ahead, collective: Collective, report: CycleReport) -> str | None:
+    """Record one collectif's grids into the store. When the service holding the files does
+    not answer, why (in French): then nothing more is asked of it in this cycle — neither
+    the next pulls nor any output, each of which would wait for it through every retry
+    (3 min 25 s for two collectifs and the network view when Google cannot be reached),
+    to write nothing — and everything is redone at the next cycle. A failure of this
+    collectif alone is reported and the next ones are pulled (None)."""
     try:
         part = pending.record()
     except Exception as exc:
         log_failure(log, exc, "pull of collective %s failed", collective.id)
         said = f"Lecture des grilles impossible : {exc}"
         report.pull_error = f"{report.pull_error}\n{said}" if report.pull_error else said
-        return not isinstance(exc, BackendUnavailable)
+        return str(exc) if isinstance(exc, BackendUnavailable) else None
     report.pull = add_pull(report.pull, part)
-    return True
+    return None
 
 
 def _reviewers(
