@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from capsync.french import typeset
 from capsync.layout.regroupement_data import (
     FEW,
+    HIDDEN,
     SHOWN_TYPE,
     KitData,
     LevelCount,
-    mean_text,
+    line_text,
     weak_rule,
 )
 from capsync.layout.tables import (
@@ -50,6 +51,10 @@ LATE_SHEET = "Retards"
 SERVICES_SHEET = "Offre de services"
 AGENDA_SHEET = "Ordre du jour"
 FEW_MARK = "peu de réponses"
+HIDDEN_NOTE = (
+    f"un critère auquel moins de {FEW} structures ont répondu n'a ni moyenne ni répartition "
+    f"(« {HIDDEN} ») : un critère propre à un type de structure désignerait la structure."
+)
 
 
 def _table(
@@ -71,13 +76,13 @@ def kit_sheet(kit: KitData) -> SheetSpec:
         ["Regroupement", f"{kit.meeting:%d/%m/%Y}" + (f", {kit.place}" if kit.place else "")],
         ["Kit produit le", f"{kit.today:%d/%m/%Y}"],
         ["Structures ayant répondu au chapitre", answered],
-        ["Moyenne du collectif sur le chapitre", mean_text(kit.chapter_mean, kit.answered)],
+        ["Moyenne du collectif sur le chapitre", kit.chapter_mean_text],
         ["Critères qui partagent le collectif", str(len(kit.dividing))],
         ["Points faibles communs", str(len(kit.weak_points))],
         ["Structures en retard ou sans réponse", str(len(kit.stragglers))],
     ]
     note = (
-        "Kit anonyme : aucune structure n'y est nommée."
+        f"Kit anonyme : aucune structure n'y est nommée ; {HIDDEN_NOTE}"
         if kit.anonymous
         else "Une structure n'est citée comme témoin que si elle l'a accepté ; sinon « une "
         f"structure », avec son type quand au moins {SHOWN_TYPE} structures du collectif le "
@@ -90,6 +95,9 @@ def kit_sheet(kit: KitData) -> SheetSpec:
 
 
 def _level_row(line: LevelCount) -> list[Value]:
+    if line.hidden:  # no figure, so no point on the radar either
+        return [line.criterion, line.title, None, None, HIDDEN, *(None for _ in line.counts),
+                None, None]  # fmt: skip
     return [
         line.criterion,
         line.title,
@@ -119,11 +127,15 @@ def levels_sheet(kit: KitData) -> SheetSpec:
     """Per criterion: how many structures at each level, the mean and the count it rests on;
     the radar of the means beside it."""
     rows = [_level_row(line) for line in kit.lines]
+    few = (
+        HIDDEN_NOTE[0].upper() + HIDDEN_NOTE[1:]
+        if kit.anonymous
+        else f"Une moyenne sur moins de {FEW} structures est signalée « {FEW_MARK} »."
+    )
     sheet = _table(
         LEVELS_SHEET,
         f"Répartition par critère — chapitre {kit.chapter}",
-        "Nombre de structures à chaque niveau (niveau retenu). Une moyenne sur moins de "
-        f"{FEW} structures est signalée « {FEW_MARK} ».",
+        f"Nombre de structures à chaque niveau (niveau retenu). {few}",
         _level_columns(kit),
         rows,
         "Aucun critère dans ce chapitre.",
@@ -162,7 +174,7 @@ def witness_sheet(kit: KitData) -> SheetSpec:
     rows: list[list[Value]] = []
     for point in kit.weak_points:
         line = point.line
-        common: list[Value] = [line.criterion, line.title, mean_text(line.mean, line.n), line.weak]
+        common: list[Value] = [line.criterion, line.title, line_text(line), line.weak]
         if not point.witnesses:
             rows.append([*common, typeset("(personne au niveau 3 ou 4 avec une pratique décrite)"),
                          None, ""])  # fmt: skip
@@ -189,20 +201,32 @@ def witness_sheet(kit: KitData) -> SheetSpec:
 
 
 def late_sheet(kit: KitData) -> SheetSpec:
-    rows: list[list[Value]] = [
-        [s.label, s.status, s.completion, s.answered, s.applicable] for s in kit.stragglers
-    ]
-    return _table(
-        LATE_SHEET,
-        f"Qui n'a pas fini le chapitre {kit.chapter}",
-        f"Au {kit.today:%d/%m/%Y}, regroupement le {kit.meeting:%d/%m/%Y}.",
-        [
-            Column("Structure", 34),
-            Column("État", 14),
+    """Who has not finished; without counts in an anonymous kit where the number of
+    criteria that apply differs between structures (it would tell their type)."""
+    note = f"Au {kit.today:%d/%m/%Y}, regroupement le {kit.meeting:%d/%m/%Y}."
+    columns = [Column("Structure", 34), Column("État", 14)]
+    rows: list[list[Value]] = [[s.label, s.status] for s in kit.stragglers]
+    if kit.late_figures:
+        columns += [
             Column("Complétude", 11, Style.PERCENT),
             Column("Critères renseignés", 11, Style.INTEGER),
             Column("Critères applicables", 11, Style.INTEGER),
-        ],
+        ]
+        for row, s in zip(rows, kit.stragglers, strict=True):
+            row += [s.completion, s.answered, s.applicable]
+    else:
+        note += (
+            " Avancement par quart : le nombre de critères applicables diffère selon le type"
+            " de structure et la désignerait."
+        )
+        columns.append(Column("Avancement", 44))
+        for row, s in zip(rows, kit.stragglers, strict=True):
+            row.append(s.progress)
+    return _table(
+        LATE_SHEET,
+        f"Qui n'a pas fini le chapitre {kit.chapter}",
+        note,
+        columns,
         rows,
         "Toutes les structures ont complété le chapitre.",
     )

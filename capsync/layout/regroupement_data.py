@@ -18,13 +18,19 @@ collectif share it: most types are unique in a collectif and would name it; ``an
 included, for a kit projected or sent beyond the délégué·e·s. What a structure
 typed (its justification) is quoted only next to its name, never next to an
 anonymised line: a sentence can name its author.
+
+Figures, in the anonymous kit: a criterion answered by fewer than ``FEW`` structures
+shows no mean, count or spread (« moins de 3 structures »), and is neither a dividing
+criterion nor a weak point: a criterion only one type has would give away that
+structure's level. The late list says « n critères sur M » only when every structure of
+the collectif has the same M: a rarer M (and the percentage it rounds to) names a type.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -32,14 +38,15 @@ import pandas as pd
 from capsync.campaign.config import Collective, Phase, Structure
 from capsync.campaign.referentiel import Referentiel
 from capsync.campaign.vocabulary import PhaseKind
-from capsync.french import counted, typeset
+from capsync.french import counted, percent, typeset
 from capsync.layout.dashboard_sheets import COMPLETE, LATE, NO_CRITERION_APPLIES, chapter_status
 from capsync.layout.restitution_data import level_name
 from capsync.layout.tables import frame_rows, integer, number, person_text
 from capsync.scoring import scores as scoring
 from capsync.workbook.grid_schema import COL_JUSTIFICATION
 
-FEW = 3  # a mean on fewer structures than this is marked « peu de réponses »
+FEW = 3  # a mean on fewer structures is marked « peu de réponses », hidden when anonymous
+HIDDEN = f"moins de {FEW} structures"  # what the anonymous kit says instead of such figures
 WITNESS_LEVEL = 3  # « qui pourrait témoigner »: retained level 3 or 4
 PRACTICE_WORDS = 3  # a justification of fewer words (« oui », « voir doc ») describes no practice
 MAX_DIVIDING = 5
@@ -60,10 +67,16 @@ class LevelCount:
     counts: tuple[int, ...]  # per level of the scale, in order
     spread: int | None  # highest − lowest level counted in ``counts`` (two answers at least)
     weak: int  # structures below the weak level
+    hidden: bool = False  # anonymous, fewer than FEW answers: every figure above blanked
 
     @property
     def few(self) -> bool:
         return 0 < self.n < FEW
+
+    def hide(self) -> LevelCount:
+        """The line with no figure left: what is not in the kit cannot be drawn or printed."""
+        blank = (0,) * len(self.counts)
+        return replace(self, mean=None, n=0, counts=blank, spread=None, weak=0, hidden=True)
 
 
 @dataclass(frozen=True)
@@ -84,9 +97,10 @@ class WeakPoint:
 class Straggler:
     label: str
     status: str  # « en retard », « en cours », « non commencé »
-    completion: float | None
-    answered: int
-    applicable: int
+    completion: float | None  # None, with the two counts, when the kit hides its figures
+    answered: int | None
+    applicable: int | None
+    progress: str  # « 92 % (11 critères sur 12) », or « au moins les trois quarts… » (hidden)
 
 
 @dataclass(frozen=True)
@@ -128,6 +142,14 @@ class KitData:
     services: tuple[KitService, ...]
     agenda: tuple[AgendaItem, ...]
     approach: str = "CAP RSE"  # the démarche of the collectif's référentiel (its cover, footer)
+    late_figures: bool = True  # the late list's counts and percentages (see _late_figures)
+
+    @property
+    def chapter_mean_text(self) -> str:
+        """« 2,6 (6 structures) », or « moins de 3 structures » when anonymous and so few."""
+        if self.anonymous and 0 < self.answered < FEW:
+            return HIDDEN
+        return mean_text(self.chapter_mean, self.answered)
 
     @property
     def structure_name(self) -> str:
@@ -156,6 +178,12 @@ def mean_text(mean: float | None, n: int) -> str:
     return f"{scoring.format_score(mean)} ({n} {noun}{few})"
 
 
+def line_text(line: LevelCount) -> str:
+    """A criterion's mean as every part of the kit prints it: :func:`mean_text`, or
+    « moins de 3 structures » for a line the anonymous kit hides."""
+    return HIDDEN if line.hidden else mean_text(line.mean, line.n)
+
+
 def regroupement_phase(collective: Collective, chapter: str, today: dt.date) -> Phase | None:
     """The chapter's regroupement: the next one from ``today``, else the last one held."""
     found = [
@@ -168,7 +196,7 @@ def regroupement_phase(collective: Collective, chapter: str, today: dt.date) -> 
 
 
 def _level_lines(
-    referentiel: Referentiel, scores: scoring.Scores, chapter: str
+    referentiel: Referentiel, scores: scoring.Scores, chapter: str, anonymous: bool
 ) -> list[LevelCount]:
     stats = scoring.criterion_statistics(scores.criteria, referentiel)
     values = [lv.value for lv in referentiel.scale.levels]
@@ -191,7 +219,7 @@ def _level_lines(
                 weak=round((number(row.get("share_weak")) or 0.0) * n),
             )
         )
-    return lines
+    return [ln.hide() if anonymous and ln.n < FEW else ln for ln in lines]
 
 
 def _dividing(lines: list[LevelCount]) -> list[LevelCount]:
@@ -268,25 +296,48 @@ def _witnesses(
     return tuple(found)
 
 
+def progress_band(completion: float | None, answered: int) -> str:
+    """How far a late structure is, in quarters: any number of criteria can fall in any
+    quarter, so the band says nothing of how many apply to it (its type)."""
+    share = completion or 0.0
+    if answered == 0 or share <= 0:
+        return "aucun critère renseigné"
+    if share < 1 / 4:
+        return "moins d'un quart des critères renseignés"
+    if share < 1 / 2:
+        return "d'un quart à la moitié des critères renseignés"
+    if share < 3 / 4:
+        return "de la moitié aux trois quarts des critères renseignés"
+    return "au moins les trois quarts des critères renseignés"
+
+
+def _late_figures(rows: Mapping[str, Mapping[str, Any]], collective: Collective) -> bool:
+    """Whether an anonymous late list may say « n critères sur M »: only when every
+    structure the chapter concerns has the same M. Otherwise M, or the percentage it rounds
+    to (11 sur 12 is the only 92 %), tells the type, and a rule per line would too, by the
+    lines it leaves out."""
+    counts = {integer(rows.get(s.id, {}).get("applicable")) for s in collective.structures}
+    return len(counts - {0}) <= 1 and None not in counts
+
+
 def _stragglers(
-    collective: Collective,
-    chapters: pd.DataFrame,
-    chapter: str,
-    meeting: dt.date,
-    late_days: int,
-    today: dt.date,
-    anonymous: bool,
+    request: KitRequest, found: Mapping[str, Mapping[str, Any]], figures: bool
 ) -> list[Straggler]:
-    found = {str(r["structure"]): r for r in frame_rows(chapters) if str(r["chapter"]) == chapter}
+    """Who has not finished the chapter (``found``: its score rows by structure)."""
+    collective, meeting, anonymous = request.collective, request.phase.date, request.anonymous
     late = []
     for structure in collective.structures:
         row: Mapping[str, Any] = found.get(structure.id, {})
         completion = number(row.get("completion"))
         answered = integer(row.get("answered")) or 0
         applicable = integer(row.get("applicable"))
-        status = chapter_status(completion, answered, meeting, late_days, today, applicable)
+        status = chapter_status(
+            completion, answered, meeting, request.late_days, request.today, applicable
+        )
         if status in (COMPLETE, NO_CRITERION_APPLIES):
             continue
+        share = "—" if completion is None else percent(completion)
+        done = f"{counted(answered, 'critère')} sur {applicable or 0}"
         late.append(
             Straggler(
                 label=anonymous_label(structure, collective) if anonymous else structure.name,
@@ -294,10 +345,13 @@ def _stragglers(
                 completion=completion,
                 answered=answered,
                 applicable=applicable or 0,
+                progress=f"{share} ({done})" if figures else progress_band(completion, answered),
             )
         )
     late.sort(key=lambda s: (s.completion or 0.0, s.label))
-    return late
+    if figures:
+        return late
+    return [replace(s, completion=None, answered=None, applicable=None) for s in late]
 
 
 def _services(referentiel: Referentiel, weak: list[LevelCount]) -> list[KitService]:
@@ -388,7 +442,7 @@ def build_kit(request: KitRequest) -> KitData:
     ref, coll, phase = request.referentiel, request.collective, request.phase
     chapter = phase.chapter or ""
     weak_level = ref.scoring.weak_level
-    lines = _level_lines(ref, request.scores, chapter)
+    lines = _level_lines(ref, request.scores, chapter, request.anonymous)
     dividing = _dividing(lines)
     justifications = _justifications(request.texts)
     levels = tuple((lv.value, lv.label) for lv in ref.scale.levels)
@@ -401,6 +455,10 @@ def build_kit(request: KitRequest) -> KitData:
     mine = chapters[(chapters["chapter"] == chapter) & (chapters["answered"] > 0)]
     means = [number(s) for s in mine["score"]]
     known = [m for m in means if m is not None]
+    if request.anonymous and len(known) < FEW:
+        known = []  # one or two structures' chapter scores: see KitData.chapter_mean_text
+    rows = {str(r["structure"]): r for r in frame_rows(chapters) if str(r["chapter"]) == chapter}
+    figures = not request.anonymous or _late_figures(rows, coll)
     title = next((c.title for c in ref.chapters if c.id == chapter), "")
     return KitData(
         approach=ref.approach,
@@ -419,17 +477,8 @@ def build_kit(request: KitRequest) -> KitData:
         lines=tuple(lines),
         dividing=tuple(dividing),
         weak_points=tuple(weak),
-        stragglers=tuple(
-            _stragglers(
-                coll,
-                chapters,
-                chapter,
-                phase.date,
-                request.late_days,
-                request.today,
-                request.anonymous,
-            )
-        ),
+        stragglers=tuple(_stragglers(request, rows, figures)),
+        late_figures=figures,
         services=tuple(_services(ref, [w.line for w in weak])),
         agenda=tuple(_agenda(phase, chapter, dividing, weak, _next_step(coll, phase.date))),
     )

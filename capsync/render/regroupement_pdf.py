@@ -10,12 +10,12 @@ draft. Same :class:`~capsync.layout.regroupement_data.KitData` as the workbook.
 
 from __future__ import annotations
 
-from capsync.french import counted, percent, typeset
+from capsync.french import counted, typeset
 from capsync.layout.regroupement_data import (
     FEW,
     KitData,
     LevelCount,
-    mean_text,
+    line_text,
     weak_rule,
 )
 from capsync.render.pdf_text import (
@@ -90,12 +90,13 @@ def _cover(pdf: _Document, kit: KitData) -> None:
     figures = typeset(
         f"{counted(kit.answered, 'structure')} sur {kit.structures} "
         f"{'a' if kit.answered <= 1 else 'ont'} répondu au chapitre · moyenne du "
-        f"collectif : {mean_text(kit.chapter_mean, kit.answered)}"
+        f"collectif : {kit.chapter_mean_text}"
     )
     _write(pdf, figures, size=12)
     pdf.ln(4)
     note = (
-        "Version anonyme : aucune structure n'y est nommée."
+        "Version anonyme : aucune structure n'y est nommée, et un critère auquel moins de "
+        f"{FEW} structures ont répondu n'a ni moyenne ni répartition."
         if kit.anonymous
         else "Document des délégué·e·s. Pour le projeter : capsync regroupement --anonyme."
     )
@@ -121,8 +122,9 @@ def _radar(pdf: _Document, kit: KitData, top: float) -> None:
         pdf.set_text_color(*(BLACK if line.n else GREY))
         label = _clean(line.criterion)
         pdf.text(x - pdf.get_string_width(label) / 2, y + 1.2, label)
-        if not line.n:
-            pdf.text(x - pdf.get_string_width("sans réponse") / 2, y + 4.4, "sans réponse")
+        if not line.n:  # no point at the centre: said under its label
+            said = f"moins de {FEW}" if line.hidden else "sans réponse"
+            pdf.text(x - pdf.get_string_width(said) / 2, y + 4.4, said)
     pdf.use_font(6.5)
     pdf.set_text_color(*GREY)
     for ring in range(LEVEL_MAX + 1):
@@ -134,26 +136,30 @@ def _radar(pdf: _Document, kit: KitData, top: float) -> None:
 
 
 def _overview(pdf: _Document, kit: KitData) -> None:
+    few = (
+        f"moins de {FEW} : ni moyenne ni répartition, pour ne désigner aucune structure"
+        if kit.anonymous
+        else f"moins de {FEW} : « peu de réponses »"
+    )
     _slide(
         pdf,
         f"Le collectif sur le chapitre {kit.chapter}",
-        f"Moyenne du niveau retenu par critère, sur les structures qui y ont répondu "
-        f"(moins de {FEW} : « peu de réponses »).",
+        f"Moyenne du niveau retenu par critère, sur les structures qui y ont répondu ({few}).",
     )
     top = pdf.y
     _radar(pdf, kit, top)
     left = pdf.w / 2 + 5 if len(kit.lines) >= 3 else 0.0
     pdf.set_y(top + 4)
     for line in kit.lines:
-        text = typeset(f"{line.criterion} {line.title} : {mean_text(line.mean, line.n)}")
+        text = typeset(f"{line.criterion} {line.title} : {line_text(line)}")
         _paragraph(pdf, text, bullet=True, indent=left)
 
 
 def _bar(pdf: _Document, line: LevelCount, x: float, y: float, width: float) -> None:
     """The structures of one criterion at each level, one coloured segment per level."""
-    if not line.n:
+    if not line.n:  # a hidden line has no counts left to draw
         pdf.set_text_color(*GREY)
-        pdf.text(x, y + 5, "aucune réponse")
+        pdf.text(x, y + 5, "répartition non affichée" if line.hidden else "aucune réponse")
         return
     for level, count in enumerate(line.counts):
         if not count:
@@ -182,9 +188,7 @@ def _distribution(pdf: _Document, kit: KitData) -> None:
             pdf.text(pdf.l_margin, y + 5, _fit(pdf, f"{line.criterion} {line.title}", 95))
             _bar(pdf, line, pdf.l_margin + 100, y, 110)
             pdf.set_text_color(*DARK_GREY)
-            pdf.text(
-                pdf.l_margin + 215, y + 5, _fit(pdf, typeset(mean_text(line.mean, line.n)), 48)
-            )
+            pdf.text(pdf.l_margin + 215, y + 5, _fit(pdf, typeset(line_text(line)), 48))
             pdf.set_y(y + ROW)
     _level_legend(pdf, kit)
 
@@ -238,7 +242,7 @@ def _witnesses(pdf: _Document, kit: KitData) -> None:
         line = point.line
         head = (
             f"{line.criterion} {line.title} — {counted(line.weak, 'structure')} sous le niveau "
-            f"{kit.weak_level} ; moyenne {mean_text(line.mean, line.n)}"
+            f"{kit.weak_level} ; moyenne {line_text(line)}"
         )
         _write(pdf, typeset(head), size=11, bold=True)
         if not point.witnesses:
@@ -251,18 +255,16 @@ def _witnesses(pdf: _Document, kit: KitData) -> None:
 
 
 def _stragglers(pdf: _Document, kit: KitData) -> None:
+    why = "" if kit.late_figures else " Avancement par quart, pour ne pas désigner de type."
     _slide(
         pdf,
         f"Qui n'a pas fini le chapitre {kit.chapter}",
-        f"Au {kit.today:%d/%m/%Y}, regroupement le {kit.meeting:%d/%m/%Y}.",
+        f"Au {kit.today:%d/%m/%Y}, regroupement le {kit.meeting:%d/%m/%Y}.{why}",
     )
     if not kit.stragglers:
         _paragraph(pdf, "Toutes les structures ont complété le chapitre.")
     for s in kit.stragglers:
-        share = "—" if s.completion is None else percent(s.completion)
-        done = f"{counted(s.answered, 'critère')} sur {s.applicable}"
-        text = f"{s.label} : {s.status}, {share} ({done})"
-        _paragraph(pdf, typeset(text), bullet=True)
+        _paragraph(pdf, typeset(f"{s.label} : {s.status}, {s.progress}"), bullet=True)
 
 
 def _services(pdf: _Document, kit: KitData) -> None:
