@@ -82,7 +82,7 @@ def test_phases_are_listed_by_date_with_french_labels():
             "",
         ],
         [
-            dt.date(2025, 7, 1),
+            "juillet 2025",  # date à confirmer: its month, no invented day
             "",
             "Clôture, évaluation finale et labellisation",
             "",
@@ -91,9 +91,10 @@ def test_phases_are_listed_by_date_with_french_labels():
             "à venir",
             "à confirmer",
         ],
-        # no restitution dated: each plan review 6 months after the last regroupement
+        # no restitution dated: each plan review 6 months after the last regroupement,
+        # Saturday 20/12/2025, held on the Monday after
         *(
-            [dt.date(2025, 12, 20), "", f"Revue du plan de progrès — {name}", "", "", "",
+            [dt.date(2025, 12, 22), "", f"Revue du plan de progrès — {name}", "", "", "",
              "à venir", ""]
             for name in ("Alpha Insertion", "@Bêta Services", "Gamma Emploi", "Delta Solidaire")
         ),
@@ -156,18 +157,18 @@ def test_header_and_sheet_settings():
         ),
         (
             dt.date(2025, 6, 25),
-            "Clôture, évaluation finale et labellisation — 01/07/2025 (à confirmer)",
+            "Clôture, évaluation finale et labellisation — juillet 2025 (à confirmer)",
             "dans 6 jours",
             "aucun",
         ),
         # after the clôture, the plan reviews are still to come: not « terminé » yet
         (
             dt.date(2025, 8, 1),
-            "Revue du plan de progrès — 4 structures — 20/12/2025",
-            "dans 141 jours",
+            "Revue du plan de progrès — 4 structures — 22/12/2025",
+            "dans 143 jours",
             "aucun",
         ),
-        (dt.date(2025, 12, 21), "aucune (le calendrier est terminé)", "—", "aucun"),
+        (dt.date(2025, 12, 23), "aucune (le calendrier est terminé)", "—", "aucun"),
     ],
 )
 def test_summary_above_the_table(today, next_text, days, chapter):
@@ -211,11 +212,16 @@ def test_example_calendars(collective_id):
     campaign = load_campaign(ROOT / "config" / "capsync.yaml")
     collective = campaign.config.collective(collective_id)
     rows = calendar_spec(collective, dt.date(2025, 10, 1)).sheet("Calendrier").rows
-    dates = [r[0] for r in rows[TABLE_HEADER_ROW + 1 :]]
-    reviews = [r for r in rows[TABLE_HEADER_ROW + 1 :] if r[2].startswith("Revue du plan")]
-    assert len(dates) == len(collective.calendar) + len(reviews)
+    table = rows[TABLE_HEADER_ROW + 1 :]
+    reviews = [r for r in table if r[2].startswith("Revue du plan")]
+    assert len(table) == len(collective.calendar) + len(reviews)
     assert len(reviews) == len(collective.structures)  # each structure's milestone
-    assert dates == sorted(dates)
+    days = [r[0] for r in table if isinstance(r[0], dt.date)]  # a tentative one: its month
+    assert days == sorted(days)
+    months = [r[0] for r in table if r[7] == "à confirmer"]
+    assert len(months) == len([p for p in collective.calendar if p.tentative])
+    assert all(isinstance(m, str) and m.endswith(str(p.date.year)) for m, p in zip(
+        months, [p for p in collective.phases() if p.tentative], strict=True))  # fmt: skip
 
 
 def test_a_collectif_without_calendar_says_so():
@@ -232,9 +238,10 @@ def test_the_plan_review_is_dated_from_the_restitution_and_can_be_set():
     collective = base.model_copy(update={"structures": [alpha, beta, *others]})
     rows = calendar_spec(collective, dt.date(2025, 4, 10), 6).sheet("Calendrier").rows
     reviews = {r[2]: r[0] for r in rows[TABLE_HEADER_ROW + 1 :] if r[2].startswith("Revue")}
-    assert reviews["Revue du plan de progrès — Alpha Insertion"] == dt.date(2026, 2, 28)
+    # 28/02/2026 and 20/12/2025 are Saturdays: the reviews are held the Monday after
+    assert reviews["Revue du plan de progrès — Alpha Insertion"] == dt.date(2026, 3, 2)
     assert reviews["Revue du plan de progrès — @Bêta Services"] == dt.date(2026, 2, 2)
-    assert reviews["Revue du plan de progrès — Gamma Emploi"] == dt.date(2025, 12, 20)
+    assert reviews["Revue du plan de progrès — Gamma Emploi"] == dt.date(2025, 12, 22)
     eight = calendar_spec(collective, dt.date(2025, 4, 10), 8).sheet("Calendrier").rows
     assert dt.date(2026, 2, 20) in [r[0] for r in eight if len(r) > 2 and "Gamma" in str(r[2])]
 
@@ -244,5 +251,5 @@ def test_a_single_plan_review_to_come_is_named_by_its_structure():
     alone = coll.model_copy(update={"structures": coll.structures[:1]})
     rows = calendar_spec(alone, dt.date(2025, 12, 19)).sheet("Calendrier").rows
     name = coll.structures[0].name
-    assert rows[1] == ["Prochaine étape", None, f"Revue du plan de progrès — {name} — 20/12/2025"]
-    assert rows[2] == ["Jours restants", None, "demain"]
+    assert rows[1] == ["Prochaine étape", None, f"Revue du plan de progrès — {name} — 22/12/2025"]
+    assert rows[2] == ["Jours restants", None, "dans 3 jours"]

@@ -198,7 +198,7 @@ def test_the_follow_up_sheet_counts_each_structure_and_flags_what_to_do(tmp_path
     sheet = followup_sheet(collective, pd.DataFrame(rows), decisions, TODAY, 6)
     first = sheet.rows[3]
     assert first == [
-        "ACI Une", dt.date(2025, 9, 15), dt.date(2026, 3, 15), "passée depuis 5 jours",
+        "ACI Une", dt.date(2025, 9, 15), dt.date(2026, 3, 16), "passée depuis 4 jours",
         2, 1, 1, 1, "oui — formation-ca", "avant la revue",
     ]  # fmt: skip
     assert {(3, 3), (3, 6), (3, 7)} <= set(sheet.cell_styles)  # review past, late, to re-rate
@@ -211,7 +211,7 @@ def test_the_review_milestone_defaults_to_six_months_after_the_restitution() -> 
     structure = collective.structures[0].model_copy(
         update={"restitution_date": dt.date(2026, 8, 31), "plan_review_date": None}
     )
-    assert plan_review_date(collective, structure) == dt.date(2027, 2, 28)
+    assert plan_review_date(collective, structure) == dt.date(2027, 3, 1)
     assert plan_review_date(collective, structure, 8) == dt.date(2027, 4, 30)
     fixed = structure.model_copy(update={"plan_review_date": dt.date(2027, 1, 5)})
     assert plan_review_date(collective, fixed) == dt.date(2027, 1, 5)
@@ -225,7 +225,7 @@ def test_the_review_milestone_defaults_to_six_months_after_the_restitution() -> 
     events = {
         str(e["SUMMARY"]): e.decoded("DTSTART") for e in Calendar.from_ical(ics).walk("VEVENT")
     }
-    assert events[f"CAP RSE — Revue du plan de progrès — {structure.name}"] == dt.date(2027, 2, 28)
+    assert events[f"CAP RSE — Revue du plan de progrès — {structure.name}"] == dt.date(2027, 3, 1)
 
 
 def test_suggested_lines_fill_empty_plan_lines_and_never_a_typed_one(tmp_path: Path) -> None:

@@ -173,7 +173,8 @@ def test_a_structure_calendar_has_its_deadlines_with_alarms_and_completion():
     )
     assert "complétée à 45 % (9 critères renseignés sur 20)" in str(grid["DESCRIPTION"])
     triggers = sorted(a["TRIGGER"].dt for a in grid.walk("VALARM"))
-    assert triggers == [dt.timedelta(days=-14), dt.timedelta(days=-3)]
+    # all-day: at 09:00 on J−14 and J−3, not at midnight (-P13DT15H, -P2DT15H)
+    assert triggers == [dt.timedelta(days=-14, hours=9), dt.timedelta(days=-3, hours=9)]
     meeting = events["trait-d-union-17.nouvelle-aquitaine-regroupement-1@capsync"]
     assert "Votre grille pour ce chapitre\u00a0: complétée à 45 %" in str(meeting["DESCRIPTION"])
     assert len([u for u in events if "-grille-" in u]) == 5
@@ -234,7 +235,12 @@ def test_structure_calendar_files_change_digest_only_when_completion_moves():
     ref = next(r for r in first if r.structure == "ailes-revel")
     assert str(ref) == "occitanie/restitution/ailes-revel/calendrier"
     assert first[ref].digest == again[ref].digest != third[ref].digest
-    assert b"compl\xc3\xa9t\xc3\xa9e \xc3\xa0 40 %" in third[ref].content().replace(b"\r\n ", b"")
+    from capsync.layout.messages import completion_text  # its wording is the mails' own
+
+    said = completion_text({"answered": 4, "applicable": 10, "completion": 0.4})
+    events = Calendar.from_ical(third[ref].content()).walk("VEVENT")
+    grid = next(e for e in events if str(e["UID"]).endswith("-ailes-revel-grille-1@capsync"))
+    assert said in str(grid["DESCRIPTION"])
 
 
 _ENDS = ("BEGIN", "END")

@@ -226,16 +226,17 @@ def write_collective_files(job: Refresh, now: dt.datetime) -> None:
     from capsync.layout.calendar import calendar_spec
     from capsync.layout.dashboard import dashboard_spec
     from capsync.layout.plan_review import plan_review_date
-    from capsync.render.calendar_ics import calendar_ics
+    from capsync.render.calendar_ics import ICS_LAYOUT, calendar_ics
 
     collective, writer = job.collective, job.writer
     calendar_ref = WorkbookRef(collective.id, Kind.CALENDAR)
     months = job.inputs.settings.plan_review_months  # the plan de progrès review milestone
     writer.spec(calendar_ref, calendar_spec(collective, now.date(), months))
     reviews = [plan_review_date(collective, s, months) for s in collective.structures]
+    # ICS_LAYOUT: a calendar an older capsync wrote is rewritten once, in the new layout
     digest = content_hash(
         collective.id, collective.name, collective.region, collective.calendar, reviews,
-        [s.name for s in collective.structures],
+        [s.name for s in collective.structures], ICS_LAYOUT,
     )  # fmt: skip
     approach = job.inputs.referentiel.approach  # « CAP ISO 9001 » for such a collectif
     ics = partial(

@@ -41,7 +41,7 @@ NO_CHAPTER = "aucun"
 HEADERS: tuple[tuple[str, float], ...] = (
     ("Date", 12),
     ("Heure", 8),
-    ("Phase", 46),
+    ("Phase", 50),  # « Visio lecture / inter-session auto-évaluation — chapitre 1 » on one line
     ("Modalité", 14),
     ("Lieu", 24),
     ("Notes", 40),
@@ -134,7 +134,8 @@ def _summary_rows(
         next_text, days_text = f"aucune ({over})", "—"
     else:
         tentative = f" ({TENTATIVE})" if upcoming.tentative else ""
-        next_text = f"{upcoming.title} — {upcoming.date:%d/%m/%Y}{tentative}"
+        when = month_text(upcoming.date) if upcoming.tentative else f"{upcoming.date:%d/%m/%Y}"
+        next_text = f"{upcoming.title} — {when}{tentative}"
         days_text = days_left_text((upcoming.date - today).days)
     chapter = chapter_in_progress(collective, today)
     return [
@@ -146,9 +147,26 @@ def _summary_rows(
     ]
 
 
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
+def month_text(day: dt.date) -> str:
+    """« juillet 2026 »: the month of a tentative phase."""
+    return f"{MONTHS[day.month - 1]} {day.year}"
+
+
+def phase_when(phase: Phase) -> dt.date | str:
+    """The Date cell: the day, or for a tentative phase (« date à confirmer ») its month as
+    text, as its .ics event spans the whole month: no day is invented."""
+    return month_text(phase.date) if phase.tentative else phase.date
+
+
 def _phase_row(phase: Phase, today: dt.date) -> list[Value]:
     return [
-        phase.date,
+        phase_when(phase),
         phase.time.strftime("%H:%M") if phase.time else "",
         phase.title,
         phase.modality.label if phase.modality else "",
@@ -254,43 +272,82 @@ class Deadline:
     description: str
 
 
-def grid_deadline(regroupement: dt.date, late_days: int) -> dt.date:
-    """The last day a chapter can be completed before the dashboard calls it « en retard »."""
-    return regroupement - dt.timedelta(days=late_days)
+def grid_deadline(due: dt.date, late_days: int) -> dt.date:
+    """The last day a chapter due on ``due`` (its regroupement, or the structure's own date)
+    can be completed before the dashboard calls it « en retard »."""
+    return due - dt.timedelta(days=late_days)
+
+
+def held_before_joining(due: dt.date | None, joined: dt.date | None) -> bool:
+    """A chapter due before the structure ``joined`` the collectif: « à rattraper », the
+    rule of the dashboard's « Avancement »
+    (:func:`~capsync.layout.dashboard_progress.cell_status`)."""
+    return joined is not None and due is not None and due < joined
+
+
+def _grid_deadline(
+    structure: Structure,
+    chapter: str,
+    due: dt.date,
+    meeting: dt.date | None,
+    late_days: int,
+    state: str | None,
+) -> Deadline:
+    """« Chapitre 2 : grille à compléter avant le … », ``late_days`` before the chapter is
+    due; its description says whether that is the regroupement (``meeting``) or the
+    structure's own date."""
+    day = grid_deadline(due, late_days)
+    if meeting == due:
+        when = f"regroupement du chapitre {chapter} le {meeting:%d/%m/%Y}."
+    else:
+        held = f" (regroupement du collectif le {meeting:%d/%m/%Y})" if meeting else ""
+        when = f"chapitre {chapter} attendu le {due:%d/%m/%Y}, date propre à votre structure{held}."
+    return Deadline(
+        key=f"grille-{chapter}",
+        date=day,
+        summary=f"Chapitre {chapter}\u00a0: grille à compléter avant le {day:%d/%m/%Y}",
+        description="\n".join(
+            [
+                f"{structure.name} — {when}",
+                *([f"Votre grille pour ce chapitre\u00a0: {state}."] if state else []),
+            ]
+        ),
+    )
 
 
 def structure_deadlines(
     collective: Collective,
     structure: Structure,
+    due: Mapping[str, dt.date],
     late_days: int,
     completion: Mapping[str, str],
     review_months: int = DEFAULT_MONTHS,
 ) -> list[Deadline]:
     """Each chapter's « grille à compléter avant le … », its restitution and plan review.
 
+    ``due`` maps a chapter ID to the day the *structure* owes it, the dashboard's
+    :func:`~capsync.layout.dashboard_progress.structure_dates` (its ``chapter_dates``, else
+    the regroupement: passed in, as that module builds on this one), so its calendar, its
+    mails and the « Avancement » sheet give the same day. A chapter due before the
+    structure ``joined`` (« à rattraper ») has no deadline here: its day went by before
+    the structure was in the collectif, and a reminder in the past is noise — when the
+    structure will catch it up is agreed with the délégué·e·s, who then give it its own
+    date in ``chapter_dates`` (and the deadline appears); the chapter's regroupement says
+    « à rattraper » in the structure's calendar.
+
     ``completion`` maps a chapter ID to « complétée à 45 % (9 critères renseignés sur 20) »,
     written into the description at every sync; the plan review is
     :func:`~capsync.layout.plan_review.plan_review_date` (``review_months`` after the
     restitution unless the configuration dates it).
     """
-    found = []
-    for chapter, meeting in regroupement_dates(collective).items():
-        day = grid_deadline(meeting, late_days)
-        state = completion.get(chapter)
-        found.append(
-            Deadline(
-                key=f"grille-{chapter}",
-                date=day,
-                summary=f"Chapitre {chapter}\u00a0: grille à compléter avant le {day:%d/%m/%Y}",
-                description="\n".join(
-                    [
-                        f"{structure.name} — regroupement du chapitre {chapter} le "
-                        f"{meeting:%d/%m/%Y}.",
-                        *([f"Votre grille pour ce chapitre\u00a0: {state}."] if state else []),
-                    ]
-                ),
-            )
+    meetings = regroupement_dates(collective)
+    found = [
+        _grid_deadline(
+            structure, chapter, day, meetings.get(chapter), late_days, completion.get(chapter)
         )
+        for chapter, day in due.items()
+        if not held_before_joining(day, structure.joined)
+    ]
     if structure.restitution_date:
         found.append(
             Deadline(

@@ -7,10 +7,14 @@ each line again. Its date is, in this order:
 1. the structure's own ``plan_review_date`` in the configuration;
 2. ``settings.plan_review_months`` (6 by default) after its restitution — its
    ``restitution_date``, else the collectif's last regroupement (the last chapter
-   reviewed together, where the plan is read back when no restitution is dated);
+   reviewed together, where the plan is read back when no restitution is dated) —
+   moved to the next Monday when it falls on a Saturday or a Sunday: a computed day is
+   a meeting people will hold, and 6 months after a Thursday regroupement may well be
+   a Saturday (a date the configuration gives is kept as written);
 3. none, when neither is known yet.
 
-The calendar (sheet and .ics) and the dashboard read it from here, so they agree.
+The calendars (sheet and .ics), the dashboard and the mails read it from here, so the
+same day appears everywhere.
 """
 
 from __future__ import annotations
@@ -46,4 +50,13 @@ def plan_review_date(
     if structure.plan_review_date is not None:
         return structure.plan_review_date
     start = restitution_day(collective, structure)
-    return add_months(start, months) if start is not None else None
+    return working_day(add_months(start, months)) if start is not None else None
+
+
+SATURDAY = 5
+
+
+def working_day(day: dt.date) -> dt.date:
+    """``day``, or the Monday after it when it falls on a weekend (18/09/2027 → 20/09)."""
+    weekday = day.weekday()
+    return day + dt.timedelta(days=7 - weekday) if weekday >= SATURDAY else day

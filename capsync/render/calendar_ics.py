@@ -13,11 +13,14 @@ Pure: returns bytes; writing the file atomically is the sync's job.
   Sunday of March and of October), as Google and Outlook write it: readers that do
   not know the zone (vobject) compute the same offsets as those that do.
 - A tentative phase (« date à confirmer ») is an all-day event spanning its whole
-  month, ``STATUS:TENTATIVE``, « (date à confirmer) » in its title: no day is invented.
+  month, ``STATUS:TENTATIVE``, « (date à confirmer) » in its title: no day is invented;
+  it is ``TRANSP:TRANSPARENT``, or the agenda would show the whole month busy.
 - ``LOCATION`` is the real place (``address``, else ``place``) or the visio link; the
   modality alone (« Visio ») is said in the description, not as a place.
 - Reminders (``VALARM``) fire ``alarm_days`` days before each event (J−14 and J−3
-  by default in a structure's calendar).
+  by default in a structure's calendar). An all-day event starts at midnight, so its
+  reminder fires at 09:00 on that day (``TRIGGER:-P13DT15H`` for J−14), not in the
+  night; a timed event's fires ``alarm_days`` before its start.
 - icalendar serializes each distinct event once: an event is kept as its properties
   but its UID, and its VEVENT bytes are remembered under them. The fifty structures
   of a collectif share most events (the same phase, the same completion); building
@@ -31,7 +34,7 @@ Pure: returns bytes; writing the file atomically is the sync's job.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -40,8 +43,9 @@ from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, Timezo
 
 from capsync.campaign.config import Collective, Phase, Structure
 from capsync.campaign.vocabulary import PhaseKind
-from capsync.french import de
-from capsync.layout.calendar import Deadline, structure_deadlines
+from capsync.french import de, typeset
+from capsync.layout.calendar import Deadline, held_before_joining, structure_deadlines
+from capsync.layout.dashboard_progress import structure_dates
 from capsync.layout.plan_review import DEFAULT_MONTHS, plan_review_date
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -49,6 +53,12 @@ DEFAULT_DURATION = dt.timedelta(hours=2)
 """Length given to a phase that has a start time: the calendrier has no end times."""
 PRODID = "-//COORACE//capsync CAP RSE//FR"
 TENTATIVE_SUFFIX = " (date à confirmer)"
+REMINDER_HOUR = 9
+"""An all-day event's reminders fire at 09:00 (a working hour), ``alarm_days`` before."""
+ICS_LAYOUT = 2
+"""Raised when what a calendar says changes for the same configuration (2: reminders at
+09:00, tentative phases transparent, a structure's own dates), so the sync rewrites the
+files it would otherwise leave as they are."""
 
 
 def phase_uid(collective: Collective, phase: Phase) -> str:
@@ -130,9 +140,10 @@ class _Event:
     properties: Properties
     alarm: str  # what the reminders say
     alarm_days: tuple[int, ...]
+    all_day: bool  # its reminders fire at REMINDER_HOUR
 
     def to_ical(self) -> bytes:
-        body = _event_body(self.properties, self.alarm, self.alarm_days)
+        body = _event_body(self.properties, self.alarm, self.alarm_days, self.all_day)
         return _BEGIN_EVENT + _uid_line(self.uid) + body.removeprefix(_BEGIN_EVENT)
 
 
@@ -142,7 +153,9 @@ _END_CALENDAR = b"END:VCALENDAR\r\n"
 
 
 @lru_cache(maxsize=4096)
-def _event_body(properties: Properties, alarm: str, alarm_days: tuple[int, ...]) -> bytes:
+def _event_body(
+    properties: Properties, alarm: str, alarm_days: tuple[int, ...], all_day: bool
+) -> bytes:
     """The VEVENT without its UID, as icalendar writes it (its bytes depend on nothing
     but the arguments, so the structures of a collectif share them): its properties,
     then its reminders, which icalendar writes after them.
@@ -158,7 +171,7 @@ def _event_body(properties: Properties, alarm: str, alarm_days: tuple[int, ...])
     if len(lines) != len(names):  # _phase_event and _deadline_event give each name once
         raise ValueError(f"a property given twice in an event: {names}")
     body = b"".join(lines[name] for name in _property_order(names))
-    return _BEGIN_EVENT + body + _reminders(alarm, alarm_days) + _END_EVENT
+    return _BEGIN_EVENT + body + _reminders(alarm, alarm_days, all_day) + _END_EVENT
 
 
 @lru_cache(maxsize=8192)
@@ -179,8 +192,15 @@ def _property_order(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(event.sorted_keys())
 
 
+def reminder_trigger(days: int, all_day: bool) -> dt.timedelta:
+    """When a reminder fires, relative to the event's start: ``days`` before a timed event;
+    at REMINDER_HOUR on J−``days`` for an all-day one, which starts at midnight
+    (−13 days 15 hours, « -P13DT15H », for J−14)."""
+    return dt.timedelta(days=-days, hours=REMINDER_HOUR if all_day else 0)
+
+
 @lru_cache(maxsize=1024)
-def _reminders(alarm: str, alarm_days: tuple[int, ...]) -> bytes:
+def _reminders(alarm: str, alarm_days: tuple[int, ...], all_day: bool) -> bytes:
     """The event's VALARMs: a deadline's description names its structure, its reminders
     do not, so they are shared even when the event is not."""
     parts = []
@@ -188,7 +208,7 @@ def _reminders(alarm: str, alarm_days: tuple[int, ...]) -> bytes:
         reminder = Alarm()
         reminder.add("action", "DISPLAY")
         reminder.add("description", alarm)
-        reminder.add("trigger", dt.timedelta(days=-n))
+        reminder.add("trigger", reminder_trigger(n, all_day))
         parts.append(reminder.to_ical())
     return b"".join(parts)
 
@@ -241,8 +261,11 @@ def _phase_event(
     description = phase_description(collective, phase)
     properties.append(("description", f"{description}\n{extra}" if extra else description))
     properties.append(("status", "TENTATIVE" if phase.tentative else "CONFIRMED"))
+    if phase.tentative:  # a month « à confirmer » does not make anyone busy all month
+        properties.append(("transp", "TRANSPARENT"))
     uid = uid_prefix + phase_uid(collective, phase)
-    return _Event(uid, tuple(properties), summary, tuple(alarm_days))
+    all_day = phase.tentative or phase.time is None
+    return _Event(uid, tuple(properties), summary, tuple(alarm_days), all_day)
 
 
 def _deadline_event(
@@ -257,7 +280,7 @@ def _deadline_event(
         ("status", "CONFIRMED"),
         ("transp", "TRANSPARENT"),  # a deadline does not make anyone busy
     )
-    return _Event(uid, properties, deadline.summary, tuple(alarm_days))
+    return _Event(uid, properties, deadline.summary, tuple(alarm_days), all_day=True)
 
 
 def _calendar(name: str, events: Iterable[_Event], timed: bool) -> bytes:
@@ -332,23 +355,33 @@ def structure_calendar_ics(
     now: dt.datetime,
     late_days: int,
     completion: Mapping[str, str],
+    done: Collection[str] = (),
     alarm_days: Iterable[int] = (14, 3),
     review_months: int = DEFAULT_MONTHS,
     approach: str = "CAP RSE",
 ) -> bytes:
     """A structure's own calendar: the collectif's phases and its deadlines, with reminders.
 
-    ``completion`` (chapter ID → « complétée à 45 % (…) ») goes into the description
-    of the chapter's regroupement and of its « grille à compléter » deadline. Nothing
-    of any other structure is in it.
+    Its deadlines follow *its* dates, as its mails and the dashboard do
+    (:func:`~capsync.layout.calendar.structure_deadlines`). ``completion`` (chapter ID →
+    « complétée à 45 % (…) ») goes into the description of the chapter's regroupement and
+    of its « grille à compléter » deadline; the regroupement also says when the chapter
+    is due for this structure if it has its own date, or that it is « à rattraper »
+    when it was held before the structure joined and the chapter is not in ``done`` (its
+    chapters « fait » or « sans objet »: nothing to catch up). Nothing of any other
+    structure is in it.
     """
     alarms = tuple(alarm_days)
     prefix = structure_uid_prefix(structure)
+    due = structure_dates(collective, structure)
     dated: list[tuple[dt.date, str, _Event]] = []
     for phase in collective.phases():
-        meeting = phase.kind == PhaseKind.REGROUPEMENT
-        state = completion.get(phase.chapter or "") if meeting else None
-        extra = f"Votre grille pour ce chapitre\u00a0: {state}." if state else ""
+        extra = ""
+        if phase.kind == PhaseKind.REGROUPEMENT and phase.chapter:
+            catch_up = phase.chapter not in done and held_before_joining(
+                due.get(phase.chapter), structure.joined
+            )
+            extra = _regroupement_note(structure, phase, catch_up, completion)
         event = _phase_event(
             collective,
             phase,
@@ -359,10 +392,36 @@ def structure_calendar_ics(
             approach=approach,
         )
         dated.append((phase.date, prefix + phase_uid(collective, phase), event))
-    deadlines = structure_deadlines(collective, structure, late_days, completion, review_months)
+    deadlines = structure_deadlines(
+        collective, structure, due, late_days, completion, review_months
+    )
     for deadline in deadlines:
         uid = f"{collective.id}-{structure.id}-{deadline.key}@capsync"
         event = _deadline_event(uid, deadline, now, alarms, approach)
         dated.append((deadline.date, uid, event))
     events = [event for _, _, event in sorted(dated, key=lambda d: (d[0], d[1]))]
     return _calendar(f"{approach} — {structure.name}", events, _timed(collective.phases()))
+
+
+def _regroupement_note(
+    structure: Structure, phase: Phase, catch_up: bool, completion: Mapping[str, str]
+) -> str:
+    """What a chapter's regroupement says to one structure: « à rattraper » (held before it
+    joined, still to do), or its own date for the chapter; then where its grid stands."""
+    chapter, joined = phase.chapter or "", structure.joined
+    own = structure.chapter_dates.get(chapter)
+    lines = []
+    if catch_up and joined is not None:
+        lines.append(
+            typeset(
+                f"Chapitre à rattraper : ce regroupement a eu lieu avant votre arrivée dans le "
+                f"collectif (le {joined:%d/%m/%Y}) ; convenez avec votre délégation de la "
+                "date à laquelle le compléter."
+            )
+        )
+    elif own is not None and own != phase.date:
+        lines.append(typeset(f"Pour votre structure, ce chapitre est attendu le {own:%d/%m/%Y}."))
+    state = completion.get(chapter)
+    if state:
+        lines.append(f"Votre grille pour ce chapitre\u00a0: {state}.")
+    return "\n".join(lines)
