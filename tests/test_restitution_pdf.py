@@ -179,7 +179,8 @@ def test_a_referentiel_of_four_chapters_gets_a_filled_radar_and_a_cut_legend():
     lines = _shown_lines(pdf)
     assert [f"Ch. {i}" for i in range(1, 5)] == [line for line in lines if line.startswith("Ch. ")]
     third = lines.index("3 — Chapitre 3")
-    assert lines[third + 1 : third + 4] == ["non évalué", "2,0", "50\u00a0%"]  # a no-break space: never « 50 » then « % » below
+    # « 50 % » with a no-break space: never « 50 » at a line's end and « % » below
+    assert lines[third + 1 : third + 4] == ["non évalué", "2,0", "50\u00a0%"]
     assert "Association intermédiaire de la…" in lines  # the legend, next to the chart
     footers = [line for line in lines if line.endswith("· page 1")]
     assert footers and footers[0].startswith("Restitution CAP RSE — Association")

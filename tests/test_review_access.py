@@ -102,10 +102,8 @@ def _may_type(meta: dict[str, Any], sheet: str, row: int, col: int) -> set[str] 
     covers it, a protection's exceptions not covering; None when no protection covers it."""
 
     def inside(area: dict[str, Any]) -> bool:
-        return (
-            area.get("startRowIndex", 0) <= row < area.get("endRowIndex", 10**9)
-            and area.get("startColumnIndex", 0) <= col < area.get("endColumnIndex", 10**9)
-        )
+        rows = area.get("startRowIndex", 0) <= row < area.get("endRowIndex", 10**9)
+        return rows and area.get("startColumnIndex", 0) <= col < area.get("endColumnIndex", 10**9)
 
     found = next(s for s in meta["sheets"] if s["properties"]["title"] == sheet)
     allowed: set[str] | None = None

@@ -324,10 +324,11 @@ def test_libreoffice_shows_levels_whole_and_percentages_typeset(tmp_path: Path) 
     render_xlsx(WorkbookSpec("t", [sheet]), source)
     subprocess.run(
         ["soffice", f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
+         # « ; » between cells, UTF-8, each cell as shown
          "--convert-to", "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,true",
          "--outdir", str(tmp_path), str(source)],
         check=True, capture_output=True, timeout=180,
-    )  # fmt: skip  (« ; » between cells, UTF-8, each cell as shown)
+    )  # fmt: skip
     shown = (tmp_path / "f.csv").read_text(encoding="utf-8").splitlines()[0]
     assert re.fullmatch("2;2[.,]5;2[.,]0;45\u202f%", shown), shown  # the separator: LO's locale
 
