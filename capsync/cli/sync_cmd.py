@@ -108,7 +108,7 @@ def _cycle(
         ok=result.ok,
         summary="\n".join([summary, *result.warnings()]),
         errors=result.errors,
-        grids_read=pulled.read if pulled else 0,
+        grids_read=pulled.read - pulled.personal if pulled else 0,  # personal files aside
         answers=(pulled.added + pulled.changed + pulled.removed) if pulled else 0,
         new_anomalies=new,
         open_anomalies=open_anomalies,

@@ -32,7 +32,7 @@ def add_pull(total: PullReport | None, part: PullReport) -> PullReport:
     """One collectif's pull added to the cycle's: counts summed, lists joined in order."""
     if total is None:
         return part
-    for name in ("listed", "read", "parsed", "added", "changed", "removed", "actions"):
+    for name in ("listed", "read", "personal", "parsed", "added", "changed", "removed", "actions"):
         setattr(total, name, getattr(total, name) + getattr(part, name))
     total.anomalies += part.anomalies
     total.messages += part.messages

@@ -21,6 +21,7 @@ parsing are CPU work that parallelises); the parent only writes to SQLite.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,11 +35,12 @@ from capsync.errors import BackendError, BackendUnavailable, FileLocked
 from capsync.french import counted, thousands
 from capsync.jobs.stray_files import report_strays
 from capsync.parse.answers import Anomaly, AnomalyKind, ParsedGrid
-from capsync.parse.carry import older_copy
+from capsync.parse.carry import older_copy, restored_copy_anomaly
 from capsync.parse.grid import parse_grid, report_missing_rows
 from capsync.parse.messages import older_copy_message, other_campaign_message
 from capsync.parse.personal import parse_personal
 from capsync.store.campaigns import campaign_paths
+from capsync.store.ownership import file_label
 from capsync.store.sync_state import raw_hash
 from capsync.workbook.grid_schema import UNPARSED_SHEETS
 from capsync.workbook.identity import Identity
@@ -73,6 +75,7 @@ class Outcome:
 
     job: Job
     content_hash: str = ""
+    file_digest: str = ""  # the file's bytes (local files): a copy put back is these again
     parsed: ParsedGrid | None = None
     unchanged: bool = False
     skipped: str = ""  # why it was not read: open elsewhere, or the service did not answer
@@ -83,7 +86,8 @@ class PullReport:
     """What one pull did, for the CLI and the daemon."""
 
     listed: int = 0  # grids found in the backend
-    read: int = 0  # grids read because their token changed
+    read: int = 0  # grids and personal files read because their token changed
+    personal: int = 0  # of which personal files (``generate --individuel``)
     parsed: int = 0  # grids whose values changed and were parsed
     added: int = 0
     changed: int = 0
@@ -104,11 +108,14 @@ class PullReport:
 
     def summary_lines(self) -> list[str]:
         """The French summary of a pull, first line the counts."""
-        read = counted(self.read, "grille lue", "grilles lues")
+        read = counted(self.read - self.personal, "grille lue", "grilles lues")
+        read += f" sur {thousands(self.listed)}"  # the grids listed: personal files aside
+        files = counted(self.personal, "fichier personnel lu", "fichiers personnels lus")
+        read += f" et {files}" if self.personal else ""
         if self.read and self.parsed < self.read:
             read += f" ({thousands(self.read - self.parsed)} sans changement de contenu)"
         lines = [
-            f"{read} sur {thousands(self.listed)} ; réponses : {thousands(self.added)} "
+            f"{read} ; réponses : {thousands(self.added)} "
             f"ajoutée(s), {thousands(self.changed)} modifiée(s), "
             f"{thousands(self.removed)} effacée(s) ; "
             f"{counted(self.actions, 'ligne', 'lignes')} du plan de progrès ; "
@@ -124,6 +131,7 @@ class PullReport:
         return {
             "listed": self.listed,
             "read": self.read,
+            "personal": self.personal,
             "parsed": self.parsed,
             "added": self.added,
             "changed": self.changed,
@@ -214,6 +222,7 @@ def start_pull(
     report, later = PullReport(), list[Callable[[], list[str]]]()
     jobs = list(_changed_grids(campaign, backend, store, collective, report, now, later))
     report.read = len(jobs)
+    report.personal = sum(job.ref.kind == Kind.PERSONAL for job in jobs)
     if workers is None:
         parallel = backend.parallel_workers  # never against an API: see Backend.parallel_workers
         workers = worker_count(len(jobs), PARALLEL_MIN) if parallel else 1
@@ -325,9 +334,9 @@ def read_grid(backend: Backend, referentiel: Referentiel, job: Job) -> Outcome:
     digest = raw_hash(raw)  # equal when nothing a person typed moved (only the mtime did)
     if digest == job.previous_hash:
         return Outcome(job, content_hash=digest, unchanged=True)
+    read = partial(Outcome, job, digest, _file_digest(backend, job.ref))
     if job.ref.kind == Kind.PERSONAL:
-        personal = parse_personal(raw, referentiel, job.collective, job.structure, job.location)
-        return Outcome(job, content_hash=digest, parsed=personal)
+        return read(parse_personal(raw, referentiel, job.collective, job.structure, job.location))
     parsed = parse_grid(
         raw,
         referentiel=referentiel,
@@ -338,7 +347,7 @@ def read_grid(backend: Backend, referentiel: Referentiel, job: Job) -> Outcome:
     report_missing_rows(parsed, referentiel, raw)
     left = _left_campaign(job, parsed)
     if left:
-        return Outcome(job, content_hash=digest, parsed=_of_no_campaign(job, left))
+        return read(_of_no_campaign(job, left))
     previous = job.previous_identity
     if (
         parsed.attributed
@@ -347,18 +356,23 @@ def read_grid(backend: Backend, referentiel: Referentiel, job: Job) -> Outcome:
         and older_copy(parsed.identity, previous, referentiel, job.structure)
     ):  # an old copy saved over the upgraded grid: merged, never taken as a whole
         parsed.fresh = True
+        message = older_copy_message(job.structure.id)
         parsed.anomalies.append(
-            Anomaly(
-                job.structure.id,
-                job.location,
-                "",
-                "",
-                "",
-                older_copy_message(job.structure.id),
-                AnomalyKind.STALE_COPY,
-            )
+            Anomaly(job.structure.id, job.location, "", "", "", message, AnomalyKind.STALE_COPY)
         )
-    return Outcome(job, content_hash=digest, parsed=parsed)
+    return read(parsed)
+
+
+def _file_digest(backend: Backend, ref: WorkbookRef) -> str:
+    """The hash of the file's bytes, where files have bytes of their own (local folders):
+    a backup or a copy put back in place is byte for byte what a pull read there before,
+    while a person who types back earlier values and saves writes other bytes."""
+    if not backend.files_are_xlsx:
+        return ""
+    try:
+        return "sha256:" + hashlib.sha256(backend.read_bytes(ref)).hexdigest()
+    except BackendError:  # gone or locked since it was read: known by its values only
+        return ""
 
 
 def _left_campaign(job: Job, parsed: ParsedGrid) -> str:
@@ -399,14 +413,34 @@ def _record(
     assert outcome.parsed is not None
     parsed = outcome.parsed
     report.parsed += 1
+    known = parsed.attributed and bool(outcome.content_hash)  # read, and this structure's
+    if known and not parsed.fresh:
+        _put_back(store, outcome, parsed)
     summary = store.record_grid(
         job.collective, sid, parsed, job.token, outcome.content_hash, now, run_id=run_id
     )
+    if known:
+        hashes = (outcome.content_hash, outcome.file_digest)
+        store.keep_content(job.collective, sid, parsed.source, hashes, now, run_id)
     report.add(sid, summary)
     report.anomalies.extend(parsed.anomalies)
     report.anomalies.extend(summary.notes)
     if parsed.missing:
         report.missing[sid] = parsed.missing
+
+
+def _put_back(store: Store, outcome: Outcome, parsed: ParsedGrid) -> None:
+    """A file holding what a pull read there before, but not last (then it is unchanged):
+    an earlier version put back in place. The same bytes are an older copy, merged as
+    one (``fresh``: nothing newer is reverted or erased); the same values only are said."""
+    job = outcome.job
+    earlier = store.earlier_content(
+        job.collective, job.structure.id, parsed.source, outcome.content_hash, outcome.file_digest
+    )
+    if earlier is not None:
+        parsed.fresh, name = earlier[1], file_label(parsed.source)
+        found = restored_copy_anomaly(job.structure.id, parsed.source, name, *earlier)
+        parsed.anomalies.append(found)
 
 
 # -- worker processes ------------------------------------------------------------

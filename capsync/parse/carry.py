@@ -25,6 +25,7 @@ from typing import Any
 
 from capsync.campaign.config import Structure
 from capsync.campaign.referentiel import Referentiel
+from capsync.parse.answers import Anomaly, AnomalyKind
 from capsync.parse.locate import SEARCH_ROWS, LocatedSheet, locate_chapter_sheet, locate_plan_sheet
 from capsync.workbook.cell_error import CellError
 from capsync.workbook.grid_schema import (
@@ -137,6 +138,35 @@ def older_copy(
     return needs_upgrade(identity, referentiel, structure) and not needs_upgrade(
         previous, referentiel, structure
     )
+
+
+def restored_copy_anomaly(
+    structure: str, source: str, name: str, seen_at: dt.datetime, identical: bool
+) -> Anomaly:
+    """The file put back in place held exactly what capsync read there on ``seen_at``.
+
+    ``identical`` (the same bytes: a backup, a copy saved between two syncs) is an older
+    copy, merged like one from before an upgrade (STALE_COPY). The same values in other
+    bytes may as well be a person who set back, and saved, what they had typed: taken,
+    and only said (OTHER), so that no deliberate change is ever refused."""
+    when = f"{seen_at:%d/%m/%Y à %H:%M}"
+    if identical:
+        message = (
+            f"Ce fichier est identique à la version de « {name} » relevée le {when} : une "
+            f"copie plus ancienne (une sauvegarde, une copie enregistrée plus tôt) a été remise "
+            "à sa place. Seules les réponses nouvelles qu'elle apporte ont été reprises, elle "
+            "n'efface ni ne remplace rien de ce qui a été saisi depuis ; chaque ligne « copie "
+            "périmée » donne une valeur à jour que le fichier ne montre plus : recopiez-la "
+            "dans le fichier (« capsync history » les garde toutes)."
+        )
+        return Anomaly(structure, source, "", "", "", message, AnomalyKind.STALE_COPY)
+    message = (
+        f"« {name} » contient exactement les valeurs relevées le {when}. Si c'est une copie "
+        "plus ancienne remise à sa place, les réponses saisies depuis ont été remplacées par "
+        "les siennes : « capsync history » les garde, ressaisissez-les dans le fichier. Si "
+        "ces valeurs ont été rétablies volontairement, il n'y a rien à faire."
+    )
+    return Anomaly(structure, source, "", "", "", message, AnomalyKind.OTHER)
 
 
 def read_identity(raw: dict[str, list[list[Any]]]) -> Identity | None:

@@ -306,6 +306,26 @@ class Store(StoreQueries):
         )
 
     @guarded
+    def keep_content(
+        self, collective: str, structure: str, source: str, hashes: tuple[str, str],
+        at: dt.datetime, run_id: int | None = None,
+    ) -> None:  # fmt: skip
+        """What a pull read in a file, known again once put back (:meth:`earlier_content`):
+        its values' and its bytes' hashes (« » without bytes), on the reading the recording
+        appended, else on one of its own, with no event (an empty new grid may be put back)."""
+        where = (collective, structure, source, timestamp(at))
+        hashed = (hashes[0], hashes[1] or None)
+        if not self.conn.execute(
+            "UPDATE readings SET content_hash = ?, version_token = ? WHERE id = (SELECT max(id) "
+            "FROM readings WHERE collective = ? AND structure = ? AND source = ? "
+            "AND recorded_at = ? AND content_hash IS NULL)", (*hashed, *where),
+        ).rowcount:  # fmt: skip
+            self.conn.execute(
+                "INSERT INTO readings (collective, structure, source, recorded_at, content_hash, "
+                "version_token, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)", (*where, *hashed, run_id),
+            )  # fmt: skip
+
+    @guarded
     def start_run(self, command: str, collective: str | None, at: dt.datetime) -> int:
         cur = self.conn.execute(
             "INSERT INTO runs (command, collective, started_at) VALUES (?, ?, ?)",

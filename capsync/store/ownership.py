@@ -80,6 +80,7 @@ class FileMemory:
         doc = json.loads(row[0] or "{}") if row else {}  # decoded once: a grid's every cell
         self.cells: dict[Key, Value] = _cells(doc)
         self.identity: dict[str, str] = doc.get("identity", {})
+        self.open: list[Any] = doc.get("open", [])  # open conflicts: capsync.store.open_notes
         self.actions: dict[int, ActionRow] | None = (
             {int(r): tuple(v) for r, v in json.loads(row[1]).items()} if row and row[1] else None
         )
@@ -92,12 +93,14 @@ class FileMemory:
         token: str | None = None,
         content_hash: str | None = None,
         identity: dict[str, str] | None = None,
+        open_notes: list[Any] | None = None,
     ) -> None:
         doc = {
             "criterion": [k[0] for k in cells],
             "column": [k[1] for k in cells],
             "value": list(cells.values()),  # tuples: encoded as the same JSON arrays
             "identity": identity or {},
+            "open": self.open if open_notes is None else open_notes,
         }
         kept_actions = actions if actions is not None else self.actions
         self.conn.execute(
@@ -153,6 +156,22 @@ def past_values(
     ):
         found.setdefault((criterion, column), []).append((kind, level, text or ""))
     return found
+
+
+def past_actions(
+    conn: sqlite3.Connection, collective: str, structure: str
+) -> list[tuple[int, ActionRow]]:
+    """Every plan row content the structure's log holds, with its row (oldest first)."""
+    return [
+        (int(row), tuple(values))
+        for row, *values in conn.execute(
+            """SELECT a.row, a.criterion, a.action, a.responsable, a.echeance, a.echeance_text,
+                      a.statut, a.commentaire, a.sheet, a.cells, a.niveau_vise, a.origine
+               FROM actions a JOIN readings r ON r.id = a.reading_id
+               WHERE r.collective = ? AND r.structure = ? ORDER BY a.id""",
+            (collective, structure),
+        )
+    ]
 
 
 def is_stale(value: Value, current: Value, past: list[Value]) -> bool:

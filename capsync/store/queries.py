@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from capsync.parse.answers import PLAN_FIELDS, AnomalyKind
+from capsync.store.history import structure_history
 from capsync.store.ownership import file_identities
 from capsync.store.safety import guarded
 from capsync.workbook.identity import Identity, identity_from_rows
@@ -142,6 +143,24 @@ class StoreQueries:
         return {source for (source,) in rows}
 
     @guarded
+    def earlier_content(
+        self, collective: str, structure: str, source: str, content_hash: str, file_digest: str
+    ) -> tuple[dt.datetime, bool] | None:
+        """When a pull read exactly these values (``content_hash``) in this file before its
+        latest reading, and whether it was these very bytes (``file_digest``, see
+        :meth:`Store.keep_content`): an earlier version put back in place. None: never read
+        there, or read last (a file broken meanwhile, say, then repaired: nothing is older)."""
+        where = (collective, structure, source)
+        row = self.conn.execute(
+            "SELECT recorded_at, version_token IS ? FROM readings WHERE collective = ? AND "
+            "structure = ? AND source = ? AND content_hash = ? AND id < (SELECT max(id) FROM "
+            "readings WHERE collective = ? AND structure = ? AND source = ?) "
+            "ORDER BY version_token IS ? DESC, id DESC LIMIT 1",
+            (file_digest or 0, *where, content_hash, *where, file_digest or 0),
+        ).fetchone()
+        return None if row is None else (_dt(row[0]), bool(row[1]))
+
+    @guarded
     def history(self, structure: str, readings: range = range(2**62)) -> list[HistoryEntry]:
         """Every change of the structure's cells, oldest first: answers, texts and plan rows;
         ``readings``: only those of these reading IDs (one campaign, capsync.store.campaigns)."""
@@ -184,6 +203,12 @@ class StoreQueries:
                 entries.append((when, id_, entry))
         entries.sort(key=lambda e: (e[0], e[2].sheet, *_cell_order(e[2].cell), e[1]))
         return [e for _, _, e in entries]
+
+    @guarded
+    def change_history(self, structure: str, readings: range = range(2**62)) -> list[HistoryEntry]:
+        """What ``capsync history`` prints (:mod:`capsync.store.history`): as :meth:`history`,
+        with an unreadable plan date shown as typed, never as erased."""
+        return [HistoryEntry(*c) for c in structure_history(self.conn, structure, readings)]
 
 
 def plan_target_cell(target: str | None) -> str | int | None:

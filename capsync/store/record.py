@@ -9,23 +9,33 @@ as one JSON document read and written whole).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Container, Sequence
+from collections.abc import Container
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import add
 from typing import Any
 
 from capsync.parse.answers import Action, Anomaly, AnswerKind, ParsedGrid
+from capsync.store.open_notes import (
+    Note,
+    open_notes,
+    plan_key,
+    replace_anomalies,
+    settle_elsewhere,
+    unique,
+)
 from capsync.store.ownership import (
     ActionRow,
     FileMemory,
     Value,
     action_content,
     is_stale,
+    past_actions,
     past_values,
     same_value,
 )
-from capsync.store.provenance_messages import conflict_anomaly, stale_anomaly
+from capsync.store.plan_merge import merge_copy
+from capsync.store.provenance_messages import conflict_anomaly, plan_anomaly, stale_anomaly
 from capsync.store.state_document import (
     TEXT,
     CellState,
@@ -41,6 +51,7 @@ Event = tuple[str, str, str, float | None, str, str, str]  # criterion, column, 
 Removal = tuple[str, str, str, str, str]  # criterion, column, kind, sheet, cell
 ActionValues = tuple[str | None, ...]  # see _action_values
 _KIND_TEXT = {kind: kind.value for kind in AnswerKind}  # plain str, see Recorder._found
+__all__ = ["ChangeSummary", "Recorder", "replace_anomalies"]  # replace_anomalies: open_notes
 
 
 @dataclass
@@ -89,6 +100,9 @@ class Recorder:
         self.run_id = run_id
         self._reading: int | None = None
         self.notes: list[Anomaly] = []  # stale values and conflicts met while recording
+        self.open: list[Note] = []  # the same, with their cells (capsync.store.open_notes)
+        self.touched: set[Key] = set()  # the cells (and plan rows) this reading changed
+        self.kept_open: list[Note] | None = None  # the file's open notes after this reading
         self.memory_cells: dict[Key, Value] = {}
         self.memory_actions: dict[int, ActionRow] | None = None
         self._memory: FileMemory | None = None
@@ -149,6 +163,8 @@ class Recorder:
             events = self._diff(found, current, sources, seen, summary)
         removals = self._removals(current, sources, cells, seen)
         summary.removed = len(removals)
+        self.touched.update((e[0], e[1]) for e in events)
+        self.touched.update((r[0], r[1]) for r in removals)
         if events or removals:
             reading = self.reading()
             self.conn.executemany(
@@ -207,7 +223,7 @@ class Recorder:
                 if past is None:
                     past = past_values(self.conn, self.collective, self.structure)
                 if is_stale(new, old[:3], past.get(key, [])):
-                    self.notes.append(stale_anomaly(parsed, e, old, sources.get(key, "")))
+                    self._note(Note(stale_anomaly(parsed, e, old, sources.get(key, "")), key))
                     continue
             if old is None:
                 summary.added += 1
@@ -216,7 +232,7 @@ class Recorder:
                 other = sources.get(key, "")
                 theirs = other != key_of and not (self.mine(other) and not parsed.fresh)
                 if other and theirs and not same_value(new, old[:3]):
-                    self.notes.append(conflict_anomaly(parsed, e, old, other))
+                    self._note(Note(conflict_anomaly(parsed, e, old, other), key, other, new))
             events.append(e)
             current[key] = (e[2], e[3], e[4], when)
             sources[key] = key_of
@@ -306,13 +322,13 @@ class Recorder:
                 (self.collective, self.structure),
             )
         }
-        events = self._action_events(new, current, seen)
-        if parsed.plan_found and seen is not None:
-            events += [
-                (row, *v, 1)
-                for row, (v, _) in current.items()
-                if row not in new and row in seen and action_content(seen[row]) == action_content(v)
-            ]
+        if seen is None:
+            events = self._copy_events(new, current)
+        else:
+            events = self._action_events(new, current, seen)
+            if parsed.plan_found:
+                events += _action_removals(new, current, seen, events)
+        self.touched.update(plan_key(int(str(e[0]))) for e in events)
         if not events:
             return 0
         reading = self.reading()
@@ -343,26 +359,38 @@ class Recorder:
         self,
         new: dict[int, ActionValues],
         current: dict[int, tuple[tuple[str | None, ...], str]],
-        seen: dict[int, ActionRow] | None,
+        seen: dict[int, ActionRow],
     ) -> list[tuple[object, ...]]:
+        """A file seen before: its rows by row number, against what it held then. A row that
+        only moved (a line deleted above it, the grid rebuilt by an import) is not added
+        twice: the row it left is removed (:func:`_action_removals`)."""
         events: list[tuple[object, ...]] = []
-        contents = {action_content(v) for v, _ in current.values()}
-        free = max([*current, *new], default=0) + 1
         for row, v in new.items():
             old = current.get(row)
             if old is not None and action_content(old[0]) == action_content(v):
                 continue
-            if seen is not None and row in seen and action_content(seen[row]) == action_content(v):
+            if row in seen and action_content(seen[row]) == action_content(v):
                 continue  # unchanged in this file since last seen: another file changed it
-            if seen is None and old is not None:
-                if action_content(v) in contents:
-                    continue  # a copy's row already in the plan
-                if old[1] != self.file_key:  # another file's row: keep both, side by side
-                    events.append((free, *v, 0))
-                    free += 1
-                    continue
             events.append((row, *v, 0))
         return events
+
+    def _copy_events(
+        self, new: dict[int, ActionValues], current: dict[int, tuple[tuple[str | None, ...], str]]
+    ) -> list[tuple[object, ...]]:
+        """A copy never seen: its rows matched by what they say (:mod:`capsync.store.plan_merge`);
+        what it holds that is older than the plan, or disagrees with it, becomes a note."""
+        if not current:
+            return [(row, *v, 0) for row, v in new.items()]
+        merge = merge_copy(new, current, past_actions(self.conn, self.collective, self.structure))
+        for n in merge.notes:
+            place = current[n.row][1] if n.current is not None and n.row in current else ""
+            anomaly = plan_anomaly(self.parsed, n.kind.value, n.copy, n.field, n.current, place)
+            self._note(Note(anomaly, plan_key(n.row)))
+        return [(row, *v, 0) for row, v in merge.events]
+
+    def _note(self, note: Note) -> None:
+        self.notes.append(note.anomaly)
+        self.open.append(note)
 
     def anomalies(self, found: list[Anomaly]) -> int:
         """Make this file's open anomalies the latest reading's set; the log keeps them all.
@@ -370,18 +398,30 @@ class Recorder:
         Scoped to the file (its source): reading a personal file leaves the anomalies
         of the structure's grid open, and the other way round.
         """
+        where = (self.collective, self.structure)
+        notes = open_notes(self.conn, *where)
+        mine = notes.pop(self.file_key, [])
+        if self.parsed.attributed:
+            settle_elsewhere(self.conn, where, notes, self._settled, self.when)
+            mine = [n for n in mine if not self._settled(n)]
+        self.kept_open = unique([*mine, *self.open])
         return replace_anomalies(
-            self.conn, self.collective, self.structure, self.file_key,
-            [*found, *self.notes], self.when,
+            self.conn, *where, self.file_key,
+            [*found, *(n.anomaly for n in self.kept_open)], self.when,
         )  # fmt: skip
+
+    def _settled(self, note: Note) -> bool:
+        """Whether this reading settled an open conflict or stale copy (see open_notes)."""
+        return note.key in self.touched or note.agrees(self.file_key, self.memory_cells)
 
     def remember(self, token: str | None, content_hash: str | None) -> None:
         """Keep what capsync saw in this file, for the next reading of it."""
         if not self.parsed.attributed:
             return
         identity = self.parsed.identity.as_metadata() if self.parsed.identity else None
+        kept = None if self.kept_open is None else [n.as_json() for n in self.kept_open]
         self.memory.save(
-            self.memory_cells, self.memory_actions, self.when, token, content_hash, identity
+            self.memory_cells, self.memory_actions, self.when, token, content_hash, identity, kept
         )
 
     def source(self, version_token: str, content_hash: str) -> None:
@@ -416,45 +456,25 @@ def _action_values(action: Action) -> ActionValues:
     )
 
 
-def replace_anomalies(
-    conn: sqlite3.Connection,
-    collective: str,
-    structure: str,
-    source: str,
-    found: Sequence[Anomaly],
-    when: str,
-) -> int:
-    """Make the open anomalies of one file (``source``) exactly ``found``; log the changes."""
-    base = (collective, structure)
-    current = {
-        (src, sheet, cell, value, message, kind): anomaly_id
-        for anomaly_id, src, sheet, cell, value, message, kind in conn.execute(
-            "SELECT anomaly_id, source, sheet, cell, value, message, kind FROM cur_anomalies "
-            "WHERE collective = ? AND structure = ? AND source IS ?",
-            (*base, source),
-        )
-    }
-    new = [(a.source, a.sheet, a.cell, a.value, a.message, a.kind.value) for a in found]
-    for key in dict.fromkeys(new):
-        if key in current:
+def _action_removals(
+    new: dict[int, ActionValues],
+    current: dict[int, tuple[tuple[str | None, ...], str]],
+    seen: dict[int, ActionRow],
+    events: list[tuple[object, ...]],
+) -> list[tuple[object, ...]]:
+    """The rows a file seen before no longer holds at their place: a row it held, now empty,
+    and a row whose content this file now holds at another row (moved, never kept twice)."""
+    elsewhere = {action_content(tuple(e[1:-1])) for e in events}
+    elsewhere |= {
+        action_content(v) for r, v in new.items()
+        if r in current and action_content(current[r][0]) == action_content(v)
+    }  # fmt: skip
+    found: list[tuple[object, ...]] = []
+    for row, (v, _) in current.items():
+        if row in new:
             continue
-        cur = conn.execute(
-            "INSERT INTO anomalies (collective, structure, source, sheet, cell, value, "
-            "message, kind, found_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*base, *key, when),
-        )
-        conn.execute(
-            "INSERT INTO cur_anomalies (anomaly_id, collective, structure, source, sheet, "
-            "cell, value, message, kind, found_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (cur.lastrowid, *base, *key, when),
-        )
-    for key, anomaly_id in current.items():
-        if key in new:
-            continue
-        conn.execute(
-            "INSERT INTO anomalies (collective, structure, source, sheet, cell, value, "
-            "message, kind, found_at, cleared) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-            (*base, *key, when),
-        )
-        conn.execute("DELETE FROM cur_anomalies WHERE anomaly_id = ?", (anomaly_id,))
-    return len(dict.fromkeys(new))
+        content = action_content(v)
+        held = row in seen and action_content(seen[row]) == content
+        if held or content in elsewhere:
+            found.append((row, *v, 1))
+    return found
