@@ -79,13 +79,13 @@ def _kinds(facts: CollectiveFacts, day: dt.date) -> dict[str, set[str]]:
 def test_reminders_and_late_notices_follow_the_structures_own_date(tmp_path: Path) -> None:
     facts = _facts(tmp_path, chapter_dates={"1": "2025-09-15"})
     before_meeting = MEETING - dt.timedelta(days=13)
-    assert _kinds(facts, before_meeting) == {"aci-une": {"rappel", "retard"}}
+    assert _kinds(facts, before_meeting) == {"aci-une": {"retard"}}  # no « rappel » once late
     before_own = dt.date(2025, 9, 15) - dt.timedelta(days=13)
-    assert _kinds(facts, before_own) == {"ai-deux": {"rappel", "retard"}}
+    assert _kinds(facts, before_own) == {"ai-deux": {"retard"}}
     [late] = [m for m in structure_messages(facts, Mail(), SETTINGS, before_own)
               if m.kind == MessageKind.LATE]  # fmt: skip
     assert "attendu pour le lundi 15/09/2025" in late.body
-    assert "le regroupement du collectif a lieu le mercredi 11/06/2025" in late.body
+    assert "le regroupement du collectif a eu lieu le mercredi 11/06/2025" in late.body
     assert late.key.split("/")[4] == "2025-09-15"  # a moved own date is a new occasion
     digest = "\n".join(digest_lines(facts, SETTINGS, before_own))
     assert "AI Deux, chapitre 1" in digest and "date propre le 15/09/2025" in digest
@@ -94,9 +94,10 @@ def test_reminders_and_late_notices_follow_the_structures_own_date(tmp_path: Pat
 
 def test_no_reminder_for_a_chapter_held_before_the_structure_joined(tmp_path: Path) -> None:
     joined_before = _facts(tmp_path / "a", joined="2025-05-01")
-    both = {"aci-une": {"rappel", "retard"}, "ai-deux": {"rappel", "retard"}}
+    both = {"aci-une": {"retard"}, "ai-deux": {"retard"}}
     assert _kinds(joined_before, MEETING - dt.timedelta(days=13)) == both
     joined_after = _facts(tmp_path / "b", joined="2025-06-20")
-    assert _kinds(joined_after, MEETING - dt.timedelta(days=13)) == {
-        "aci-une": {"rappel", "retard"}
-    }
+    assert _kinds(joined_after, MEETING - dt.timedelta(days=13)) == {"aci-une": {"retard"}}
+    reminder_day = MEETING - dt.timedelta(days=SETTINGS.late_days + 3)  # J−3 of the deadline
+    assert _kinds(joined_before, reminder_day) == {"aci-une": {"rappel"}, "ai-deux": {"rappel"}}
+    assert _kinds(joined_after, reminder_day) == {"aci-une": {"rappel"}}

@@ -158,8 +158,9 @@ def test_dry_run_lists_invitations_and_reminders_and_sends_nothing(prepared, tmp
     assert result.exit_code == 0, result.output
     out = plain(result.output)
     assert "invitation-grille → direction@traitdunion17.example" in out
-    assert "rappel → rh@batir-ensemble-pau.example : CAP RSE — rappel : regroupement du " \
-           "chapitre 1 dans 14 jours" in out  # fmt: skip
+    # the grid deadline (28/05, regroupement 11/06 minus late_days): the last reminder is due
+    assert "rappel → rh@batir-ensemble-pau.example : CAP RSE — rappel : chapitre 1 à " \
+           "compléter aujourd'hui" in out  # fmt: skip
     assert "a-corriger → direction@traitdunion17.example" in out
     assert "echeance-plan → direction@traitdunion17.example" in out
     assert "synthese-hebdomadaire → c.moreau@coorace-occitanie.example" in out
@@ -229,7 +230,7 @@ def test_invitation_carries_the_grid_and_what_to_do(prepared, tmp_path, smtp_ser
     assert (
         "«\u00a0Bâtir Ensemble Pau\u00a0» participe au Collectif CAP RSE Nouvelle-Aquitaine" in text
     )
-    assert "chapitre 1 à compléter avant le 28/05/2025" in text
+    assert "chapitre 1 à compléter au plus tard le 28/05/2025" in text
     [attachment] = list(invite.iter_attachments())
     assert attachment.get_filename() == "batir-ensemble-pau.xlsx"
     assert attachment.get_content_type().endswith("spreadsheetml.sheet")
@@ -499,9 +500,9 @@ def test_each_respondent_is_invited_once_to_their_own_personal_file(
         )
         body = message.get_body(("plain",)).get_content()
         assert "À faire\u00a0: pour chaque critère, choisir «\u00a0Mon niveau\u00a0»" in body
-        assert "chapitre 1 à compléter avant le 28/05/2025" in body
+        assert "chapitre 1 à compléter au plus tard le 28/05/2025" in body
         assert "répondant·e de «\u00a0Trait d'Union 17\u00a0»" in body
-        assert "opt_out" in body and other not in body
+        assert "vous ne recevrez plus rien de notre part" in body and other not in body
         [attachment] = list(message.iter_attachments())
         assert attachment.get_filename() == f"{stem}.xlsx"
         own = backend.path(

@@ -59,13 +59,16 @@ def test_the_reminder_due_is_the_smallest_threshold_still_ahead(days_left, expec
 
 
 def test_reminders_and_late_notice_around_the_regroupement():
-    meeting = dt.date(2025, 6, 11)
-    assert kinds_on(meeting - dt.timedelta(days=15)) == set()
-    assert kinds_on(meeting - dt.timedelta(days=14)) == {("rappel", "J-14")}
-    assert kinds_on(meeting - dt.timedelta(days=13)) == {("rappel", "J-14"), ("retard", "")}
-    assert kinds_on(meeting - dt.timedelta(days=3)) == {("rappel", "J-3")}
+    meeting = dt.date(2025, 6, 11)  # grid deadline: 28/05 (late_days 14); reminders before it
+    deadline = meeting - dt.timedelta(days=14)
+    assert kinds_on(deadline - dt.timedelta(days=15)) == set()
+    assert kinds_on(deadline - dt.timedelta(days=14)) == {("rappel", "J-14")}
+    assert kinds_on(deadline - dt.timedelta(days=3)) == {("rappel", "J-3")}
+    assert kinds_on(deadline) == {("rappel", "J-3")}  # a missed J−3, at the latest that day
+    assert kinds_on(deadline + dt.timedelta(days=1)) == {("retard", "")}  # no « rappel » now
+    assert kinds_on(meeting - dt.timedelta(days=3)) == set()
     assert kinds_on(meeting + dt.timedelta(days=1)) == set()
-    assert kinds_on(meeting - dt.timedelta(days=14), completion=1.0) == set()
+    assert kinds_on(deadline - dt.timedelta(days=14), completion=1.0) == set()
 
 
 def test_an_opted_out_person_receives_nothing():

@@ -38,12 +38,12 @@ def notify(state: CliState, dry_run: bool, collective: str | None, at: str | Non
 
     campaign = state.campaign()
     known_collective(campaign, collective)
-    now = dt.datetime.now()
+    now = dt.datetime.now().astimezone()  # aware: the mails' Date is right on a UTC server
     if at is not None:
         if not dry_run:
             fail("--at ne s'emploie qu'avec --dry-run : un envoi se fait à la date du jour.")
         try:
-            now = dt.datetime.combine(dt.date.fromisoformat(at), now.time())
+            now = dt.datetime.combine(dt.date.fromisoformat(at), now.time()).astimezone()
         except ValueError:
             fail(f"Date « {at} » invalide : écrivez-la AAAA-MM-JJ, par exemple 2026-05-26.")
     with campaign_lock(campaign.data_dir), Store.open(campaign.data_dir) as store:

@@ -12,9 +12,12 @@ occasion and is reminded again.
 When each message is due (``today`` is passed in):
 
 - grid invitation: once per contact, as soon as the structure's grid exists;
-- reminder: a chapter not complete, ``N`` days or fewer before its
-  regroupement, for the smallest ``N`` of ``mail.reminder_days`` still ahead
-  (a daemon stopped on J−14 reminds on J−12, not twice);
+- reminder: a chapter not complete, ``N`` days or fewer before its *grid deadline*
+  (« au plus tard le … »: the last day it is not « en retard », ``late_days`` before
+  the regroupement), for the smallest ``N`` of ``mail.reminder_days`` still ahead (a
+  daemon stopped on J−14 reminds on J−12, not twice). Counted from the regroupement,
+  J−14 fell on the deadline day and J−3 after « en retard »: counted from the deadline,
+  no « rappel » is ever sent once the chapter is late;
 - « en retard »: the first day the dashboard calls the chapter « en retard »
   (the regroupement is fewer than ``settings.late_days`` days away), or the
   next six days if no cycle ran that day;
@@ -40,7 +43,7 @@ import pandas as pd
 
 from capsync.campaign.config import Collective, Mail, Phase, Settings, Structure
 from capsync.campaign.vocabulary import DelegateRole, PhaseKind
-from capsync.french import de, percent
+from capsync.french import counted, de, percent
 from capsync.layout.calendar import days_left_text
 from capsync.layout.dashboard_progress import (
     CATCH_UP,
@@ -49,14 +52,13 @@ from capsync.layout.dashboard_progress import (
     cell_status,
     structure_dates,
 )
-from capsync.layout.tables import as_datetime, frame_rows, integer, number, person_text
+from capsync.layout.tables import as_datetime, frame_rows, integer, number
+from capsync.layout.to_fix import to_fix_paragraphs
 from capsync.workbook.refs import Kind, WorkbookRef
 
 PARIS = ZoneInfo("Europe/Paris")
 LATE_WINDOW_DAYS = 7
 """How many days the « en retard » message stays due after the chapter turned late."""
-MAX_LISTED = 20
-"""Anomalies listed one by one in « À corriger »; the rest are counted."""
 
 _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
@@ -102,6 +104,7 @@ class Message:
     structure: str = ""  # "" for délégué·e·s and admins
     reply_to: str | None = None
     attachments: tuple[Attachment, ...] = ()
+    approach: str = "CAP RSE"  # the démarche, for the unsubscribe request's subject
 
 
 @dataclass(frozen=True)
@@ -150,20 +153,23 @@ def reply_address(collective: Collective) -> str | None:
     return str(chosen[0].email) if chosen else None
 
 
-def footer(reason: str, collective: Collective | None, settings: Settings) -> str:
-    """Why this person receives the message, and how to stop it."""
+def footer(
+    reason: str, collective: Collective | None, settings: Settings, stop: str | None = None
+) -> str:
+    """Why this person receives the message, and how to stop it.
+
+    A structure's contact or respondent (``stop`` None) asks by replying, and reads
+    ``settings.help_contact`` (« Votre délégation régionale … »), written for them; the
+    délégué·e·s and admins, who *are* that help, are told their own way (``stop``).
+    """
+    lines = ["-- ", f"Vous recevez ce message parce que {reason}."]
+    if stop is not None:
+        return "\n".join([*lines, f"Pour ne plus recevoir ces messages, {stop}."])
     who = reply_address(collective) if collective else None
-    ask = (
-        "répondez à ce message en le demandant"
-        if who
-        else "demandez-le à l'administrateur·rice de capsync"
+    ask = "répondez à ce message en le demandant" if who else "écrivez-le à votre délégué·e"
+    lines.append(
+        f"Pour ne plus recevoir ces messages, {ask} : vous ne recevrez plus rien de notre part."
     )
-    lines = [
-        "-- ",
-        f"Vous recevez ce message parce que {reason}.",
-        f"Pour ne plus recevoir ces messages, {ask} : votre adresse sera ajoutée à la liste "
-        "« opt_out » de la configuration de capsync.",
-    ]
     if settings.help_contact:
         lines.append(settings.help_contact)
     return "\n".join(lines)
@@ -196,11 +202,12 @@ def _completion(facts: CollectiveFacts) -> dict[tuple[str, str], dict[str, Any]]
 
 
 def completion_text(row: Mapping[str, Any] | None) -> str:
-    """« complétée à 45 % (9 critères renseignés sur 20) »."""
+    """« complétée à 45 % (9 critères renseignés sur 20) », « (1 critère renseigné sur 9) »."""
     row = row or {}
     answered, applicable = integer(row.get("answered")) or 0, integer(row.get("applicable")) or 0
     share = number(row.get("completion")) or 0.0
-    return f"complétée à {percent(share)} ({answered} critères renseignés sur {applicable})"
+    done = counted(answered, "critère renseigné", "critères renseignés")
+    return f"complétée à {percent(share)} ({done} sur {applicable})"
 
 
 def _regroupements(collective: Collective) -> list[Phase]:
@@ -233,6 +240,7 @@ class _Context:
             "collective": self.collective.id,
             "structure": structure.id,
             "reply_to": reply_address(self.collective),
+            "approach": self.facts.approach,
         }
 
 
@@ -265,7 +273,7 @@ def _invitation(ctx: _Context, structure: Structure, contact: str) -> list[Messa
     else:
         where = f"Elle est en ligne, à cette adresse : {place}"
         attachments = ()
-    first = next(iter(deadlines(collective, ctx.settings, ctx.today)), None)
+    first = next(iter(deadlines(collective, ctx.settings, ctx.today, structure)), None)
     paragraphs = [
         f"« {structure.name} » participe au {collective.name}. Sa grille "
         f"d'auto-évaluation {ctx.facts.approach} est prête. {where}",
@@ -289,19 +297,41 @@ def _invitation(ctx: _Context, structure: Structure, contact: str) -> list[Messa
     ]
 
 
-def deadlines(collective: Collective, settings: Settings, today: dt.date) -> list[str]:
-    """« chapitre 1 à compléter avant le 28/05/2025 (regroupement le mercredi 11/06/2025) »."""
-    late = dt.timedelta(days=settings.late_days)
-    return [
-        f"chapitre {p.chapter} à compléter avant le {p.date - late:%d/%m/%Y} "
-        f"(regroupement le {day_text(p.date)})"
-        for p in _regroupements(collective)
-        if p.date - late >= today
-    ]
+def grid_deadline(due: dt.date, settings: Settings) -> dt.date:
+    """The last day a chapter due on ``due`` is not « en retard » (``late_days`` before)."""
+    return due - dt.timedelta(days=settings.late_days)
+
+
+def deadlines(
+    collective: Collective, settings: Settings, today: dt.date, structure: Structure | None = None
+) -> list[str]:
+    """« chapitre 1 à compléter au plus tard le 28/05/2025 (regroupement le mercredi
+    11/06/2025) », soonest first. With ``structure``, against *its* dates, as
+    « Avancement » and its reminders: its own date (``chapter_dates``), and nothing for
+    a chapter held before it ``joined`` (« à rattraper »)."""
+    own = structure_dates(collective, structure) if structure else {}
+    joined = structure.joined if structure else None
+    found = []
+    for phase in _regroupements(collective):
+        assert phase.chapter is not None
+        due = own.get(phase.chapter, phase.date)
+        last = grid_deadline(due, settings)
+        if last < today or (joined is not None and due < joined):
+            continue
+        why = (
+            f"regroupement le {day_text(phase.date)}"
+            if due == phase.date
+            else f"date propre à votre structure : le {day_text(due)}"
+        )
+        found.append(
+            (last, f"chapitre {phase.chapter} à compléter au plus tard le {last:%d/%m/%Y} ({why})")
+        )
+    return [text for _, text in sorted(found, key=lambda pair: pair[0])]
 
 
 def reminder_threshold(days_left: int, reminder_days: Iterable[int]) -> int | None:
-    """The reminder due ``days_left`` days before a regroupement: the smallest N ≥ days_left."""
+    """The reminder due ``days_left`` days before the grid deadline: the smallest N ≥
+    days_left; none after the deadline (the chapter is then « en retard »)."""
     ahead = [n for n in reminder_days if days_left <= n]
     return min(ahead) if ahead and days_left >= 0 else None
 
@@ -321,7 +351,8 @@ def _chapter_messages(ctx: _Context, structure: Structure, contact: str) -> list
         status = cell_status(row, due, structure.joined, ctx.settings.late_days, ctx.today)
         if status in (DONE, CATCH_UP):
             continue
-        threshold = reminder_threshold((due - ctx.today).days, ctx.mail.reminder_days)
+        last = grid_deadline(due, ctx.settings)
+        threshold = reminder_threshold((last - ctx.today).days, ctx.mail.reminder_days)
         if threshold is not None:
             found.append(_reminder(ctx, structure, contact, phase, row, threshold, due))
         first_late = due - dt.timedelta(days=ctx.settings.late_days - 1)
@@ -330,18 +361,24 @@ def _chapter_messages(ctx: _Context, structure: Structure, contact: str) -> list
     return found
 
 
-def _own_date_text(phase: Phase, due: dt.date) -> str:
-    """« », or the sentence that says the structure's date is its own, not the regroupement's."""
+def _own_date_text(phase: Phase, due: dt.date, today: dt.date) -> str:
+    """« », or the sentence that says the structure's date is its own, not the regroupement's
+    (in the past tense once the regroupement is held)."""
     if due == phase.date:
         return ""
+    held = "a eu lieu" if phase.date < today else "a lieu"
     return (
-        f" Cette date est propre à votre structure ; le regroupement du collectif a lieu "
+        f" Cette date est propre à votre structure ; le regroupement du collectif {held} "
         f"le {day_text(phase.date)}."
     )
 
 
 def _chapter_name(ctx: _Context, chapter: str) -> str:
-    return f"chapitre {ctx.facts.chapters.get(chapter, chapter)}"
+    """« chapitre 2 (Parcours et accompagnement) »: the title apart, so that it does not
+    run into the structure's name that may follow."""
+    label = ctx.facts.chapters.get(chapter, chapter)
+    number, _, title = label.partition(" — ")
+    return f"chapitre {chapter} ({title})" if title and number == chapter else f"chapitre {label}"
 
 
 def _reminder(
@@ -353,25 +390,28 @@ def _reminder(
     threshold: int,
     due: dt.date,
 ) -> Message:
+    """J−N before the grid deadline: what is due when, how complete, what to do."""
     assert phase.chapter is not None
-    days = days_left_text((due - ctx.today).days)
+    last = grid_deadline(due, ctx.settings)
+    days = days_left_text((last - ctx.today).days)
     where = where_text(phase)
-    deadline = due - dt.timedelta(days=ctx.settings.late_days)
-    todo = f"avant le {deadline:%d/%m/%Y}" if deadline >= ctx.today else "d'ici le regroupement"
-    first = (
-        f"Le regroupement du {_chapter_name(ctx, phase.chapter)} a lieu le "
-        f"{day_text(phase.date)} ({days}){' ' + where if where else ''}."
-    )
-    if due != phase.date:
-        todo = f"avant le {deadline:%d/%m/%Y}" if deadline >= ctx.today else "d'ici là"
+    if due == phase.date:
         first = (
-            f"Le {_chapter_name(ctx, phase.chapter)} de « {structure.name} » est attendu "
-            f"pour le {day_text(due)} ({days}).{_own_date_text(phase, due)}"
+            f"Le regroupement du {_chapter_name(ctx, phase.chapter)} a lieu le "
+            f"{day_text(phase.date)}{' ' + where if where else ''}."
         )
+        why = ", pour que vos résultats y soient présentés"
+    else:
+        first = (
+            f"Le {_chapter_name(ctx, phase.chapter)} {de(structure.name)} est attendu pour le "
+            f"{day_text(due)}.{_own_date_text(phase, due, ctx.today)}"
+        )
+        why = ""
     paragraphs = [
         first,
-        f"La grille de « {structure.name} » est {completion_text(row)} pour ce chapitre.",
-        f"À faire : renseigner les critères qui manquent et retenir un niveau pour chacun, {todo}.",
+        f"La grille {de(structure.name)} est {completion_text(row)} pour ce chapitre.",
+        "À faire : renseigner les critères qui manquent et retenir un niveau pour chacun, "
+        f"au plus tard le {day_text(last)} ({days}){why}.",
     ]
     collective = ctx.collective
     key = (
@@ -382,7 +422,7 @@ def _reminder(
         MessageKind.REMINDER,
         key,
         contact,
-        f"{ctx.facts.approach} — rappel : regroupement du chapitre {phase.chapter} {days}",
+        f"{ctx.facts.approach} — rappel : chapitre {phase.chapter} à compléter {days}",
         paragraphs,
         footer(contact_reason(structure, collective), collective, ctx.settings),
         **ctx.extra(structure),
@@ -399,16 +439,21 @@ def _late(
 ) -> Message:
     assert phase.chapter is not None
     collective = ctx.collective
-    when = (
-        f"le regroupement a lieu le {day_text(phase.date)}."
-        if due == phase.date
-        else f"il est attendu pour le {day_text(due)}.{_own_date_text(phase, due)}"
-    )
+    last = grid_deadline(due, ctx.settings)
+    if due == phase.date:
+        when = (
+            f"il fallait la compléter au plus tard le {last:%d/%m/%Y} ; le regroupement "
+            f"a lieu le {day_text(phase.date)}."
+        )
+        todo = "avant le regroupement, pour que vos résultats y soient présentés"
+    else:
+        when = f"il est attendu pour le {day_text(due)}.{_own_date_text(phase, due, ctx.today)}"
+        todo = f"d'ici le {day_text(due)}"
+    todo = f"compléter le chapitre {todo if due >= ctx.today else 'dès que possible'}"
     paragraphs = [
-        f"Le {_chapter_name(ctx, phase.chapter)} de « {structure.name} » est maintenant « en "
+        f"Le {_chapter_name(ctx, phase.chapter)} {de(structure.name)} est maintenant « en "
         f"retard » : sa grille est {completion_text(row)} et {when}",
-        "À faire : compléter le chapitre avant le regroupement, pour que vos résultats y "
-        "soient présentés. Votre délégué·e peut vous aider : répondez simplement à ce message.",
+        f"À faire : {todo}. Votre délégué·e peut vous aider : répondez simplement à ce message.",
     ]
     key = (
         f"{MessageKind.LATE}/{collective.id}/{structure.id}/{phase.chapter}/"
@@ -425,41 +470,20 @@ def _late(
     )
 
 
-def anomaly_line(row: Mapping[str, Any]) -> str:
-    """« - onglet « Chapitre 2 », cellule D14, valeur « 5 » : <what is expected> »."""
-    where = [f"onglet « {person_text(row.get('sheet'))} »"] if person_text(row.get("sheet")) else []
-    if person_text(row.get("cell")):
-        where.append(f"cellule {person_text(row.get('cell'))}")
-    value, message = person_text(row.get("value")), person_text(row.get("message"))
-    if value and value not in message:
-        where.append(f"valeur « {value} »")
-    place = ", ".join(where) or person_text(row.get("source"))
-    return f"- {place} : {message}"
-
-
 def _to_fix(ctx: _Context, structure: Structure, contact: str) -> list[Message]:
+    """The anomalies found since the last « À corriger » (at most one a day), as the
+    structure's contacts may read them (:func:`~capsync.layout.to_fix.to_fix_paragraphs`)."""
     last = ctx.facts.last_to_fix.get(structure.id)
-    if last is not None and last.tzinfo is not None:  # the store's times are naive Paris
-        last = last.astimezone(PARIS).replace(tzinfo=None)
+    if last is not None and last.tzinfo is not None:  # the store's times are naive, local
+        last = last.astimezone().replace(tzinfo=None)
     if last is not None and last.date() >= ctx.today:
         return []  # at most once a day
     rows = [r for r in frame_rows(ctx.facts.anomalies) if str(r.get("structure")) == structure.id]
     new = [r for r in rows if last is None or (as_datetime(r.get("found_at")) or last) > last]
     if not new:
         return []
-    listed = [anomaly_line(r) for r in new[:MAX_LISTED]]
-    if len(new) > MAX_LISTED:
-        listed.append(f"- et {len(new) - MAX_LISTED} autres, dans l'onglet « Anomalies ».")
     collective = ctx.collective
-    place = ctx.facts.grid_places.get(structure.id, "")
-    paragraphs = [
-        f"capsync a trouvé dans la grille de « {structure.name} » "
-        f"{'une valeur' if len(new) == 1 else f'{len(new)} valeurs'} qu'il ne peut pas lire :",
-        "\n".join(listed),
-        "À faire : corriger ces cellules dans la grille"
-        + (f" ({place})" if place and not ctx.facts.grids_attached else "")
-        + ". Tant qu'elles ne sont pas corrigées, ces réponses ne comptent pas dans vos résultats.",
-    ]
+    place = "" if ctx.facts.grids_attached else ctx.facts.grid_places.get(structure.id, "")
     key = f"{MessageKind.TO_FIX}/{collective.id}/{structure.id}/{ctx.today}/{contact.lower()}"
     return [
         compose(
@@ -467,7 +491,7 @@ def _to_fix(ctx: _Context, structure: Structure, contact: str) -> list[Message]:
             key,
             contact,
             f"{ctx.facts.approach} — à corriger dans la grille {de(structure.name)}",
-            paragraphs,
+            to_fix_paragraphs(collective, structure, new, place),
             footer(contact_reason(structure, collective), collective, ctx.settings),
             **ctx.extra(structure),
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from capsync.campaign.config import Collective, Mail, Respondent, Settings, Structure
+from capsync.french import de
 from capsync.layout.messages import (
     Attachment,
     CollectiveFacts,
@@ -66,15 +67,15 @@ def _invitation(
         where = f"Il est en ligne, à cette adresse : {file.place}"
         attachments = ()
     paragraphs = [
-        f"Vous faites partie des répondant·e·s de « {structure.name} » pour "
+        f"Vous faites partie des répondant·e·s {de(structure.name)} pour "
         f"l'auto-évaluation {facts.approach} du {collective.name}. Votre fichier personnel est "
         f"prêt. {where}",
         "À faire : pour chaque critère, choisir « Mon niveau » sur l'échelle de maturité "
         "décrite à droite, et ajouter un commentaire si vous le souhaitez. Ce fichier ne "
         "contient que vos réponses.",
     ]
-    first = next(iter(deadlines(collective, settings, today)), None)
-    if first is not None:
+    first = next(iter(deadlines(collective, settings, today, structure)), None)
+    if first is not None:  # the structure's own dates, as its contacts are told
         paragraphs.append(f"À renvoyer avant l'échéance : {first}.")
     reason = (
         f"votre adresse est celle d'un·e répondant·e de « {structure.name} » dans le "
@@ -95,4 +96,5 @@ def _invitation(
         collective=collective.id,
         structure=structure.id,
         reply_to=reply_address(collective),
+        approach=facts.approach,
     )

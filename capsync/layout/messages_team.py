@@ -22,10 +22,11 @@ from dataclasses import dataclass
 
 from capsync.campaign.config import Collective, Delegate, Mail, Settings, Structure
 from capsync.campaign.vocabulary import PhaseKind
-from capsync.french import percent
+from capsync.french import de, percent
 from capsync.layout.dashboard_progress import LATE, cell_status, structure_dates
 from capsync.layout.dashboard_sheets import CLOSED_STATUSES
 from capsync.layout.messages import (
+    PARIS,
     Attachment,
     CollectiveFacts,
     Message,
@@ -93,6 +94,17 @@ def _delegate_reason(collective: Collective) -> str:
     return f"vous êtes délégué·e du {collective.name} dans la configuration de capsync"
 
 
+def delegate_stop(mail: Mail) -> str:
+    """How a délégué·e stops these messages: they are the structures' help, so their
+    footer sends them to the admins, not to themselves."""
+    admins = ", ".join(str(a) for a in mail.admins)
+    who = f"l'administrateur·rice de capsync ({admins})" if admins else "l'administrateur·rice"
+    return f"écrivez à {who}, qui ajoutera votre adresse à « mail.opt_out »"
+
+
+ADMIN_STOP = "retirez votre adresse de la liste « mail.admins » de la configuration"
+
+
 def _structure_addresses(structure: Structure) -> set[str]:
     return {str(c).lower() for c in structure.contacts}
 
@@ -150,10 +162,11 @@ def _plan_message(
         else f"est prévue pour le {day_text(deadline)}"
     )
     responsable = person_text(row.get("responsable"))
+    about = [f"critère {criterion}"] if criterion else []
+    about += [f"responsable : {responsable}"] if responsable else []  # a role, or a name
     paragraphs = [
-        f"Dans le plan de progrès de « {structure.name} », l'action « {action} »"
-        + (f" (critère {criterion})" if criterion else "")
-        + (f", confiée à {responsable}," if responsable else "")
+        f"Dans le plan de progrès {de(structure.name)}, l'action « {action} »"
+        + (f" ({', '.join(about)})" if about else "")
         + f" {when}. Son statut : « {person_text(row.get('statut')) or 'non renseigné'} ».",
         "À faire : mettre à jour son statut (« fait », « en cours », « abandonné ») ou son "
         "échéance dans l'onglet « Plan de progrès » de la grille.",
@@ -171,6 +184,7 @@ def _plan_message(
         collective=collective.id,
         structure=structure.id,
         reply_to=reply_address(collective),
+        approach=facts.approach,
     )
 
 
@@ -215,10 +229,10 @@ def digest_lines(facts: CollectiveFacts, settings: Settings, today: dt.date) -> 
         and person_text(r.get("statut")).strip().casefold() not in closed
     )
     return [
-        _section("Chapitres « en retard »", late),
-        _section("Nouvelles anomalies (7 derniers jours)", _counted(anomalies, names)),
-        _section("Critères à discuter (niveaux divergents)", _counted(discuss, names)),
-        _section("Actions dont l'échéance est dépassée", _counted(overdue, names)),
+        _section("Chapitres « en retard »", late, "aucun"),
+        _section("Nouvelles anomalies (7 derniers jours)", _counted(anomalies, names), "aucune"),
+        _section("Critères à discuter (niveaux divergents)", _counted(discuss, names), "aucun"),
+        _section("Actions dont l'échéance est dépassée", _counted(overdue, names), "aucune"),
     ]
 
 
@@ -226,8 +240,9 @@ def _counted(counts: Counter[str], names: Mapping[str, str]) -> list[str]:
     return [f"- {names[sid]} : {n}" for sid, n in sorted(counts.items()) if sid in names]
 
 
-def _section(title: str, lines: list[str]) -> str:
-    return f"{title} :\n" + ("\n".join(lines) if lines else "- aucun")
+def _section(title: str, lines: list[str], none: str) -> str:
+    """A digest's section; ``none`` agrees with its heading (« aucune » anomalie)."""
+    return f"{title} :\n" + ("\n".join(lines) if lines else f"- {none}")
 
 
 def digest_messages(
@@ -253,7 +268,7 @@ def digest_messages(
                     *sections,
                     "Le détail est dans le tableau de bord du collectif.",
                 ],
-                footer(_delegate_reason(collective), None, settings),
+                footer(_delegate_reason(collective), None, settings, delegate_stop(mail)),
                 collective=collective.id,
             )
         )
@@ -317,7 +332,7 @@ def kit_messages(
                     to,
                     subject,
                     paragraphs,
-                    footer(_delegate_reason(collective), None, settings),
+                    footer(_delegate_reason(collective), None, settings, delegate_stop(mail)),
                     collective=collective.id,
                     attachments=_kit_attachments(kit),
                 )
@@ -328,7 +343,9 @@ def kit_messages(
 def cycle_failure_messages(
     cause: str, mail: Mail, settings: Settings, now: dt.datetime
 ) -> list[Message]:
-    """A daemon cycle that failed, once a day per cause, to each admin."""
+    """A daemon cycle that failed, once a day per cause, to each admin; its time in Paris
+    (a naive ``now`` is the server's local time)."""
+    paris = now.astimezone(PARIS)
     out = opted_out(mail)
     found = []
     for admin in mail.admins:
@@ -342,7 +359,7 @@ def cycle_failure_messages(
                 str(admin),
                 "capsync — un cycle du démon a échoué",
                 [
-                    f"Le cycle de synchronisation du {now:%d/%m/%Y à %H:%M} a échoué. Cause :",
+                    f"Le cycle de synchronisation du {paris:%d/%m/%Y à %H:%M} a échoué. Cause :",
                     cause,
                     "Le démon continue et réessaie au prochain cycle ; « capsync status » "
                     "montre le dernier cycle.",
@@ -351,6 +368,7 @@ def cycle_failure_messages(
                     "votre adresse est dans la liste « admins » de la configuration de capsync",
                     None,
                     settings,
+                    ADMIN_STOP,
                 ),
             )
         )

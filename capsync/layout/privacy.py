@@ -7,13 +7,16 @@ respondent name; the one place names slip in is what capsync says about files:
 an anomaly names a personal file (« karim-benali.xlsx »), a column key
 (« r:karim-benali ») or a column header (« Karim Benali (Salarié·e permanent·e) »).
 :func:`private_anomalies` rewrites those, for the structures concerned, before
-the dashboard lays them out; the store keeps the messages as they were.
+the dashboard lays them out; :func:`contacts_anomalies` does the same, and hides the
+person's answer, for what the structure's own contacts read (« À corriger », its file and
+its mail); the store keeps the messages as they were.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 import pandas as pd
 
@@ -72,3 +75,36 @@ def private_anomalies(anomalies: pd.DataFrame, collective: Collective) -> pd.Dat
             for sid, value in zip(frame["structure"], frame[column], strict=True)
         ]
     return frame
+
+
+CONFIDENTIAL = (
+    "Une réponse de ce fichier personnel est à revoir. Par respect de la "
+    "confidentialité des réponses, elle n'est pas citée ici : la personne concernée peut la "
+    "corriger dans son fichier, et votre délégué·e peut vous aider."
+)
+
+
+def contacts_anomalies(
+    rows: list[dict[str, Any]], collective: Collective, structure: Structure
+) -> list[dict[str, Any]]:
+    """``rows`` as the structure's contacts may read them (« À corriger », its file and mail).
+
+    The guide promises that with ``respondents_by_role`` the employer does not see what
+    each salarié·e en parcours answered, yet a personal file's anomaly names its person
+    and quotes their answer. For such a structure, an anomaly that names a respondent
+    keeps where it is (onglet, cellule) and the person's role and number, but neither
+    the value nor capsync's message quoting it. Other structures' rows are unchanged.
+    """
+    aliases = role_aliases(structure) if collective.by_role(structure) else {}
+    if not aliases:
+        return rows
+    pattern = _pattern(aliases)
+    found = []
+    for row in rows:
+        texts = {c: row[c] for c in TEXT_COLUMNS if isinstance(row.get(c), str)}
+        private = {c: pseudonymise(v, aliases, pattern) for c, v in texts.items()}
+        if private == {c: unicodedata.normalize("NFC", v) for c, v in texts.items()}:
+            found.append(row)
+            continue
+        found.append({**row, **private, "value": "", "message": CONFIDENTIAL})
+    return found

@@ -4,7 +4,9 @@ The Message-ID is derived from the message's once-only key, so a message sent
 twice (a crash between sending and recording it) carries the same Message-ID
 both times and mail programs that de-duplicate show it once. Text is UTF-8,
 quoted-printable (readable in an editor, safe through any relay); headers with
-accents are RFC 2047-encoded by the standard library.
+accents are RFC 2047-encoded by the standard library. The ``Date`` is an aware
+time: a naive clock is the server's local time (``datetime.now()``), which is not
+Paris time on a server that runs on UTC.
 """
 
 from __future__ import annotations
@@ -16,11 +18,10 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
-from zoneinfo import ZoneInfo
+from urllib.parse import quote
 
 from capsync.layout.messages import Message
 
-PARIS = ZoneInfo("Europe/Paris")
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 PDF = ("application", "pdf")
 
@@ -39,18 +40,18 @@ def build_email(
     now: dt.datetime,
     attachments: Mapping[str, bytes] | None = None,
 ) -> EmailMessage:
-    """The e-mail of ``message``; ``now`` naive is Paris time (the CLI's clock)."""
+    """The e-mail of ``message``; ``now`` naive is the server's local time."""
     email = EmailMessage(policy=SMTP)
     user, _, domain = sender.partition("@")
     email["From"] = Address(sender_name, user, domain)
     email["To"] = message.to
     email["Subject"] = message.subject
-    stamp = now if now.tzinfo else now.replace(tzinfo=PARIS)
-    email["Date"] = format_datetime(stamp)
+    email["Date"] = format_datetime(now if now.tzinfo else now.astimezone())  # naive: local
     email["Message-ID"] = message_id(message.key, sender)
     if message.reply_to:
         email["Reply-To"] = message.reply_to
-        email["List-Unsubscribe"] = f"<mailto:{message.reply_to}?subject=opt-out%20CAP%20RSE>"
+        unsubscribe = quote(f"désinscription {message.approach}")
+        email["List-Unsubscribe"] = f"<mailto:{message.reply_to}?subject={unsubscribe}>"
     email["Auto-Submitted"] = "auto-generated"
     email["X-Capsync-Key"] = message.key
     email.set_content(message.body, charset="utf-8", cte="quoted-printable")
