@@ -86,7 +86,8 @@ def kit_sheet(kit: KitData) -> SheetSpec:
         if kit.anonymous
         else "Une structure n'est citée comme témoin que si elle l'a accepté ; sinon « une "
         f"structure », avec son type quand au moins {SHOWN_TYPE} structures du collectif le "
-        "partagent. Pour projeter ou diffuser : capsync regroupement --anonyme."
+        "partagent (et sans type du tout si le type manquant des autres les désignerait). "
+        "Pour projeter ou diffuser : capsync regroupement --anonyme."
     )
     rows: list[list[Value]] = [[typeset(a), typeset(b)] for a, b in lines]
     return _table(

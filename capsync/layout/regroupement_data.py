@@ -13,7 +13,9 @@ and a draft agenda. The workbook (:mod:`.regroupement`) and the PDF
 Names: a structure is named as a possible witness only when it agreed
 (``testimony_consent``), otherwise « une structure », with its type
 (« une structure (ACI) ») only when at least ``SHOWN_TYPE`` structures of the
-collectif share it: most types are unique in a collectif and would name it; ``anonymous``
+collectif share it, and the structures of the rarer types, said without theirs, are
+none or ``SHOWN_TYPE`` at least: most types are unique in a collectif and would name
+it, and with four ACI and one ETTI every « une structure » would be the ETTI; ``anonymous``
 (``capsync regroupement --anonyme``) hides every structure name, the late ones
 included, for a kit projected or sent beyond the délégué·e·s. What a structure
 typed (its justification) is quoted only next to its name, never next to an
@@ -29,6 +31,7 @@ the collectif has the same M: a rarer M (and the percentage it rounds to) names 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -244,9 +247,14 @@ def _weak(lines: list[LevelCount], weak_level: int) -> list[LevelCount]:
 
 def anonymous_label(structure: Structure, collective: Collective) -> str:
     """« une structure (ACI) » when at least ``SHOWN_TYPE`` structures of the collectif are
-    of its type, else « une structure »: a type few share would name it."""
-    same = sum(1 for s in collective.structures if s.type_text == structure.type_text)
-    return f"une structure ({structure.type_text})" if same >= SHOWN_TYPE else "une structure"
+    of its type, else « une structure »: a type few share would name it. No type is given
+    at all when the structures left without theirs are one or two: beside « une structure
+    (ACI) », a plain « une structure » would then be the lone ETTI, by elimination."""
+    counts = Counter(s.type_text for s in collective.structures)
+    untyped = sum(n for n in counts.values() if n < SHOWN_TYPE)
+    if counts[structure.type_text] >= SHOWN_TYPE and not 0 < untyped < SHOWN_TYPE:
+        return f"une structure ({structure.type_text})"
+    return "une structure"
 
 
 def _justifications(texts: pd.DataFrame) -> dict[tuple[str, str], str]:
