@@ -120,6 +120,8 @@ def test_a_structure_s_to_fix_workbook_holds_its_own_anomalies_only_and_no_serve
         "Rien à corriger\u00a0: votre grille a été lue sans problème."
     ]
     assert file_name("C:\\Users\\x\\grille.xlsx") == "grille.xlsx"
+    online = "https://docs.google.com/spreadsheets/d/1QM1nm98RRp9o"  # a link, not a bare id
+    assert file_name(online) == online
 
 
 def test_what_to_correct_is_listed_in_the_grids_order() -> None:

@@ -37,8 +37,12 @@ SHEET = "À corriger"
 
 
 def file_name(source: Any) -> str:
-    """The grid's file name (« ailes-revel.xlsx »), never the folder it sits in on the server."""
+    """The grid's file name (« ailes-revel.xlsx »), never the folder it sits in on the server;
+    on Google, its link: the last part of « https://docs.google.com/spreadsheets/d/<id> » is
+    an id that means nothing to the reader, the link opens the file."""
     text = person_text(source)
+    if text.startswith(("https://", "http://")):
+        return text
     return PurePath(text.replace("\\", "/")).name if text else ""
 
 
