@@ -29,6 +29,7 @@ from capsync.jobs.personal_files import personal_ref
 from capsync.jobs.status import RunStatus
 from capsync.layout.messages import CollectiveFacts, Message, PersonalFile, structure_messages
 from capsync.layout.messages_personal import personal_invitations
+from capsync.layout.messages_restitution import RestitutionNotice, restitution_messages
 from capsync.layout.messages_team import (
     KitNotice,
     cycle_failure_messages,
@@ -143,6 +144,18 @@ def kept_kits(backend: Backend, collective: Collective) -> list[KitNotice]:
     ]
 
 
+def kept_restitutions(backend: Backend, collective: Collective) -> list[RestitutionNotice]:
+    """The restitutions kept in the collectif's structure folders (the « À corriger » and a
+    group's view are not restitutions), each with whether its PDF is there (a stat)."""
+    return [
+        RestitutionNotice(
+            ref, backend.location(ref), backend.files_are_xlsx, backend.attachable(ref, "pdf")
+        )
+        for ref in sorted(backend.versions(collective.id, Kind.RESTITUTION))
+        if ref.name.partition("/")[2].startswith("restitution-")
+    ]
+
+
 def compose_all(
     campaign: Campaign,
     backend: Backend,
@@ -163,6 +176,10 @@ def compose_all(
             found += compose(facts, config.mail, config.settings, today)
         kits = kept_kits(backend, coll)
         found += kit_messages(coll, kits, config.mail, config.settings, facts.approach, today)
+        kept = kept_restitutions(backend, coll)
+        found += restitution_messages(
+            coll, kept, config.mail, config.settings, facts.approach, today
+        )
     return found
 
 

@@ -73,6 +73,7 @@ class MessageKind(StrEnum):
     TO_FIX = "a-corriger"
     PLAN_DUE = "echeance-plan"
     KIT = "kit-regroupement"
+    RESTITUTION = "restitution-disponible"
     DIGEST = "synthese-hebdomadaire"
     CYCLE_FAILED = "cycle-en-echec"
 
