@@ -18,7 +18,6 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from click.testing import CliRunner
 
 from capsync.cli import main
@@ -211,10 +210,6 @@ def test_a_restored_copy_does_not_take_the_plan_back(tmp_path: Path) -> None:
     assert statuses == ["fait"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs store/record.py: a fresh copy's value for a cell cleared since is stale",
-)
 def test_a_restored_copy_does_not_bring_back_an_answer_cleared_since(tmp_path: Path) -> None:
     campaign, backend = campaign_with_grids(tmp_path)
     grid = grid_path(backend, "aci-une")
@@ -229,7 +224,13 @@ def test_a_restored_copy_does_not_bring_back_an_answer_cleared_since(tmp_path: P
         put_back(backup, grid)
         pull(campaign, backend, store, now=T3)
         got = current(store)
-    assert ("1.2.1", KARIM) not in got
+        open_kinds = {
+            (r["cell"], r["kind"])
+            for r in store.current_anomalies(COLLECTIVE).to_dict("records")
+            if r["structure"] == "aci-une"
+        }
+    assert ("1.2.1", KARIM) not in got  # withdrawn, and still withdrawn
+    assert any(kind == "stale_copy" for _, kind in open_kinds)  # and the copy said so
 
 
 # -- defect 9: personal files counted apart --------------------------------------

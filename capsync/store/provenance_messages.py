@@ -63,6 +63,21 @@ def stale_anomaly(parsed: ParsedGrid, event: Event, old: CellState, other: str) 
     )  # fmt: skip
 
 
+def cleared_anomaly(parsed: ParsedGrid, event: Event) -> Anomaly:
+    """A copy holding an answer that was erased since: stale, like an older value."""
+    criterion, column, _kind, level, text, sheet, cell = event
+    message = (
+        f"Critère {criterion} ({column}) : « {this_file(parsed)} » contient "
+        f"« {_shown(text, level)} », une réponse effacée depuis : c'est une copie périmée, "
+        "cette valeur n'a pas été reprise. Si elle est la bonne, saisissez-la à nouveau dans "
+        "la grille de la structure."
+    )
+    return Anomaly(
+        parsed.structure, parsed.source, sheet, cell, _shown(text, level), message,
+        AnomalyKind.STALE_COPY,
+    )  # fmt: skip
+
+
 PLAN_SHEET_NAME = "Plan de progrès"
 PLAN_HEADERS = (
     "Critère", "Action", "Responsable", "Échéance", "Statut", "Commentaire", "Niveau visé",

@@ -35,7 +35,12 @@ from capsync.store.ownership import (
     same_value,
 )
 from capsync.store.plan_merge import merge_copy
-from capsync.store.provenance_messages import conflict_anomaly, plan_anomaly, stale_anomaly
+from capsync.store.provenance_messages import (
+    cleared_anomaly,
+    conflict_anomaly,
+    plan_anomaly,
+    stale_anomaly,
+)
 from capsync.store.state_document import (
     TEXT,
     CellState,
@@ -152,9 +157,10 @@ class Recorder:
         current, sources = self._load_state()
         summary = ChangeSummary()
         cells: dict[Key, Value] = {(e[0], e[1]): (e[2], e[3], e[4]) for e in found}
-        if not current and found and len(cells) == len(found):
+        if not current and not parsed.fresh and found and len(cells) == len(found):
             # A first reading (a cold sync), no cell twice: every cell is added, as _diff
-            # would find, without its steps per cell (a tenth of the recording's time).
+            # would find, without its steps per cell (a tenth of the recording's time). Not a
+            # copy: what it holds may have been erased since (_diff says which).
             events, summary.added = found, len(found)
             stamped = map(add, cells.values(), repeat((self.when,)))
             current = dict(zip(cells, stamped, strict=True))
@@ -219,11 +225,15 @@ class Recorder:
                 continue
             if old is not None and seen is not None and seen.get(key) == new:
                 continue  # unchanged in this file since last seen: another file changed it since
-            if old is not None and seen is None:
+            if seen is None:  # a copy: what it holds that the cell held before is older
                 if past is None:
                     past = past_values(self.conn, self.collective, self.structure)
-                if is_stale(new, old[:3], past.get(key, [])):
+                held = past.get(key, [])
+                if old is not None and is_stale(new, old[:3], held):
                     self._note(Note(stale_anomaly(parsed, e, old, sources.get(key, "")), key))
+                    continue
+                if old is None and any(same_value(new, p) for p in held):  # erased since
+                    self._note(Note(cleared_anomaly(parsed, e), key))
                     continue
             if old is None:
                 summary.added += 1
