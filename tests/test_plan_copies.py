@@ -145,7 +145,7 @@ def test_a_status_changed_in_both_files_is_a_conflict_shown(tmp_path: Path) -> N
         pull(campaign, backend, store, now=T2)
         done = import_grid(copy, campaign, backend, store, now=T3)
         got = plan(store)
-        history = [(e.old, e.new) for e in store.change_history("aci-une") if e.column == "statut"]
+        history = [(e.old, e.new) for e in store.history("aci-une") if e.column == "statut"]
     assert got[1] == ("1.2.1", "Former le CA", "abandonné")  # the later file wins, as answers
     assert ("à faire", "fait") in history and ("fait", "abandonné") in history
     [conflict] = done.anomalies

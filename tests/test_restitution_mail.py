@@ -5,24 +5,20 @@ capsync installed later."""
 from __future__ import annotations
 
 import datetime as dt
-import email
-from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
 from capsync.backends.local import LocalBackend
 from capsync.campaign.validation import Campaign, load_campaign
 from capsync.jobs.generate import generate
-from capsync.jobs.mail_transport import OutboxTransport
-from capsync.jobs.notify import run_notify
 from capsync.jobs.restitution_request import request_restitutions
 from capsync.jobs.sync import state_path
 from capsync.layout.messages_restitution import occasion_text
-from capsync.store.database import STORE_FILE, Store
-from capsync.store.sent_messages import MailLog
+from capsync.store.database import Store
 from capsync.store.sync_state import SyncState
 
 from .example_campaign import copy_example
+from .test_mail_fixes import notify_on
 
 NA = "nouvelle-aquitaine"
 TDU = "trait-d-union-17"
@@ -47,23 +43,6 @@ def _ask(campaign: Campaign, structure: str, now: dt.datetime) -> None:
     assert made
 
 
-def _notify(campaign: Campaign, now: dt.datetime) -> list[EmailMessage]:
-    outbox = campaign.data_dir / "outbox"
-    before = set(outbox.glob("*.eml")) if outbox.exists() else set()
-    with (
-        Store.open(campaign.data_dir) as store,
-        MailLog(campaign.data_dir / STORE_FILE) as log,
-    ):
-        run_notify(
-            campaign, LocalBackend(campaign.data_dir), store, log,
-            OutboxTransport(campaign.data_dir), now=now, sleep=lambda s: None,
-        )  # fmt: skip
-    return [
-        email.message_from_bytes(path.read_bytes(), policy=policy.default)
-        for path in sorted(set(outbox.glob("*.eml")) - before)
-    ]
-
-
 def _restitution_mails(mails: list[EmailMessage]) -> list[EmailMessage]:
     return [m for m in mails if str(m["X-Capsync-Key"]).strip().startswith("restitution-")]
 
@@ -72,7 +51,7 @@ def test_a_restitution_is_mailed_to_its_structure_once_with_its_files(tmp_path: 
     campaign = _campaign(tmp_path)
     _ask(campaign, TDU, NOW)
     folder = campaign.data_dir / NA / "structures" / TDU
-    mails = _restitution_mails(_notify(campaign, NOW))
+    mails = _restitution_mails(notify_on(campaign, NOW.date()))
     assert [str(m["To"]) for m in mails] == [TDU_CONTACT]  # its contact, nobody else
     [mail] = mails
     assert str(mail["Subject"]) == "CAP RSE — la restitution de Trait d'Union 17 est prête"
@@ -85,14 +64,14 @@ def test_a_restitution_is_mailed_to_its_structure_once_with_its_files(tmp_path: 
     }
     pdf = next(a for a in mail.iter_attachments() if a.get_filename().endswith(".pdf"))
     assert pdf.get_content_type() == "application/pdf"
-    assert _restitution_mails(_notify(campaign, NOW + dt.timedelta(hours=1))) == []  # once
+    assert _restitution_mails(notify_on(campaign, NOW.date())) == []  # once
 
 
 def test_an_old_restitution_is_not_mailed_by_a_capsync_installed_later(tmp_path: Path) -> None:
     campaign = _campaign(tmp_path)
     _ask(campaign, TDU, NOW)
-    later = NOW + dt.timedelta(days=31)
-    assert _restitution_mails(_notify(campaign, later)) == []
+    later = NOW.date() + dt.timedelta(days=31)
+    assert _restitution_mails(notify_on(campaign, later)) == []
 
 
 def test_the_occasion_is_said_as_french_says_it() -> None:

@@ -124,7 +124,7 @@ def history_command(state: CliState, structure: str, campaign_id: str | None) ->
     known_structure(campaign, structure)
     with Store.open(campaign.data_dir) as store:
         readings = campaign_readings(campaign, store, structure, campaign_id)
-        entries = store.change_history(structure, readings)
+        entries = store.history(structure, readings)
     if not entries:
         say(f"Aucune réponse relevée pour la structure « {structure} ».")
         return

@@ -48,29 +48,24 @@ def conflict_anomaly(parsed: ParsedGrid, event: Event, old: CellState, other: st
     )  # fmt: skip
 
 
-def stale_anomaly(parsed: ParsedGrid, event: Event, old: CellState, other: str) -> Anomaly:
+def stale_anomaly(
+    parsed: ParsedGrid, event: Event, old: CellState | None, other: str = ""
+) -> Anomaly:
+    """A copy holding a value the cell held before: older than ``old``, or (``old`` None) an
+    answer erased since."""
     criterion, column, _kind, level, text, sheet, cell = event
     by = f" par « {file_label(other)} »" if other else ""
-    message = (
-        f"Critère {criterion} ({column}) : « {this_file(parsed)} » contient "
-        f"« {_shown(text, level)} », une valeur plus ancienne que « {_shown(old[2], old[1])} » "
-        f"relevée le {_day(old[3])}{by} : c'est une copie périmée, cette valeur n'a pas été "
-        "reprise. Si elle est la bonne, saisissez-la à nouveau dans la grille de la structure."
+    since = (
+        "une réponse effacée depuis"
+        if old is None
+        else f"une valeur plus ancienne que « {_shown(old[2], old[1])} » relevée le "
+        f"{_day(old[3])}{by}"
     )
-    return Anomaly(
-        parsed.structure, parsed.source, sheet, cell, _shown(text, level), message,
-        AnomalyKind.STALE_COPY,
-    )  # fmt: skip
-
-
-def cleared_anomaly(parsed: ParsedGrid, event: Event) -> Anomaly:
-    """A copy holding an answer that was erased since: stale, like an older value."""
-    criterion, column, _kind, level, text, sheet, cell = event
     message = (
         f"Critère {criterion} ({column}) : « {this_file(parsed)} » contient "
-        f"« {_shown(text, level)} », une réponse effacée depuis : c'est une copie périmée, "
-        "cette valeur n'a pas été reprise. Si elle est la bonne, saisissez-la à nouveau dans "
-        "la grille de la structure."
+        f"« {_shown(text, level)} », {since} : c'est une copie périmée, cette valeur n'a pas "
+        "été reprise. Si elle est la bonne, saisissez-la à nouveau dans la grille de la "
+        "structure."
     )
     return Anomaly(
         parsed.structure, parsed.source, sheet, cell, _shown(text, level), message,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from capsync.parse.answers import PLAN_FIELDS, AnomalyKind
+from capsync.parse.answers import AnomalyKind
 from capsync.store.history import structure_history
 from capsync.store.ownership import file_identities
 from capsync.store.safety import guarded
@@ -162,74 +162,16 @@ class StoreQueries:
 
     @guarded
     def history(self, structure: str, readings: range = range(2**62)) -> list[HistoryEntry]:
-        """Every change of the structure's cells, oldest first: answers, texts and plan rows;
-        ``readings``: only those of these reading IDs (one campaign, capsync.store.campaigns)."""
-        span = (structure, readings.start, readings.stop)
-        entries: list[tuple[str, int, HistoryEntry]] = []
-        previous: dict[tuple[str, str], str | None] = {}
-        for id_, criterion, column, text, sheet, cell, when, removed in self.conn.execute(
-            """SELECT a.id, a.criterion, a.column_key, a.text, a.sheet, a.cell, r.recorded_at,
-                      a.removed
-               FROM answers a JOIN readings r ON r.id = a.reading_id
-               WHERE r.structure = ? AND r.id >= ? AND r.id < ? ORDER BY a.id""",
-            span,
-        ):
-            new = None if removed else text
-            old = previous.get((criterion, column))
-            previous[(criterion, column)] = new
-            entry = HistoryEntry(_dt(when), sheet, cell, criterion, column, old, new)
-            entries.append((when, id_, entry))
-        before: dict[int, tuple[str | None, ...]] = {}
-        for id_, row, *values, sheet, cells, when, removed in self.conn.execute(
-            """SELECT a.id, a.row, a.criterion, a.action, a.responsable, a.echeance,
-                      a.statut, a.commentaire, a.niveau_vise, a.origine, a.sheet, a.cells,
-                      r.recorded_at, a.removed
-               FROM actions a JOIN readings r ON r.id = a.reading_id
-               WHERE r.structure = ? AND r.id >= ? AND r.id < ? ORDER BY a.id""",
-            span,
-        ):
-            old_values = before.get(row, (None,) * len(PLAN_FIELDS))
-            new_values = tuple(None if removed or v in ("", None) else _show(v) for v in values)
-            before[row] = new_values
-            addresses = (cells or "").split(",")
-            for i, name in enumerate(PLAN_FIELDS):
-                if old_values[i] == new_values[i]:
-                    continue
-                cell = addresses[i] if i < len(addresses) and addresses[i] else f"ligne {row}"
-                criterion = new_values[0] or old_values[0] or ""
-                entry = HistoryEntry(
-                    _dt(when), sheet, cell, criterion, name, old_values[i], new_values[i]
-                )
-                entries.append((when, id_, entry))
-        entries.sort(key=lambda e: (e[0], e[2].sheet, *_cell_order(e[2].cell), e[1]))
-        return [e for _, _, e in entries]
-
-    @guarded
-    def change_history(self, structure: str, readings: range = range(2**62)) -> list[HistoryEntry]:
-        """What ``capsync history`` prints (:mod:`capsync.store.history`): as :meth:`history`,
-        with an unreadable plan date shown as typed, never as erased."""
+        """Every change of the structure's cells, oldest first: answers, texts and plan rows
+        (:mod:`capsync.store.history`: an unreadable plan date shown as typed, never as
+        erased); ``readings``: only those of these reading IDs (one campaign,
+        capsync.store.campaigns)."""
         return [HistoryEntry(*c) for c in structure_history(self.conn, structure, readings)]
 
 
 def plan_target_cell(target: str | None) -> str | int | None:
     """A stored target as the grid's cell takes it back: a level as a number, else as typed."""
     return int(target) if target and target.isdigit() else target
-
-
-def _cell_order(cell: str) -> tuple[int, int, str]:
-    """Sort « F4 » before « I4 » before « F5 » before « AA5 »: by row, then column."""
-    letters = cell.rstrip("0123456789")
-    digits = cell[len(letters) :]
-    return (int(digits) if digits.isdigit() else 0, len(letters), letters)
-
-
-def _show(value: Any) -> str:
-    """A stored plan value as people read it (ISO dates as JJ/MM/AAAA)."""
-    text = str(value)
-    try:
-        return f"{dt.date.fromisoformat(text):%d/%m/%Y}"
-    except ValueError:
-        return text
 
 
 def _dt(text: str) -> dt.datetime:

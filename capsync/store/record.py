@@ -36,7 +36,6 @@ from capsync.store.ownership import (
 )
 from capsync.store.plan_merge import merge_copy
 from capsync.store.provenance_messages import (
-    cleared_anomaly,
     conflict_anomaly,
     plan_anomaly,
     stale_anomaly,
@@ -233,7 +232,7 @@ class Recorder:
                     self._note(Note(stale_anomaly(parsed, e, old, sources.get(key, "")), key))
                     continue
                 if old is None and any(same_value(new, p) for p in held):  # erased since
-                    self._note(Note(cleared_anomaly(parsed, e), key))
+                    self._note(Note(stale_anomaly(parsed, e, None), key))
                     continue
             if old is None:
                 summary.added += 1
