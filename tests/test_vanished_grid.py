@@ -88,3 +88,23 @@ def test_what_could_not_be_read_comes_back_in_its_cell_and_is_still_asked_for(
     assert read_workbook(grid)["Chapitre 1"][3][4] == "beaucoup"  # back where it was typed
     _run(config, "sync")
     assert open_unread() == before  # still asked for, not silently closed
+
+
+def test_no_grid_found_where_several_were_read_is_one_warning_not_a_call_to_regenerate(
+    tmp_path: Path,
+) -> None:
+    """Every grid of a collectif missing is a folder changed (the data folder moved, the
+    root folder on Google) far likelier than seven deletions: one line says so, and sends
+    the admin to « capsync check » rather than to « capsync generate », which would make a
+    second set of grids in the wrong place."""
+    config = copy_example(tmp_path)
+    for command in (["generate"], ["demo"], ["sync"]):
+        _run(config, *command)
+    campaign = load_campaign(config)
+    grids = next(campaign.data_dir.glob(f"*/grilles/{STRUCTURE}.xlsx")).parent
+    grids.rename(grids.with_name("grilles-ailleurs"))
+    said = _run(config, "sync")
+    assert "la recrée avec elles" not in said
+    [line] = [s for s in said.splitlines() if "Aucune grille du collectif" in s]
+    assert "« capsync check »" in line.replace("\u00a0", " ")
+    assert " 0 effacée(s)" in said  # nothing taken as erased

@@ -37,7 +37,12 @@ from capsync.jobs.stray_files import report_strays
 from capsync.parse.answers import Anomaly, AnomalyKind, ParsedGrid
 from capsync.parse.carry import older_copy, restored_copy_anomaly
 from capsync.parse.grid import parse_grid, report_missing_rows
-from capsync.parse.messages import older_copy_message, other_campaign_message
+from capsync.parse.messages import (
+    none_found_message,
+    older_copy_message,
+    other_campaign_message,
+    vanished_message,
+)
 from capsync.parse.personal import parse_personal
 from capsync.store.campaigns import campaign_paths
 from capsync.store.ownership import file_label
@@ -140,13 +145,6 @@ class PullReport:
             "anomalies": len(self.anomalies),
             "messages": self.messages,
         }
-
-
-def vanished_message(collective: str, structure: str) -> str:
-    return (
-        f"La grille de « {structure} » (collectif « {collective} ») est introuvable : les "
-        "réponses déjà relevées sont conservées ; « capsync generate » la recrée avec elles."
-    )
 
 
 def pull(
@@ -290,9 +288,12 @@ def _changed_grids(
         if backend.files_are_xlsx:  # personal files: local folders only, for now
             yield from _changed_personal_files(backend, store, coll.id, structures)
         names = {ref.name for ref in versions}
-        for structure in sorted(set(state) - names):
-            if structure in structures:
-                later.append(partial(_said, vanished_message(coll.id, structure)))
+        gone = [s for s in sorted(set(state) - names) if s in structures]
+        if len(gone) > 1 and not names:  # not deletions: the folder looked in is not theirs
+            later.append(partial(_said, none_found_message(coll.id, len(gone))))
+            continue
+        for structure in gone:
+            later.append(partial(_said, vanished_message(coll.id, structure)))
 
 
 def _said(message: str) -> list[str]:

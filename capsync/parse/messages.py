@@ -133,3 +133,23 @@ def header_moved_message(sheet: str) -> str:
         "les réponses ont bien été lues, mais remettez les en-têtes en haut (annulez le tri, "
         "ou triez seulement les lignes des critères) pour que la grille reste lisible."
     )
+
+
+def vanished_message(collective: str, structure: str) -> str:
+    return (
+        f"La grille de « {structure} » (collectif « {collective} ») est introuvable : les "
+        "réponses déjà relevées sont conservées ; « capsync generate » la recrée avec elles."
+    )
+
+
+def none_found_message(collective: str, known: int) -> str:
+    """No grid at all where several were read: a folder changed (the data folder, the root
+    folder on Google, a right withdrawn) far likelier than every grid deleted; told apart,
+    so that nobody runs « capsync generate » into a folder that is not the campaign's."""
+    return (
+        f"Aucune grille du collectif « {collective} » n'a été trouvée, alors que {known} y "
+        "ont déjà été relevées : le dossier où capsync les cherche a-t-il changé "
+        "(configuration, dossier racine sur Google, droits retirés) ? Rien n'est considéré "
+        "comme effacé. Vérifiez avec « capsync check » (« capsync check --google » sur "
+        "Google) avant tout « capsync generate », qui recréerait chaque grille à cet endroit."
+    )
