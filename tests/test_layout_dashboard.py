@@ -508,10 +508,14 @@ def test_every_table_has_filters_and_its_note_spans_the_table():
 
 
 def test_anomalies_name_the_file_never_the_server_path_and_the_dashboard_is_set_in_french():
-    anomalies = lc.anomalies().assign(source="/srv/capsync/data/test-collectif/grilles/beta.xlsx")
+    where = "/srv/capsync/data/test-collectif/grilles/beta.xlsx"
+    unreadable = f"Le fichier {where} n'est pas un classeur (.xlsx, .ods ou .xls)."
+    anomalies = lc.anomalies().assign(source=where)
+    anomalies.loc[anomalies.index[-1], "message"] = unreadable  # as the reading says it
     spec = dashboard_spec(dataclasses.replace(lc.inputs(), anomalies=anomalies))
     rows = spec.sheet("Anomalies").rows
     assert rows[-1][2] == "beta.xlsx"
+    assert "Le fichier beta.xlsx n'est pas un classeur" in str(rows[-1][6])
     assert not any("/srv/" in str(v) for row in rows for v in row)
     faults = [
         (sheet.name, f)

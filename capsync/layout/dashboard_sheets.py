@@ -26,7 +26,7 @@ from capsync.layout.tables import (
     style_column,
     table_sheet,
 )
-from capsync.layout.to_fix import file_name
+from capsync.layout.to_fix import file_name, without_paths
 from capsync.parse.answers import anomaly_kind
 from capsync.scoring import scores as scoring
 from capsync.workbook.spec import (
@@ -368,7 +368,7 @@ def anomalies_sheet(anomalies: pd.DataFrame, names: Mapping[str, str]) -> SheetS
             person_text(r.get("sheet")),
             person_text(r.get("cell")),
             person_text(r.get("value")),
-            person_text(r.get("message")),
+            without_paths(person_text(r.get("message")), r.get("source")),  # names, no paths
             as_datetime(r.get("found_at")),
         ]
         for r in records
