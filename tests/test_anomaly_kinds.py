@@ -15,9 +15,9 @@ import openpyxl
 import pytest
 
 from capsync.backends.xlsx_read import read_workbook
-from capsync.cli.grids_pull import column_label
 from capsync.jobs.generate import GridOutcome, generate
 from capsync.jobs.pull import pull
+from capsync.layout.column_names import column_label
 from capsync.parse.answers import AnomalyKind, anomaly_kind
 from capsync.store.database import Store
 from capsync.workbook.cell_error import CellError
@@ -132,6 +132,34 @@ def test_history_shows_a_retired_respondent_under_a_readable_header() -> None:
     assert column_label(f"{SOPHIE}:commentaire", labels) == (
         "Commentaire de Sophie Marchand (Direction)"
     )
+
+
+def test_a_conflict_names_the_column_by_its_header_where_people_read_it(
+    tmp_path: Path,
+) -> None:
+    """« Critère 1.1.2 (r:sophie-marchand) » was the store's key in « À corriger », its
+    mail and the dashboard: people read « Sophie Marchand (Direction) »."""
+    import pandas as pd
+
+    from capsync.layout.column_names import named_anomalies
+    from capsync.layout.to_fix import anomaly_line, to_fix_spec
+
+    campaign, _ = campaign_with_grids(tmp_path)
+    coll = campaign.config.collectives[0]
+    une = coll.structure("aci-une")
+    stale = (
+        f"Critère 1.1.2 ({SOPHIE}) : « copie.xlsx » contient « 2 », une valeur plus ancienne "
+        "que « 3 » : c'est une copie périmée."
+    )
+    row = {"structure": "aci-une", "source": "copie.xlsx", "sheet": "Chapitre 1",
+           "cell": "D5", "value": "2", "message": stale, "kind": "stale_copy"}  # fmt: skip
+    header = "Critère 1.1.2 (Sophie Marchand (Direction))"
+    sheet = to_fix_spec(coll, une, [row]).sheets[0]
+    assert any(header in str(v) for r in sheet.rows for v in r)
+    assert header in anomaly_line(row, "aci-une.xlsx", {SOPHIE: "Sophie Marchand (Direction)"})
+    shown = named_anomalies(pd.DataFrame([row]), coll)
+    assert shown["message"][0].startswith(header)
+    assert not any(SOPHIE in str(v) for r in sheet.rows for v in r)
 
 
 def test_files_the_pull_does_not_read_say_what_they_seem_to_be(tmp_path: Path) -> None:

@@ -12,35 +12,10 @@ from capsync.cli.campaign_cmd import campaign_readings
 from capsync.cli.common import CliState, known_collective, known_structure, pass_state, say
 from capsync.data_folder import require_data_folder
 from capsync.jobs.pull import pull
+from capsync.layout.column_names import column_label, structure_labels
 from capsync.locking import campaign_lock
-from capsync.parse.answers import OWN_COMMENT_SUFFIX
 from capsync.store.database import Store
 from capsync.store.queries import HistoryEntry
-from capsync.workbook.grid_schema import (
-    COL_JUSTIFICATION,
-    COL_RETAINED,
-    COL_RETAINED_PENDING,
-    COL_REVIEW_COMMENT,
-    COL_REVIEW_LEVEL,
-    RESPONDENT_PREFIX,
-    TRAILING_COLUMNS,
-    respondent_columns,
-)
-
-COLUMN_LABELS = {
-    COL_RETAINED: "Niveau retenu",
-    COL_JUSTIFICATION: "Justification / preuves",
-    COL_REVIEW_LEVEL: "Niveau tiers / pair",
-    COL_REVIEW_COMMENT: "Commentaire tiers / pair",
-    "critere": "Critère",
-    "action": "Action",
-    "responsable": "Responsable",
-    "echeance": "Échéance",
-    "statut": "Statut",
-    "commentaire": "Commentaire",
-    "niveau_vise": "Niveau visé",
-    "origine": "Origine",
-}
 
 
 @click.command(name="pull")
@@ -74,28 +49,10 @@ def pull_command(state: CliState, collective: str | None) -> None:
 
 def column_labels(campaign: Campaign, structure: str) -> dict[str, str]:
     """Column key → what people read: respondents' names, French headers."""
-    labels = dict(COLUMN_LABELS)
-    labels.update({key: header for key, header, _ in TRAILING_COLUMNS})
-    labels[COL_RETAINED_PENDING] = "Niveau retenu repris (à confirmer)"  # a new campaign's
-    for coll in campaign.config.collectives:
-        for s in coll.structures:
-            if s.id == structure:
-                labels.update({r.key: r.header for r in respondent_columns(s)})
-    return labels
-
-
-def column_label(key: str, labels: dict[str, str]) -> str:
-    """The header of a column key; a respondent no longer in the grid (renamed, removed) is
-    shown under a readable header, never as a raw key."""
-    if key in labels:
-        return labels[key]
-    if key.endswith(OWN_COMMENT_SUFFIX):
-        return f"Commentaire de {column_label(key[: -len(OWN_COMMENT_SUFFIX)], labels)}"
-    if key.startswith(RESPONDENT_PREFIX):
-        name = key[len(RESPONDENT_PREFIX) :]
-        person = f"Répondant·e {name}" if name.isdigit() else name.replace("-", " ").title()
-        return f"{person} (colonne retirée)"
-    return key
+    found = next(
+        (s for c in campaign.config.collectives for s in c.structures if s.id == structure), None
+    )
+    return structure_labels(found)
 
 
 def history_line(entry: HistoryEntry, label: str) -> tuple[str, str]:

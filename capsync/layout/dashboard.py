@@ -20,6 +20,7 @@ from capsync.campaign.config import Collective, Settings
 from capsync.campaign.decisions import Decisions
 from capsync.campaign.referentiel import Referentiel
 from capsync.layout.before_after import dashboard_before_after_sheets
+from capsync.layout.column_names import named_anomalies
 from capsync.layout.dashboard_progress import (
     PROGRESS_SHEET,
     PROGRESSION_SHEET,
@@ -452,7 +453,12 @@ def dashboard_spec(inputs: DashboardInputs) -> WorkbookSpec:
         history_sheet(inputs.referentiel, inputs.history, names),
         progression_sheet(inputs.collective, inputs.referentiel, inputs.history),
         *dashboard_before_after_sheets(inputs.collective, inputs.referentiel, inputs.answers),
-        anomalies_sheet(private_anomalies(inputs.anomalies, inputs.collective), names),
+        anomalies_sheet(
+            named_anomalies(
+                private_anomalies(inputs.anomalies, inputs.collective), inputs.collective
+            ),
+            names,
+        ),
         reasons_sheet(inputs),
         label_sheet(inputs.collective, inputs.scores.label, inputs.decisions, inputs.today),
         service_demand_sheet(

@@ -20,6 +20,7 @@ from typing import Any
 
 from capsync.campaign.config import Collective, Structure
 from capsync.french import counted, de, typeset
+from capsync.layout.column_names import named_columns, structure_labels
 from capsync.layout.privacy import contacts_anomalies
 from capsync.layout.tables import (
     Column,
@@ -84,6 +85,7 @@ def to_fix_spec(
     collective: Collective, structure: Structure, anomalies: list[dict[str, Any]]
 ) -> WorkbookSpec:
     """The « À corriger » workbook of one structure, from its own anomalies only."""
+    labels = structure_labels(structure)
     columns = [
         Column("Fichier", 24),
         Column("Onglet", 22),
@@ -98,9 +100,12 @@ def to_fix_spec(
             person_text(r.get("sheet")),
             person_text(r.get("cell")),
             person_text(r.get("value")),
-            typeset(without_paths(person_text(r.get("message")), r.get("source"))),
+            typeset(
+                named_columns(without_paths(person_text(r.get("message")), r.get("source")), labels)
+            ),
             as_datetime(r.get("found_at")),
-        ]  # capsync's message, without the server's paths; the value stays as typed
+        ]  # capsync's message, without the server's paths, columns by their header; the
+        # value stays as typed
         for r in contacts_anomalies(
             [r for r in anomalies if r.get("structure") == structure.id], collective, structure
         )
@@ -138,11 +143,13 @@ MAX_LISTED = 20
 """Anomalies listed one by one in the « À corriger » mail; the rest are counted."""
 
 
-def anomaly_line(row: dict[str, Any], grid: str = "") -> str:
+def anomaly_line(row: dict[str, Any], grid: str = "", labels: dict[str, str] | None = None) -> str:
     """« - onglet « Chapitre 2 », cellule D14, valeur « 5 » : <ce qui est attendu> », or, for
-    the whole file, « - fichier « ebe.xlsx » : … »: where a person looks, never a server path.
-    A file other than the grid (``grid``: its file name), a personal one, is named first."""
+    the whole file, « - fichier « ebe.xlsx » : … »: where a person looks, never a server path
+    nor a column's key (``labels``: the grid's headers). A file other than the grid
+    (``grid``: its file name), a personal one, is named first."""
     message = without_paths(person_text(row.get("message")), row.get("source"))
+    message = named_columns(message, labels or structure_labels(None))
     if whole_file(row):
         name = file_name(row.get("source"))
         return f"- {f'fichier « {name} »' if name else 'votre grille'} : {message}"
@@ -168,7 +175,8 @@ def to_fix_paragraphs(
     correct the cells otherwise. ``place`` is the grid's link ("" when it travels as a file).
     """
     rows = contacts_anomalies(rows, collective, structure)
-    listed = [anomaly_line(r, f"{structure.id}.xlsx") for r in rows[:MAX_LISTED]]
+    labels = structure_labels(structure)
+    listed = [anomaly_line(r, f"{structure.id}.xlsx", labels) for r in rows[:MAX_LISTED]]
     if len(rows) > MAX_LISTED:
         listed.append(
             f"- et {len(rows) - MAX_LISTED} autres : voir le fichier « a-corriger.xlsx » "
