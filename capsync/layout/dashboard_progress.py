@@ -23,7 +23,13 @@ import pandas as pd
 
 from capsync.campaign.config import Collective, Structure
 from capsync.campaign.referentiel import Referentiel
-from capsync.layout.calendar import TENTATIVE, days_left_text, next_phase, regroupement_dates
+from capsync.layout.calendar import (
+    TENTATIVE,
+    days_left_text,
+    held_before_joining,
+    next_phase,
+    regroupement_dates,
+)
 from capsync.layout.tables import (
     FIRST_ROW,
     Column,
@@ -69,7 +75,7 @@ def cell_status(
         return NOT_CONCERNED
     if completion is not None and completion >= 1.0:
         return DONE
-    if joined is not None and due is not None and due < joined:
+    if held_before_joining(due, joined):
         return CATCH_UP
     if due is not None and (due - today).days < late_days:
         return LATE

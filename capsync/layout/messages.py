@@ -44,7 +44,7 @@ import pandas as pd
 from capsync.campaign.config import Collective, Mail, Phase, Settings, Structure
 from capsync.campaign.vocabulary import DelegateRole, PhaseKind
 from capsync.french import counted, de, percent
-from capsync.layout.calendar import days_left_text
+from capsync.layout.calendar import days_left_text, grid_deadline, held_before_joining
 from capsync.layout.dashboard_progress import (
     CATCH_UP,
     DONE,
@@ -298,11 +298,6 @@ def _invitation(ctx: _Context, structure: Structure, contact: str) -> list[Messa
     ]
 
 
-def grid_deadline(due: dt.date, settings: Settings) -> dt.date:
-    """The last day a chapter due on ``due`` is not « en retard » (``late_days`` before)."""
-    return due - dt.timedelta(days=settings.late_days)
-
-
 def deadlines(
     collective: Collective, settings: Settings, today: dt.date, structure: Structure | None = None
 ) -> list[str]:
@@ -316,8 +311,8 @@ def deadlines(
     for phase in _regroupements(collective):
         assert phase.chapter is not None
         due = own.get(phase.chapter, phase.date)
-        last = grid_deadline(due, settings)
-        if last < today or (joined is not None and due < joined):
+        last = grid_deadline(due, settings.late_days)
+        if last < today or held_before_joining(due, joined):
             continue
         why = (
             f"regroupement le {day_text(phase.date)}"
@@ -352,7 +347,7 @@ def _chapter_messages(ctx: _Context, structure: Structure, contact: str) -> list
         status = cell_status(row, due, structure.joined, ctx.settings.late_days, ctx.today)
         if status in (DONE, CATCH_UP):
             continue
-        last = grid_deadline(due, ctx.settings)
+        last = grid_deadline(due, ctx.settings.late_days)
         threshold = reminder_threshold((last - ctx.today).days, ctx.mail.reminder_days)
         if threshold is not None:
             found.append(_reminder(ctx, structure, contact, phase, row, threshold, due))
@@ -393,7 +388,7 @@ def _reminder(
 ) -> Message:
     """J−N before the grid deadline: what is due when, how complete, what to do."""
     assert phase.chapter is not None
-    last = grid_deadline(due, ctx.settings)
+    last = grid_deadline(due, ctx.settings.late_days)
     days = days_left_text((last - ctx.today).days)
     where = where_text(phase)
     if due == phase.date:
@@ -440,7 +435,7 @@ def _late(
 ) -> Message:
     assert phase.chapter is not None
     collective = ctx.collective
-    last = grid_deadline(due, ctx.settings)
+    last = grid_deadline(due, ctx.settings.late_days)
     if due == phase.date:
         when = (
             f"il fallait la compléter au plus tard le {last:%d/%m/%Y} ; le regroupement "
