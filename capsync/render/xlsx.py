@@ -315,16 +315,16 @@ def _write_rows(
     sheet, an empty one only where its style shows or needs it (:data:`SHOWN_EMPTY`).
 
     The styles come a row at a time (:meth:`SheetSpec.row_style_lists`), their formats
-    once per distinct row of styles, and text and finite numbers, nearly every cell of
-    a dashboard, are written straight away: looked up cell by cell, the styles cost as
-    much as XlsxWriter's own work. A str still goes to ``write_string`` only, never
-    to a writer that could make it a formula.
+    once per distinct row of styles, and text, finite numbers, formulas and blanks (nearly
+    every cell of a dashboard or a grid) go straight to XlsxWriter's undecorated writers
+    (its public ones first try the row as A1 text): looked up cell by cell, the styles
+    cost as much as XlsxWriter's own work. A str still goes to ``write_string`` only.
     """
     width = sheet.width
-    # XlsxWriter's undecorated writers (its public ones first try the row as A1 text); the
-    # public ones in a version without them
     write_string = getattr(ws, "_write_string", ws.write_string)
     write_number = getattr(ws, "_write_number", ws.write_number)
+    write_formula = getattr(ws, "_write_formula", ws.write_formula)
+    write_blank = getattr(ws, "_write_blank", ws.write_blank)
     row_formats: dict[tuple[Style | None, ...], tuple[list[Format | None], list[bool]]] = {}
     for r, (row, row_styles) in enumerate(zip(sheet.rows, styles, strict=True)):
         kinds = tuple(row_styles)  # most rows of a table share their styles, formats and all
@@ -345,7 +345,15 @@ def _write_rows(
                     write_string(r, c, value, fmts[c])
             elif type(value) is int or (type(value) is float and math.isfinite(value)):
                 write_number(r, c, value, fmts[c])  # a bool is no int here
-            elif value is not None or write_empty[c]:
+            elif type(value) is Formula:
+                # No cached result: LibreOffice shows a formula's cached result as it is
+                # (XlsxWriter's default, 0, read « niveau actuel 0 » on every empty plan
+                # line) and computes on opening only the formulas that have none.
+                write_formula(r, c, value.text, fmts[c], "")
+            elif value is None:
+                if write_empty[c] and fmts[c] is not None:
+                    write_blank(r, c, None, fmts[c])
+            else:
                 _write_cell(ws, r, c, value, row_styles[c], formats)
 
 
@@ -358,16 +366,9 @@ def _write_cell(
     and a value of another type (``numpy.int64`` is no ``int``, ``Decimal`` no
     ``float``) must still reach the cell readable, as text, rather than crash a sync.
     """
-    if value is None:
-        fmt = formats.get(style)
-        if fmt is not None:
-            ws.write_blank(r, c, None, fmt)
-    elif isinstance(value, str):
+    if isinstance(value, str):
         ws.write_string(r, c, value, formats.get(style))
-    elif isinstance(value, Formula):
-        # No cached result: LibreOffice shows a formula's cached result as it is (XlsxWriter's
-        # default, 0, read « niveau actuel 0 » on every empty plan line) and computes
-        # on opening only the formulas that have none; Excel and Google compute all.
+    elif isinstance(value, Formula):  # no cached result, as in _write_rows
         ws.write_formula(r, c, value.text, formats.get(style), "")
     elif isinstance(value, bool):
         ws.write_boolean(r, c, value, formats.get(style))
