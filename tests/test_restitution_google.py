@@ -37,7 +37,7 @@ def test_the_close_produces_each_structure_s_restitution_shared_with_it_only(
     assert {p.occasions for p in produced} == {("clôture de la campagne (le 01/07/2026)",)}
     for structure, contact in CONTACTS.items():
         kept = children(google_api, own_folder(google_api, structure))
-        stem = f"{structure}/restitution-cloture-2026-07-02"
+        stem = "restitution-cloture-2026-07-02"
         names = [n for n in kept if stem in n]
         assert sorted(names) == sorted([f"{stem}.pdf", next(n for n in names if n.endswith("]"))])
         for name in names:
@@ -67,5 +67,5 @@ def test_a_request_on_google_keeps_the_earlier_restitution(
         "restitution-2026-03-02-2",
     ]
     kept = children(google_api, own_folder(google_api, "ai-deux"))
-    wanted = {f"ai-deux/restitution-2026-03-02{n}.pdf" for n in ("", "-2")}
+    wanted = {f"restitution-2026-03-02{n}.pdf" for n in ("", "-2")}
     assert wanted <= set(kept)

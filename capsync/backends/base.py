@@ -127,6 +127,11 @@ class Backend(Protocol):
         """Where a person finds the workbook (a path or a URL), for messages."""
         ...
 
+    def file_location(self, ref: WorkbookRef, extension: str) -> str:
+        """Where a person finds the workbook's companion file of ``extension`` once written
+        (:meth:`write_file`): its path, or on Google its own Drive link."""
+        ...
+
     def archive_grid(self, ref: WorkbookRef, campaign: str) -> str:
         """Keep a grid of a closed campaign read-only, out of the grids the pull reads (with
         its respondents' personal files), named with ``campaign``; return where it went.

@@ -140,6 +140,9 @@ class LocalBackend:
     def location(self, ref: WorkbookRef) -> str:
         return str(self.source_path(ref))
 
+    def file_location(self, ref: WorkbookRef, extension: str) -> str:
+        return str(self.path(ref).with_suffix(f".{extension}"))
+
     def exists(self, ref: WorkbookRef) -> bool:
         return self.source_path(ref).is_file()
 

@@ -13,6 +13,7 @@ from capsync.jobs.sync import state_path
 from capsync.locking import campaign_lock
 from capsync.store.database import Store
 from capsync.store.sync_state import SyncState
+from capsync.workbook.refs import NETWORK_REF
 
 
 @click.command(name="reseau")
@@ -39,15 +40,17 @@ def reseau(state: CliState, force: bool) -> None:
         Store.open(campaign.data_dir) as store,
         SyncState(state_path(campaign.data_dir)) as sync_state,
     ):
+        backend = open_backend(campaign)
         outcome = write_network(
-            campaign, open_backend(campaign), store, sync_state, now=dt.datetime.now(), force=force
+            campaign, backend, store, sync_state, now=dt.datetime.now(), force=force
         )
     if outcome.locked:
         say(outcome.locked)
         raise SystemExit(1)
     if not state.quiet:
         verb = "écrite" if outcome.written else "inchangée"
-        say(f"Vue réseau {verb} : ", verbatim=outcome.where)
+        # asked now, the workbook written or found: on Google its link, not a guess
+        say(f"Vue réseau {verb} : ", verbatim=backend.location(NETWORK_REF))
         if not campaign.config.national:
             say(
                 "Aucun contact national dans la configuration (clé « national ») : "

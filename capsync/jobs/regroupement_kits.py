@@ -72,8 +72,7 @@ def write_kit(backend: Backend, request: KitRequest, referentiel_version: str) -
     ref = free_ref(backend, WorkbookRef(coll.id, Kind.REGROUPEMENT, name))
     backend.write(ref, kit_spec(kit, coll.id, request.referentiel.id, referentiel_version))
     backend.write_file(ref, "pdf", kit_pdf_bytes(kit))
-    where = backend.location(ref)
-    pdf = where.removesuffix(".xlsx") + ".pdf" if where.endswith(".xlsx") else f"{where} (.pdf)"
+    where, pdf = backend.location(ref), backend.file_location(ref, "pdf")
     occasion = f"regroupement du chapitre {request.phase.chapter} du {request.phase.date:%d/%m/%Y}"
     return Produced(
         collective=coll.id,

@@ -233,7 +233,7 @@ def write_restitutions(
                 kind=Kind.RESTITUTION,
                 name=ref.stem,
                 occasions=tuple(made.due.labels),
-                files=(where, f"{where} (.pdf)"),
+                files=(where, backend.file_location(ref, "pdf")),
                 structure=made.structure,
             )
         )

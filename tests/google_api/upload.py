@@ -113,6 +113,7 @@ def create(state: State, params: dict[str, Any], raw: bytes, content_type: str) 
     for parent in parents:
         if parent != "root":
             state.file(parent)
+    drive._check_app_properties(metadata)  # Drive's 124-byte limit, as without media
     moment = state.now()
     entry = DriveFile(
         state.new_file_id(),
@@ -124,6 +125,9 @@ def create(state: State, params: dict[str, Any], raw: bytes, content_type: str) 
         owner=state.user_email,
         content=bytes(media),
     )
+    # the metadata part's appProperties are kept, as a files.create without media keeps them
+    properties = metadata.get("appProperties") or {}
+    entry.app_properties = {str(k): str(v) for k, v in properties.items()}
     state.files[entry.id] = entry
     state.touch(entry.id)
     return drive.masked_file(entry, params)
@@ -148,5 +152,7 @@ def update(
     _not_convertible(mime)
     entry.mime_type = mime
     entry.content = bytes(media)
-    renamed = {k: v for k, v in metadata.items() if k in ("name", "trashed")}
-    return drive.update(state, file_id, params, renamed)
+    # the metadata part is a PATCH like files.update's body: a new name, appProperties
+    # merged with the file's (a null value removes one), trashed
+    patch = {k: v for k, v in metadata.items() if k in ("name", "trashed", "appProperties")}
+    return drive.update(state, file_id, params, patch)

@@ -6,13 +6,15 @@ Request counts (each one HTTP request, retries aside):
   serves a cycle; each next cycle lists only the grids, personal files and files
   awaiting a grant (:func:`.listing.watched_query`, ONE request per 1000), the whole
   tree again after ``listing_max_age`` seconds or a failed write. A workbook's token
-  is its Drive ``version``, which moves with every edit.
+  is its Drive ``version``, which moves with every edit. A listing with nothing under
+  the root adds ONE ``files.get`` of the root, once (:mod:`.root_folder`).
 - ``read``: ONE ``spreadsheets.get`` with grid data (see :mod:`.reading`).
 - ``write``: a new workbook is ``files.create`` + ONE ``batchUpdate`` (+ one
   ``permissions.create`` per person it is shared with); replacing one is ONE
   ``batchUpdate``, plus one ``spreadsheets.get`` of its sheet ids when this
   process did not render or read it before.
 - ``backup``: ONE ``files.copy``.
+- ``write_file``: ONE upload, creating or replacing the file (:mod:`.companions`).
 
 The sync never rewrites the cells people own: this backend only writes what
 it is given, and only ``generate`` / ``generate --upgrade`` give it grids.
@@ -37,6 +39,7 @@ from capsync.backends.google import drive_layout as layout
 from capsync.backends.google.archive import archive_grid
 from capsync.backends.google.batches import MAX_BATCH_BYTES, pending_title, split_requests
 from capsync.backends.google.cell_writes import values_body
+from capsync.backends.google.companions import companion_link, upload_companion
 from capsync.backends.google.credentials import service_account_credentials
 from capsync.backends.google.drive import FOLDER_MIME, SPREADSHEET_MIME, DriveClient, DriveError
 from capsync.backends.google.google_errors import trashed_message
@@ -56,6 +59,7 @@ from capsync.backends.google.quota import Clock, RequestBudget, RetryPolicy, Sle
 from capsync.backends.google.reading import READ_FIELDS, raw_workbook, sheet_ids
 from capsync.backends.google.requests import render_requests
 from capsync.backends.google.review_columns import ReviewColumns
+from capsync.backends.google.root_folder import RootFolder
 from capsync.backends.google.sharing import (
     desired_emails,
     grant_missing,
@@ -73,7 +77,6 @@ log = logging.getLogger("capsync")
 SHEETS_URL = "https://docs.google.com/spreadsheets/d/"
 LISTING_FIELDS = "id,name,mimeType,parents,version,trashed,appProperties"
 _FAILURES = (gspread.exceptions.APIError, DriveError, requests.RequestException, GoogleAuthError)
-_MIMES = {"ics": "text/calendar", "pdf": "application/pdf", "csv": "text/csv"}
 _NO_XLSX = (
     "Google Drive garde les classeurs en Google Sheets, pas en fichiers .xlsx : "
     "impossible de {what}."
@@ -110,6 +113,7 @@ class GoogleBackend(ReviewColumns):
         self.session: requests.Session = self.client.http_client.session
         install(self.session, self.budget, GOOGLE_HOSTS)
         self.drive = DriveClient(self.session)
+        self.root_folder = RootFolder(self.drive, self.root, self.email)
         self.listing_max_age = listing_max_age
         self._listing: Listing | None = None
         self._listed_at = 0.0
@@ -129,8 +133,10 @@ class GoogleBackend(ReviewColumns):
         # folders, spreadsheets, the uploaded .ics / .pdf, and this campaign's trashed files
         ours = has_property(PROP_ROOT, self.root)
         q = f"trashed = false or {ours}"
+        self.root_folder.check_known()  # a root found missing is not listed again
         try:
             files = list(self.drive.list_files(q, LISTING_FIELDS))
+            self.root_folder.confirm(files)  # nothing under the root: is it there at all?
         except _FAILURES as exc:
             raise BackendUnavailable(
                 f"Impossible de lister les fichiers sur Google Drive ({_why(exc)}) : "
@@ -424,25 +430,13 @@ class GoogleBackend(ReviewColumns):
         return SHEETS_URL + str(made["id"])
 
     def write_file(self, ref: WorkbookRef, extension: str, data: bytes) -> None:
-        """Upload an .ics or .pdf beside the workbook (replacing the previous one)."""
-        name = f"{layout.key_of(ref)}.{extension}"
-        mime = _MIMES.get(extension, "application/octet-stream")
-        try:
-            parent = self.parent(ref)
-            known = self.listing().other.get((parent, name))
-            made = self.drive.upload(name, mime, data, [parent], known.id if known else None,
-                                     app_properties(self.root, ref, shared=True))  # fmt: skip
-        except _FAILURES as exc:
-            self._forget()
-            raise BackendError(
-                f"Envoi impossible de {name} sur Google Drive ({_why(exc)})."
-            ) from exc
-        file_id = str(made.get("id", known.id if known else ""))
-        if known is None:  # a new file: known to this listing, shared like its workbook
-            entry = Entry(file_id, name, "")
-            self.listing().other[(parent, name)] = entry
-            if self.config is not None and desired_emails(self.config, ref):
-                self._share_new(entry, ref)
+        """Upload an .ics or .pdf beside the workbook, named for people (see .companions)."""
+        upload_companion(self, ref, extension, data)
+
+    def file_location(self, ref: WorkbookRef, extension: str) -> str:
+        """The Drive link of the file just uploaded by :meth:`write_file` (no request)."""
+        link = companion_link(self._listing, ref, extension)
+        return link or f"{self.location(ref)} (.{extension})"
 
     def is_locked(self, ref: WorkbookRef) -> bool:
         """Never: people edit the live sheet, and a replacement keeps their open tab working."""

@@ -148,13 +148,17 @@ class DriveClient:
         file_id: str | None = None,
         app_properties: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        """Create (or, with ``file_id``, replace the content of) a plain file: one request."""
+        """Create (or, with ``file_id``, replace the content of) a plain file: one request.
+
+        Replacing also renames it to ``name`` and sets ``app_properties`` (Drive merges
+        them with those it has) in the same request: files.update takes the metadata and
+        the media together."""
         boundary = f"capsync-{uuid.uuid4().hex}"
         meta: dict[str, Any] = {"name": name, "mimeType": mime}
+        if app_properties:
+            meta["appProperties"] = app_properties
         if file_id is None:
             meta["parents"] = parents
-            if app_properties:
-                meta["appProperties"] = app_properties
         body = (
             (
                 f"--{boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n"

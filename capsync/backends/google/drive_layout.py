@@ -19,8 +19,10 @@ so no file is ever granted one by one and nothing of another structure is in
 it. Files made before these folders existed, in « Restitutions » and
 « À corriger », are still recognised (and moved into their structure's folder).
 
-Every file name ends with its key in brackets, so that one listing of the
-whole tree (a single ``files.list``) tells which file is which workbook.
+Every workbook's name ends with its key in brackets, so that one listing of the
+whole tree (a single ``files.list``) tells which file is which workbook. The .ics
+and .pdf uploaded beside a workbook are named for people (« calendrier.ics »), and
+known by the ``appProperties`` they carry (:mod:`.companions`).
 A file being created is named with « (création en cours) » until its content
 is rendered: the rename is part of the rendering batch, so a file whose
 content never arrived (an answer lost mid-creation) is recognised, never

@@ -10,7 +10,9 @@ it creates the file (:func:`app_properties`): people cannot see or change them,
 so a renamed or moved grid is still its structure's grid. Files made before
 those properties existed are recognised by the ``[key]`` in their name and
 folder. A trashed workbook stays known (``Entry.trashed``): it is an anomaly to
-show, never a reason to create a second grid.
+show, never a reason to create a second grid. The .ics and .pdf uploaded beside a
+workbook carry its properties too and are named for people (« calendrier.ics »):
+they are known by those properties and their type (:mod:`.companions`).
 
 A cycle does not list the whole tree again: :func:`watched_query` asks Drive only for
 this campaign's grids and personal files (by their ``appProperties``) and for whatever
@@ -91,6 +93,8 @@ class Entry:
     trashed: bool = False
     shared: bool = True  # False: a grant failed, retried at the next listing
     parent: str = ""  # the folder it is in ("" when not known)
+    mime: str = ""  # an uploaded file's type: which of a workbook's companions it is
+    keyed: bool = False  # known by its appProperties, not by its name
 
 
 class Listing:
@@ -138,7 +142,8 @@ class Listing:
                 if parent not in place:
                     continue
                 entry = Entry(item["id"], item["name"], str(item.get("version", "")),
-                              parent=parent)  # fmt: skip
+                              parent=parent, mime=str(item.get("mimeType", "")),
+                              keyed=known_ref is not None)  # fmt: skip
                 if item.get("mimeType") != SPREADSHEET_MIME:
                     self.other[(parent, item["name"])] = entry
                     entry.shared = props.get(PROP_SHARED) != "0"

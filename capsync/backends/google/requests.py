@@ -45,6 +45,7 @@ from capsync.backends.google.ranges import grid_range, runs
 from capsync.backends.google.sheet_rules import (
     conditional_request,
     editor_range_requests,
+    filter_request,
     protection_request,
     validation_request,
 )
@@ -229,6 +230,7 @@ def sheet_requests(
     out += [validation_request(v, sheet_id) for v in sheet.validations]
     out += [conditional_request(c, sheet_id, i) for i, c in enumerate(sheet.conditional_formats)]
     out += [chart_request(c, sheet_id, ids, by_name) for c in sheet.charts]
+    out += filter_request(sheet, sheet_id)
     if sheet.protected:
         out.append(protection_request(sheet, sheet_id, editors))
         out += editor_range_requests(sheet, sheet_id, editors)

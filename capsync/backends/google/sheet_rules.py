@@ -1,4 +1,5 @@
-"""What a sheet checks and protects: validations, conditional formats, protected ranges (pure).
+"""What a sheet checks, filters and protects: validations, conditional formats, its table's
+filter, protected ranges (pure).
 
 Each function returns one request of the batchUpdate that
 :func:`~capsync.backends.google.requests.render_requests` assembles.
@@ -41,6 +42,26 @@ def validation_request(validation: ListValidation | DateValidation, sheet_id: in
     if validation.message:
         rule["inputMessage"] = validation.message
     return {"setDataValidation": {"range": grid_range(validation.target, sheet_id), "rule": rule}}
+
+
+def filter_request(sheet: SheetSpec, sheet_id: int) -> list[Request]:
+    """The sheet's filter buttons on its table (header row first), as its .xlsx has them:
+    a délégué·e narrows the dashboard's tables to a structure or a status on Google too.
+    Google keeps one such filter a sheet, like Excel's autofilter.
+
+    None on a sheet people type in (a grid's): unlike Excel, which lets a protected sheet
+    be filtered, Google refuses a filter change on a protected range to those who may
+    not edit it, so the buttons would only answer a respondent with a refusal; filter
+    views, which protection allows, remain theirs.
+    """
+    if sheet.autofilter is None or _typed_in(sheet):
+        return []
+    return [{"setBasicFilter": {"filter": {"range": grid_range(sheet.autofilter, sheet_id)}}}]
+
+
+def _typed_in(sheet: SheetSpec) -> bool:
+    styles = {*sheet.column_styles, *sheet.cell_styles.values(), *sheet.row_styles.values()}
+    return bool(sheet.editor_ranges) or any(style in EDITABLE_STYLES for style in styles)
 
 
 def conditional_request(conditional: ConditionalFormat, sheet_id: int, index: int) -> Request:
