@@ -93,6 +93,15 @@ def counted(n: int, singular: str, plural: str = "") -> str:
     return f"{thousands(n)} {singular if n <= 1 else plural or singular + 's'}"
 
 
+def heading_for(n: int, singular: str, plural: str, feminine: str = "") -> str:
+    """« Trois priorités », « Une priorité », « Priorités » (none): a heading that counts
+    what follows it, up to three; ``feminine`` is "e" for « Une »."""
+    if n == 0:
+        return plural[0].upper() + plural[1:]
+    word = {1: f"Un{feminine}", 2: "Deux", 3: "Trois"}.get(n, str(n))
+    return f"{word} {singular if n == 1 else plural}"
+
+
 def typography_faults(text: str) -> list[str]:
     """The places where ``text`` has a plain space before « : ; ! ? », inside guillemets or
     between a number and « % » (what the typography test looks for in every output)."""

@@ -240,3 +240,14 @@ def test_a_status_capsync_cannot_read_is_shown_as_typed_and_said_to_be_corrected
     sheet = next(s for s in restitution_spec(data).sheets if s.name == "Plan de progrès")
     row = next(r for r in sheet.rows if r and r[0] == "2.1.1")
     assert row[4] == "fini, statut non reconnu"  # the « Statut » column
+
+
+def test_a_criterion_to_answer_is_said_once_on_the_path_to_the_label() -> None:
+    """« renseigner, au moins 2 - Structuré (critère à renseigner) » said it twice."""
+    from capsync.layout.plan_lines import plan_suggestions
+
+    lines = plan_suggestions(_data("beta"))
+    unanswered = next(line for line in lines if line.startswith("1.2.1"))
+    assert unanswered.endswith("\u00a0: à renseigner, au moins 2 - Structuré"), unanswered
+    mandatory = next(line for line in lines if line.startswith("1.1.1"))
+    assert mandatory.endswith("(critère obligatoire pour le label)"), mandatory

@@ -22,7 +22,7 @@ from capsync.campaign.config import Collective, Respondent, Settings, Structure
 from capsync.layout.dashboard import DashboardInputs, dashboard_spec
 from capsync.layout.participation import PARTICIPATION_SHEET
 from capsync.layout.restitution import build_restitution
-from capsync.layout.role_views import HIDDEN, REGARDS_SHEET, restitution_regards
+from capsync.layout.role_views import HIDDEN, NO_ANSWER, REGARDS_SHEET, restitution_regards
 from capsync.render.restitution_pdf import restitution_pdf_bytes
 from capsync.render.xlsx import render_xlsx_bytes
 from capsync.scoring import scores as scoring
@@ -210,11 +210,14 @@ def test_the_dashboards_regards_croises_show_only_groups_of_three() -> None:
     assert chapter1[1:3] == [HIDDEN, 1]
     assert chapter1[3:5] == [2.0, 5]
     assert chapter2[1:3] == [HIDDEN, 1]
-    shown = [v for v in chapter1[1::2] + chapter2[1::2] if v != HIDDEN]
+    shown = [v for v in chapter1[1::2] + chapter2[1::2] if v not in (HIDDEN, NO_ANSWER)]
     counts = chapter1[2::2] + chapter2[2::2]
     # every number shown stands for 3 people or more
     assert shown == [2.0]
     assert counts == [1, 5, 0, 0, 1, 0, 0, 0]
+    # a role nobody answered for says so, not « moins de 3 » beside its « 0 »
+    means = chapter1[1::2] + chapter2[1::2]
+    assert [m == NO_ANSWER for m in means] == [c == 0 for c in counts]
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler missing")
@@ -231,8 +234,8 @@ def test_the_restitution_pdf_gives_each_mean_with_its_count(tmp_path: Path) -> N
         pdfs[sid] = " ".join(done.stdout.split())
     # « une »: its 3 permanent·e·s are shown (2,0), the collectif's 5 are not (2 others)
     assert (
-        "Structure : Direction moins de 3 (1), Permanent·e·s 2,0 (3), Administrateur·rice·s —, "
-        "Salarié·e·s en parcours —"
+        "Structure : Direction moins de 3 (1), Permanent·e·s 2,0 (3), Administrateur·rice·s "
+        "aucune réponse, Salarié·e·s en parcours aucune réponse"
     ) in pdfs["une"]
     assert "Collectif : Direction moins de 3 (1), Permanent·e·s moins de 3 (5)" in pdfs["une"]
     # « deux »: nothing of its own to show; the collectif's 5 permanent·e·s are (3 others)

@@ -102,6 +102,23 @@ def test_the_path_to_the_label_is_the_fewest_changes_that_meet_every_rule() -> N
     assert label_path(ref, mine("delta")) == []  # eligible already
 
 
+def test_mandatory_criteria_of_a_chapter_not_assessed_are_named_in_its_one_step() -> None:
+    """« N étapes la séparent du label » counted a chapter not assessed yet once, then each
+    of its mandatory criteria again; they are the same work: assessing the chapter."""
+    ref = lc.referentiel()
+    rows = mine("beta").copy()
+    chapter_2 = rows["chapter"] == "2"
+    rows.loc[chapter_2, "mandatory"] = True  # every criterion of the unassessed chapter 2
+    steps = label_path(ref, rows)
+    assert [(s.chapter, s.criterion) for s in steps] == [("1", "1.1.1"), ("1", "1.2.1"), ("2", "")]
+    ids = sorted(rows.loc[chapter_2, "criterion"])
+    level = next(lv for lv in ref.scale.levels if lv.value == ref.labellisation.min_mandatory_level)
+    assert steps[2].why == (
+        f"chapitre pas encore évalué, 2 critères à renseigner, dont {ids[0]} et {ids[1]}, "
+        f"obligatoires au moins au niveau {level.value} - {level.label}"
+    )
+
+
 def test_a_structure_s_to_fix_workbook_holds_its_own_anomalies_only_and_no_server_path() -> None:
     coll = lc.collective()
     rows = lc.anomalies().to_dict("records")

@@ -329,3 +329,14 @@ def test_one_inclusive_writing_convention_in_the_referentiel_and_capsync() -> No
         for m in _OTHER_CONVENTIONS.finditer(source.read_text(encoding="utf-8")):
             found.append(f"{source.name}: {m[0]}")
     assert found == []
+
+
+def test_a_heading_counts_what_follows_it() -> None:
+    """« Une priorité » over one line, not « Trois priorités » over one."""
+    from capsync.french import heading_for
+
+    assert heading_for(3, "priorité", "priorités", "e") == "Trois priorités"
+    assert heading_for(2, "point fort", "points forts") == "Deux points forts"
+    assert heading_for(1, "priorité", "priorités", "e") == "Une priorité"
+    assert heading_for(1, "point fort", "points forts") == "Un point fort"
+    assert heading_for(0, "priorité", "priorités", "e") == "Priorités"

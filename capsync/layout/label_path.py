@@ -24,7 +24,7 @@ every criterion in it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -32,6 +32,7 @@ from capsync.campaign.referentiel import Referentiel
 from capsync.scoring.labels import round_score
 
 _EPSILON = 1e-9
+TO_ANSWER = "critère à renseigner"
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def _chapter_steps(
     for cid, current in level.items():
         if current is None and cid not in targets:
             targets[cid] = floor
-            steps.append(_step(referentiel, chapter, cid, None, floor, "critère à renseigner"))
+            steps.append(_step(referentiel, chapter, cid, None, floor, TO_ANSWER))
 
     def value(cid: str) -> float:
         if cid in targets:
@@ -137,6 +138,30 @@ def label_path(referentiel: Referentiel, mine: pd.DataFrame) -> list[PathStep]:
             # a mandatory criterion raised further for its chapter keeps one step, the higher
             steps = [s for s in steps if not step.criterion or s.criterion != step.criterion]
             steps.append(step)
+    steps = _folded(referentiel, steps)
     order = {c: i for i, c in enumerate(referentiel.criteria)}
     chapters = {c.id: i for i, c in enumerate(referentiel.chapters)}
     return sorted(steps, key=lambda s: (chapters.get(s.chapter, 0), order.get(s.criterion, -1)))
+
+
+def _folded(referentiel: Referentiel, steps: list[PathStep]) -> list[PathStep]:
+    """A chapter not assessed yet is one step: its mandatory criteria, unanswered with the
+    rest of it, are named in that step (« dont 5.2.1 et 5.3.1, obligatoires ») instead of
+    being steps of their own, which counted them twice in « N étapes la séparent du
+    label »."""
+    whole = {s.chapter: s for s in steps if not s.criterion}
+    inside: dict[str, list[PathStep]] = {}
+    for step in steps:
+        if step.criterion and step.chapter in whole:
+            inside.setdefault(step.chapter, []).append(step)
+    kept = [s for s in steps if not (s.criterion and s.chapter in whole)]
+    for chapter, folded in inside.items():
+        ids = [s.criterion for s in folded]
+        named = " et ".join([", ".join(ids[:-1]), ids[-1]] if len(ids) > 1 else ids)
+        level = referentiel.labellisation.min_mandatory_level
+        label = next((lv.label for lv in referentiel.scale.levels if lv.value == level), "")
+        what = "obligatoires" if len(ids) > 1 else "obligatoire"
+        step = whole[chapter]
+        why = f"{step.why}, dont {named}, {what} au moins au niveau {level} - {label}"
+        kept[kept.index(step)] = replace(step, why=why)
+    return kept

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from capsync.campaign.referentiel import Referentiel
 from capsync.french import typeset
-from capsync.layout.label_path import PathStep
+from capsync.layout.label_path import TO_ANSWER, PathStep
 from capsync.workbook.grid_schema import (
     PLAN_COLUMNS,
     PLAN_ORIGIN_PATH,
@@ -60,11 +60,10 @@ def plan_suggestions(data: RestitutionData) -> list[str]:
     for step in data.path:
         if not step.criterion:
             lines.append(f"Chapitre {step.chapter} {step.title} : {step.why}")
-        elif step.current is None:
+        elif step.current is None:  # « (critère à renseigner) » would say it twice
             target = data.level_name(step.target)
-            lines.append(
-                f"{step.criterion} {step.title} : renseigner, au moins {target} ({step.why})"
-            )
+            why = "" if step.why == TO_ANSWER else f" ({step.why})"
+            lines.append(f"{step.criterion} {step.title} : à renseigner, au moins {target}{why}")
         else:
             change = f"passer de {data.level_name(step.current)} à {data.level_name(step.target)}"
             lines.append(f"{step.criterion} {step.title} : {change} ({step.why})")

@@ -186,7 +186,12 @@ def witness_sheet(kit: KitData) -> SheetSpec:
         "Points faibles communs : qui pourrait témoigner",
         f"Un point faible : {weak_rule(kit.weak_level)}. "
         "Témoins possibles : niveau retenu 3 ou 4 et une justification qui décrit une "
-        "pratique. Une structure n'est nommée que si elle l'a accepté.",
+        "pratique. "
+        + (
+            "Aucune structure n'est nommée dans ce kit anonyme."
+            if kit.anonymous
+            else "Une structure n'est nommée que si elle l'a accepté."
+        ),
         [
             Column("Critère", 9),
             Column("Intitulé", 34),

@@ -113,7 +113,7 @@ def _summary_sheet(data: RestitutionData) -> SheetSpec:
     sheet = SheetSpec(
         name=SUMMARY_SHEET,
         rows=rows,
-        column_widths=[14, 52, 14, 14, 12, 14],
+        column_widths=[21, 52, 14, 14, 12, 14],  # « Calculée à partir de » on one line
         column_styles=[Style.TEXT, Style.TEXT, *[Style.SCORE] * 2, Style.PERCENT, Style.SCORE],
         row_styles={0: Style.TITLE, 1: Style.NOTE, 2: Style.NOTE, header: Style.HEADER},
         cell_styles=cell_styles,
@@ -257,7 +257,8 @@ def _services_sheet(data: RestitutionData) -> SheetSpec:
     return table_sheet(
         SERVICES_SHEET,
         "Offre de services du réseau",
-        f"Les ressources liées aux objectifs où la structure est sous le niveau {data.weak_level}.",
+        f"Les ressources liées aux objectifs où la structure est sous le niveau {data.weak_level}"
+        ", puis aux critères sous ce niveau dans ses autres objectifs.",
         columns,
         rows,
         empty_message="Aucun objectif sous le niveau attendu : pas de ressource à suggérer.",

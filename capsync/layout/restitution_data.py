@@ -225,21 +225,39 @@ def weakest_objectives(
     return ranked[:MAX_WEAK_OBJECTIVES]
 
 
-def _service_applies(referentiel: Referentiel, service_id: str, structure_type: str) -> bool:
+def _service_applies(referentiel: Referentiel, service_id: str, types: tuple[str, ...]) -> bool:
     """A service some criteria point to serves the types those criteria apply to; one only an
-    objective points to serves every type (« mise à disposition » is for AI and ETTI only)."""
+    objective points to serves every type (« mise à disposition » is for AI and ETTI only).
+    An ensemblier (GES + AI + ACI) is served as each of its types."""
     linked = [c for c in referentiel.criteria.values() if service_id in c.services]
-    return not linked or any(structure_type in c.structure_types for c in linked)
+    return not linked or any(t in c.structure_types for c in linked for t in types)
+
+
+def _service_objectives(
+    referentiel: Referentiel, mine: pd.DataFrame, weak_level: int
+) -> list[tuple[str, float, bool]]:
+    """(objective, its mean, whether its own services count): the weakest objectives, then
+    those holding a weak criterion though their mean is fine, for that criterion's services
+    only: a criterion at 0 - Non engagé beside two at 3 still gets the training made for it."""
+    weakest = weakest_objectives(referentiel, mine, weak_level)
+    answered = mine[mine["answered"]]
+    means = answered.groupby("objective", sort=False)["retained"].mean()
+    weak = answered[answered["retained"] < weak_level]
+    taken = {o for o, _ in weakest}
+    ordered = [o.id for ch in referentiel.chapters for o in ch.objectives]
+    others = [o for o in ordered if o not in taken and o in set(weak["objective"])]
+    return [(o, m, True) for o, m in weakest] + [(o, float(means[o]), False) for o in others]
 
 
 def _services(
-    referentiel: Referentiel, mine: pd.DataFrame, weak_level: int, structure_type: str = ""
+    referentiel: Referentiel, mine: pd.DataFrame, weak_level: int, types: tuple[str, ...] = ()
 ) -> list[ServiceLine]:
-    """The offre de services of the weakest objectives (objective's, then its weak criteria's),
-    only those meant for the structure's type."""
+    """The offre de services of the weakest objectives (objective's, then its weak criteria's)
+    and of the weak criteria of the other objectives, only those meant for the structure's
+    types, each service once."""
     objectives = {o.id: o for ch in referentiel.chapters for o in ch.objectives}
     lines: list[ServiceLine] = []
-    for objective_id, mean in weakest_objectives(referentiel, mine, weak_level):
+    for objective_id, mean, own in _service_objectives(referentiel, mine, weak_level):
         objective = objectives[objective_id]
         weak_criteria = set(
             mine[
@@ -248,14 +266,17 @@ def _services(
                 & (mine["retained"] < weak_level)
             ]["criterion"]
         )
-        ids = list(objective.services)
+        ids = list(objective.services) if own else []
         for criterion in objective.criteria:
             if criterion.id in weak_criteria:
                 ids += [s for s in criterion.services if s not in ids]
+        listed = {line.service for line in lines} if not own else set()
         for service_id in ids:
             service = referentiel.services.get(service_id)
-            if service is None or (
-                structure_type and not _service_applies(referentiel, service_id, structure_type)
+            if (
+                service is None
+                or service_id in listed
+                or (types and not _service_applies(referentiel, service_id, types))
             ):
                 continue
             lines.append(
@@ -456,7 +477,9 @@ def build_restitution(
         strengths=_strengths(answered, weak),
         weak_points=_weak_points(answered, weak),
         gaps=_gap_lines(referentiel, view, structure_id, mine),
-        services=_services(referentiel, mine, weak, structure.type) if not mine.empty else [],
+        services=(
+            _services(referentiel, mine, weak, structure.all_types) if not mine.empty else []
+        ),
         actions=plan_lines(view.actions.get(structure_id), today),
         weak_level=weak,
         levels=tuple((lv.value, lv.label) for lv in referentiel.scale.levels),

@@ -47,10 +47,12 @@ ROLE_TITLES = {
     RespondentRole.SALARIE_PARCOURS.value: "Salarié·e·s en parcours",
 }
 HIDDEN = f"moins de {MIN_GROUP}"
+NO_ANSWER = "aucune réponse"  # « moins de 3 » beside « 0 personne » read as a riddle
 NOTE = (
     "Niveau moyen donné par les répondant·e·s de chaque rôle (chaque personne compte pour une "
     "voix : la moyenne de ses niveaux dans le chapitre). Une moyenne n'est affichée que si "
-    f"{MIN_GROUP} personnes au moins de ce rôle ont répondu au chapitre : en dessous, « {HIDDEN} »."
+    f"{MIN_GROUP} personnes au moins de ce rôle ont répondu au chapitre : en dessous, « {HIDDEN} » "
+    f"(« {NO_ANSWER} » quand personne de ce rôle n'a répondu)."
 )
 
 
@@ -151,7 +153,7 @@ def _hidden_notes(sheet: SheetSpec, rows: list[list[Value]]) -> None:
     """A hidden mean reads as a note, not as a number."""
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
-            if value == HIDDEN:
+            if value in (HIDDEN, NO_ANSWER):
                 sheet.cell_styles[(FIRST_ROW + r, c)] = Style.NOTE
 
 
@@ -216,4 +218,7 @@ def restitution_regards_sheet(regards: Regards, structure_name: str) -> SheetSpe
 
 
 def _shown(cell: RoleCell) -> Value:
-    return cell.mean if cell.mean is not None else HIDDEN
+    """The mean, or why there is none: nobody of the role answered, or too few to show it."""
+    if cell.mean is not None:
+        return cell.mean
+    return NO_ANSWER if cell.respondents == 0 else HIDDEN

@@ -218,6 +218,24 @@ def _split_word(pdf: _Document, word: str, width: float) -> list[str]:
     return [*pieces, piece]
 
 
+def _glued(words: list[str]) -> list[str]:
+    """The words of a line with a lone « - » joined to both its neighbours: a level's name
+    (« 2 - Structuré ») is never split into « 2 » at a line's end and « - Structuré », which
+    reads as a dash, below."""
+    glued: list[str] = []
+    join_next = False
+    for word in words:
+        if word == "-" and glued:
+            glued[-1] += " -"
+            join_next = True
+        elif join_next:
+            glued[-1] += " " + word
+            join_next = False
+        else:
+            glued.append(word)
+    return glued
+
+
 def _wrap(pdf: _Document, text: str, width: float) -> list[str]:
     """``text`` as lines no wider than ``width`` at the current font, greedy by word.
 
@@ -229,7 +247,7 @@ def _wrap(pdf: _Document, text: str, width: float) -> list[str]:
     space = _width(pdf, " ")
     for paragraph in _clean(text).split("\n"):
         line, line_width = "", 0.0
-        for word in _SPACES.split(paragraph.strip(" ")):
+        for word in _glued(_SPACES.split(paragraph.strip(" "))):
             word_width = _width(pdf, word)
             if line and line_width + space + word_width <= width:
                 line += " " + word

@@ -33,6 +33,8 @@ from capsync.render.pdf_text import (
     _fit,
     _paragraph,
     _strings,
+    _width,
+    _wrap,
     _write,
 )
 from capsync.render.restitution_pdf import _point, _series
@@ -48,6 +50,9 @@ LEVEL_COLOURS: tuple[Colour, ...] = (
     (0x63, 0xBE, 0x7B),
 )
 ROW = 8.0  # mm per criterion in the distribution
+TITLE_WIDTH = 95.0  # mm: the criterion's number and title, left of its bar
+BAR_LEFT = 98.0  # mm from the left margin
+BAR_WIDTH = 108.0  # mm: the stacked bar; the mean and its count take the rest of the line
 ROWS_PER_PAGE = 17
 
 
@@ -151,7 +156,8 @@ def _overview(pdf: _Document, kit: KitData) -> None:
     left = pdf.w / 2 + 5 if len(kit.lines) >= 3 else 0.0
     pdf.set_y(top + 4)
     for line in kit.lines:
-        text = typeset(f"{line.criterion} {line.title} : {line_text(line)}")
+        said = line_text(line) if line.n or line.hidden else "aucune réponse"  # not « — »
+        text = typeset(f"{line.criterion} {line.title} : {said}")
         _paragraph(pdf, text, bullet=True, indent=left)
 
 
@@ -183,19 +189,35 @@ def _distribution(pdf: _Document, kit: KitData) -> None:
         )
         for line in kit.lines[start : start + ROWS_PER_PAGE]:
             y = pdf.y
-            pdf.use_font(9)
             pdf.set_text_color(*BLACK)
-            pdf.text(pdf.l_margin, y + 5, _fit(pdf, f"{line.criterion} {line.title}", 95))
-            _bar(pdf, line, pdf.l_margin + 100, y, 110)
+            _row_text(pdf, f"{line.criterion} {line.title}", pdf.l_margin, y, TITLE_WIDTH)
+            _bar(pdf, line, pdf.l_margin + BAR_LEFT, y, BAR_WIDTH)
             pdf.set_text_color(*DARK_GREY)
-            pdf.text(pdf.l_margin + 215, y + 5, _fit(pdf, typeset(line_text(line)), 48))
+            left = BAR_LEFT + BAR_WIDTH + 5
+            _row_text(pdf, typeset(line_text(line)), pdf.l_margin + left, y, pdf.epw - left)
             pdf.set_y(y + ROW)
     _level_legend(pdf, kit)
 
 
+def _row_text(pdf: _Document, text: str, x: float, y: float, width: float) -> None:
+    """A cell of the distribution: one line at 9 pt, or two at 8 pt when it is longer than
+    ``width`` (« 2,0 (2 structures, peu de réponses) », a long criterion title), so that
+    nothing is cut with « … » short of a third line's worth."""
+    pdf.use_font(9)
+    if _width(pdf, _clean(text)) <= width:
+        pdf.text(x, y + 5, _clean(text))
+        return
+    pdf.use_font(8)
+    lines = _wrap(pdf, text, width)
+    if len(lines) > 2:
+        lines = [lines[0], _fit(pdf, " ".join(lines[1:]), width)]
+    for k, shown in enumerate(lines):
+        pdf.text(x, y + 3.4 + 3.3 * k, shown)
+
+
 def _level_legend(pdf: _Document, kit: KitData) -> None:
     pdf.ln(3)
-    x = pdf.l_margin + 100
+    x = pdf.l_margin + BAR_LEFT
     pdf.use_font(8)
     for value, name in kit.levels:
         pdf.set_fill_color(*LEVEL_COLOURS[min(value, len(LEVEL_COLOURS) - 1)])
@@ -229,12 +251,19 @@ def _dividing(pdf: _Document, kit: KitData) -> None:
         pdf.ln(1.5)
 
 
+def _named(kit: KitData) -> str:
+    """Who the witnesses' lines name: the anonymous kit names none, whatever was agreed."""
+    return (
+        "aucun n'est nommé dans ce kit anonyme" if kit.anonymous else "nommés s'ils l'ont accepté"
+    )
+
+
 def _witnesses(pdf: _Document, kit: KitData) -> None:
     _slide(
         pdf,
         "Points faibles communs : qui pourrait témoigner",
         f"Point faible : {weak_rule(kit.weak_level)} ; témoins possibles au niveau 3 ou 4, "
-        "avec une pratique décrite (nommés s'ils l'ont accepté).",
+        f"avec une pratique décrite ({_named(kit)}).",
     )
     if not kit.weak_points:
         _paragraph(pdf, "Aucun point faible commun à ce chapitre.")
@@ -294,9 +323,25 @@ def _agenda(pdf: _Document, kit: KitData) -> None:
     pdf.use_font(9.5)
     for item in kit.agenda:
         cells = (item.start, f"{item.minutes} min", item.title, item.detail)
-        for text, width in zip(cells, widths, strict=True):
-            pdf.cell(width, 9, _fit(pdf, text, width - 2), border=1)
-        pdf.ln(9)
+        _agenda_row(pdf, cells, widths)
+
+
+AGENDA_ROW = 9.0  # mm: a row of one line
+AGENDA_LINE = 4.4  # mm between the lines of a cell on several lines
+
+
+def _agenda_row(pdf: _Document, cells: tuple[str, ...], widths: tuple[float, ...]) -> None:
+    """One row of the agenda, as high as its longest cell: the witnesses of five weak points
+    (« 2.3.3 (1 témoignage possible) ; … ») are read whole, never cut with « … »."""
+    texts = [_wrap(pdf, text, width - 2) for text, width in zip(cells, widths, strict=True)]
+    height = AGENDA_ROW + AGENDA_LINE * (max(len(lines) for lines in texts) - 1)
+    top, x = pdf.y, pdf.l_margin
+    for lines, width in zip(texts, widths, strict=True):
+        pdf.rect(x, top, width, height)
+        for k, line in enumerate(lines):
+            pdf.text(x + 1, top + 5.6 + AGENDA_LINE * k, line)
+        x += width
+    pdf.set_y(top + height)
 
 
 def kit_pdf_bytes(kit: KitData) -> bytes:

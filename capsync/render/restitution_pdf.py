@@ -21,13 +21,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from capsync.atomic import write_bytes_atomic
-from capsync.french import percent, typeset
+from capsync.french import heading_for, percent, typeset
 from capsync.layout.before_after import BeforeAfterLine
 from capsync.layout.plan_lines import plan_suggestions
 from capsync.layout.restitution_data import (
     FIRST_PAGE_ITEMS,
     HALF_LEVEL_NOTE,
     PATH_NOTE,
+    CriterionLine,
     GapLine,
     RestitutionData,
 )
@@ -307,21 +308,33 @@ def _first_page(pdf: _Document, data: RestitutionData, title: str) -> tuple[bool
         return True, []
     below = _radar(pdf, data, pdf.get_y() + 2)
     _scores_table(pdf, data, below)
-    _heading(pdf, "Trois points forts")
-    for c in data.strengths[:FIRST_PAGE_ITEMS]:
-        _paragraph(
-            pdf, typeset(f"{c.criterion} {c.title} — {data.level_name(c.retained)}"), bullet=True
-        )
+    weak = data.level_name(data.weak_level)
+    _heading(
+        pdf, heading_for(min(len(data.strengths), FIRST_PAGE_ITEMS), "point fort", "points forts")
+    )
+    _first_page_criteria(pdf, data, data.strengths, f"au-dessus du niveau {weak}")
     if not data.strengths:
         _paragraph(pdf, "Aucun critère au-dessus du niveau attendu pour le moment.")
-    _heading(pdf, "Trois priorités")
-    for c in data.weak_points[:FIRST_PAGE_ITEMS]:
+    _heading(
+        pdf, heading_for(min(len(data.weak_points), FIRST_PAGE_ITEMS), "priorité", "priorités", "e")
+    )
+    _first_page_criteria(pdf, data, data.weak_points, f"sous le niveau {weak}")
+    if not data.weak_points:
+        _paragraph(pdf, f"Aucun critère sous le niveau {weak}.")
+    return _path_start(pdf, data)
+
+
+def _first_page_criteria(
+    pdf: _Document, data: RestitutionData, lines: Sequence[CriterionLine], where: str
+) -> None:
+    """Up to three criteria with their level; below three, a line says there is no other:
+    « Trois priorités » over one line read as two lost."""
+    for c in lines[:FIRST_PAGE_ITEMS]:
         _paragraph(
             pdf, typeset(f"{c.criterion} {c.title} — {data.level_name(c.retained)}"), bullet=True
         )
-    if not data.weak_points:
-        _paragraph(pdf, f"Aucun critère sous le niveau {data.level_name(data.weak_level)}.")
-    return _path_start(pdf, data)
+    if 0 < len(lines) < FIRST_PAGE_ITEMS:
+        _paragraph(pdf, f"Aucun autre critère {where}.")
 
 
 def _path_start(pdf: _Document, data: RestitutionData) -> tuple[bool, list[str]]:
@@ -393,7 +406,7 @@ def _criteria_sections(pdf: _Document, data: RestitutionData) -> None:
             bullet=True,
         )
     if not data.weak_points:
-        _paragraph(pdf, f"Aucun critère sous le niveau {data.weak_level}.")
+        _paragraph(pdf, f"Aucun critère sous le niveau {data.level_name(data.weak_level)}.")
 
 
 def _gap_detail(data: RestitutionData, g: GapLine) -> str:
@@ -430,9 +443,8 @@ def _services_section(pdf: _Document, data: RestitutionData) -> None:
         if s.url:
             _paragraph(pdf, s.url, indent=DETAIL_INDENT)
     if not data.services:
-        _paragraph(
-            pdf, typeset("Pas de ressource à suggérer : aucun objectif sous le niveau attendu.")
-        )
+        said = "aucune n'est liée à un objectif ou à un critère sous le niveau attendu"
+        _paragraph(pdf, typeset(f"Pas de ressource à suggérer : {said}."))
 
 
 def _plan_section(pdf: _Document, data: RestitutionData) -> None:

@@ -10,12 +10,12 @@ restitution's data, as in the workbook.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from capsync.french import typeset
 from capsync.layout.restitution_data import RestitutionData
 from capsync.layout.review_views import PAIR_SERIES, TIERS_SERIES, ReviewChapter
-from capsync.layout.role_views import HIDDEN, NOTE, ROLE_TITLES, RoleCell
+from capsync.layout.role_views import HIDDEN, NO_ANSWER, NOTE, ROLE_TITLES, RoleCell
 from capsync.render.pdf_text import DETAIL_INDENT, Colour, _Document, _heading, _paragraph
 from capsync.scoring.participation import MIN_GROUP
 from capsync.scoring.scores import format_score
@@ -93,8 +93,16 @@ def _review_section(pdf: _Document, data: RestitutionData) -> None:
 
 def _cell(cell: RoleCell) -> str:
     if cell.mean is None:
-        return f"{HIDDEN} ({cell.respondents})" if cell.respondents else "—"
+        return f"{HIDDEN} ({cell.respondents})" if cell.respondents else NO_ANSWER
     return f"{format_score(cell.mean)} ({cell.respondents})"
+
+
+def _roles(cells: Mapping[str, RoleCell], nobody: str) -> str:
+    """« Direction 2,8 (5), Permanent·e·s moins de 3 (2), … », or ``nobody`` when no one of
+    any role answered: four « — » in a row read as a fault, not as a chapter not assessed."""
+    if not any(cells[r].respondents for r in ROLE_TITLES):
+        return nobody
+    return ", ".join(f"{t} {_cell(cells[r])}" for r, t in ROLE_TITLES.items())
 
 
 def _regards_section(pdf: _Document, data: RestitutionData) -> None:
@@ -120,11 +128,11 @@ def _regards_section(pdf: _Document, data: RestitutionData) -> None:
             ),
         )
     for line in regards.lines:
-        everyone = ", ".join(f"{t} {_cell(line.collective[r])}" for r, t in ROLE_TITLES.items())
+        everyone = _roles(line.collective, "personne n'a encore répondu au chapitre")
         if not own:
             _paragraph(pdf, typeset(f"{line.chapter} — {line.title} : {everyone}"), bullet=True)
             continue
-        mine = ", ".join(f"{t} {_cell(line.structure[r])}" for r, t in ROLE_TITLES.items())
+        mine = _roles(line.structure, "chapitre pas encore évalué")
         _paragraph(pdf, typeset(f"{line.chapter} — {line.title}"), bullet=True)
         _paragraph(pdf, typeset(f"Structure : {mine}"), indent=DETAIL_INDENT)
         _paragraph(pdf, typeset(f"Collectif : {everyone}"), indent=DETAIL_INDENT)
