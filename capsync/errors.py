@@ -12,7 +12,8 @@ status)::
     │   ├── BackendUnavailable  the service did not answer (quota, 5xx, network); retried later
     │   └── DriveError        Google Drive answered an error (backends/google/drive.py)
     ├── ImportRefused         a returned grid cannot be put in place
-    ├── LockBusy              another capsync command holds the campaign lock
+    ├── LockBusy              another capsync command holds the campaign lock, or
+    │                         another daemon runs on the same data folder
     └── DataFolderError       a file of the data folder cannot be read or written
         │                     (read-only folder, no rights, full disk): names the file
         ├── StoreDamaged      the SQLite store fails its integrity check or is not a
@@ -85,7 +86,7 @@ class ImportRefused(CapsyncError):
 
 
 class LockBusy(CapsyncError):
-    """Another capsync command is running on the same data folder."""
+    """Another capsync command (or, for a daemon, another daemon) runs on the same data folder."""
 
 
 class DataFolderError(CapsyncError):
@@ -132,6 +133,19 @@ _WHY = {  # the OS says it in English
     errno.EBUSY: "fichier occupé par un autre programme",
     errno.ENAMETOOLONG: "chemin trop long",
 }
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the OS refused, in French: its own ``strerror`` is English (« Permission denied »)."""
+    if exc.errno in _NO_RIGHTS:
+        return "droits insuffisants, ou disque en lecture seule"
+    if exc.errno in _FULL:
+        return "disque plein"
+    known = _WHY.get(exc.errno or 0)
+    if known:
+        return known
+    code = errno.errorcode.get(exc.errno or 0)
+    return f"erreur du système {code}" if code else "erreur du système"
 
 
 def no_rights_message(path: Path) -> str:

@@ -218,6 +218,28 @@ def test_unquoted_time_is_read_as_the_time_people_meant(files: tuple[Path, Path]
     assert phase.time is not None and phase.time.isoformat() == "15:30:00"
 
 
+def test_a_password_written_where_its_variable_goes_is_refused_and_never_repeated(
+    files: tuple[Path, Path],
+) -> None:
+    """``password_env`` names an environment variable; an admin who writes the password
+    there gets told so, and the message (printed, kept in the daemon's status, mailed to
+    the admins) never repeats it."""
+    cfg, _ = files
+    line = edit(
+        cfg,
+        "  # smtp: {host: smtp.coorace.example, port: 587, security: starttls, user: cap-rse, "
+        "password_env: CAPSYNC_SMTP_PASSWORD}",
+        "  smtp: {host: smtp.coorace.example, user: cap-rse, password_env: Hunter2-Secret}",
+    )
+    found = problems(check(cfg))
+    assert found == [
+        f"{cfg}:{line} [mail.smtp.password_env] : attend le NOM d'une variable d'environnement "
+        "(majuscules, chiffres et « _ », par exemple CAPSYNC_SMTP_PASSWORD), pas le mot de "
+        "passe : mettez le mot de passe dans cette variable, jamais dans ce fichier."
+    ]
+    assert "Hunter2" not in check(cfg).output
+
+
 def test_email_that_is_not_one(files: tuple[Path, Path]) -> None:
     cfg, _ = files
     line = edit(cfg, "email: xavier.delmas@coorace-na.example", "email: xavier.delmas")
@@ -356,6 +378,15 @@ def test_referentiel_path_that_leads_nowhere(files: tuple[Path, Path]) -> None:
             "settings:\n\tlate_days: 3\n",
             ":2 : syntaxe YAML invalide : caractère interdit en début de valeur (tabulation, "
             "« @ », « ` ») ; indentez avec des espaces et mettez le texte entre guillemets.",
+        ),
+        (  # PyYAML says « did not find expected node content »: never shown in English
+            "settings:\n  late_days: [1, \n",
+            ":3 : syntaxe YAML invalide : valeur attendue et absente (crochet « [ » ou accolade "
+            "« { » non refermé, ou virgule en trop).",
+        ),
+        (
+            'settings:\n  help_contact: "C:\\qui"\n',
+            ":2 : syntaxe YAML invalide : « \\ » inconnu entre guillemets doubles ; doublez-le.",
         ),
     ],
 )

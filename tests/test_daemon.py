@@ -122,12 +122,12 @@ def test_status_shows_the_last_cycles_the_open_anomalies_and_the_next_run(
     assert shown[:5] == [
         f"État : en attente (pid {os.getpid()})",
         "Intervalle : 15m ; cycles effectués : 12",
-        "Prochain cycle : 2026-11-23T12:00:00",
+        "Prochain cycle : 23/11/2026 12:00:00",
         "Anomalies ouvertes : 6",
         "Derniers cycles :",
     ]
     assert shown[5:10] == [
-        f"  {(START + dt.timedelta(seconds=902 * i + 0)).isoformat()} (2.0 s) réussi — "
+        f"  {START + dt.timedelta(seconds=902 * i + 0):%d/%m/%Y %H:%M:%S} (2.0 s) réussi — "
         f"{i + 1} grilles lues."
         for i in range(7, 12)
     ]
@@ -277,3 +277,18 @@ def test_status_tells_when_the_daemon_was_killed(tmp_path: Path) -> None:
     said = plain(shown.output)
     assert f"État : arrêté — le démon (pid {int(dead.stdout)}) s'est interrompu" in said
     assert "Prochain cycle" not in shown.output
+
+
+@pytest.mark.parametrize("content", ["[]", '{"pid": "abc", "state": "en attente"}', "{coupé"])
+def test_a_status_file_cut_short_or_edited_by_hand_is_said_unreadable(
+    tmp_path: Path, content: str
+) -> None:
+    """``capsync status`` on a status file holding something else: one French line, exit 0,
+    never a traceback."""
+    config = copy_example(tmp_path)
+    data = (config.parent / "../data").resolve()  # the example configuration's data_dir
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "statut.json").write_text(content, encoding="utf-8")
+    shown = CliRunner().invoke(main, ["--config", str(config), "status"])
+    assert shown.exit_code == 0 and shown.exception is None, shown.output
+    assert "(statut.json) est illisible" in plain(shown.output)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import statistics
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -147,3 +148,22 @@ def test_a_disputed_criterion_sets_those_who_run_the_structure_against_those_in_
     plain = [respondent_levels(roles, 0, 4, random.Random(i)) for i in range(50)]
     assert all(0 <= x <= 4 for levels in plain for x in levels)
     assert statistics.mean(x for levels in plain for x in levels) < 1
+
+
+def test_a_grid_that_is_no_workbook_is_left_as_it_is_and_the_others_filled(
+    tmp_path: Path,
+) -> None:
+    """A PDF renamed « .xlsx » in the grids' folder: one French line, never a traceback."""
+    campaign = load_campaign(copy_example(tmp_path))
+    backend = open_backend(campaign)
+    generate(campaign, backend, now=dt.datetime.combine(TODAY, dt.time(9)))
+    collective = campaign.config.collectives[0]
+    broken = WorkbookRef(collective.id, Kind.GRID, collective.structures[0].id)
+    path = Path(backend.location(broken))
+    path.write_bytes(b"%PDF-1.4 not a workbook")
+    report = run_demo(campaign, backend, today=TODAY)
+    assert f"{path} : fichier illisible (ce n'est pas un classeur .xlsx), laissé tel quel." in (
+        report.skipped
+    )
+    assert len(report.filled) >= 9 and collective.structures[0].id not in report.filled
+    assert path.read_bytes() == b"%PDF-1.4 not a workbook"  # untouched

@@ -179,3 +179,25 @@ def test_an_old_campaign_grid_put_in_place_is_not_pulled_and_says_why(tmp_path: 
         "Ce fichier est une grille de « aci-une » pour la campagne « 2025-2026 », qu'elle a "
         "terminée ; sa campagne en cours est « 2027-2028 »."
     )
+
+
+def test_a_grid_of_the_campaign_still_to_start_is_refused_as_such(tmp_path: Path) -> None:
+    """The configuration names 2027-2028, not started yet for aci-une: its grid is not
+    « a closed campaign's », it is one to keep until ``capsync nouvelle-campagne``."""
+    campaign = write_campaign(tmp_path, cfg=_config())
+    backend = LocalBackend(campaign.data_dir)
+    generate(campaign, backend, workers=1, now=T0)
+    early = tmp_path / "en avance.xlsx"
+    shutil.copy(grid_path(backend, "aci-une"), early)
+    with editing(early) as wb:  # as a grid made for the next campaign
+        ws = wb["_capsync"]
+        row = next(c.row for c in ws["A"] if c.value == "campaign")
+        ws.cell(row, 2).value = "2027-2028"
+    campaign.config_path.write_text(yaml.safe_dump(_config("2027-2028"), allow_unicode=True))
+
+    code, _, err = _import(load_campaign(campaign.config_path), early)
+
+    assert code == 1
+    assert "« 2027-2028 » ; la campagne en cours de « aci-une » est « 2025-2026 »" in err
+    assert "cette campagne n'a pas commencé pour la structure (capsync nouvelle-campagne" in err
+    assert "campagne close" not in err

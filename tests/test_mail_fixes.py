@@ -276,3 +276,26 @@ def test_the_date_header_is_the_real_time_on_a_server_that_runs_on_utc(prepared,
         for p in (campaign.data_dir / "outbox").glob("*.eml")
     }
     assert dates and all(before <= d <= after for d in dates), (before, dates, after)
+
+
+def test_a_mail_server_that_does_not_answer_is_said_in_french() -> None:
+    """« [Errno 111] Connection refused » reached the status and the admins' mail as is."""
+    import socket
+
+    from capsync.campaign.config import Smtp
+    from capsync.jobs.mail_transport import MailError, SmtpTransport
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    transport = SmtpTransport(Smtp(host="127.0.0.1", port=port, security="none"))
+    with pytest.raises(MailError) as refused:
+        transport.send("m", b"Subject: x\r\n\r\nx", "a@example.org", "b@example.org")
+    assert str(refused.value) == (
+        f"Envoi impossible par le serveur 127.0.0.1:{port} (connexion refusée : serveur arrêté "
+        "ou port fermé ; vérifiez mail.smtp) : nouvel essai au prochain cycle."
+    )
+    unknown = SmtpTransport(Smtp(host="smtp.invalid", port=25, security="none"))
+    with pytest.raises(MailError) as unresolved:
+        unknown.send("m", b"Subject: x\r\n\r\nx", "a@example.org", "b@example.org")
+    assert "(nom de serveur introuvable ; vérifiez mail.smtp.host)" in str(unresolved.value)

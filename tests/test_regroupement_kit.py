@@ -201,6 +201,8 @@ def test_capsync_regroupement_keeps_each_kit_and_says_so_in_french(example: Path
     assert pdf.startswith("Son PDF, à projeter : ")
     assert pdf.endswith("chapitre-2-2026-03-19-anonyme-2.pdf")
     assert Path(pdf.removeprefix("Son PDF, à projeter : ")).is_file()
+    named = runner.invoke(main, [*args, "--chapitre", "2"])  # for the délégué·e·s only
+    assert plain(named.output).splitlines()[1].startswith("Son PDF : "), named.output
     missing = runner.invoke(main, [*args, "--chapitre", "9"])
     assert missing.exit_code == 1
     assert "n'a pas de regroupement pour le chapitre 9" in plain(missing.output)

@@ -149,14 +149,17 @@ def test_requested_restitutions_are_dated_and_never_overwrite_earlier_ones(fresh
     first = run(fresh, "restitution", "--structure", "ailes-revel")
     day = f"{dt.date.today():%Y-%m-%d}"
     folder = data / "occitanie" / "structures" / "ailes-revel"
-    assert first == f"Restitution produite : {folder / f'restitution-{day}.xlsx'}\n"
+    assert first == (
+        f"Restitution produite : {folder / f'restitution-{day}.xlsx'}\n"
+        f"Son PDF : {folder / f'restitution-{day}.pdf'}\n"  # where it is, not « … (.pdf) »
+    )
     kept = (folder / f"restitution-{day}.pdf").read_bytes()
     second = run(fresh, "restitution", "--structure", "ailes-revel")
     assert f"restitution-{day}-2.xlsx" in second
     assert (folder / f"restitution-{day}.pdf").read_bytes() == kept
     assert (folder / "restitution-chapitre-4-2026-11-23.pdf").is_file()  # the event's, kept
     whole = run(fresh, "restitution", "--collective", "nouvelle-aquitaine")
-    assert len(whole.splitlines()) == 7
+    assert len(whole.splitlines()) == 2 * 7  # each structure's workbook, then its PDF
     result = CliRunner().invoke(main, ["--config", str(fresh), "restitution", "--structure", "x"])
     assert result.exit_code == 1
     assert "La configuration ne connaît pas la structure « x »." in plain(result.output)

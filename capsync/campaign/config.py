@@ -280,7 +280,8 @@ class Smtp(_Model):
     port: int = Field(default=587, ge=1, le=65535)
     security: SmtpSecurity = SmtpSecurity.STARTTLS
     user: str | None = None
-    password_env: str = "CAPSYNC_SMTP_PASSWORD"
+    # the NAME of a variable, never the password: a password written here would be echoed
+    password_env: Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")] = "CAPSYNC_SMTP_PASSWORD"
     timeout_seconds: float = Field(default=30, gt=0)
 
 

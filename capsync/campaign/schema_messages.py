@@ -253,6 +253,12 @@ def _by_family(error: ErrorDetails, kind: str, shown: str, value: Any, loc: Path
 
 
 def _pattern(shown: str, loc: PathKey) -> str:
+    if loc and loc[-1] == "password_env":  # maybe a password typed here: never repeated
+        return (
+            "attend le NOM d'une variable d'environnement (majuscules, chiffres et « _ », par "
+            "exemple CAPSYNC_SMTP_PASSWORD), pas le mot de passe : mettez le mot de passe dans "
+            "cette variable, jamais dans ce fichier."
+        )
     if loc and loc[-1] == "campaign":
         return (
             f"campagne {shown} invalide : lettres sans accent, chiffres, « - », « _ » ou « . », "

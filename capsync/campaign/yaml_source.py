@@ -188,6 +188,12 @@ _SYNTAX_HINTS = (
     ("expected ',' or '}'", "accolade « { » non refermée ou virgule manquante"),
     ("found duplicate anchor", "ancre « & » définie deux fois"),
     ("found undefined alias", "alias « * » sans ancre « & » correspondante"),
+    (
+        "did not find expected node content",
+        "valeur attendue et absente (crochet « [ » ou accolade « { » non refermé, ou virgule "
+        "en trop)",
+    ),
+    ("found unknown escape character", "« \\ » inconnu entre guillemets doubles ; doublez-le"),
     ("exceeded maximum nesting depth", _DEEP.rstrip(".")),
 )
 
@@ -197,7 +203,8 @@ def _explain(problem: str) -> str:
     for needle, french in _SYNTAX_HINTS:
         if needle in problem:
             return french
-    return f"{problem} ; vérifiez l'indentation et les guillemets"
+    # PyYAML's wording is English: not shown as is; the line and column say where
+    return "syntaxe incomprise à cet endroit ; vérifiez l'indentation et les guillemets"
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

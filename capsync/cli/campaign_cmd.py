@@ -13,6 +13,7 @@ from capsync.backends.factory import open_backend
 from capsync.campaign.config import campaign_of
 from capsync.campaign.validation import Campaign
 from capsync.cli.common import CliState, fail, known_collective, known_structure, pass_state, say
+from capsync.data_folder import require_data_folder
 from capsync.locking import campaign_lock
 from capsync.store.campaigns import campaign_records, reading_range
 from capsync.store.database import Store
@@ -58,11 +59,14 @@ def new_campaign_command(state: CliState, collective: str | None, structure: str
         capsync nouvelle-campagne --structure ailes-revel
         capsync nouvelle-campagne --collective occitanie
     """
+    from capsync.jobs.generate import select
     from capsync.jobs.new_campaign import Started, start_new_campaigns
 
     campaign = state.campaign()
     known_collective(campaign, collective)
     known_structure(campaign, structure)
+    select(campaign, collective, structure)  # a structure of another collectif: said first
+    require_data_folder(campaign.data_dir)  # before generate there is no grid to archive
     with campaign_lock(campaign.data_dir), Store.open(campaign.data_dir) as store:
         summary = start_new_campaigns(
             campaign,

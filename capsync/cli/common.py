@@ -13,7 +13,7 @@ import click
 
 from capsync.campaign.validation import Campaign, load_campaign
 from capsync.data_folder import check_data_folder
-from capsync.errors import CapsyncError, ValidationFailed, data_folder_error
+from capsync.errors import CapsyncError, ValidationFailed, data_folder_error, os_reason
 from capsync.french import typeset
 
 ERROR_PREFIX = "Erreur : "
@@ -93,8 +93,8 @@ def user_errors() -> Iterator[None]:
     except OSError as exc:
         if not isinstance(exc.filename, str):
             fail(
-                f"erreur du système ({exc.strerror or exc}) : vérifiez le dossier de données "
-                "et la place sur le disque, puis relancez la commande."
+                f"opération refusée par le système ({os_reason(exc)}) : vérifiez le dossier de "
+                "données et la place sur le disque, puis relancez la commande."
             )
         fail(str(data_folder_error(exc, Path(exc.filename))))
 

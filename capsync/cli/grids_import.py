@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from capsync.backends.factory import open_backend
-from capsync.cli.common import CliState, pass_state, say
+from capsync.cli.common import CliState, known_collective, pass_state, say
 from capsync.errors import ImportRefused
 from capsync.locking import campaign_lock
 from capsync.store.database import Store
@@ -49,6 +49,7 @@ def import_(state: CliState, files: tuple[str, ...], collective: str | None) -> 
     from capsync.jobs.import_grids import import_grid
 
     campaign = state.campaign()
+    known_collective(campaign, collective)  # else every grid is refused as « not of » a typo
     backend = open_backend(campaign)
     now = dt.datetime.now()
     refused = 0

@@ -14,7 +14,7 @@ from capsync.data_folder import require_data_folder
 from capsync.jobs.pull import pull
 from capsync.layout.column_names import column_label, structure_labels
 from capsync.locking import campaign_lock
-from capsync.store.database import Store
+from capsync.store.database import STORE_FILE, Store
 from capsync.store.queries import HistoryEntry
 
 
@@ -63,6 +63,21 @@ def history_line(entry: HistoryEntry, label: str) -> tuple[str, str]:
     return f"{head}{label} : ", f"{old} → {new}"
 
 
+def _history(campaign: Campaign, structure: str, campaign_id: str | None) -> list[HistoryEntry]:
+    """The structure's changes; none before the first pull, when a command that only reads
+    creates no data folder (an unmounted share) and no store."""
+    require_data_folder(campaign.data_dir)
+    path = campaign.data_dir / STORE_FILE
+    if not path.is_file():
+        from capsync.store.safety import refuse_lost_store
+
+        refuse_lost_store(path)  # a store gone but for its backup is said, not taken for new
+        return []
+    with Store.open(campaign.data_dir) as store:
+        readings = campaign_readings(campaign, store, structure, campaign_id)
+        return store.history(structure, readings)
+
+
 @click.command(name="history")
 @click.option("--structure", "structure", metavar="ID", required=True, help="The structure's id.")
 @click.option(
@@ -79,9 +94,7 @@ def history_command(state: CliState, structure: str, campaign_id: str | None) ->
     """
     campaign = state.campaign()
     known_structure(campaign, structure)
-    with Store.open(campaign.data_dir) as store:
-        readings = campaign_readings(campaign, store, structure, campaign_id)
-        entries = store.history(structure, readings)
+    entries = _history(campaign, structure, campaign_id)
     if not entries:
         say(f"Aucune réponse relevée pour la structure « {structure} ».")
         return

@@ -8,6 +8,7 @@ import click
 
 from capsync.backends.factory import open_backend
 from capsync.cli.common import CliState, pass_state, say
+from capsync.data_folder import require_data_folder
 from capsync.errors import FileLocked
 from capsync.jobs.sync import state_path
 from capsync.locking import campaign_lock
@@ -30,9 +31,11 @@ def restitution(state: CliState, structure: str | None, collective: str | None) 
         capsync restitution --structure ailes-revel
         capsync restitution --collective occitanie
     """
-    from capsync.jobs.restitution_request import request_restitutions
+    from capsync.jobs.restitution_request import request_restitutions, targets
 
     campaign = state.campaign()
+    targets(campaign, collective, structure)  # a wrong option is said first
+    require_data_folder(campaign.data_dir)  # before the lock, which would create it
     with (
         campaign_lock(campaign.data_dir),
         Store.open(campaign.data_dir) as store,
@@ -49,7 +52,8 @@ def restitution(state: CliState, structure: str | None, collective: str | None) 
         )
     for document in produced:
         if not state.quiet:
-            say("Restitution produite : ", verbatim=str(document.files[0]))
+            say("Restitution produite : ", verbatim=document.files[0])
+            say("Son PDF : ", verbatim=document.files[1])
     for line in locked:
         say(line)
     if locked:
@@ -76,6 +80,7 @@ def regroupement(state: CliState, collective: str, chapter: str, anonymous: bool
     from capsync.jobs.regroupement_kits import request_kit
 
     campaign = state.campaign()
+    require_data_folder(campaign.data_dir)
     with campaign_lock(campaign.data_dir), Store.open(campaign.data_dir) as store:
         try:
             made = request_kit(
@@ -91,8 +96,9 @@ def regroupement(state: CliState, collective: str, chapter: str, anonymous: bool
             say(str(exc))
             raise SystemExit(1) from exc
     if not state.quiet:
-        say("Kit du regroupement produit : ", verbatim=str(made.files[0]))
-        say("Son PDF, à projeter : ", verbatim=str(made.files[1]))
+        say("Kit du regroupement produit : ", verbatim=made.files[0])
+        # only the anonymous kit is for the room: the named one says to project that one
+        say("Son PDF, à projeter : " if anonymous else "Son PDF : ", verbatim=made.files[1])
 
 
 commands = [restitution, regroupement]

@@ -9,6 +9,7 @@ import click
 
 from capsync.campaign.validation import load_referentiel, referentiel_path
 from capsync.cli.common import CliState, fail, pass_state
+from capsync.errors import os_reason
 from capsync.render.referentiel_export import (
     ExportFormat,
     default_filename,
@@ -77,7 +78,8 @@ def export(state: CliState, fmt: str, output: str | None, ref_file: str | None) 
     try:
         export_referentiel(ref, kind, path)
     except OSError as exc:
-        fail(f"Écriture impossible de {path} ({exc.strerror or exc}).")
+        why = os_reason(exc)
+        fail(f"Écriture impossible de {path} ({why}) : vérifiez ce chemin et ses droits.")
     if not state.quiet:
         click.echo(f"{path}: {len(ref.criteria)} criteria ({kind.value}).")
 

@@ -18,7 +18,14 @@ from capsync.cli.progress import progress_bar
 from capsync.data_folder import check_data_folder, require_data_folder
 from capsync.errors import CapsyncError
 from capsync.jobs.daemon import Daemon, interval_text, parse_interval
-from capsync.jobs.status import RunStatus, iso, process_alive, read_status
+from capsync.jobs.status import (
+    UNREADABLE,
+    RunStatus,
+    iso,
+    process_alive,
+    read_status,
+    status_path,
+)
 from capsync.jobs.sync import run_cycle, state_path
 from capsync.locking import campaign_lock
 from capsync.store.database import STORE_FILE, Store
@@ -196,6 +203,14 @@ def _daemon_logging(quiet: bool) -> None:
         logging.getLogger("capsync.daemon").setLevel(logging.INFO)
 
 
+def _when(moment: str) -> str:
+    """« 23/11/2026 12:00:00 », as people write a date, from the status file's ISO text."""
+    try:
+        return f"{dt.datetime.fromisoformat(moment):%d/%m/%Y %H:%M:%S}"
+    except ValueError:
+        return moment
+
+
 @click.command()
 @pass_state
 def status(state: CliState) -> None:
@@ -210,9 +225,17 @@ def status(state: CliState) -> None:
     if found is None:
         say("Aucun cycle n'a encore été lancé par le démon.")
         return
+    if found.state == UNREADABLE:
+        say(
+            f"Le fichier d'état du démon ({status_path(campaign.data_dir).name}) est illisible "
+            "(coupé ou modifié à la main) : le démon le réécrit entier à son prochain cycle."
+        )
+        return
     if found.state != "arrêté" and not process_alive(found.pid):
         say(
-            f"État : arrêté — le démon (pid {found.pid}) s'est interrompu sans finir "
+            "État : arrêté — le démon"
+            + (f" (pid {found.pid})" if found.pid else "")
+            + " s'est interrompu sans finir "
             "proprement ; relancez capsync daemon."
         )
         found.next_run = ""
@@ -222,18 +245,18 @@ def status(state: CliState) -> None:
         every = interval_text(found.every_seconds)
         say(f"Intervalle : {every} ; cycles effectués : {found.cycles}")
     if found.next_run:
-        say(f"Prochain cycle : {found.next_run}")
+        say(f"Prochain cycle : {_when(found.next_run)}")
     if found.last_run and found.last_run.open_anomalies is not None:
         say(f"Anomalies ouvertes : {found.last_run.open_anomalies}")
     if found.recent:
         say("Derniers cycles :")
         for run in found.recent[-5:]:
             first = run.summary.splitlines()[0] if run.summary else ""
-            say(f"  {run.started_at} ({run.seconds:.1f} s) {_verdict(run)} — {first}")
+            say(f"  {_when(run.started_at)} ({run.seconds:.1f} s) {_verdict(run)} — {first}")
     if found.last_run:
         run = found.last_run
         say(
-            f"Dernier cycle : {run.started_at} → {run.finished_at} "
+            f"Dernier cycle : {_when(run.started_at)} → {_when(run.finished_at)} "
             f"({'réussi' if run.ok else 'avec erreurs'})"
         )
         say(run.summary)

@@ -8,7 +8,12 @@ Policy, stated plainly (as schedule's docs ask of whoever runs jobs):
 - an exception in a cycle is logged and kept in the status file, and the
   daemon goes on; a failing collectif never stops the others (see sync);
 - SIGTERM or SIGINT lets the cycle in progress finish, then the daemon writes
-  its status and exits 0; between cycles it stops within half a second.
+  its status and exits 0; between cycles it stops within half a second. A
+  second Ctrl-C (SIGINT) stops it at once, like Ctrl-C in any command: what the
+  cycle wrote stays whole (atomic files, store transactions) and the next cycle
+  does the rest;
+- one daemon per data folder: a second one is refused before it writes anything
+  (``capsync.locking.daemon_lock``), as its status would overwrite the first's.
 
 The daemon is, with the CLI, the one place that reads the clock, through a
 :class:`Clock` passed in: tests give it a clock of their own and run a day of
@@ -32,12 +37,15 @@ from typing import Protocol
 
 from capsync.errors import CapsyncError, LockBusy
 from capsync.jobs.status import RunStatus, Status, iso, write_status
-from capsync.locking import campaign_lock
+from capsync.locking import LOCK_NAME, campaign_lock, daemon_lock, holder
 
 log = logging.getLogger("capsync.daemon")
 """The daemon's own lines (start, one per cycle), shown at INFO under ``capsync daemon``."""
 
 UNITS = {"s": 1, "m": 60, "h": 3600}
+LONGEST = 7 * 24 * 3600
+"""The longest interval, a week: beyond, a typo (« 15000m ») more likely than a wish; and
+a huge one overflowed the date of the next cycle, in a traceback after the first cycle."""
 
 
 def parse_interval(text: str) -> int:
@@ -50,7 +58,13 @@ def parse_interval(text: str) -> int:
             f"Intervalle « {text} » invalide{why} écrivez par exemple 15m (minutes), "
             "1h (heures) ou 30s (secondes)."
         )
-    return int(match.group(1)) * UNITS[match.group(2)]
+    seconds = int(match.group(1)) * UNITS[match.group(2)]
+    if seconds > LONGEST:
+        raise CapsyncError(
+            f"Intervalle « {text} » trop long : au plus {LONGEST // 3600}h (une semaine) ; "
+            "écrivez par exemple 15m (minutes), 1h ou 24h (heures)."
+        )
+    return seconds
 
 
 def interval_text(seconds: int) -> str:
@@ -113,6 +127,11 @@ class Daemon:
         max_cycles: int | None = None,
         config_path: Path | None = None,
     ) -> None:
+        if max_cycles is not None and max_cycles < 1:  # 0 or -1 ran one cycle all the same
+            raise CapsyncError(
+                f"Nombre de cycles « {max_cycles} » invalide (--max-cycles) : indiquez au moins "
+                "1, ou n'indiquez rien pour que le démon tourne jusqu'à son arrêt."
+            )
         self.cycle = cycle
         self.config_path = config_path
         self.every = every
@@ -124,7 +143,11 @@ class Daemon:
         self._due = 0.0  # monotonic time of the next cycle
 
     def request_stop(self, signum: int, _frame: FrameType | None = None) -> None:
-        log.info("signal %s received: finishing the current cycle, then stopping", signum)
+        if self.stop_requested and signum == signal.SIGINT:  # Ctrl-C again: the admin waits
+            log.info("signal %s received again: stopping now", signum)
+            raise KeyboardInterrupt  # said « Interrompu » in French by the command line
+        again = " (Ctrl-C again stops at once)" if signum == signal.SIGINT else ""
+        log.info("signal %s received: finishing the current cycle, then stopping%s", signum, again)
         self.stop_requested = True
 
     def _run_once(self) -> None:
@@ -134,8 +157,8 @@ class Daemon:
         try:
             with campaign_lock(self.data_dir):
                 result = self.cycle()
-        except LockBusy as exc:
-            result = RunStatus(ok=False, summary=str(exc))
+        except LockBusy:  # « réessayez » was said to the admin reading `capsync status`
+            result = RunStatus(ok=False, summary=self._postponed())
         except CapsyncError as exc:  # a damaged store, a read-only folder: said in French
             result = RunStatus(ok=False, summary=str(exc))
         except Exception as exc:  # the daemon outlives a failing cycle
@@ -153,6 +176,14 @@ class Daemon:
             self.stop_requested = True
         self._write_next()
 
+    def _postponed(self) -> str:
+        pid = holder(self.data_dir / LOCK_NAME)
+        who = f" (pid {pid})" if pid else ""
+        return (
+            f"Cycle reporté : une autre commande capsync{who} travaillait sur {self.data_dir} ; "
+            f"le démon réessaie au prochain cycle, dans {interval_text(self.every)}."
+        )
+
     def _write_next(self) -> None:
         """The next cycle is due ``every`` seconds from now; the status file says when."""
         self._due = self.clock.monotonic() + self.every
@@ -169,7 +200,12 @@ class Daemon:
             self.clock.sleep(min(NAP, left))
 
     def run(self) -> int:
-        """Loop until a signal or ``max_cycles``; returns the exit code (0)."""
+        """Loop until a signal or ``max_cycles``; returns the exit code (0). Raises
+        :class:`LockBusy` when another daemon runs on the same data folder."""
+        with daemon_lock(self.data_dir):
+            return self._loop()
+
+    def _loop(self) -> int:
         previous = {
             sig: signal.signal(sig, self.request_stop) for sig in (signal.SIGTERM, signal.SIGINT)
         }

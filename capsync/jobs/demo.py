@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import zipfile
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -341,4 +342,6 @@ def _fill_one(
         return locked
     except BackendError as exc:
         return f"{where} : {exc}"
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):  # not a workbook openpyxl reads
+        return f"{where} : fichier illisible (ce n'est pas un classeur .xlsx), laissé tel quel."
     return None

@@ -43,7 +43,7 @@ from typing import Any
 
 from capsync.backends.base import Backend
 from capsync.backends.xlsx_read import XLSX, read_workbook, workbook_format
-from capsync.campaign.config import Collective, Structure
+from capsync.campaign.config import Collective, Structure, campaign_of
 from capsync.campaign.validation import Campaign
 from capsync.errors import BackendError, BackendUnavailable, ImportRefused
 from capsync.jobs.import_sheet import import_into_sheet
@@ -190,12 +190,20 @@ def _same_campaign(
     current = campaign_in_force(backend, store, coll, structure)
     if not made or made == current:
         return
+    # the campaign the configuration names, not started yet for it: one still to come
+    closed = made != campaign_of(structure) or made in went
+    why = (
+        "les réponses d'une campagne close restent dans son archive ; recopiez dans la grille "
+        "en place celles qui valent encore."
+        if closed
+        else "cette campagne n'a pas commencé pour la structure (capsync nouvelle-campagne "
+        "la lance) ; gardez ce fichier d'ici là."
+    )
     raise _refuse(
         path,
         f"ce fichier est une grille de la campagne « {made} » ; la campagne en cours de "
         f"« {structure.id} » est « {current} ». Elle n'est pas importée (rien n'a été "
-        "changé) : les réponses d'une campagne close restent dans son archive ; recopiez "
-        "dans la grille en place celles qui valent encore.",
+        f"changé) : {why}",
     )
 
 

@@ -8,16 +8,18 @@ never its value).
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import smtplib
+import socket
 import ssl
 from pathlib import Path
 from typing import Protocol
 
 from capsync.atomic import write_bytes_atomic
 from capsync.campaign.config import Smtp, SmtpSecurity
-from capsync.errors import CapsyncError
+from capsync.errors import CapsyncError, os_reason
 
 log = logging.getLogger("capsync")
 
@@ -63,7 +65,7 @@ class OutboxTransport:
             write_bytes_atomic(self.folder / f"{name}.eml", content)
         except OSError as exc:
             raise MailError(
-                f"Écriture impossible dans {self.folder} ({exc.strerror}).", server_down=True
+                f"Écriture impossible dans {self.folder} ({os_reason(exc)}).", server_down=True
             ) from exc
 
     def close(self) -> None:
@@ -150,7 +152,34 @@ def _why(exc: BaseException) -> str:
         error = exc.smtp_error
         text = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
         return f"{exc.smtp_code} {text}"
-    return str(exc) or type(exc).__name__
+    return _network_reason(exc)
+
+
+def _network_reason(exc: BaseException) -> str:
+    """Why the connection failed, in French: Python says it in English (« [Errno 111]
+    Connection refused »), which an admin reads in the status and in the admins' mail."""
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return "connexion fermée par le serveur"
+    if isinstance(exc, socket.gaierror):
+        return "nom de serveur introuvable ; vérifiez mail.smtp.host"
+    if isinstance(exc, ssl.SSLError):
+        return "connexion chiffrée refusée ; vérifiez mail.smtp.security et le port"
+    if isinstance(exc, TimeoutError):
+        return "le serveur ne répond pas (délai dépassé)"
+    if isinstance(exc, OSError) and exc.errno in _NETWORK:
+        return _NETWORK[exc.errno]
+    if isinstance(exc, OSError) and exc.errno:
+        return os_reason(exc)
+    return f"erreur {type(exc).__name__}"
+
+
+_NETWORK = {
+    errno.ECONNREFUSED: "connexion refusée : serveur arrêté ou port fermé ; vérifiez mail.smtp",
+    errno.ECONNRESET: "connexion coupée par le serveur",
+    errno.EHOSTUNREACH: "serveur injoignable",
+    errno.ENETUNREACH: "réseau injoignable",
+    errno.ETIMEDOUT: "le serveur ne répond pas (délai dépassé)",
+}
 
 
 def open_transport(smtp: Smtp | None, data_dir: Path) -> Transport:

@@ -29,10 +29,13 @@ class UnknownTarget(CapsyncError):
     """A structure or a collectif the configuration does not name."""
 
 
-def _targets(
+def targets(
     campaign: Campaign, collective: str | None, structure: str | None
 ) -> list[tuple[Collective, list[str]]]:
-    """The collectifs concerned and, in each, the structures asked for."""
+    """The collectifs concerned and, in each, the structures asked for; UnknownTarget for
+    none asked, or one the configuration does not name (a usage error, said first)."""
+    if collective is None and structure is None:
+        raise UnknownTarget("Indiquez une structure (--structure) ou un collectif (--collective).")
     found = []
     for coll in campaign.config.collectives:
         ids = [s.id for s in coll.structures]
@@ -65,11 +68,9 @@ def request_restitutions(
     structure: str | None = None,
 ) -> tuple[list[Produced], list[str]]:
     """Produce the restitutions asked for; return them and the files a person had open."""
-    if collective is None and structure is None:
-        raise UnknownTarget("Indiquez une structure (--structure) ou un collectif (--collective).")
     produced: list[Produced] = []
     locked: list[str] = []
-    for coll, structures in _targets(campaign, collective, structure):
+    for coll, structures in targets(campaign, collective, structure):
         ref = campaign.referentiel_for(coll.id)
         answers = store.current_answers(coll.id)
         scores = scoring.score_collective(answers, ref, coll.structures)

@@ -73,8 +73,11 @@ class Status:
     def from_dict(cls, data: dict[str, Any]) -> Status:
         last = data.get("last_run")
         recent = data.get("recent")
+        pid = data.get("pid")
+        if pid is not None and type(pid) is not int:
+            raise TypeError(f"pid {pid!r}")  # a file edited by hand: unreadable, not a pid
         return cls(
-            pid=data.get("pid"),
+            pid=pid,
             state=data.get("state", "arrêté"),
             every_seconds=data.get("every_seconds"),
             last_run=RunStatus.from_dict(last) if isinstance(last, dict) else None,
@@ -88,14 +91,26 @@ def status_path(data_dir: Path) -> Path:
     return data_dir / STATUS_NAME
 
 
+UNREADABLE = "illisible"
+
+
 def read_status(data_dir: Path) -> Status | None:
+    """The daemon's status, or one whose state is :data:`UNREADABLE` when the file holds
+    something else (cut short, edited by hand): ``capsync status`` says so, never a
+    traceback, and the daemon writes it whole again at its next cycle."""
     path = status_path(data_dir)
     try:
-        return Status.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except (ValueError, TypeError):
-        return Status(state="illisible")
+        return Status(state=UNREADABLE)
+    if not isinstance(data, dict):
+        return Status(state=UNREADABLE)
+    try:
+        return Status.from_dict(data)
+    except (ValueError, TypeError, AttributeError):
+        return Status(state=UNREADABLE)
 
 
 def write_status(data_dir: Path, status: Status) -> None:
