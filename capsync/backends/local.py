@@ -51,7 +51,7 @@ REGROUPEMENTS_DIR = "regroupements"
 BACKUPS_DIR = "sauvegardes"
 ARCHIVES_DIR = "archives"  # grids of closed campaigns, read-only: archives/<campaign>/
 TO_FIX_FILE = "a-corriger.xlsx"
-_SINGLE_FILES = {
+SINGLE_FILES = {  # the workbooks a collectif has one of; the Google backend names its .ics thus
     Kind.DASHBOARD: "tableau-de-bord.xlsx",
     Kind.CALENDAR: "calendrier.xlsx",
     Kind.NETWORK: "vue-reseau.xlsx",  # <data>/reseau/vue-reseau.xlsx (``capsync reseau``)
@@ -109,8 +109,8 @@ class LocalBackend:
         return self.data_dir / collective / STRUCTURES_DIR / structure
 
     def path(self, ref: WorkbookRef) -> Path:
-        if ref.kind in _SINGLE_FILES:
-            return self.data_dir / ref.collective / _SINGLE_FILES[ref.kind]
+        if ref.kind in SINGLE_FILES:
+            return self.data_dir / ref.collective / SINGLE_FILES[ref.kind]
         if not ref.name or ref.stem in ("", ".", ".."):
             raise BackendError(f"Nom de classeur manquant pour {ref}.")
         if ref.kind == Kind.PERSONAL:  # grilles/<structure>/<respondent>.xlsx, beside the grid
@@ -205,7 +205,7 @@ class LocalBackend:
         return found
 
     def _versions(self, folder: Path, collective: str, kind: Kind) -> dict[WorkbookRef, str]:
-        wanted = _SINGLE_FILES.get(kind)
+        wanted = SINGLE_FILES.get(kind)
         found: dict[WorkbookRef, str] = {}
         remove_stale_temporaries(folder)
         try:

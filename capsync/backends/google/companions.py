@@ -27,6 +27,7 @@ from capsync.backends.google.drive import DriveClient, DriveError
 from capsync.backends.google.google_errors import why
 from capsync.backends.google.listing import PROP_SHARED, Entry, Listing, app_properties
 from capsync.backends.google.sharing import desired_emails
+from capsync.backends.local import SINGLE_FILES, TO_FIX_FILE
 from capsync.campaign.config import Config
 from capsync.errors import BackendError
 from capsync.workbook.refs import Kind, WorkbookRef
@@ -36,12 +37,10 @@ log = logging.getLogger("capsync")
 DRIVE_FILE_URL = "https://drive.google.com/file/d/{id}/view"
 MIMES = {"ics": "text/calendar", "pdf": "application/pdf", "csv": "text/csv"}
 OTHER_MIME = "application/octet-stream"
-# the local backend's file names (capsync.backends.local) of the workbooks named by kind
+# the local backend's names of the workbooks named by their kind, not by a stem of theirs
 _STEMS = {
-    Kind.DASHBOARD: "tableau-de-bord",
-    Kind.CALENDAR: "calendrier",
-    Kind.NETWORK: "vue-reseau",
-    Kind.TO_FIX: "a-corriger",
+    kind: name.removesuffix(".xlsx")
+    for kind, name in {**SINGLE_FILES, Kind.TO_FIX: TO_FIX_FILE}.items()
 }
 _FAILURES = (gspread.exceptions.APIError, DriveError, requests.RequestException, GoogleAuthError)
 
