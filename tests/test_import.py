@@ -131,6 +131,21 @@ def test_another_kind_of_capsync_workbook_is_refused_by_its_kind(tmp_path: Path)
     assert "est un classeur capsync de type « tableau-de-bord », pas une grille" in err
 
 
+def test_a_grid_laid_out_by_a_newer_capsync_is_refused_and_nothing_moves(tmp_path: Path) -> None:
+    """Its columns may mean what this capsync does not know: it was put in place without
+    a word, and read with this version's idea of its columns."""
+    campaign, backend = campaign_with_grids(tmp_path / "c")
+    grid = grid_path(backend, "aci-une")
+    before = grid.read_bytes()
+    newer = returned_copy(grid, tmp_path / "courriel", "aci-une 2030.xlsx")
+    set_identity(newer, "layout_version", "99")
+    code, out, err = run(campaign.config_path, str(newer))
+    assert (code, out) == (1, "")
+    assert "fait par une version plus récente de capsync (mise en page 99" in err
+    assert "mettez capsync à jour, puis importez-le" in err
+    assert grid.read_bytes() == before
+
+
 def test_a_file_that_does_not_exist_is_refused_as_missing(tmp_path: Path) -> None:
     campaign, _ = campaign_with_grids(tmp_path / "c")
     absent = tmp_path / "nonexist.xlsx"

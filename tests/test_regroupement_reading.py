@@ -163,7 +163,7 @@ def test_counts_take_the_french_singular_and_the_agenda_its_narrow_spaces(
     coll = _collective()
     kit = _kit(coll, anonymous=False)
     detail = kit.agenda[4].detail
-    assert detail == f"1.1.1 (2 témoignages possibles){NNBSP}; 1.1.2 (0 témoignage possible)"
+    assert detail == f"1.1.1 (2 témoignages possibles){NNBSP}; 1.1.2 (aucun témoin repéré)"
     cells, pdf = _read(kit, coll, tmp_path)
     assert "(0 critère sur 3)" in pdf and "0 critères" not in pdf  # epsilon
     assert "(2 critères sur 3)" in pdf  # gamma

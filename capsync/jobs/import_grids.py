@@ -60,7 +60,12 @@ from capsync.parse.personal import PERSONAL_KIND, parse_personal
 from capsync.store.campaigns import structure_campaigns
 from capsync.store.database import Store
 from capsync.store.sync_state import raw_hash
-from capsync.workbook.grid_schema import Carried, RespondentColumn, respondent_columns
+from capsync.workbook.grid_schema import (
+    LAYOUT_VERSION,
+    Carried,
+    RespondentColumn,
+    respondent_columns,
+)
 from capsync.workbook.identity import IDENTITY_SHEET, Identity, identity_from_rows
 from capsync.workbook.refs import Kind, RawWorkbook, WorkbookRef
 
@@ -159,6 +164,7 @@ def import_grid(
             return import_grid(path, campaign, backend, own, collective=collective, now=now)
     coll = campaign.config.collective(identity.collective)
     structure = coll.structure(identity.structure)
+    _known_layout(path, identity)
     _same_campaign(path, identity, backend, store, coll, structure)
     if not backend.files_are_xlsx:  # a live Google Sheet: its empty cells are filled
         found = import_into_sheet(path, raw, identity, campaign, backend, store, now=now)
@@ -167,6 +173,18 @@ def import_grid(
     if identity.kind == PERSONAL_KIND:
         return _import_personal(path, raw, identity, campaign, backend, store, coll, now)
     return _import_grid(path, raw, identity, campaign, backend, store, coll, structure, now)
+
+
+def _known_layout(path: Path, identity: Identity) -> None:
+    """Refuse a grid laid out by a newer capsync: its columns may mean what this one does
+    not know, and merging it would read them wrong."""
+    if identity.layout_version > LAYOUT_VERSION:
+        raise _refuse(
+            path,
+            f"ce fichier a été fait par une version plus récente de capsync (mise en page "
+            f"{identity.layout_version} ; celle-ci lit jusqu'à la {LAYOUT_VERSION}). Il n'est "
+            "pas importé (rien n'a été changé) : mettez capsync à jour, puis importez-le.",
+        )
 
 
 def _same_campaign(

@@ -386,7 +386,12 @@ def _clock(start: dt.datetime) -> str:
 
 
 def _testimonies(n: int) -> str:
-    return counted(n, "témoignage possible", "témoignages possibles")
+    """« 2 témoignages possibles », or « aucun témoin repéré »: « 0 témoignage possible »
+    read as a rule, not as a finding."""
+    return counted(n, "témoignage possible", "témoignages possibles") if n else NO_WITNESS
+
+
+NO_WITNESS = "aucun témoin repéré"
 
 
 def _agenda(
