@@ -100,6 +100,12 @@ def _chapter_steps(
     return steps
 
 
+def level_choice(referentiel: Referentiel, value: int) -> str:
+    """« 3 - Maîtrisé »: a level as the plan's drop-down and the chemin spell it."""
+    label = next((lv.label for lv in referentiel.scale.levels if lv.value == value), "")
+    return f"{value} - {label}" if label else str(value)
+
+
 def _step(
     referentiel: Referentiel,
     chapter: str,
@@ -158,10 +164,9 @@ def _folded(referentiel: Referentiel, steps: list[PathStep]) -> list[PathStep]:
     for chapter, folded in inside.items():
         ids = [s.criterion for s in folded]
         named = " et ".join([", ".join(ids[:-1]), ids[-1]] if len(ids) > 1 else ids)
-        level = referentiel.labellisation.min_mandatory_level
-        label = next((lv.label for lv in referentiel.scale.levels if lv.value == level), "")
+        level = level_choice(referentiel, referentiel.labellisation.min_mandatory_level)
         what = "obligatoires" if len(ids) > 1 else "obligatoire"
         step = whole[chapter]
-        why = f"{step.why}, dont {named}, {what} au moins au niveau {level} - {label}"
+        why = f"{step.why}, dont {named}, {what} au moins au niveau {level}"
         kept[kept.index(step)] = replace(step, why=why)
     return kept

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from capsync.campaign.referentiel import Referentiel
 from capsync.french import typeset
-from capsync.layout.label_path import TO_ANSWER, PathStep
+from capsync.layout.label_path import TO_ANSWER, PathStep, level_choice
 from capsync.workbook.grid_schema import (
     PLAN_COLUMNS,
     PLAN_ORIGIN_PATH,
@@ -28,12 +28,6 @@ if TYPE_CHECKING:
     from capsync.layout.restitution_data import RestitutionData
 
 _KEYS = [key for key, _, _ in PLAN_COLUMNS]
-
-
-def level_choice(referentiel: Referentiel, value: int) -> str:
-    """« 3 - Maîtrisé »: a level as the drop-down spells it."""
-    label = next((lv.label for lv in referentiel.scale.levels if lv.value == value), "")
-    return f"{value} - {label}" if label else str(value)
 
 
 def suggested_plan_rows(referentiel: Referentiel, steps: Sequence[PathStep]) -> list[list[Value]]:

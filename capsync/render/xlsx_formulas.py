@@ -80,10 +80,8 @@ class FormulaSheet(Worksheet):  # type: ignore[misc]  # XlsxWriter has no type h
         known = _PREPARED.get(key)
         if known is None:
             known = self._prepared(formula, expand_future_functions)
-            if _prepared_size[0] > _PREPARED_MAX:
-                _clear()
+            _make_room(formula)
             _PREPARED[key] = known
-            _prepared_size[0] += len(formula)
         return known
 
     def _prepared(self, formula: str, expand_future_functions: bool) -> str:
@@ -130,10 +128,8 @@ class FormulaSheet(Worksheet):  # type: ignore[misc]  # XlsxWriter has no type h
     def _newly_plain(formula: str) -> bool:
         if _NEWER is None or _NEWER.search(formula) is not None:
             return False
-        if _prepared_size[0] > _PREPARED_MAX:
-            _clear()
+        _make_room(formula)
         _PLAIN.add(formula)
-        _prepared_size[0] += len(formula)
         return True
 
     def _write_cell(self, row: int, col: int, cell: Any) -> None:
@@ -178,15 +174,17 @@ class FormulaSheet(Worksheet):  # type: ignore[misc]  # XlsxWriter has no type h
 def _escaped(sheet: Worksheet, formula: str) -> str:
     """A formula as XlsxWriter escapes it in a cell, once per formula (:data:`_ESCAPED`)."""
     text: str = sheet._escape_data(formula)
-    if _prepared_size[0] > _PREPARED_MAX:
-        _clear()
+    _make_room(formula)
     _ESCAPED[formula] = text
-    _prepared_size[0] += len(formula)
     return text
 
 
-def _clear() -> None:
-    _PREPARED.clear()
-    _PLAIN.clear()
-    _ESCAPED.clear()
-    _prepared_size[0] = 0
+def _make_room(formula: str) -> None:
+    """Count ``formula`` into the caches' size, emptying all three first when they hold
+    more than :data:`_PREPARED_MAX` characters."""
+    if _prepared_size[0] > _PREPARED_MAX:
+        _PREPARED.clear()
+        _PLAIN.clear()
+        _ESCAPED.clear()
+        _prepared_size[0] = 0
+    _prepared_size[0] += len(formula)
