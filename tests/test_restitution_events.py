@@ -73,6 +73,26 @@ def test_a_produced_event_is_not_produced_again_and_the_log_survives_a_reload() 
     assert older.previous("alpha") == Before(today, {"1": 2.0}, None, "")
 
 
+def test_a_second_restitution_of_the_day_compares_with_the_day_before() -> None:
+    """A review's restitution in the morning, a request in the afternoon: the second's
+    « avant » is the last restitution of an earlier day, not the morning's (the same
+    figures under the same date), and it stays so for a third one that day."""
+    log = EventLog(started=True)
+    asked = requested(lc.collective(), ["alpha"], dt.datetime(2026, 3, 3, 9, 0))[0]
+    march_2, march_3 = dt.date(2026, 3, 2), dt.date(2026, 3, 3)
+    log.produced(asked, march_2, "restitution-2026-03-02", Before(march_2, {"1": 1.0}, 1.0, "A"))
+    assert log.previous("alpha", march_3) == Before(march_2, {"1": 1.0}, 1.0, "A")
+    for hour, mean in ((9, 2.0), (15, 2.5)):
+        assert log.previous("alpha", march_3) == Before(march_2, {"1": 1.0}, 1.0, "A"), hour
+        log.produced(asked, march_3, "restitution-2026-03-03", Before(march_3, {"1": mean}, mean))
+    reloaded = EventLog.load(log.dump())
+    assert reloaded.previous("alpha", march_3) == Before(march_2, {"1": 1.0}, 1.0, "A")
+    assert reloaded.previous("alpha", dt.date(2026, 3, 4)) == Before(march_3, {"1": 2.5}, 2.5)
+    first = EventLog(started=True)  # no earlier day: the day's second has no « avant »
+    first.produced(asked, march_3, "restitution-2026-03-03", Before(march_3, {"1": 2.0}, 2.0))
+    assert first.previous("alpha", march_3) == Before()
+
+
 def test_names_of_restitutions_say_their_event() -> None:
     day = dt.date(2026, 3, 3)
     close = Event(Occasion.CLOSE, "cloture:2026-07-01", dt.date(2026, 7, 1))

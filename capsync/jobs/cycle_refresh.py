@@ -181,7 +181,7 @@ def start(
         today=today,
         due=tuple(due),
         render=backend.files_are_xlsx,  # rendered to .xlsx bytes in the worker processes
-        previous={d.structure: events.previous(d.structure) for d in due},
+        previous={d.structure: events.previous(d.structure, today) for d in due},
         last_change=last_change,
     )
     writer = OutputWriter(backend, state, outcome, now, force)

@@ -115,19 +115,34 @@ class EventLog:
         return json.dumps({"done": done, "last": self.last}, sort_keys=True)
 
     def produced(self, due: Due, today: dt.date, stem: str, shown: Before) -> None:
-        """Note a restitution written: its events are done, what it showed the next « avant »."""
+        """Note a restitution written: its events are done, what it showed the next « avant ».
+
+        The last restitution of an earlier day is kept beside it (``earlier``): it stays the
+        « avant » of any other restitution of the same day (see :meth:`previous`).
+        """
         self.done.setdefault(due.structure, set()).update(e.key for e in due.events)
-        self.last[due.structure] = {
+        record: dict[str, Any] = {
             "date": today.isoformat(),
             "stem": stem,
             "chapters": dict(shown.chapters),
             "overall": shown.overall,
             "label": shown.label,
         }
+        kept = self.last.get(due.structure)
+        if kept and kept.get("date") == record["date"]:
+            kept = kept.get("earlier")
+        if kept:
+            record["earlier"] = {k: v for k, v in kept.items() if k != "earlier"}
+        self.last[due.structure] = record
 
-    def previous(self, structure: str) -> Before:
-        """What the structure's last restitution showed (empty when it has none)."""
+    def previous(self, structure: str, today: dt.date | None = None) -> Before:
+        """What the structure's last restitution before ``today`` showed (empty when it has
+        none). A second restitution of one day (a request after the review's) compares
+        with the day before, not with the morning's, which would show the same figures
+        under « avant » and today's date: two documents of one day are one reading back."""
         last = self.last.get(structure)
+        if last and today is not None and last.get("date") == today.isoformat():
+            last = last.get("earlier")
         if not last:
             return Before()
         overall = last.get("overall")

@@ -91,7 +91,7 @@ def request_restitutions(
             today=now.date(),
             due=tuple(due),
             render=backend.files_are_xlsx,
-            previous={d.structure: events.previous(d.structure) for d in due},
+            previous={d.structure: events.previous(d.structure, now.date()) for d in due},
             last_change=store.last_change(coll.id),
         )
         made, still = write_restitutions(
