@@ -238,6 +238,7 @@ def test_sync_with_a_root_drive_does_not_show_says_what_to_check_and_exits_1(
         "(https://drive.google.com/drive/folders/<identifiant>). Rien n'a été lu ni écrit ; "
         "« capsync check --google » vérifie la configuration."
     ) in said
+    assert said.count("introuvable sur Google Drive") == 1  # said once, not per collectif
     drive = {k: v for k, v in spent(google_api, before).items() if k != "oauth2.token"}
     # one listing, one files.get of the root (answered 404), then nothing more
     assert drive == {"files.list": 1, "drive.error": 1}

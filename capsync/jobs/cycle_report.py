@@ -101,9 +101,17 @@ class CycleReport:
         for outcome in self.collectives:
             lines += outcome.locked + outcome.notices
             if outcome.error:
-                lines.append(f"Collectif {outcome.collective} : {outcome.error}")
+                lines.append(f"Collectif {outcome.collective} : {self._cause(outcome.error)}")
         if self.network is not None:
             lines += self.network.locked
             if self.network.error:
-                lines.append(f"Vue réseau : {self.network.error}")
+                lines.append(f"Vue réseau : {self._cause(self.network.error)}")
         return lines
+
+    def _cause(self, error: str) -> str:
+        """An error, or « the same » when the pull's already said it: a service that does
+        not answer stops every collectif, and its paragraph once per collectif (eleven at
+        network scale) buried what an admin had to read."""
+        if self.pull_error and error in self.pull_error:
+            return "non mis à jour, pour la même raison."
+        return error
