@@ -132,6 +132,8 @@ _WHY = {  # the OS says it in English
     errno.EIO: "erreur de lecture ou d'écriture du disque",
     errno.EBUSY: "fichier occupé par un autre programme",
     errno.ENAMETOOLONG: "chemin trop long",
+    errno.ELOOP: "trop de liens symboliques en chaîne, ou un lien qui boucle",
+    errno.EMFILE: "trop de fichiers ouverts à la fois",
 }
 
 
@@ -173,7 +175,7 @@ def data_folder_error(exc: OSError, path: Path) -> DataFolderError:
         return DataFolderError(no_rights_message(where), where)
     if exc.errno in _FULL:
         return DataFolderError(disk_full_message(where), where)
-    why = _WHY.get(exc.errno or 0) or exc.strerror or str(exc)
+    why = os_reason(exc)  # never the OS's English
     return DataFolderError(
         f"Impossible d'utiliser {where} ({why}) : vérifiez ce fichier et son dossier, "
         "puis relancez la commande.",

@@ -50,7 +50,7 @@ def export(tmp_path: Path, fmt: str, *extra: str) -> Path:
     args = ["--config", str(CONFIG), "referentiel", "export", "--format", fmt, "-o", str(out)]
     result = CliRunner().invoke(main, [*args, *extra])
     assert result.exit_code == 0, result.output
-    assert result.output == f"{out}: 54 criteria ({fmt}).\n"
+    assert result.output == f"Référentiel exporté (54 critères, {fmt})\u00a0: {out}\n"
     return out
 
 

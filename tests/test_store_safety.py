@@ -144,7 +144,9 @@ def test_the_sync_state_reports_a_damaged_file_like_the_store(tmp_path: Path) ->
          "puis relancez la commande."),
         (errno.EIO, "Impossible d'utiliser {file} (erreur de lecture ou d'écriture du disque) "
          ": vérifiez ce fichier et son dossier, puis relancez la commande."),
-        (errno.ELOOP, "Impossible d'utiliser {file} (Too many levels of symbolic links) : "
+        (errno.ELOOP, "Impossible d'utiliser {file} (trop de liens symboliques en chaîne, ou "
+         "un lien qui boucle) : vérifiez ce fichier et son dossier, puis relancez la commande."),
+        (errno.ENXIO, "Impossible d'utiliser {file} (erreur du système ENXIO) : "
          "vérifiez ce fichier et son dossier, puis relancez la commande."),
     ],
 )  # fmt: skip

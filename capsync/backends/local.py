@@ -32,7 +32,7 @@ from pathlib import Path
 
 from capsync.atomic import TEMP_SUFFIX, remove_stale_temporaries, write_bytes_atomic
 from capsync.backends.base import CellAt, locked_message
-from capsync.errors import BackendError, FileLocked, data_folder_error
+from capsync.errors import BackendError, FileLocked, data_folder_error, os_reason
 from capsync.workbook.refs import (
     STRUCTURE_KINDS,
     Kind,
@@ -166,7 +166,7 @@ class LocalBackend:
         except FileNotFoundError as exc:
             raise BackendError(f"Le classeur {path} est introuvable.") from exc
         except OSError as exc:
-            raise BackendError(f"Lecture impossible de {path} ({exc.strerror}).") from exc
+            raise BackendError(f"Lecture impossible de {path} ({os_reason(exc)}).") from exc
 
     def versions(self, collective: str, kind: Kind) -> dict[WorkbookRef, str]:
         if kind == Kind.PERSONAL:

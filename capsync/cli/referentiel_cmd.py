@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from capsync.campaign.validation import load_referentiel, referentiel_path
-from capsync.cli.common import CliState, fail, pass_state
+from capsync.cli.common import CliState, fail, pass_state, say
 from capsync.errors import os_reason
 from capsync.render.referentiel_export import (
     ExportFormat,
@@ -81,7 +81,9 @@ def export(state: CliState, fmt: str, output: str | None, ref_file: str | None) 
         why = os_reason(exc)
         fail(f"Écriture impossible de {path} ({why}) : vérifiez ce chemin et ses droits.")
     if not state.quiet:
-        click.echo(f"{path}: {len(ref.criteria)} criteria ({kind.value}).")
+        n = len(ref.criteria)
+        say(f"Référentiel exporté ({n} critère{'s' if n > 1 else ''}, {kind.value}) : ",
+            verbatim=str(path))  # fmt: skip
 
 
 commands = [referentiel]
