@@ -508,3 +508,56 @@ def test_the_sync_says_when_a_campaign_is_named_but_not_started(tmp_path: Path) 
     _start(campaign, backend)
     with Store.open(campaign.data_dir) as store:
         assert pending_campaigns(coll, store) == []
+
+
+def test_a_structure_without_a_grid_has_no_campaign_to_close(tmp_path: Path) -> None:
+    """No grid in place and no campaign recorded: nothing says which campaign to close, so
+    none is guessed (the default one was archived as missing); ``generate`` then makes its
+    grid, already of the new campaign, and the next run has nothing to start."""
+    from capsync.jobs.generate import generate
+
+    campaign = write_campaign(tmp_path, cfg=_config("2027-2028"))
+    backend = LocalBackend(campaign.data_dir)
+    generate(campaign, backend, workers=1, now=T0)
+    grid_path(backend, "aci-une").unlink()  # removed before anyone answered (or never made)
+    cli = ["--config", str(campaign.config_path)]
+    runner = CliRunner()
+
+    result = runner.invoke(main, [*cli, "nouvelle-campagne", "--structure", "aci-une"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "Nouvelle campagne\u00a0: 0 structure(s) passée(s) à leur nouvelle campagne.",
+        "  test-na/aci-une\u00a0: aucune grille en place, donc aucune campagne à clore\u00a0: "
+        "«\u00a0capsync generate\u00a0» crée sa grille, directement de la campagne "
+        "«\u00a02027-2028\u00a0». Si sa grille a été supprimée ou déplacée, remettez-la "
+        "d'abord en place\u00a0: ses réponses seront reprises à confirmer.",
+    ]
+    assert not grid_path(backend, "aci-une").exists()
+    with Store.open(campaign.data_dir) as store:
+        assert current_campaigns(store, COLLECTIVE) == {}
+    generate(campaign, backend, workers=1, now=T2)
+    assert [r.status for r in _start(campaign, backend, structure="aci-une").results] == [
+        Started.UNCHANGED
+    ]
+
+
+def test_a_campaign_whose_grid_is_gone_starts_and_says_nothing_was_archived(
+    tmp_path: Path,
+) -> None:
+    campaign, backend = _first_campaign(tmp_path)
+    campaign = _rewrite(campaign, _config("2027-2028"))
+    _start(campaign, backend)  # recorded: aci-une is in 2027-2028
+    grid_path(backend, "aci-une").unlink()
+    campaign = _rewrite(campaign, _config("2028-2029"))
+
+    summary = _start(campaign, backend, structure="aci-une")
+
+    assert [r.previous for r in summary.of(Started.STARTED)] == ["2027-2028"]
+    assert summary.lines()[1].startswith(
+        "  test-na/aci-une : campagne « 2028-2029 » commencée ("
+    ) and summary.lines()[1].endswith(
+        "à confirmer) ; la grille de « 2027-2028 » n'était plus en place : rien à archiver"
+    )
+    assert grid_path(backend, "aci-une").exists()  # its new grid, answers carried
+    assert not (campaign.data_dir / COLLECTIVE / "archives" / "2027-2028").exists()

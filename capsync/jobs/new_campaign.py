@@ -68,6 +68,7 @@ class Started(StrEnum):
     UNCHANGED = "inchangée"
     LOCKED = "fichier ouvert"
     FAILED = "échec"
+    NO_GRID = "sans grille"  # nothing to close: ``generate`` makes its grid, of the new one
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,11 @@ class CampaignResult:
         if self.status == Started.STARTED:
             return (
                 f"  {who} : campagne « {self.new} » commencée ({self.carried} critère(s) repris "
-                f"à confirmer) ; grille de « {self.previous} » archivée en lecture seule : "
-                + ("" if self.archive else "aucune grille à archiver")
-            )
+                + (f"à confirmer) ; grille de « {self.previous} » archivée en lecture seule : "
+                   if self.archive else
+                   f"à confirmer) ; la grille de « {self.previous} » n'était plus en place : "
+                   "rien à archiver")
+            )  # fmt: skip
         if self.status == Started.UNCHANGED:
             return f"  {who} : déjà dans la campagne « {self.new} »"
         return f"  {who} : {self.message}"
@@ -157,8 +160,14 @@ def start_new_campaigns(
     pulled: set[str] = set()
     for coll, struct in pairs:
         records = current_campaigns(store, coll.id)
-        previous = _previous(backend, coll, struct, records.get(struct.id))
         new = campaign_of(struct)
+        if struct.id not in records and not backend.exists(grid_ref(coll, struct)):
+            message = no_grid_message(new)  # no campaign to close: never guess one
+            summary.results.append(
+                CampaignResult(coll.id, struct.id, Started.NO_GRID, new=new, message=message)
+            )
+            continue
+        previous = _previous(backend, coll, struct, records.get(struct.id))
         if previous == new:
             summary.results.append(CampaignResult(coll.id, struct.id, Started.UNCHANGED, new=new))
             continue
@@ -177,6 +186,17 @@ def start_new_campaigns(
         # the new grids read at once: their carried levels are in the store, « à confirmer »
         pull(campaign, backend, store, collective=coll_id, now=now, workers=1)
     return summary
+
+
+def no_grid_message(new: str) -> str:
+    """A structure with no grid in place and no campaign recorded: nothing says which
+    campaign it was in (the default one was assumed, and its « archive » said to be
+    missing); its grid is made by ``generate``, already of the new campaign."""
+    return (
+        "aucune grille en place, donc aucune campagne à clore : « capsync generate » crée "
+        f"sa grille, directement de la campagne « {new} ». Si sa grille a été supprimée ou "
+        "déplacée, remettez-la d'abord en place : ses réponses seront reprises à confirmer."
+    )
 
 
 def _previous(
