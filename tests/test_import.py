@@ -91,10 +91,9 @@ def test_each_file_is_judged_alone_and_refusals_say_why(tmp_path: Path) -> None:
         "inconnue de la configuration.",
         "Refusé — tableau.xlsx : ce fichier n'est pas une grille capsync (il n'a pas l'onglet "
         "caché « _capsync » qui identifie la structure).",
-        f"Refusé — notes.xlsx : ce fichier n'est pas une grille capsync (Le fichier {not_excel} "
-        "n'est pas un classeur (.xlsx, .ods ou .xls) : il est peut-être abîmé ou d'un autre "
-        "type (PDF, document texte…). Enregistrez la grille depuis le tableur au format Excel "
-        "(.xlsx) ou OpenDocument (.ods).)",
+        "Refusé — notes.xlsx : ce fichier n'est pas un classeur (.xlsx, .ods ou .xls) : il est "
+        "peut-être abîmé ou d'un autre type (PDF, document texte…). Enregistrez la grille "
+        "depuis le tableur au format Excel (.xlsx) ou OpenDocument (.ods).",
         "4 fichier(s) refusé(s) sur 5.",
     ]
     assert grid_path(backend, "aci-une").read_bytes() == before
@@ -155,3 +154,21 @@ def test_a_file_that_does_not_exist_is_refused_as_missing(tmp_path: Path) -> Non
         "Refusé — nonexist.xlsx : fichier introuvable.",
         "1 fichier(s) refusé(s) sur 1.",
     ]
+
+
+def test_a_returned_grid_filled_far_away_says_which_cell_to_clear(tmp_path: Path) -> None:
+    campaign, backend = campaign_with_grids(tmp_path / "c")
+    target = grid_path(backend, "aci-une")
+    before = target.read_bytes()
+    copy = returned_copy(target, tmp_path / "courriel", "grille finale.xlsx")
+    with editing(copy) as wb:
+        wb["Chapitre 1"]["XFD1048576"] = "oups"  # Ctrl+End typed over, by mistake
+    code, out, err = run(campaign.config_path, str(copy))
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        "Refusé — grille finale.xlsx : l'onglet « Chapitre 1 » contient une cellule remplie "
+        "très loin (XFD1048576) ; effacez-la (Ctrl+Fin montre la dernière cellule) puis "
+        "enregistrez.",
+        "1 fichier(s) refusé(s) sur 1.",
+    ]
+    assert target.read_bytes() == before

@@ -90,6 +90,16 @@ def _refuse(path: Path, reason: str) -> ImportRefused:
     return ImportRefused(f"{path.name} : {reason}")
 
 
+def _about_this_file(message: str, path: Path) -> str:
+    """The reader's sentence about the file (« Le fichier /chemin/x.xlsx n'est pas un
+    classeur… »), said of « ce fichier »: the line already names it, and the reader's
+    sentence in brackets after « pas une grille capsync » read as two messages in one."""
+    for named, said in ((f"Le fichier {path} : ", ""), (f"Le fichier {path} ", "ce fichier ")):
+        if message.startswith(named):
+            return said + message.removeprefix(named)
+    return f"ce fichier n'a pas pu être lu ({message})"
+
+
 def read_returned(path: Path) -> tuple[RawWorkbook, Identity]:
     """The values and identity of a returned grid; refuse what is not a capsync grid."""
     if not Path(path).is_file():
@@ -100,7 +110,7 @@ def read_returned(path: Path) -> tuple[RawWorkbook, Identity]:
         reason = "fichier occupé ou inaccessible, il n'a pas pu être lu : relancez l'import."
         raise _refuse(path, reason) from exc
     except BackendError as exc:
-        raise _refuse(path, f"ce fichier n'est pas une grille capsync ({exc})") from exc
+        raise _refuse(path, _about_this_file(str(exc), path)) from exc
     identity = identity_from_rows(raw.get(IDENTITY_SHEET, []))
     if identity is not None and identity.kind not in (Kind.GRID.value, PERSONAL_KIND):
         raise _refuse(
