@@ -24,7 +24,7 @@ def _existing_ancestor(path: Path) -> Path:
     return Path("/")  # pragma: no cover - the root always exists
 
 
-def _writable(folder: Path) -> bool:
+def writable(folder: Path) -> bool:
     """Really try: ``os.access`` says yes to root on a 0o555 folder and knows no read-only mount.
 
     An unnamed temporary file (O_TMPFILE on Linux) leaves nothing behind.
@@ -54,7 +54,7 @@ def check_data_folder(path: Path) -> None:
             path,
         )
     if path.is_dir():
-        if not _writable(path):
+        if not writable(path):
             raise _read_only(path, path)
         return
     parent = _existing_ancestor(path)
@@ -64,7 +64,7 @@ def check_data_folder(path: Path) -> None:
             "fichier, pas un dossier. Corrigez le chemin dans la configuration.",
             path,
         )
-    if not _writable(parent):
+    if not writable(parent):
         raise _read_only(parent, path)
 
 

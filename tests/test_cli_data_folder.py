@@ -83,10 +83,7 @@ def pulled(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     campaign.data_dir.chmod(0o755)  # so that the temporary folder can be removed
 
 
-@pytest.mark.parametrize(
-    "command",
-    [["pull"], ["sync"], ["generate"], ["demo"], ["check"], ["history", "--structure", "aci-une"]],
-)
+@pytest.mark.parametrize("command", [["pull"], ["sync"], ["generate"], ["demo"], ["check"]])
 def test_a_read_only_data_folder_stops_every_command_before_it_writes(
     pulled: tuple[Path, Path], command: list[str]
 ) -> None:
@@ -98,6 +95,28 @@ def test_a_read_only_data_folder_stops_every_command_before_it_writes(
 
     assert (result.returncode, result.stdout) == (1, "")
     assert plain(result.stderr) == NO_RIGHTS.format(folder=data)
+    assert snapshot(data) == before
+
+
+def test_history_and_status_read_a_read_only_data_folder_and_write_nothing(
+    pulled: tuple[Path, Path],
+) -> None:
+    """Regional staff given the campaign's folder as a read-only share can still ask what a
+    grid went through, and how the daemon fares: the store is read, nothing is written
+    (neither the store's -wal or -shm files nor its check note)."""
+    config, data = pulled
+    data.chmod(0o555)
+    before = snapshot(data)
+
+    history = capsync(config, "history", "--structure", "aci-une")
+    status = capsync(config, "status")
+
+    assert (history.returncode, history.stderr) == (0, "")
+    assert plain(history.stdout) == (
+        "01/03/2026 10:00  Chapitre 1!L4  1.1.1  Niveau retenu : (vide) → 3\n"
+    )
+    assert (status.returncode, status.stderr) == (0, "")
+    assert plain(status.stdout) == "Aucun cycle n'a encore été lancé par le démon.\n"
     assert snapshot(data) == before
 
 

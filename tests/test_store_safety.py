@@ -18,7 +18,8 @@ import pytest
 
 from capsync.errors import DataFolderError, StoreDamaged, data_folder_error
 from capsync.parse.answers import ParsedGrid
-from capsync.store.database import STORE_FILE, Store
+from capsync.store.database import SCHEMA_VERSION, STORE_FILE, Store
+from capsync.store.reader import StoreReader
 from capsync.store.sync_state import SyncState
 
 from .test_parse import chapter, parse, row, workbook
@@ -299,3 +300,26 @@ def test_a_store_in_a_folder_that_cannot_exist_names_it(tmp_path: Path) -> None:
         f"Impossible d'utiliser {path.parent} (un élément du chemin est un fichier et non un "
         "dossier) : vérifiez ce fichier et son dossier, puis relancez la commande."
     )
+
+
+def test_a_store_read_only_of_another_version_is_said_and_left_as_it_is(tmp_path: Path) -> None:
+    """On a read-only share a store cannot be migrated: the reader says so and writes nothing
+    (no -wal or -shm file beside it)."""
+    path = tmp_path / STORE_FILE
+    Store(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.close()
+    files = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(DataFolderError) as caught:
+        StoreReader(path, SCHEMA_VERSION)
+    assert str(caught.value) == (
+        f"La base {path} est d'une autre version de capsync (schéma {SCHEMA_VERSION - 1}, "
+        f"celle-ci lit le schéma {SCHEMA_VERSION}) et son dossier est en lecture seule : "
+        "capsync ne peut pas la mettre à jour ici. Lancez « capsync sync » là où le dossier "
+        "est modifiable, puis relancez la commande."
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == files
+    with StoreReader(path, SCHEMA_VERSION - 1) as reader:  # its own version: read
+        assert reader.history("aci-une") == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == files

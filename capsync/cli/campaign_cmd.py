@@ -17,10 +17,11 @@ from capsync.data_folder import require_data_folder
 from capsync.locking import campaign_lock
 from capsync.store.campaigns import campaign_records, reading_range
 from capsync.store.database import Store
+from capsync.store.queries import StoreQueries
 
 
 def campaign_readings(
-    campaign: Campaign, store: Store, structure: str, campaign_id: str | None
+    campaign: Campaign, store: StoreQueries, structure: str, campaign_id: str | None
 ) -> range:
     """The reading IDs of ``campaign_id`` for ``structure`` (all of them for None); exit 1
     with the structure's campaigns when it has no such campaign."""

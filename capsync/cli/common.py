@@ -25,10 +25,14 @@ class CliState:
     config_path: str
     quiet: bool = False
 
-    def campaign(self) -> Campaign:
-        """The validated campaign, its data folder usable (a folder, writable, or creatable)."""
+    def campaign(self, *, writes: bool = True) -> Campaign:
+        """The validated campaign, its data folder usable (a folder, writable, or creatable).
+
+        ``writes=False`` for the commands that only read (``status``, ``history``): they
+        work on a read-only share too."""
         campaign = load_campaign(Path(self.config_path))
-        check_data_folder(campaign.data_dir)
+        if writes:
+            check_data_folder(campaign.data_dir)
         return campaign
 
 

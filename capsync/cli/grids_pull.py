@@ -10,12 +10,13 @@ from capsync.backends.factory import open_backend
 from capsync.campaign.validation import Campaign
 from capsync.cli.campaign_cmd import campaign_readings
 from capsync.cli.common import CliState, known_collective, known_structure, pass_state, say
-from capsync.data_folder import require_data_folder
+from capsync.data_folder import require_data_folder, writable
 from capsync.jobs.pull import pull
 from capsync.layout.column_names import column_label, structure_labels
 from capsync.locking import campaign_lock
-from capsync.store.database import STORE_FILE, Store
+from capsync.store.database import SCHEMA_VERSION, STORE_FILE, Store
 from capsync.store.queries import HistoryEntry
+from capsync.store.reader import StoreReader
 
 
 @click.command(name="pull")
@@ -73,6 +74,10 @@ def _history(campaign: Campaign, structure: str, campaign_id: str | None) -> lis
 
         refuse_lost_store(path)  # a store gone but for its backup is said, not taken for new
         return []
+    if not writable(campaign.data_dir):  # a read-only share: read the store, write nothing
+        with StoreReader(path, SCHEMA_VERSION) as reader:
+            readings = campaign_readings(campaign, reader, structure, campaign_id)
+            return reader.history(structure, readings)
     with Store.open(campaign.data_dir) as store:
         readings = campaign_readings(campaign, store, structure, campaign_id)
         return store.history(structure, readings)
@@ -92,7 +97,7 @@ def history_command(state: CliState, structure: str, campaign_id: str | None) ->
         capsync history --structure trait-d-union-17
         capsync history --structure trait-d-union-17 --campaign 2025-2026
     """
-    campaign = state.campaign()
+    campaign = state.campaign(writes=False)
     known_structure(campaign, structure)
     entries = _history(campaign, structure, campaign_id)
     if not entries:

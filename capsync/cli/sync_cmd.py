@@ -220,7 +220,7 @@ def status(state: CliState) -> None:
     Example:
         capsync status
     """
-    campaign = state.campaign()
+    campaign = state.campaign(writes=False)  # only reads: works on a read-only share
     found = read_status(campaign.data_dir)
     if found is None:
         say("Aucun cycle n'a encore été lancé par le démon.")

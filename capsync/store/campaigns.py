@@ -54,10 +54,14 @@ PREVIOUS_PREFIX = "avant:"
 """Column keys of the previous campaign's levels in :meth:`Store.current_answers`."""
 
 
-class _StoreLike(Protocol):
+class _Readable(Protocol):
+    """What the reads need: a read-only store (:class:`~capsync.store.reader.StoreReader`) too."""
+
     path: Path
     conn: sqlite3.Connection
 
+
+class _StoreLike(_Readable, Protocol):
     def transaction(self, *, backup: bool = True) -> AbstractContextManager[None]: ...
 
 
@@ -78,7 +82,7 @@ def _stamp(at: dt.datetime) -> str:
     return at.isoformat(sep=" ", timespec="microseconds")
 
 
-def campaign_records(store: _StoreLike, collective: str) -> list[CampaignRecord]:
+def campaign_records(store: _Readable, collective: str) -> list[CampaignRecord]:
     """Every campaign of the collectif's structures, oldest first per structure."""
     with storage_errors(store.path):
         rows = store.conn.execute(
@@ -89,13 +93,13 @@ def campaign_records(store: _StoreLike, collective: str) -> list[CampaignRecord]
     return [CampaignRecord(s, c, int(f), t, p) for s, c, f, t, p in rows]
 
 
-def structure_campaigns(store: _StoreLike, collective: str, structure: str) -> list[str]:
+def structure_campaigns(store: _Readable, collective: str, structure: str) -> list[str]:
     """The campaigns one structure went through, in order, its current one last; empty
     while it is still in its first campaign (no campaign was ever started for it)."""
     return [r.campaign for r in campaign_records(store, collective) if r.structure == structure]
 
 
-def campaign_paths(store: _StoreLike, collective: str) -> dict[str, tuple[str, ...]]:
+def campaign_paths(store: _Readable, collective: str) -> dict[str, tuple[str, ...]]:
     """Per structure that started a new campaign: its campaigns from the first (the one it
     left first) to its current one, e.g. (« 2025-2026 », « 2027-2028 »)."""
     paths: dict[str, list[str]] = {}
@@ -116,7 +120,7 @@ def restart_message(structure: str, went: list[str], new: str) -> str:
     )
 
 
-def current_campaigns(store: _StoreLike, collective: str) -> dict[str, CampaignRecord]:
+def current_campaigns(store: _Readable, collective: str) -> dict[str, CampaignRecord]:
     """Per structure with a record, its current campaign (the last one started)."""
     found: dict[str, CampaignRecord] = {}
     for record in campaign_records(store, collective):
@@ -178,7 +182,7 @@ def start_campaign(
         )
 
 
-def archived_state(store: _StoreLike, collective: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+def archived_state(store: _Readable, collective: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(structure, campaign, state document) of each structure's previous campaign."""
     with storage_errors(store.path):
         rows = store.conn.execute(
@@ -194,7 +198,7 @@ def archived_state(store: _StoreLike, collective: str) -> Iterator[tuple[str, st
         yield str(structure), str(campaign), json.loads(state)
 
 
-def reading_range(store: _StoreLike, collective: str, structure: str, campaign: str) -> range:
+def reading_range(store: _Readable, collective: str, structure: str, campaign: str) -> range:
     """The reading IDs of one campaign of one structure; empty when it has no such campaign."""
     records = [r for r in campaign_records(store, collective) if r.structure == structure]
     for i, record in enumerate(records):

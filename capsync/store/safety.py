@@ -130,7 +130,7 @@ def guarded(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P
     return wrapper
 
 
-def _read_only(path: Path) -> sqlite3.Connection:
+def read_only_connection(path: Path) -> sqlite3.Connection:
     """A connection that reads ``path`` and writes nothing, not even a -wal or -shm file."""
     # Without a -wal file, the file alone is the database: read it as immutable, which
     # creates no -wal or -shm file beside it. With one, SQLite must read it too.
@@ -144,7 +144,7 @@ def passes_quick_check(path: Path) -> bool:
     False for a damaged file or one that is not a database; any other failure
     (no right to read, say) is raised for the caller to translate.
     """
-    conn = _read_only(path)
+    conn = read_only_connection(path)
     try:
         rows = conn.execute("PRAGMA quick_check").fetchall()
     except sqlite3.DatabaseError as exc:
@@ -247,7 +247,7 @@ def history(path: Path) -> History:
     tables. A damaged file raises ``sqlite3.DatabaseError``."""
     if not path.is_file() or not path.stat().st_size:
         return NO_HISTORY
-    conn = _read_only(path)
+    conn = read_only_connection(path)
     try:
         return _history_of(conn)
     finally:
