@@ -62,14 +62,15 @@ def structure_calendars(
         if cell_status(row, None, None, 0, now.date()) in (DONE, NOT_CONCERNED):  # no due date
             settled.setdefault(structure_id, set()).add(chapter)
     files = []
+    shared = content_hash(  # once per collectif: the calendrier's repr was most of each hash
+        collective.id, collective.name, collective.region, collective.calendar,
+        settings.late_days, settings.calendar_alarm_days, settings.plan_review_months,
+        approach, ICS_LAYOUT,
+    )  # fmt: skip
     for structure in collective.structures:
         completion = by_structure.get(structure.id, {})
         done = frozenset(settled.get(structure.id, ()))
-        digest = content_hash(
-            collective.id, collective.name, collective.region, collective.calendar,
-            structure, sorted(completion.items()), sorted(done), settings.late_days,
-            settings.calendar_alarm_days, settings.plan_review_months, approach, ICS_LAYOUT,
-        )  # fmt: skip
+        digest = content_hash(shared, structure, sorted(completion.items()), sorted(done))
         content = partial(
             structure_calendar_ics,
             collective,
