@@ -536,6 +536,8 @@ def test_a_structure_without_a_grid_has_no_campaign_to_close(tmp_path: Path) -> 
     assert not grid_path(backend, "aci-une").exists()
     with Store.open(campaign.data_dir) as store:
         assert current_campaigns(store, COLLECTIVE) == {}
+    quiet = runner.invoke(main, [*cli, "-q", "nouvelle-campagne", "--structure", "aci-une"])
+    assert quiet.output == result.output  # « generate is to be run » is worth a look, even -q
     generate(campaign, backend, workers=1, now=T2)
     assert [r.status for r in _start(campaign, backend, structure="aci-une").results] == [
         Started.UNCHANGED

@@ -78,7 +78,7 @@ def new_campaign_command(state: CliState, collective: str | None, structure: str
             now=dt.datetime.now(),
         )
     problems = summary.of(Started.LOCKED) + summary.of(Started.FAILED)
-    if not state.quiet or problems:
+    if not state.quiet or problems or summary.of(Started.NO_GRID):  # generate is to be run
         for result, text, path in summary.printed():
             say(text, verbatim=path, err=result in problems)
     if summary.of(Started.FAILED):
