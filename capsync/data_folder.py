@@ -45,14 +45,17 @@ def _read_only(folder: Path, path: Path) -> DataFolderError:
     )
 
 
-def check_data_folder(path: Path) -> None:
-    """Raise :class:`DataFolderError` unless ``path`` is a writable folder or can become one."""
+def check_data_folder(path: Path, *, writes: bool = True) -> None:
+    """Raise :class:`DataFolderError` unless ``path`` is a writable folder or can become one;
+    with ``writes=False`` (a command that only reads), unless it is a folder or is missing."""
     if path.exists() and not path.is_dir():
         raise DataFolderError(
             f"Le dossier de données {path} ({SETTING}) est un fichier, pas un dossier : "
             "indiquez un dossier dans la configuration, ou déplacez ce fichier.",
             path,
         )
+    if not writes:
+        return
     if path.is_dir():
         if not writable(path):
             raise _read_only(path, path)

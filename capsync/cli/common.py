@@ -31,8 +31,7 @@ class CliState:
         ``writes=False`` for the commands that only read (``status``, ``history``): they
         work on a read-only share too."""
         campaign = load_campaign(Path(self.config_path))
-        if writes:
-            check_data_folder(campaign.data_dir)
+        check_data_folder(campaign.data_dir, writes=writes)
         return campaign
 
 
