@@ -514,3 +514,33 @@ def test_every_kind_of_cell_is_written_in_the_bytes_xlsxwriter_writes(tmp_path: 
 
     mine, theirs = sheet_xml(FormulaSheet), sheet_xml(Worksheet)
     assert mine.count(b"<c ") == 78 and mine == theirs
+
+
+def test_a_grid_is_deflated_at_the_fastest_level_and_xlsxwriter_is_left_as_it_was(
+    tmp_path: Path,
+) -> None:
+    """Compressing was a sixth of writing a grid: each part is deflated at zlib's level 1
+    (larger than XlsxWriter's level 6, read alike), and XlsxWriter's own zip is put back."""
+    import zlib
+
+    import xlsxwriter.workbook
+
+    campaign = write_campaign(tmp_path / "campaign")
+    coll = campaign.config.collectives[0]
+    spec = grid_spec(
+        campaign.referentiel, coll, coll.structure("aci-une"), campaign.config.settings
+    )
+    source = tmp_path / "aci-une.xlsx"
+    render_xlsx(spec, source)
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile
+    with zipfile.ZipFile(source) as archive:
+        part = archive.getinfo("xl/worksheets/sheet2.xml")
+        data = archive.read(part)
+    assert part.compress_type == zipfile.ZIP_DEFLATED
+
+    def deflated(level: int) -> int:
+        packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+        return len(packer.compress(data) + packer.flush())
+
+    assert part.compress_size == deflated(1) > deflated(6)  # level 1, not 6
+    assert read_workbook(source)["Chapitre 1"]  # read back whole

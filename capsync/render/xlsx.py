@@ -26,6 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from capsync.french import PERCENT_FORMAT
 from capsync.render.xlsx_formulas import FormulaSheet
+from capsync.render.xlsx_package import Workbook
 from capsync.workbook.grid_schema import LISTS_SHEET
 from capsync.workbook.identity import IDENTITY_SHEET, identity_rows
 from capsync.workbook.spec import (
@@ -150,10 +151,8 @@ class _Formats:
 def render_xlsx(spec: WorkbookSpec, path: Path | BinaryIO) -> None:
     """Write ``spec`` as an .xlsx workbook to ``path`` (a file path or a binary file object)."""
     target: Any = str(path) if isinstance(path, Path) else path
-    workbook = xlsxwriter.Workbook(
-        target,
-        {"in_memory": True, "nan_inf_to_errors": True, "strings_to_urls": False},
-    )
+    options = {"in_memory": True, "nan_inf_to_errors": True, "strings_to_urls": False}
+    workbook = Workbook(target, options)  # XlsxWriter's, its zip at zlib's fastest level
     workbook.set_properties({"title": spec.title, "author": "capsync"})
     formats = _Formats(workbook)
     lists = _ListSheet(workbook)
