@@ -216,10 +216,8 @@ def test_numbers_that_cannot_be_shown_leave_the_cell_empty(tmp_path: Path) -> No
     assert ws.cell(1, 1).number_format == "0.0"  # the empty cell keeps its style
 
 
-@pytest.mark.skipif(
-    shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"
-)
-def test_grid_survives_a_libreoffice_round_trip(tmp_path: Path) -> None:
+def rendered_grid(tmp_path: Path) -> Path:
+    """aci-une's grid of the test campaign, as ``generate`` writes it."""
     campaign = write_campaign(tmp_path / "campaign")
     coll = campaign.config.collectives[0]
     spec = grid_spec(
@@ -227,6 +225,14 @@ def test_grid_survives_a_libreoffice_round_trip(tmp_path: Path) -> None:
     )
     source = tmp_path / "aci-une.xlsx"
     render_xlsx(spec, source)
+    return source
+
+
+@pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"
+)
+def test_grid_survives_a_libreoffice_round_trip(tmp_path: Path) -> None:
+    source = rendered_grid(tmp_path)
     out = tmp_path / "lo"
     subprocess.run(
         [
@@ -525,13 +531,7 @@ def test_a_grid_is_deflated_at_the_fastest_level_and_xlsxwriter_is_left_as_it_wa
 
     import xlsxwriter.workbook
 
-    campaign = write_campaign(tmp_path / "campaign")
-    coll = campaign.config.collectives[0]
-    spec = grid_spec(
-        campaign.referentiel, coll, coll.structure("aci-une"), campaign.config.settings
-    )
-    source = tmp_path / "aci-une.xlsx"
-    render_xlsx(spec, source)
+    source = rendered_grid(tmp_path)
     assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile
     with zipfile.ZipFile(source) as archive:
         part = archive.getinfo("xl/worksheets/sheet2.xml")
